@@ -1,0 +1,43 @@
+"""Shared state of one CLI invocation: settings, the database (opened on first use), identity."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass, field
+
+import click
+
+from runplane.pipelines import registry
+from runplane.settings import Settings
+from runplane.store import Database
+from runplane.store.schema import ensure_ready
+
+
+@dataclass
+class App:
+    settings: Settings = field(default_factory=Settings)
+    _db: Database | None = None
+
+    def __post_init__(self) -> None:
+        registry.load(self.settings.pipeline_modules)
+
+    @property
+    def db(self) -> Database:
+        """The database, created and migrated if it is new (said on stderr)."""
+        if self._db is None:
+            db = Database(
+                self.settings.resolved_database_url, busy_timeout=self.settings.sqlite_busy_timeout
+            )
+            created = ensure_ready(db)
+            if created is not None:
+                click.echo(f"Created a new Runplane database at {db.location}", err=True)
+            self._db = db
+        return self._db
+
+    @property
+    def user(self) -> str:
+        """Who is acting, for `triggered_by` and the event trail."""
+        return f"user:{getpass.getuser()}"
+
+
+pass_app = click.make_pass_decorator(App, ensure=True)

@@ -1,0 +1,130 @@
+"""`runplane executions list|show|logs|retry|cancel`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from runplane.cli.app import App, pass_app
+from runplane.cli.follow import Follower
+from runplane.cli.params import parse_params
+from runplane.cli.render import EXECUTION_HEADERS, execution_detail, execution_row, table
+from runplane.engine.clock import utcnow
+from runplane.engine.service import cancel_execution, retry_execution
+from runplane.model import ExecutionStatus, Trigger
+from runplane.model.json import event_json, execution_json
+from runplane.model.timerange import DEFAULT_RANGE, LABELS, RANGES, resolve_range
+from runplane.store import events as event_store
+from runplane.store import executions as store
+from runplane.store import logs as log_store
+
+
+@click.group()
+def executions() -> None:
+    """Inspect, retry and cancel executions."""
+
+
+@executions.command("list")
+@click.option(
+    "--status", "statuses", multiple=True, type=click.Choice([str(s) for s in ExecutionStatus])
+)
+@click.option("--pipeline", "pipelines", multiple=True)
+@click.option("--trigger", "triggers", multiple=True, type=click.Choice([str(t) for t in Trigger]))
+@click.option(
+    "--range", "range_", type=click.Choice(list(RANGES)), default=DEFAULT_RANGE, show_default=True
+)
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def list_command(
+    app: App,
+    statuses: tuple[str, ...],
+    pipelines: tuple[str, ...],
+    triggers: tuple[str, ...],
+    range_: str,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """List executions, newest first."""
+    now = utcnow()
+    since, until = resolve_range(range_, now)
+    query = store.ExecutionFilter(
+        statuses=frozenset(ExecutionStatus(s) for s in statuses),
+        pipelines=frozenset(pipelines),
+        triggers=frozenset(Trigger(t) for t in triggers),
+        since=since,
+        until=until,
+    )
+    with app.db.read() as conn:
+        rows = store.list_executions(conn, query, limit=limit)
+    if as_json:
+        click.echo(json.dumps([execution_json(e) for e in rows], indent=2))
+    elif not rows:
+        click.echo(f"No executions in {LABELS[range_]} — widen it with --range 7d or --range 30d")
+    else:
+        click.echo(table(EXECUTION_HEADERS, [execution_row(e, now) for e in rows]))
+
+
+@executions.command("show")
+@click.argument("execution_id")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def show_command(app: App, execution_id: str, as_json: bool) -> None:
+    """Show one execution: status, parameters, error and suggested actions, trail."""
+    with app.db.read() as conn:
+        execution = store.get_execution(conn, execution_id)
+        events = event_store.list_events(conn, execution_id)
+    if as_json:
+        data = execution_json(execution) | {"events": [event_json(e) for e in events]}
+        click.echo(json.dumps(data, indent=2))
+    else:
+        click.echo(execution_detail(execution, events))
+
+
+@executions.command("logs")
+@click.argument("execution_id")
+@click.option(
+    "--follow", "-f", is_flag=True, help="Keep printing new lines until the execution ends."
+)
+@pass_app
+def logs_command(app: App, execution_id: str, follow: bool) -> None:
+    """Print an execution's log (`HH:MM:SS.mmm LEVEL message`, UTC)."""
+    if follow:
+        Follower(app.db, execution_id).until_final()
+        return
+    with app.db.read() as conn:
+        store.get_execution(conn, execution_id)
+        for line in log_store.iter_log_lines(conn, execution_id):
+            click.echo(line.as_text())
+
+
+@executions.command("retry")
+@click.argument("execution_id")
+@click.option(
+    "-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="Override a parameter."
+)
+@pass_app
+def retry_command(app: App, execution_id: str, params: tuple[str, ...]) -> None:
+    """Retry a failed or cancelled execution (optionally with changed parameters)."""
+    retry = retry_execution(
+        app.db, execution_id, parse_params(params), trigger=Trigger.MANUAL, triggered_by=app.user
+    )
+    click.echo(f"Submitted {retry.execution_id} (attempt {retry.attempt} of {retry.pipeline})")
+
+
+@executions.command("cancel")
+@click.argument("execution_id")
+@pass_app
+def cancel_command(app: App, execution_id: str) -> None:
+    """Cancel a pending execution, or ask a running one to stop."""
+    execution = cancel_execution(
+        app.db, execution_id, by=app.user, grace_seconds=app.settings.cancel_grace
+    )
+    if execution.status is ExecutionStatus.CANCELLED:
+        click.echo(f"Cancelled {execution_id}")
+    else:
+        click.echo(
+            f"Stop requested for {execution_id}; it is killed if still running after "
+            f"{app.settings.cancel_grace:.0f} s"
+        )

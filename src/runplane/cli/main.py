@@ -1,0 +1,49 @@
+"""Entry point of the `runplane` command. Exit codes: 0 completed or dry_run, 1 failed,
+3 cancelled, 2 bad input (with a one-line message)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import click
+
+from runplane import __version__
+from runplane.cli import db, executions, pipelines, run, serve
+from runplane.engine.errors import Refused
+from runplane.pipelines import InvalidParams, UnknownPipeline
+from runplane.store import NotFound, SchemaError
+
+EXIT_BAD_INPUT = 2
+
+
+class BadInput(click.ClickException):
+    exit_code = EXIT_BAD_INPUT
+
+
+class RunplaneGroup(click.Group):
+    """Turns the engine's refusals into one-line errors with exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (InvalidParams, UnknownPipeline, NotFound, Refused, SchemaError) as exc:
+            raise BadInput(str(exc).strip("'\"")) from None
+
+
+@click.group(cls=RunplaneGroup)
+@click.version_option(__version__, prog_name="runplane")
+def cli() -> None:
+    """Runplane: see what ran, why it failed, and retry or cancel it."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+cli.add_command(run.run)
+cli.add_command(serve.serve)
+cli.add_command(executions.executions)
+cli.add_command(pipelines.pipelines)
+cli.add_command(db.db)
+
+
+def main() -> None:
+    cli(prog_name="runplane")

@@ -1,0 +1,85 @@
+"""`runplane pipelines list|show`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from runplane.cli.app import App, pass_app
+from runplane.cli.render import STATUS_MARK, table
+from runplane.engine.clock import utcnow
+from runplane.model import Execution
+from runplane.model.json import iso
+from runplane.model.timefmt import relative_day
+from runplane.pipelines import registry
+from runplane.store import executions as store
+
+
+@click.group()
+def pipelines() -> None:
+    """Inspect registered pipelines."""
+
+
+@pipelines.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def list_command(app: App, as_json: bool) -> None:
+    """Every registered pipeline with its last run."""
+    now = utcnow()
+    with app.db.read() as conn:
+        last = {p.name: store.find_last_execution(conn, p.name) for p in registry}
+    if as_json:
+        data = [
+            {"name": p.name, "description": p.description, "last_run": _last_json(last[p.name])}
+            for p in registry
+        ]
+        click.echo(json.dumps(data, indent=2))
+        return
+    rows = []
+    for p in registry:
+        e = last[p.name]
+        status = "never run" if e is None else f"{STATUS_MARK[e.status]} {e.status}"
+        when = "" if e is None else relative_day(e.created_at, now)
+        rows.append([p.name, status, when, p.title])
+    click.echo(table(["pipeline", "last run", "when (UTC)", "description"], rows))
+
+
+@pipelines.command("show")
+@click.argument("name")
+@pass_app
+def show_command(app: App, name: str) -> None:
+    """A pipeline's description and parameters."""
+    pipeline = registry.get(name)
+    click.echo(f"{pipeline.name}\n  {pipeline.description}\nParameters")
+    schema = pipeline.schema
+    required = set(schema.get("required", []))
+    for field, spec in schema.get("properties", {}).items():
+        spec = _resolve(schema, spec)
+        kind = spec.get("format") or spec.get("type") or "value"
+        if "enum" in spec:
+            kind = " | ".join(str(v) for v in spec["enum"])
+        default = "required" if field in required else f"default {spec.get('default')!r}"
+        click.echo(f"  {field} ({kind}; {default}): {spec.get('description', '')}")
+    if not schema.get("properties"):
+        click.echo("  (none)")
+
+
+def _last_json(execution: Execution | None) -> dict[str, Any] | None:
+    if execution is None:
+        return None
+    return {
+        "execution_id": execution.execution_id,
+        "status": str(execution.status),
+        "created_at": iso(execution.created_at),
+    }
+
+
+def _resolve(schema: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """Inline a `$ref` (pydantic puts enums under `$defs`), keeping the field's own keys."""
+    ref = spec.get("$ref") or next((s.get("$ref") for s in spec.get("allOf", [])), None)
+    if ref is None:
+        return spec
+    target = schema.get("$defs", {}).get(ref.rsplit("/", 1)[-1], {})
+    return {**target, **{k: v for k, v in spec.items() if k not in ("$ref", "allOf")}}

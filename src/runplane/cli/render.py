@@ -1,0 +1,95 @@
+"""Plain-text rendering for the terminal: aligned tables and an execution's details."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from runplane.model import Execution, ExecutionEvent
+from runplane.model.timefmt import absolute, duration, relative_day
+
+STATUS_MARK = {
+    "pending": "◯",
+    "running": "⏳",
+    "completed": "✓",
+    "failed": "❌",
+    "cancelled": "⏹",
+    "dry_run": "📋",
+}
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    lines = ["  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
+    return "\n".join(lines)
+
+
+def execution_row(e: Execution, now: datetime) -> list[str]:
+    started = e.started_at or e.created_at
+    if e.status == "running":
+        took = "running " + duration(e.running_for(now))
+    elif e.status == "pending":
+        took = "queued"
+    else:
+        took = duration(e.duration_seconds)
+    return [
+        e.execution_id,
+        f"{STATUS_MARK[e.status]} {e.status}",
+        e.pipeline,
+        relative_day(started, now),
+        took,
+        "—" if e.rows_processed is None else f"{e.rows_processed:,}",
+        str(e.trigger),
+    ]
+
+
+EXECUTION_HEADERS = ["id", "status", "pipeline", "started (UTC)", "duration", "rows", "trigger"]
+
+
+def execution_detail(e: Execution, events: Sequence[ExecutionEvent]) -> str:
+    lines = [
+        f"Execution {e.execution_id}",
+        f"  Status:       {STATUS_MARK[e.status]} {e.status.upper()}",
+        f"  Pipeline:     {e.pipeline}",
+        f"  Created:      {absolute(e.created_at)}",
+        f"  Started:      {absolute(e.started_at)}",
+        f"  Completed:    {absolute(e.completed_at)}",
+        f"  Duration:     {duration(e.duration_seconds)}",
+        f"  Rows:         {'—' if e.rows_processed is None else f'{e.rows_processed:,}'}",
+        f"  Trigger:      {e.trigger} by {e.triggered_by} at {absolute(e.trigger_time)}",
+        f"  Attempt:      {e.attempt}" + (f" (retry of {e.retry_of})" if e.retry_of else ""),
+        f"  Capture:      {e.capture_id}" + ("  (dry run)" if e.dry_run else ""),
+    ]
+    if e.parent_id:
+        lines.append(f"  Parent:       {e.parent_id}")
+    if e.params:
+        lines.append("Parameters")
+        lines += [f"  {k}: {v}" for k, v in e.params.items()]
+    if e.error is not None:
+        lines += [
+            "Error",
+            f"  {e.error.title}",
+            f"  {e.error.summary}",
+            f"  Class: {e.error.classification}",
+        ]
+        lines.append("Suggested actions")
+        lines += [f"  {i}. {a.text}" for i, a in enumerate(e.error.suggested_actions, 1)]
+    if e.output:
+        lines.append("Output")
+        lines += [f"  • {bullet}" for bullet in e.output.get("summary", [])]
+        lines += [f"  {k}: {v}" for k, v in (e.output.get("figures") or {}).items()]
+    if events:
+        lines.append("Trail")
+        lines += [f"  {event_line(ev)}" for ev in events]
+    return "\n".join(lines)
+
+
+def event_line(event: ExecutionEvent) -> str:
+    detail = ", ".join(f"{k}={v}" for k, v in event.detail.items() if v is not None)
+    text = f"{absolute(event.at)}  {event.kind.replace('_', ' ')} by {event.actor}"
+    return f"{text} ({detail})" if detail else text

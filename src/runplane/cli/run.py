@@ -1,0 +1,107 @@
+"""`runplane run PIPELINE [-p key=value ...] [--dry-run] [--wait]`."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+
+import click
+
+from runplane.cli.app import App, pass_app
+from runplane.cli.follow import Follower
+from runplane.cli.params import parse_params
+from runplane.engine.errors import CancelRefused
+from runplane.engine.inline import executor_available, scoped_executor
+from runplane.engine.service import cancel_execution, submit_execution
+from runplane.model import Execution, ExecutionStatus, Trigger
+from runplane.model.timefmt import duration
+from runplane.settings import Tier
+
+EXIT_CODES = {
+    ExecutionStatus.COMPLETED: 0,
+    ExecutionStatus.DRY_RUN: 0,
+    ExecutionStatus.FAILED: 1,
+    ExecutionStatus.CANCELLED: 3,
+}
+
+
+@click.command()
+@click.argument("pipeline")
+@click.option(
+    "-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A parameter; repeatable."
+)
+@click.option("--dry-run", is_flag=True, help="Validate and compute everything, write nothing.")
+@click.option(
+    "--wait", is_flag=True, help="Wait for the result (runs it here if no server is running)."
+)
+@pass_app
+def run(app: App, pipeline: str, params: tuple[str, ...], dry_run: bool, wait: bool) -> None:
+    """Run a pipeline."""
+    execution = submit_execution(
+        app.db,
+        pipeline,
+        parse_params(params),
+        trigger=Trigger.MANUAL,
+        triggered_by=app.user,
+        dry_run=dry_run,
+    )
+    click.echo(f"Submitted {execution.execution_id} ({pipeline})", err=True)
+    wait = wait or app.settings.tier is Tier.BASIC
+    served = executor_available(app.db, app.settings)
+    if not wait:
+        if served:
+            click.echo(
+                f"queued; follow it with `runplane executions logs {execution.execution_id} --follow`"
+            )
+        else:
+            click.echo("queued; no executor running — start `runplane serve` or use --wait")
+        return
+    with contextlib.ExitStack() as stack:
+        if not served:
+            stack.enter_context(scoped_executor(app.db, app.settings, execution.execution_id))
+        final = _follow_with_interrupts(app, execution)
+    _report(final)
+    sys.exit(EXIT_CODES[final.status])
+
+
+def _follow_with_interrupts(app: App, execution: Execution) -> Execution:
+    """Follow to the end; Ctrl-C asks it to stop, a second Ctrl-C kills it."""
+    follower = Follower(app.db, execution.execution_id)
+    interrupts = 0
+    while True:
+        try:
+            return follower.until_final()
+        except KeyboardInterrupt:
+            interrupts += 1
+            force = interrupts > 1
+            try:
+                cancel_execution(
+                    app.db,
+                    execution.execution_id,
+                    by=app.user,
+                    grace_seconds=app.settings.cancel_grace,
+                    force=force,
+                )
+            except CancelRefused:
+                continue  # it ended meanwhile; the next poll reports how
+            if force:
+                click.echo("» killing it now", err=True)
+            else:
+                click.echo(
+                    "» cancel requested; waiting for it to stop (Ctrl-C again to kill)", err=True
+                )
+
+
+def _report(execution: Execution) -> None:
+    took = duration(execution.duration_seconds)
+    line = f"{execution.status.upper()} {execution.pipeline} {execution.execution_id} in {took}"
+    if execution.rows_processed is not None:
+        line += f", {execution.rows_processed:,} rows"
+    click.echo(line)
+    if execution.error is not None:
+        click.echo(f"{execution.error.title}\n{execution.error.summary}")
+        for number, action in enumerate(execution.error.suggested_actions, 1):
+            click.echo(f"  {number}. {action.text}")
+    if execution.output:
+        for bullet in execution.output.get("summary", []):
+            click.echo(f"  • {bullet}")

@@ -1,0 +1,1 @@
+"""The only code that changes an execution's state: submit, retry, cancel, run, recover."""

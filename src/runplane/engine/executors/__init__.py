@@ -1,0 +1,1 @@
+"""Executors: where executions run. `local` runs them in processes on this machine."""

@@ -1,0 +1,325 @@
+"""The local executor: runs each execution in its own process, at most `max_workers` at once.
+
+Processes are forked by multiprocessing's single-threaded fork server, which has already
+imported Runplane and the registered pipelines (a fork costs milliseconds, a fresh
+interpreter hundreds). Each child holds one end of a pipe (its lifeline): stop signals
+go down it, and the child exits when it closes, so no child outlives its executor.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+
+import psutil
+
+from runplane.engine import lifecycle, processes, wakeup
+from runplane.engine.classify import worker_lost
+from runplane.engine.clock import Clock, utcnow
+from runplane.engine.runner import EXIT_CANCELLED, EXIT_DONE, child_main
+from runplane.model import EventKind, ExecutionStatus
+from runplane.settings import Settings
+from runplane.store import Database
+from runplane.store import events as event_store
+from runplane.store import executions as store
+from runplane.store import resources as resource_store
+
+log = logging.getLogger(__name__)
+
+_PRELOAD = ["__main__", "runplane.engine.preload"]
+
+
+@dataclass
+class _Child:
+    execution_id: str
+    process: BaseProcess
+    lifeline: Connection
+    stats: psutil.Process | None
+    waiting: bool = False
+    stop_sent: bool = False
+    killed: bool = False
+    closed: bool = False
+
+
+@dataclass
+class ExecutorStats:
+    """Counters for health checks and metrics, kept in memory."""
+
+    started: int = 0
+    finished: int = 0
+    last_tick: float = field(default_factory=time.monotonic)
+
+
+def fork_context() -> multiprocessing.context.ForkServerContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    return context
+
+
+class LocalExecutor:
+    """Claims pending executions from the database and runs them in child processes.
+
+    With `scope`, it runs only those executions and their descendants (`run --wait`).
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        worker_id: str,
+        host: str,
+        max_workers: int | None = None,
+        scope: set[str] | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
+        self._db = db
+        self._settings = settings
+        self._settings_json = settings.model_dump_json()
+        self.worker_id = worker_id
+        self._host = host
+        self.max_workers = max_workers or settings.max_workers
+        self._scope = scope
+        self._clock = clock
+        self._children: dict[str, _Child] = {}
+        self._lock = threading.Lock()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="executor", daemon=True)
+        self._sampler = threading.Thread(target=self._sample, name="resource-sampler", daemon=True)
+        self._context = fork_context()
+        self._last_cancel_check = 0.0
+        self._last_blocked_check = 0.0
+        self.stats = ExecutorStats()
+
+    def start(self) -> None:
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+        wakeup.subscribe(self.wake)
+        self._thread.start()
+        self._sampler.start()
+
+    def wake(self) -> None:
+        with contextlib.suppress(BlockingIOError):  # a wake-up is already pending
+            os.write(self._wake_w, b"!")
+
+    @property
+    def running_ids(self) -> list[str]:
+        with self._lock:
+            return list(self._children)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self, *, reason: str = "the worker shut down while it ran") -> None:
+        """Stop claiming work; kill running children and record them as lost."""
+        wakeup.unsubscribe(self.wake)
+        self._stopping.set()
+        self.wake()
+        self._thread.join()
+        self._sampler.join()
+        for child in list(self._children.values()):
+            child.process.kill()
+            child.process.join()
+            self._record_exit(child, lost_reason=reason)
+        self._children.clear()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self._tick()
+            except Exception:
+                log.exception("executor tick failed; retrying")
+                time.sleep(self._settings.poll_interval)
+
+    def _tick(self) -> None:
+        with self._lock:
+            children = list(self._children.values())
+        waitables: list[object] = [self._wake_r]
+        waitables += [c.process.sentinel for c in children]
+        waitables += [c.lifeline for c in children if not c.closed]
+        ready = wait(waitables, timeout=self._settings.poll_interval)  # type: ignore[arg-type]
+        self.stats.last_tick = time.monotonic()
+        if self._wake_r in ready:
+            os.read(self._wake_r, 4096)
+        for child in children:
+            if child.lifeline in ready:
+                self._read_messages(child)
+            if child.process.sentinel in ready:
+                child.process.join()
+                self._record_exit(child)
+        if self._stopping.is_set():
+            return
+        now = time.monotonic()
+        if children and now - self._last_cancel_check >= self._settings.poll_interval:
+            self._last_cancel_check = now
+            self._handle_cancels()
+        if now - self._last_blocked_check >= 1.0:
+            self._last_blocked_check = now
+            lifecycle.cancel_blocked(self._db, clock=self._clock)
+        self._start_runnable()
+
+    def _start_runnable(self) -> None:
+        with self._lock:
+            busy = sum(1 for c in self._children.values() if not c.waiting)
+        free = self.max_workers - busy
+        if free <= 0:
+            return
+        with self._db.read() as conn:
+            candidates = store.list_runnable(conn, self._clock(), limit=free, scope=self._scope)
+        for candidate in candidates:
+            execution = lifecycle.claim_execution(
+                self._db,
+                candidate.execution_id,
+                worker_id=self.worker_id,
+                actor=f"worker:{self._host}:{os.getpid()}",
+                clock=self._clock,
+            )
+            if execution is not None:
+                if self._scope is not None:
+                    self._scope.add(execution.execution_id)
+                self._spawn(execution.execution_id)
+
+    def _spawn(self, execution_id: str) -> None:
+        parent_end, child_end = self._context.Pipe(duplex=True)
+        process = self._context.Process(
+            target=child_main,
+            args=(execution_id, child_end, self._settings_json),
+            name=f"runplane-{execution_id[:8]}",
+        )
+        process.start()
+        child_end.close()
+        pid = process.pid
+        assert pid is not None
+        started = processes.start_time(pid)
+        try:
+            stats: psutil.Process | None = psutil.Process(pid)
+        except psutil.NoSuchProcess:
+            stats = None
+        with self._lock:
+            self._children[execution_id] = _Child(execution_id, process, parent_end, stats)
+        self.stats.started += 1
+        with self._db.write() as conn:
+            store.update_execution(conn, execution_id, pid=pid, process_started_at=started)
+
+    def _read_messages(self, child: _Child) -> None:
+        try:
+            while child.lifeline.poll():
+                (message,) = child.lifeline.recv()
+                if message == "waiting":
+                    child.waiting = True
+                elif message == "resumed":
+                    child.waiting = False
+                # "submitted" needs nothing more: this tick looks for runnable work anyway
+        except (EOFError, OSError):
+            child.closed = True  # the child is exiting; its sentinel reports that
+
+    def _record_exit(self, child: _Child, *, lost_reason: str | None = None) -> None:
+        with self._lock:
+            self._children.pop(child.execution_id, None)
+        child.lifeline.close()
+        self.stats.finished += 1
+        code = child.process.exitcode
+        if code == EXIT_DONE and lost_reason is None:
+            return
+        with self._db.read() as conn:
+            execution = store.get_execution(conn, child.execution_id)
+        if execution.status is not ExecutionStatus.RUNNING:
+            return
+        if execution.cancel_requested_at is not None:
+            lifecycle.mark_stopped(
+                self._db,
+                child.execution_id,
+                killed=child.killed or code != EXIT_CANCELLED,
+                exit_code=code,
+                clock=self._clock,
+            )
+            return
+        reason = lost_reason or _describe_exit(code, child.process.pid)
+        error = worker_lost(pipeline=execution.pipeline, reason=reason, host=self._host)
+        lifecycle.mark_lost(
+            self._db,
+            execution,
+            error=error,
+            retry_scale=self._settings.retry_backoff_scale,
+            clock=self._clock,
+        )
+
+    def _handle_cancels(self) -> None:
+        with self._db.read() as conn:
+            requested = [
+                e
+                for e in store.list_running(conn, worker_id=self.worker_id)
+                if e.cancel_requested_at is not None
+            ]
+        now = self._clock()
+        for execution in requested:
+            with self._lock:
+                child = self._children.get(execution.execution_id)
+            if child is None:
+                continue
+            if not child.stop_sent:
+                child.stop_sent = True
+                with contextlib.suppress(OSError):
+                    child.lifeline.send(("stop",))
+                self._event(execution.execution_id, EventKind.STOP_SIGNAL_SENT, now)
+            if (
+                not child.killed
+                and execution.kill_after is not None
+                and now >= execution.kill_after
+            ):
+                child.killed = True
+                child.process.kill()
+                self._event(execution.execution_id, EventKind.KILLED, now)
+
+    def _event(self, execution_id: str, kind: EventKind, at: datetime) -> None:
+        with self._db.write() as conn:
+            event_store.insert_event(conn, execution_id, kind, actor="executor", at=at)
+
+    def _sample(self) -> None:
+        while not self._stopping.wait(self._settings.resource_sample_interval):
+            with self._lock:
+                children = [c for c in self._children.values() if c.stats is not None]
+            samples = []
+            now = self._clock()
+            for child in children:
+                assert child.stats is not None
+                try:
+                    with child.stats.oneshot():
+                        samples.append(
+                            resource_store.ResourceSample(
+                                child.execution_id,
+                                now,
+                                child.stats.cpu_percent(),
+                                child.stats.memory_info().rss,
+                            )
+                        )
+                except psutil.Error:
+                    continue
+            if samples:
+                try:
+                    with self._db.write() as conn:
+                        resource_store.insert_samples(conn, samples)
+                except Exception:
+                    log.debug("resource samples not written", exc_info=True)
+
+
+def _describe_exit(code: int | None, pid: int | None) -> str:
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name
+        return f"Its process (pid {pid}) was killed by {name} before it recorded a result"
+    return f"Its process (pid {pid}) exited with code {code} before it recorded a result"

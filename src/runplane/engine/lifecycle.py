@@ -1,0 +1,253 @@
+"""The moves executors and runners make: claim, finish, stop, lose, and automatic retry.
+
+Each is one transaction with a compare-and-set on the status, so two processes acting
+on the same execution cannot both win.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from runplane.engine import wakeup
+from runplane.engine.clock import Clock, utcnow
+from runplane.engine.ids import new_capture_id, new_execution_id
+from runplane.model import EventKind, Execution, ExecutionError, ExecutionStatus, SuggestedAction
+from runplane.pipelines import Registry, UnknownPipeline
+from runplane.pipelines import registry as default_registry
+from runplane.store import Database
+from runplane.store import captures as capture_store
+from runplane.store import events as event_store
+from runplane.store import executions as store
+
+_FINAL_EVENTS = {
+    ExecutionStatus.COMPLETED: EventKind.COMPLETED,
+    ExecutionStatus.DRY_RUN: EventKind.COMPLETED,
+    ExecutionStatus.FAILED: EventKind.FAILED,
+    ExecutionStatus.CANCELLED: EventKind.CANCELLED,
+}
+
+
+def claim_execution(
+    db: Database, execution_id: str, *, worker_id: str, actor: str, clock: Clock = utcnow
+) -> Execution | None:
+    """Move a pending execution to running for this worker; None if someone else took it."""
+    now = clock()
+    with db.write() as conn:
+        if not store.update_status(
+            conn,
+            execution_id,
+            ExecutionStatus.PENDING,
+            ExecutionStatus.RUNNING,
+            started_at=now,
+            worker_id=worker_id,
+        ):
+            return None
+        event_store.insert_event(conn, execution_id, EventKind.STARTED, actor=actor, at=now)
+        return store.get_execution(conn, execution_id)
+
+
+def finish_execution(
+    db: Database,
+    execution: Execution,
+    status: ExecutionStatus,
+    *,
+    output: dict[str, Any] | None = None,
+    rows_processed: int | None = None,
+    error: ExecutionError | None = None,
+    registry: Registry = default_registry,
+    retry_scale: float = 1.0,
+    clock: Clock = utcnow,
+) -> bool:
+    """Record a run's result and publish its captures in one transaction.
+
+    Requires the execution to be running with no cancel request; returns False (and
+    publishes nothing) otherwise. A failure may schedule the next automatic attempt.
+    """
+    now = clock()
+    values: dict[str, Any] = {
+        "completed_at": now,
+        "rows_processed": rows_processed,
+        "output": output,
+    }
+    with db.write() as conn:
+        if error is not None:
+            error = _schedule_auto_retry(conn, execution, error, registry, retry_scale, now)
+            values.update(store.error_values(error))
+        if not store.update_status(
+            conn,
+            execution.execution_id,
+            ExecutionStatus.RUNNING,
+            status,
+            require_no_cancel=True,
+            **values,
+        ):
+            conn.rollback()
+            return False
+        if status is ExecutionStatus.COMPLETED:
+            capture_store.publish_captures(conn, execution.execution_id, now)
+        detail = {} if error is None else {"classification": str(error.classification)}
+        event_store.insert_event(
+            conn, execution.execution_id, _FINAL_EVENTS[status], actor="runner", at=now, **detail
+        )
+    wakeup.notify()
+    return True
+
+
+def mark_stopped(
+    db: Database, execution_id: str, *, killed: bool, exit_code: int | None, clock: Clock = utcnow
+) -> bool:
+    """After the process of a cancel-requested execution exited: write `cancelled`."""
+    now = clock()
+    with db.write() as conn:
+        if not store.update_status(
+            conn, execution_id, ExecutionStatus.RUNNING, ExecutionStatus.CANCELLED, completed_at=now
+        ):
+            return False
+        how = "killed after the grace period" if killed else "stopped cooperatively"
+        event_store.insert_event(
+            conn,
+            execution_id,
+            EventKind.STOPPED,
+            actor="executor",
+            at=now,
+            how=how,
+            exit_code=exit_code,
+        )
+        event_store.insert_event(conn, execution_id, EventKind.CANCELLED, actor="executor", at=now)
+    wakeup.notify()
+    return True
+
+
+def mark_lost(
+    db: Database,
+    execution: Execution,
+    *,
+    error: ExecutionError,
+    registry: Registry = default_registry,
+    retry_scale: float = 1.0,
+    clock: Clock = utcnow,
+) -> bool:
+    """A running execution whose process died: `failed` (`worker_lost`), or `cancelled` if asked."""
+    if execution.cancel_requested_at is not None:
+        return mark_stopped(db, execution.execution_id, killed=True, exit_code=None, clock=clock)
+    now = clock()
+    with db.write() as conn:
+        error = _schedule_auto_retry(conn, execution, error, registry, retry_scale, now)
+        if not store.update_status(
+            conn,
+            execution.execution_id,
+            ExecutionStatus.RUNNING,
+            ExecutionStatus.FAILED,
+            completed_at=now,
+            **store.error_values(error),
+        ):
+            conn.rollback()
+            return False
+        event_store.insert_event(
+            conn,
+            execution.execution_id,
+            EventKind.FAILED,
+            actor="monitor",
+            at=now,
+            classification=str(error.classification),
+            reason=error.message,
+        )
+    wakeup.notify()
+    return True
+
+
+def cancel_blocked(db: Database, *, clock: Clock = utcnow) -> int:
+    """Cancel pending executions whose `after` execution failed or was cancelled."""
+    now = clock()
+    cancelled = 0
+    with db.write() as conn:
+        for execution_id, after_id, after_status in store.list_blocked_by_failure(conn):
+            if store.update_status(
+                conn,
+                execution_id,
+                ExecutionStatus.PENDING,
+                ExecutionStatus.CANCELLED,
+                completed_at=now,
+            ):
+                event_store.insert_event(
+                    conn,
+                    execution_id,
+                    EventKind.CANCELLED,
+                    actor="executor",
+                    at=now,
+                    how=f"its prerequisite {after_id} ended {after_status}",
+                )
+                cancelled += 1
+    return cancelled
+
+
+def _schedule_auto_retry(
+    conn: Connection,
+    execution: Execution,
+    error: ExecutionError,
+    registry: Registry,
+    retry_scale: float,
+    now: datetime,
+) -> ExecutionError:
+    """Insert the next attempt when the pipeline's retry policy covers this failure."""
+    try:
+        policy = registry.get(execution.pipeline).retry
+    except UnknownPipeline:
+        return error
+    if (
+        policy is None
+        or error.classification not in policy.classes
+        or execution.attempt >= policy.max_attempts
+    ):
+        return error
+    delay = policy.backoff_seconds * policy.backoff_factor ** (execution.attempt - 1)
+    delay *= 1 + random.uniform(-policy.jitter, policy.jitter)
+    not_before = now + timedelta(seconds=delay * retry_scale)
+    attempt = execution.attempt + 1
+    retry = Execution(
+        execution_id=new_execution_id(),
+        pipeline=execution.pipeline,
+        status=ExecutionStatus.PENDING,
+        params=execution.params,
+        params_hash=execution.params_hash,
+        trigger=execution.trigger,
+        triggered_by=f"auto-retry:{execution.execution_id}",
+        trigger_time=execution.trigger_time,
+        created_at=now,
+        capture_id=new_capture_id(now),
+        dry_run=execution.dry_run,
+        attempt=attempt,
+        retry_of=execution.execution_id,
+        parent_id=execution.parent_id,
+        not_before=not_before,
+    )
+    store.insert_execution(conn, retry)
+    event_store.insert_event(
+        conn,
+        retry.execution_id,
+        EventKind.CREATED,
+        actor=retry.triggered_by,
+        at=now,
+        trigger=str(retry.trigger),
+        retry_of=execution.execution_id,
+        not_before=not_before.isoformat(),
+    )
+    event_store.insert_event(
+        conn,
+        execution.execution_id,
+        EventKind.RETRIED,
+        actor="auto-retry",
+        at=now,
+        new_execution_id=retry.execution_id,
+    )
+    note = SuggestedAction(
+        f"Automatic retry scheduled for {not_before:%H:%M:%S} UTC "
+        f"(attempt {attempt} of {policy.max_attempts}): no action needed yet",
+        execution_id=retry.execution_id,
+    )
+    return replace(error, suggested_actions=(note, *error.suggested_actions))

@@ -1,0 +1,148 @@
+"""Collects everything a running pipeline emits and writes it to its log in batches.
+
+Logger records, `print` output and warnings become lines with millisecond timestamps;
+a background thread flushes every `interval` seconds or `max_lines` lines, in one
+short transaction, never a commit per line.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from runplane.model import LogLine
+from runplane.store import Database
+from runplane.store import executions as execution_store
+from runplane.store import logs as log_store
+
+
+class LogSink:
+    def __init__(
+        self,
+        db: Database,
+        execution_id: str,
+        *,
+        interval: float,
+        max_lines: int,
+        progress_interval: float = 1.0,
+    ) -> None:
+        self._db = db
+        self._execution_id = execution_id
+        self._interval = interval
+        self._max_lines = max_lines
+        self._progress_interval = progress_interval
+        self._buffer: list[LogLine] = []
+        self._progress: dict[str, Any] | None = None
+        self._progress_written_at = 0.0
+        self._seq = 0
+        self._cond = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="log-flush", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def emit(self, level: str, message: str, at: datetime | None = None) -> None:
+        at = at or datetime.now(UTC)
+        with self._cond:
+            for text in message.splitlines() or [""]:
+                self._seq += 1
+                self._buffer.append(LogLine(self._execution_id, self._seq, at, level, text))
+            if len(self._buffer) >= self._max_lines:
+                self._cond.notify()
+
+    def set_progress(self, progress: dict[str, Any]) -> None:
+        with self._cond:
+            self._progress = progress
+
+    def flush(self) -> None:
+        """Write what is buffered now; safe to call from any thread."""
+        with self._cond:
+            lines, self._buffer = self._buffer, []
+            progress = self._take_progress()
+        if not lines and progress is None:
+            return
+        try:
+            with self._db.write() as conn:
+                log_store.insert_log_lines(conn, lines)
+                if progress is not None:
+                    execution_store.update_execution(conn, self._execution_id, progress=progress)
+        except Exception:
+            with self._cond:  # keep the lines for the next attempt, in order
+                self._buffer[:0] = lines
+            raise
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        self._thread.join()
+        self.flush()
+
+    def _take_progress(self) -> dict[str, Any] | None:
+        now = time.monotonic()
+        if self._progress is None or now - self._progress_written_at < self._progress_interval:
+            return None
+        progress, self._progress = self._progress, None
+        self._progress_written_at = now
+        return progress
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                if not self._closed and len(self._buffer) < self._max_lines:
+                    self._cond.wait(self._interval)
+                if self._closed:
+                    return
+            try:
+                self.flush()
+            except Exception:  # a busy database: the lines stay buffered for the next tick
+                logging.getLogger(__name__).debug("log flush failed; retrying", exc_info=True)
+
+
+class SinkHandler(logging.Handler):
+    """Routes logging records (the pipeline's logger, libraries, warnings) into the sink."""
+
+    def __init__(self, sink: LogSink) -> None:
+        super().__init__()
+        self._sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+            if record.exc_info and record.exc_info[0] is not None:
+                message += "\n" + logging.Formatter().formatException(record.exc_info)
+            self._sink.emit(record.levelname, message, datetime.fromtimestamp(record.created, UTC))
+        except Exception:
+            self.handleError(record)
+
+
+class SinkStream(io.TextIOBase):
+    """A stand-in for `sys.stdout`/`sys.stderr`: each complete line becomes a log line."""
+
+    def __init__(self, sink: LogSink, level: str) -> None:
+        self._sink = sink
+        self._level = level
+        self._partial = ""
+        self._lock = threading.Lock()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            self._partial += text
+            *complete, self._partial = self._partial.split("\n")
+        for line in complete:
+            self._sink.emit(self._level, line)
+        return len(text)
+
+    def flush(self) -> None:
+        with self._lock:
+            partial, self._partial = self._partial, ""
+        if partial:
+            self._sink.emit(self._level, partial)

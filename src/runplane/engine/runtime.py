@@ -1,0 +1,49 @@
+"""What a serving process runs beside its web server: worker row, executor, lost-run monitor."""
+
+from __future__ import annotations
+
+import logging
+
+from runplane.engine.clock import Clock, utcnow
+from runplane.engine.executors.local import LocalExecutor
+from runplane.engine.recovery import recover_lost_executions
+from runplane.engine.workers import WorkerRegistration
+from runplane.settings import Settings
+from runplane.store import Database
+
+log = logging.getLogger(__name__)
+
+
+class ServingRuntime:
+    """Start after the database is ready; stop before the process exits."""
+
+    def __init__(self, db: Database, settings: Settings, *, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.settings = settings
+        self._clock = clock
+        self.registration = WorkerRegistration(
+            db, settings, kind="serve", max_workers=settings.max_workers, clock=clock
+        )
+        self.executor = LocalExecutor(
+            db,
+            settings,
+            worker_id=self.registration.worker.worker_id,
+            host=self.registration.worker.host,
+            clock=clock,
+        )
+
+    def start(self) -> None:
+        self.registration.register()
+        for execution_id in self._recover():
+            log.warning("marked %s as worker_lost at start", execution_id)
+        self.executor.start()
+        self.registration.start_heartbeat(on_tick=self._recover)
+
+    def stop(self) -> None:
+        self.executor.stop()
+        self.registration.stop()
+
+    def _recover(self) -> list[str]:
+        return recover_lost_executions(
+            self.db, self.settings, me=self.registration.worker.worker_id, clock=self._clock
+        )

@@ -1,0 +1,231 @@
+"""What operators ask for: submit, retry and cancel executions.
+
+Every function validates first and writes in one short transaction, so a refused
+request changes nothing. The CLI, API and dashboard call these and nothing lower.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from runplane.engine import wakeup
+from runplane.engine.clock import Clock, utcnow
+from runplane.engine.errors import CancelRefused, RetryRefused
+from runplane.engine.ids import new_capture_id, new_execution_id
+from runplane.model import EventKind, Execution, ExecutionStatus, Trigger
+from runplane.model.status import RETRYABLE_STATUSES
+from runplane.pipelines import Registry
+from runplane.pipelines import registry as default_registry
+from runplane.pipelines.params import canonical_params, params_hash, validate_params
+from runplane.store import Database
+from runplane.store import events as event_store
+from runplane.store import executions as store
+
+
+def prepare_params(
+    pipeline: str, params: dict[str, Any], registry: Registry = default_registry
+) -> tuple[dict[str, Any], str]:
+    """Validate against the pipeline's parameters; returns canonical params and their hash.
+
+    Raises `UnknownPipeline` or `InvalidParams`.
+    """
+    definition = registry.get(pipeline)
+    canonical = canonical_params(validate_params(pipeline, definition.params, params))
+    return canonical, params_hash(pipeline, canonical)
+
+
+def submit_execution(
+    db: Database,
+    pipeline: str,
+    params: dict[str, Any],
+    *,
+    trigger: Trigger,
+    triggered_by: str,
+    dry_run: bool = False,
+    parent_id: str | None = None,
+    after: str | None = None,
+    not_before: datetime | None = None,
+    trigger_time: datetime | None = None,
+    registry: Registry = default_registry,
+    clock: Clock = utcnow,
+) -> Execution:
+    """Record a new pending execution; it is in the database before this returns."""
+    canonical, identity = prepare_params(pipeline, params, registry)
+    now = clock()
+    execution = Execution(
+        execution_id=new_execution_id(),
+        pipeline=pipeline,
+        status=ExecutionStatus.PENDING,
+        params=canonical,
+        params_hash=identity,
+        trigger=trigger,
+        triggered_by=triggered_by,
+        trigger_time=trigger_time or now,
+        created_at=now,
+        capture_id=new_capture_id(now),
+        dry_run=dry_run,
+        parent_id=parent_id,
+        after_id=after,
+        not_before=not_before,
+    )
+    with db.write() as conn:
+        for reference in (parent_id, after):
+            if reference is not None:
+                store.get_execution(conn, reference)
+        store.insert_execution(conn, execution)
+        event_store.insert_event(
+            conn,
+            execution.execution_id,
+            EventKind.CREATED,
+            actor=triggered_by,
+            at=now,
+            trigger=str(trigger),
+        )
+    wakeup.notify()
+    return execution
+
+
+def retry_execution(
+    db: Database,
+    execution_id: str,
+    overrides: dict[str, Any] | None = None,
+    *,
+    trigger: Trigger,
+    triggered_by: str,
+    registry: Registry = default_registry,
+    clock: Clock = utcnow,
+) -> Execution:
+    """Start a new attempt of a failed or cancelled execution, linked by `retry_of`.
+
+    Refused (`RetryRefused`) while an identical run is pending or running; the check and
+    the insert are one serialised transaction, so concurrent retries create one execution.
+    """
+    with db.read() as conn:
+        original = store.get_execution(conn, execution_id)
+    _check_retryable(original)
+    params, identity = prepare_params(
+        original.pipeline, {**original.params, **(overrides or {})}, registry
+    )
+    now = clock()
+    retry = Execution(
+        execution_id=new_execution_id(),
+        pipeline=original.pipeline,
+        status=ExecutionStatus.PENDING,
+        params=params,
+        params_hash=identity,
+        trigger=trigger,
+        triggered_by=triggered_by,
+        trigger_time=now,
+        created_at=now,
+        capture_id=new_capture_id(now),
+        dry_run=original.dry_run,
+        attempt=original.attempt + 1,
+        retry_of=original.execution_id,
+        parent_id=original.parent_id,
+    )
+    with db.write(lock=f"identity:{original.pipeline}:{identity}") as conn:
+        _check_retryable(store.get_execution(conn, execution_id))
+        twin = store.find_active_twin(conn, original.pipeline, identity)
+        if twin is not None:
+            raise RetryRefused(
+                f"an identical run of {original.pipeline} is already {twin.status} "
+                f"({twin.execution_id}); wait for it or cancel it first",
+                active_id=twin.execution_id,
+            )
+        store.insert_execution(conn, retry)
+        event_store.insert_event(
+            conn,
+            retry.execution_id,
+            EventKind.CREATED,
+            actor=triggered_by,
+            at=now,
+            trigger=str(trigger),
+            retry_of=original.execution_id,
+        )
+        event_store.insert_event(
+            conn,
+            original.execution_id,
+            EventKind.RETRIED,
+            actor=triggered_by,
+            at=now,
+            new_execution_id=retry.execution_id,
+        )
+    wakeup.notify()
+    return retry
+
+
+def cancel_execution(
+    db: Database,
+    execution_id: str,
+    *,
+    by: str,
+    grace_seconds: float,
+    force: bool = False,
+    clock: Clock = utcnow,
+) -> Execution:
+    """Cancel a pending execution at once, or ask a running one to stop.
+
+    A running execution stays `running` until its process has exited; its executor sends
+    the stop signal and, after `grace_seconds` (at once with `force`), kills it. Active
+    child executions are cancelled with it. Raises `CancelRefused` for a finished one.
+    """
+    now = clock()
+    with db.write() as conn:
+        execution = store.get_execution(conn, execution_id)
+        if execution.status.is_final:
+            raise CancelRefused(
+                f"execution {execution_id} already ended {execution.status}; nothing to cancel"
+            )
+        _cancel_tree(conn, execution, by=by, now=now, grace_seconds=0 if force else grace_seconds)
+        return store.get_execution(conn, execution_id)
+
+
+def _cancel_tree(
+    conn: Any, execution: Execution, *, by: str, now: datetime, grace_seconds: float
+) -> None:
+    if execution.status is ExecutionStatus.PENDING:
+        if store.update_status(
+            conn,
+            execution.execution_id,
+            ExecutionStatus.PENDING,
+            ExecutionStatus.CANCELLED,
+            completed_at=now,
+            cancel_requested_at=now,
+            cancel_requested_by=by,
+        ):
+            event_store.insert_event(
+                conn, execution.execution_id, EventKind.CANCEL_REQUESTED, actor=by, at=now
+            )
+            event_store.insert_event(
+                conn,
+                execution.execution_id,
+                EventKind.CANCELLED,
+                actor=by,
+                at=now,
+                how="cancelled before it started",
+            )
+    elif execution.status is ExecutionStatus.RUNNING:
+        kill_after = now + timedelta(seconds=grace_seconds)
+        if execution.kill_after is not None and execution.kill_after < kill_after:
+            kill_after = execution.kill_after
+        if store.request_cancel(conn, execution.execution_id, by=by, at=now, kill_after=kill_after):
+            event_store.insert_event(
+                conn,
+                execution.execution_id,
+                EventKind.CANCEL_REQUESTED,
+                actor=by,
+                at=now,
+                grace_seconds=grace_seconds,
+            )
+    for child in store.list_children(conn, execution.execution_id):
+        if not child.status.is_final:
+            _cancel_tree(conn, child, by=by, now=now, grace_seconds=grace_seconds)
+
+
+def _check_retryable(execution: Execution) -> None:
+    if execution.status not in RETRYABLE_STATUSES:
+        raise RetryRefused(
+            f"execution {execution.execution_id} is {execution.status}; only failed or "
+            "cancelled executions can be retried"
+        )

@@ -1,0 +1,90 @@
+"""An execution (one run of a pipeline), its log lines, and the workers that run them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from runplane.model.errors import ExecutionError
+from runplane.model.status import ExecutionStatus
+from runplane.model.trigger import Trigger
+
+
+@dataclass(frozen=True)
+class Execution:
+    execution_id: str
+    pipeline: str
+    status: ExecutionStatus
+    params: dict[str, Any]
+    params_hash: str
+    trigger: Trigger
+    triggered_by: str
+    trigger_time: datetime
+    created_at: datetime
+    capture_id: str
+    dry_run: bool = False
+    attempt: int = 1
+    retry_of: str | None = None
+    parent_id: str | None = None
+    after_id: str | None = None
+    not_before: datetime | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    rows_processed: int | None = None
+    output: dict[str, Any] | None = None
+    error: ExecutionError | None = None
+    progress: dict[str, Any] | None = None
+    cancel_requested_at: datetime | None = None
+    cancel_requested_by: str | None = None
+    kill_after: datetime | None = None
+    worker_id: str | None = None
+    pid: int | None = None
+    process_started_at: float | None = None
+    schedule_name: str | None = None
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None:
+            return None
+        if self.completed_at is None:
+            return None
+        return (self.completed_at - self.started_at).total_seconds()
+
+    def running_for(self, now: datetime) -> float | None:
+        """Seconds since start while running, for live counters."""
+        if self.started_at is None:
+            return None
+        end = self.completed_at or now
+        return (end - self.started_at).total_seconds()
+
+
+@dataclass(frozen=True)
+class LogLine:
+    execution_id: str
+    seq: int
+    at: datetime
+    level: str
+    message: str
+
+    def as_text(self) -> str:
+        """The log format used everywhere: `HH:MM:SS.mmm LEVEL message`."""
+        return (
+            f"{self.at:%H:%M:%S}.{self.at.microsecond // 1000:03d} {self.level:<5} {self.message}"
+        )
+
+
+@dataclass(frozen=True)
+class Worker:
+    """A process that runs executions (`serve`, or `run --wait` for its own execution tree)."""
+
+    worker_id: str
+    host: str
+    pid: int
+    process_started_at: float
+    kind: str
+    started_at: datetime
+    heartbeat_at: datetime
+    stopped_at: datetime | None = None
+    max_workers: int = 1
+    info: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,31 @@
+"""Named time ranges of the executions list (`1h`, `24h`, `7d`, `30d`, `today`), in UTC."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+RANGES: dict[str, timedelta | None] = {
+    "1h": timedelta(hours=1),
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+    "today": None,
+}
+DEFAULT_RANGE = "24h"
+LABELS = {
+    "1h": "the last hour",
+    "24h": "the last 24 h",
+    "7d": "the last 7 days",
+    "30d": "the last 30 days",
+    "today": "today (UTC)",
+}
+
+
+def resolve_range(name: str, now: datetime) -> tuple[datetime, datetime | None]:
+    """`(since, until)` for a named range; `today` starts at 00:00 UTC. Raises ValueError."""
+    if name not in RANGES:
+        raise ValueError(f"unknown range {name!r}; use one of {', '.join(RANGES)}")
+    span = RANGES[name]
+    if span is None:
+        return now.replace(hour=0, minute=0, second=0, microsecond=0), None
+    return now - span, None

@@ -1,0 +1,132 @@
+"""Pipeline registration by dotted name, and discovery through the `runplane.pipelines` entry points.
+
+@pipeline("finra.otc_transparency.ingest_week", params=IngestParams,
+          description="Load one FINRA OTC weekly file.")
+def ingest_week(ctx: RunContext[IngestParams]) -> Output: ...
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib import import_module
+from importlib.metadata import entry_points
+from typing import Any
+
+from runplane.model import ErrorClass
+from runplane.pipelines.context import RunContext
+from runplane.pipelines.errors import UnknownPipeline
+from runplane.pipelines.output import Output
+from runplane.pipelines.params import NoParams, Params, params_schema
+from runplane.pipelines.rules import ErrorRule
+
+ENTRY_POINT_GROUP = "runplane.pipelines"
+BUILTIN_MODULES = ("runplane.pipelines.builtin",)
+NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+
+PipelineFunction = Callable[[RunContext[Any]], Output | None]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Automatic retries: which failure classes, how many attempts, how long to back off."""
+
+    max_attempts: int = 3
+    backoff_seconds: float = 30.0
+    backoff_factor: float = 2.0
+    jitter: float = 0.2
+    classes: frozenset[ErrorClass] = frozenset({ErrorClass.TRANSIENT})
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    name: str
+    description: str
+    params: type[Params]
+    function: PipelineFunction
+    retry: RetryPolicy | None = field(default_factory=RetryPolicy)
+    error_rules: tuple[ErrorRule, ...] = ()
+    module: str = ""
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        return params_schema(self.params)
+
+    @property
+    def title(self) -> str:
+        return self.description.split("\n", 1)[0]
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._pipelines: dict[str, Pipeline] = {}
+        self._loaded = False
+
+    def add(self, pipeline: Pipeline) -> None:
+        if not NAME.match(pipeline.name):
+            raise ValueError(
+                f"pipeline name {pipeline.name!r} must be dotted lowercase, e.g. team.job"
+            )
+        existing = self._pipelines.get(pipeline.name)
+        if existing is not None and existing.module != pipeline.module:
+            raise ValueError(
+                f"pipeline {pipeline.name!r} is registered twice ({existing.module}, {pipeline.module})"
+            )
+        self._pipelines[pipeline.name] = pipeline
+
+    def get(self, name: str) -> Pipeline:
+        self.load()
+        try:
+            return self._pipelines[name]
+        except KeyError:
+            raise UnknownPipeline(name, sorted(self._pipelines)) from None
+
+    def __iter__(self) -> Iterator[Pipeline]:
+        self.load()
+        return iter(sorted(self._pipelines.values(), key=lambda p: p.name))
+
+    def names(self) -> list[str]:
+        return [p.name for p in self]
+
+    def load(self, extra_modules: Sequence[str] = ()) -> None:
+        """Import the built-in pipelines, every `runplane.pipelines` entry point and `extra_modules`."""
+        for module in extra_modules:
+            import_module(module)
+        if self._loaded:
+            return
+        self._loaded = True
+        for module in BUILTIN_MODULES:
+            import_module(module)
+        for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+            entry_point.load()
+
+
+registry = Registry()
+
+
+def pipeline(
+    name: str,
+    *,
+    description: str,
+    params: type[Params] = NoParams,
+    retry: RetryPolicy | None = RetryPolicy(),
+    error_rules: Sequence[ErrorRule] = (),
+) -> Callable[[PipelineFunction], PipelineFunction]:
+    """Register a function as the pipeline `name` in the default registry."""
+
+    def register(function: PipelineFunction) -> PipelineFunction:
+        registry.add(
+            Pipeline(
+                name=name,
+                description=description,
+                params=params,
+                function=function,
+                retry=retry,
+                error_rules=tuple(error_rules),
+                module=function.__module__,
+            )
+        )
+        return function
+
+    return register

@@ -1,0 +1,59 @@
+"""The one settings object, read from `RUNPLANE_*` environment variables.
+
+Intervals and timeouts live here so tests can shorten them instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Tier(StrEnum):
+    BASIC = "basic"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RUNPLANE_", extra="ignore")
+
+    home: Path = Field(Path(".runplane"), description="Folder for the embedded database.")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL; empty means a SQLite file under `home`."
+    )
+    tier: Tier = Tier.INTERMEDIATE
+    data_dir: Path = Field(Path("data"), description="Root folder pipelines may read files from.")
+    max_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
+
+    poll_interval: float = Field(0.1, gt=0, description="How often executors look for new work.")
+    heartbeat_interval: float = Field(2.0, gt=0)
+    worker_timeout: float = Field(
+        30.0, gt=0, description="Heartbeat age after which a worker is lost."
+    )
+    cancel_grace: float = Field(30.0, ge=0, description="Seconds between stop signal and kill.")
+    log_flush_interval: float = Field(0.2, gt=0)
+    log_flush_lines: int = Field(500, ge=1)
+    resource_sample_interval: float = Field(1.0, gt=0)
+    sqlite_busy_timeout: float = Field(30.0, gt=0)
+    retry_backoff_scale: float = Field(
+        1.0, ge=0, description="Multiplies every automatic-retry backoff (tests use 0.01)."
+    )
+    pipeline_modules: list[str] = Field(
+        default_factory=list,
+        description="Extra modules to import for their pipelines, besides entry points.",
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'runplane.db').resolve()}"
+
+
+def load_settings() -> Settings:
+    return Settings()

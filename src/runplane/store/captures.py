@@ -1,0 +1,76 @@
+"""Captures: the data one execution wrote, invisible to readers until it is published.
+
+Pipelines write rows under their capture id in many short transactions; the engine
+publishes every capture of an execution in the same transaction as its final status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, update
+
+from runplane.store.tables import captures as t
+
+
+@dataclass(frozen=True)
+class Capture:
+    capture_id: str
+    asset: str
+    execution_id: str
+    pipeline: str
+    created_at: datetime
+    published_at: datetime | None
+    rows: int | None
+
+
+def insert_capture(
+    conn: Connection, *, capture_id: str, asset: str, execution_id: str, pipeline: str, at: datetime
+) -> None:
+    conn.execute(
+        insert(t).values(
+            capture_id=capture_id,
+            asset=asset,
+            execution_id=execution_id,
+            pipeline=pipeline,
+            created_at=at,
+        )
+    )
+
+
+def update_capture_rows(conn: Connection, capture_id: str, asset: str, rows: int) -> None:
+    conn.execute(
+        update(t).where(t.c.capture_id == capture_id, t.c.asset == asset).values(rows=rows)
+    )
+
+
+def publish_captures(conn: Connection, execution_id: str, at: datetime) -> int:
+    """Make every capture of an execution visible; call inside the final-status transaction."""
+    result = conn.execute(
+        update(t)
+        .where(t.c.execution_id == execution_id, t.c.published_at.is_(None))
+        .values(published_at=at)
+    )
+    return result.rowcount
+
+
+def find_latest_published(conn: Connection, asset: str) -> Capture | None:
+    row = conn.execute(
+        select(t)
+        .where(t.c.asset == asset, t.c.published_at.is_not(None))
+        .order_by(t.c.published_at.desc(), t.c.capture_id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else Capture(**row._mapping)
+
+
+def list_captures(conn: Connection, asset: str) -> list[Capture]:
+    """Every capture of an asset, published or not, newest first (point-in-time history)."""
+    rows = conn.execute(select(t).where(t.c.asset == asset).order_by(t.c.created_at.desc()))
+    return [Capture(**row._mapping) for row in rows]
+
+
+def list_execution_captures(conn: Connection, execution_id: str) -> list[Capture]:
+    rows = conn.execute(select(t).where(t.c.execution_id == execution_id).order_by(t.c.asset))
+    return [Capture(**row._mapping) for row in rows]

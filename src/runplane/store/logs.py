@@ -1,0 +1,81 @@
+"""Execution log lines: appended in batches by the runner, read in pages and searched."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+
+from runplane.model import LogLine
+from runplane.store.tables import execution_logs as t
+
+
+def insert_log_lines(conn: Connection, lines: Sequence[LogLine]) -> None:
+    if not lines:
+        return
+    conn.execute(
+        insert(t),
+        [
+            {
+                "execution_id": line.execution_id,
+                "seq": line.seq,
+                "at": line.at,
+                "level": line.level,
+                "message": line.message,
+            }
+            for line in lines
+        ],
+    )
+
+
+def list_log_lines(
+    conn: Connection,
+    execution_id: str,
+    *,
+    after: int = 0,
+    limit: int | None = 1000,
+    levels: Sequence[str] = (),
+    search: str | None = None,
+) -> list[LogLine]:
+    """Lines after sequence number `after`, oldest first, optionally filtered server-side."""
+    query = select(t).where(t.c.execution_id == execution_id, t.c.seq > after)
+    if levels:
+        query = query.where(t.c.level.in_(list(levels)))
+    if search:
+        query = query.where(func.lower(t.c.message).contains(search.lower(), autoescape=True))
+    query = query.order_by(t.c.seq)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_line(row._mapping) for row in conn.execute(query)]
+
+
+def iter_log_lines(conn: Connection, execution_id: str, *, batch: int = 5000) -> Iterator[LogLine]:
+    """Every line of one execution, fetched in batches (for downloads)."""
+    after = 0
+    while True:
+        lines = list_log_lines(conn, execution_id, after=after, limit=batch)
+        yield from lines
+        if len(lines) < batch:
+            return
+        after = lines[-1].seq
+
+
+def count_log_lines(conn: Connection, execution_id: str) -> int:
+    query = select(func.max(t.c.seq)).where(t.c.execution_id == execution_id)
+    return conn.execute(query).scalar() or 0
+
+
+def find_first_error_seq(conn: Connection, execution_id: str) -> int | None:
+    query = select(func.min(t.c.seq)).where(t.c.execution_id == execution_id, t.c.level == "ERROR")
+    return conn.execute(query).scalar()
+
+
+def _line(m: Any) -> LogLine:
+    return LogLine(
+        execution_id=m["execution_id"],
+        seq=m["seq"],
+        at=m["at"],
+        level=m["level"],
+        message=m["message"],
+    )

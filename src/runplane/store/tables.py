@@ -1,0 +1,132 @@
+"""The core schema. Migrations in `store/migrations` create exactly these tables.
+
+Indexes follow the executions page: newest first by `(created_at, execution_id)`,
+optionally narrowed by status, pipeline or trigger, and one count per status.
+"""
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from runplane.store.types import UTCDateTime, json_type
+
+metadata = MetaData()
+
+ID = 36  # a UUID in its text form
+
+executions = Table(
+    "executions",
+    metadata,
+    Column("execution_id", String(ID), primary_key=True),
+    Column("pipeline", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("params", json_type(), nullable=False),
+    Column("params_hash", String(64), nullable=False),
+    Column("dry_run", Boolean, nullable=False, default=False),
+    Column("trigger", String(16), nullable=False),
+    Column("triggered_by", String(200), nullable=False),
+    Column("trigger_time", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("not_before", UTCDateTime),
+    Column("started_at", UTCDateTime),
+    Column("completed_at", UTCDateTime),
+    Column("capture_id", String(40), nullable=False),
+    Column("attempt", Integer, nullable=False, default=1),
+    Column("retry_of", String(ID)),
+    Column("parent_id", String(ID)),
+    Column("after_id", String(ID)),
+    Column("rows_processed", BigInteger),
+    Column("output", json_type()),
+    Column("error", json_type()),
+    Column("error_class", String(16)),
+    Column("error_fingerprint", String(64)),
+    Column("progress", json_type()),
+    Column("cancel_requested_at", UTCDateTime),
+    Column("cancel_requested_by", String(200)),
+    Column("kill_after", UTCDateTime),
+    Column("worker_id", String(ID)),
+    Column("pid", Integer),
+    Column("process_started_at", Float),
+    Index("ix_executions_created", "created_at", "execution_id"),
+    Index("ix_executions_status_created", "status", "created_at", "execution_id"),
+    Index("ix_executions_pipeline_created", "pipeline", "created_at", "execution_id"),
+    Index("ix_executions_pipeline_status_created", "pipeline", "status", "created_at"),
+    Index("ix_executions_trigger_created", "trigger", "created_at", "execution_id"),
+    Index("ix_executions_identity", "pipeline", "params_hash", "status"),
+    Index("ix_executions_parent", "parent_id"),
+    Index("ix_executions_retry_of", "retry_of"),
+    Index("ix_executions_fingerprint", "error_fingerprint", "created_at"),
+)
+
+execution_events = Table(
+    "execution_events",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("execution_id", String(ID), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("detail", json_type()),
+    Index("ix_execution_events_execution", "execution_id", "event_id"),
+)
+
+execution_logs = Table(
+    "execution_logs",
+    metadata,
+    Column("execution_id", String(ID), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("level", String(8), nullable=False),
+    Column("message", Text, nullable=False),
+    Index("ix_execution_logs_level", "execution_id", "level", "seq"),
+)
+
+workers = Table(
+    "workers",
+    metadata,
+    Column("worker_id", String(ID), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("process_started_at", Float, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("scope", String(ID)),
+    Column("max_workers", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("heartbeat_at", UTCDateTime, nullable=False),
+    Column("stopped_at", UTCDateTime),
+    Index("ix_workers_heartbeat", "stopped_at", "heartbeat_at"),
+)
+
+resource_samples = Table(
+    "resource_samples",
+    metadata,
+    Column("sample_id", Integer, primary_key=True, autoincrement=True),
+    Column("execution_id", String(ID), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("cpu_percent", Float, nullable=False),
+    Column("rss_bytes", BigInteger, nullable=False),
+    Index("ix_resource_samples_execution", "execution_id", "at"),
+)
+
+captures = Table(
+    "captures",
+    metadata,
+    Column("capture_id", String(40), primary_key=True),
+    Column("asset", String(200), primary_key=True),
+    Column("execution_id", String(ID), nullable=False),
+    Column("pipeline", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("published_at", UTCDateTime),
+    Column("rows", BigInteger),
+    Index("ix_captures_asset_published", "asset", "published_at"),
+    Index("ix_captures_execution", "execution_id"),
+)

@@ -68,33 +68,61 @@ def finish_execution(
     Requires the execution to be running with no cancel request; returns False (and
     publishes nothing) otherwise. A failure may schedule the next automatic attempt.
     """
-    now = clock()
+    with db.write() as conn:
+        finished = record_finish(
+            conn,
+            execution,
+            status,
+            output=output,
+            rows_processed=rows_processed,
+            error=error,
+            registry=registry,
+            retry_scale=retry_scale,
+            now=clock(),
+        )
+        if not finished:
+            conn.rollback()
+    if finished:
+        wakeup.notify()
+    return finished
+
+
+def record_finish(
+    conn: Connection,
+    execution: Execution,
+    status: ExecutionStatus,
+    *,
+    output: dict[str, Any] | None,
+    rows_processed: int | None,
+    error: ExecutionError | None,
+    registry: Registry,
+    retry_scale: float,
+    now: datetime,
+) -> bool:
+    """The statements of `finish_execution`, on the caller's transaction (roll back on False)."""
     values: dict[str, Any] = {
         "completed_at": now,
         "rows_processed": rows_processed,
         "output": output,
     }
-    with db.write() as conn:
-        if error is not None:
-            error = _schedule_auto_retry(conn, execution, error, registry, retry_scale, now)
-            values.update(store.error_values(error))
-        if not store.update_status(
-            conn,
-            execution.execution_id,
-            ExecutionStatus.RUNNING,
-            status,
-            require_no_cancel=True,
-            **values,
-        ):
-            conn.rollback()
-            return False
-        if status is ExecutionStatus.COMPLETED:
-            capture_store.publish_captures(conn, execution.execution_id, now)
-        detail = {} if error is None else {"classification": str(error.classification)}
-        event_store.insert_event(
-            conn, execution.execution_id, _FINAL_EVENTS[status], actor="runner", at=now, **detail
-        )
-    wakeup.notify()
+    if error is not None:
+        error = _schedule_auto_retry(conn, execution, error, registry, retry_scale, now)
+        values.update(store.error_values(error))
+    if not store.update_status(
+        conn,
+        execution.execution_id,
+        ExecutionStatus.RUNNING,
+        status,
+        require_no_cancel=True,
+        **values,
+    ):
+        return False
+    if status is ExecutionStatus.COMPLETED:
+        capture_store.publish_captures(conn, execution.execution_id, now)
+    detail = {} if error is None else {"classification": str(error.classification)}
+    event_store.insert_event(
+        conn, execution.execution_id, _FINAL_EVENTS[status], actor="runner", at=now, **detail
+    )
     return True
 
 

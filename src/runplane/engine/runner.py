@@ -25,7 +25,7 @@ from runplane.engine import lifecycle, service
 from runplane.engine.classify import classify
 from runplane.engine.clock import utcnow
 from runplane.engine.logsink import LogSink, SinkHandler, SinkStream
-from runplane.model import Execution, ExecutionStatus
+from runplane.model import Execution, ExecutionStatus, LogLine, Trigger
 from runplane.pipelines import Cancelled, Output, Params, RunContext, registry
 from runplane.pipelines.params import validate_params
 from runplane.pipelines.rules import ErrorRule
@@ -33,6 +33,7 @@ from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import captures as capture_store
 from runplane.store import executions as store
+from runplane.store import logs as log_store
 
 EXIT_DONE = 0
 EXIT_CANCELLED = 3
@@ -41,14 +42,16 @@ EXIT_ORPHANED = 70
 log = logging.getLogger("runplane.run")
 
 
-def child_main(execution_id: str, lifeline: Connection, settings_json: str) -> None:
-    """Entry point of an execution's process (started by the executor's fork server)."""
+def child_main(execution_id: str, lifeline: Connection, settings_json: str) -> int:
+    """Entry point of an execution's process (forked by the executor's fork server)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the executor decides what Ctrl-C means
     settings = Settings.model_validate_json(settings_json)
     registry.load(settings.pipeline_modules)
     stop = threading.Event()
     threading.Thread(target=_watch_lifeline, args=(lifeline, stop), daemon=True).start()
-    db = Database(settings.resolved_database_url, busy_timeout=settings.sqlite_busy_timeout)
+    from runplane.engine import preload
+
+    db = preload.database(settings.resolved_database_url, settings.sqlite_busy_timeout)
     sink = LogSink(
         db, execution_id, interval=settings.log_flush_interval, max_lines=settings.log_flush_lines
     )
@@ -60,7 +63,7 @@ def child_main(execution_id: str, lifeline: Connection, settings_json: str) -> N
     sys.stdout.flush()
     sys.stderr.flush()
     sink.close()
-    sys.exit(code)
+    return code
 
 
 def run_execution(
@@ -113,6 +116,37 @@ def run_execution(
         return _lost_race(db, execution_id)
     log.info("Execution complete: %s", status.upper())
     return EXIT_DONE
+
+
+def warm_up(db: Database) -> None:
+    """Run the statements of a run against a made-up id and roll back, to fill the statement cache."""
+    fake = Execution(
+        execution_id="00000000-0000-0000-0000-000000000000",
+        pipeline="runplane.noop",
+        status=ExecutionStatus.RUNNING,
+        params={},
+        params_hash="",
+        trigger=Trigger.API,
+        triggered_by="warm-up",
+        trigger_time=utcnow(),
+        created_at=utcnow(),
+        capture_id="cap_warm",
+    )
+    with db.engine.connect() as conn, conn.begin() as transaction:
+        store.find_execution(conn, fake.execution_id)
+        log_store.insert_log_lines(conn, [LogLine(fake.execution_id, 1, utcnow(), "INFO", "x")])
+        lifecycle.record_finish(
+            conn,
+            fake,
+            ExecutionStatus.COMPLETED,
+            output={},
+            rows_processed=0,
+            error=None,
+            registry=registry,
+            retry_scale=1.0,
+            now=utcnow(),
+        )
+        transaction.rollback()
 
 
 def _lost_race(db: Database, execution_id: str) -> int:

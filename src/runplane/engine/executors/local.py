@@ -1,31 +1,31 @@
 """The local executor: runs each execution in its own process, at most `max_workers` at once.
 
-Processes are forked by multiprocessing's single-threaded fork server, which has already
-imported Runplane and the registered pipelines (a fork costs milliseconds, a fresh
-interpreter hundreds). Each child holds one end of a pipe (its lifeline): stop signals
-go down it, and the child exits when it closes, so no child outlives its executor.
+Processes come from a fork server that has already imported Runplane and the registered
+pipelines (a fork costs milliseconds, a fresh interpreter hundreds). Each child holds one
+end of a socket pair (its lifeline): stop signals go down it, and the child exits when it
+closes, so no child outlives its executor.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import os
 import signal
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
 
 import psutil
 
 from runplane.engine import lifecycle, processes, wakeup
 from runplane.engine.classify import worker_lost
 from runplane.engine.clock import Clock, utcnow
-from runplane.engine.runner import EXIT_CANCELLED, EXIT_DONE, child_main
+from runplane.engine.executors.forkserver import ForkServer
+from runplane.engine.runner import EXIT_CANCELLED, EXIT_DONE
 from runplane.model import EventKind, ExecutionStatus
 from runplane.settings import Settings
 from runplane.store import Database
@@ -35,13 +35,11 @@ from runplane.store import resources as resource_store
 
 log = logging.getLogger(__name__)
 
-_PRELOAD = ["__main__", "runplane.engine.preload"]
-
 
 @dataclass
 class _Child:
     execution_id: str
-    process: BaseProcess
+    pid: int
     lifeline: Connection
     stats: psutil.Process | None
     waiting: bool = False
@@ -57,12 +55,6 @@ class ExecutorStats:
     started: int = 0
     finished: int = 0
     last_tick: float = field(default_factory=time.monotonic)
-
-
-def fork_context() -> multiprocessing.context.ForkServerContext:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_PRELOAD)
-    return context
 
 
 class LocalExecutor:
@@ -97,15 +89,13 @@ class LocalExecutor:
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="executor", daemon=True)
         self._sampler = threading.Thread(target=self._sample, name="resource-sampler", daemon=True)
-        self._context = fork_context()
+        self._forkserver = ForkServer(self._settings_json)
         self._last_cancel_check = 0.0
         self._last_blocked_check = 0.0
         self.stats = ExecutorStats()
 
     def start(self) -> None:
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
+        self._forkserver.start()
         wakeup.subscribe(self.wake)
         self._thread.start()
         self._sampler.start()
@@ -131,10 +121,11 @@ class LocalExecutor:
         self._thread.join()
         self._sampler.join()
         for child in list(self._children.values()):
-            child.process.kill()
-            child.process.join()
-            self._record_exit(child, lost_reason=reason)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child.pid, signal.SIGKILL)
+            self._record_exit(child, code=None, lost_reason=reason)
         self._children.clear()
+        self._forkserver.stop()
         os.close(self._wake_r)
         os.close(self._wake_w)
 
@@ -149,8 +140,7 @@ class LocalExecutor:
     def _tick(self) -> None:
         with self._lock:
             children = list(self._children.values())
-        waitables: list[object] = [self._wake_r]
-        waitables += [c.process.sentinel for c in children]
+        waitables: list[object] = [self._wake_r, self._forkserver]
         waitables += [c.lifeline for c in children if not c.closed]
         ready = wait(waitables, timeout=self._settings.poll_interval)  # type: ignore[arg-type]
         self.stats.last_tick = time.monotonic()
@@ -159,9 +149,10 @@ class LocalExecutor:
         for child in children:
             if child.lifeline in ready:
                 self._read_messages(child)
-            if child.process.sentinel in ready:
-                child.process.join()
-                self._record_exit(child)
+        by_pid = {c.pid: c for c in children}
+        for pid, code in self._forkserver.exits():
+            if pid in by_pid:
+                self._record_exit(by_pid[pid], code=code)
         if self._stopping.is_set():
             return
         now = time.monotonic()
@@ -195,23 +186,17 @@ class LocalExecutor:
                 self._spawn(execution.execution_id)
 
     def _spawn(self, execution_id: str) -> None:
-        parent_end, child_end = self._context.Pipe(duplex=True)
-        process = self._context.Process(
-            target=child_main,
-            args=(execution_id, child_end, self._settings_json),
-            name=f"runplane-{execution_id[:8]}",
-        )
-        process.start()
-        child_end.close()
-        pid = process.pid
-        assert pid is not None
+        ours, theirs = socket.socketpair()
+        pid = self._forkserver.spawn(execution_id, theirs)
+        theirs.close()
+        lifeline = Connection(ours.detach())
         started = processes.start_time(pid)
         try:
             stats: psutil.Process | None = psutil.Process(pid)
         except psutil.NoSuchProcess:
             stats = None
         with self._lock:
-            self._children[execution_id] = _Child(execution_id, process, parent_end, stats)
+            self._children[execution_id] = _Child(execution_id, pid, lifeline, stats)
         self.stats.started += 1
         with self._db.write() as conn:
             store.update_execution(conn, execution_id, pid=pid, process_started_at=started)
@@ -228,12 +213,13 @@ class LocalExecutor:
         except (EOFError, OSError):
             child.closed = True  # the child is exiting; its sentinel reports that
 
-    def _record_exit(self, child: _Child, *, lost_reason: str | None = None) -> None:
+    def _record_exit(
+        self, child: _Child, *, code: int | None, lost_reason: str | None = None
+    ) -> None:
         with self._lock:
             self._children.pop(child.execution_id, None)
         child.lifeline.close()
         self.stats.finished += 1
-        code = child.process.exitcode
         if code == EXIT_DONE and lost_reason is None:
             return
         with self._db.read() as conn:
@@ -249,7 +235,7 @@ class LocalExecutor:
                 clock=self._clock,
             )
             return
-        reason = lost_reason or _describe_exit(code, child.process.pid)
+        reason = lost_reason or _describe_exit(code, child.pid)
         error = worker_lost(pipeline=execution.pipeline, reason=reason, host=self._host)
         lifecycle.mark_lost(
             self._db,
@@ -283,7 +269,8 @@ class LocalExecutor:
                 and now >= execution.kill_after
             ):
                 child.killed = True
-                child.process.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child.pid, signal.SIGKILL)
                 self._event(execution.execution_id, EventKind.KILLED, now)
 
     def _event(self, execution_id: str, kind: EventKind, at: datetime) -> None:

@@ -1,0 +1,173 @@
+"""A single-threaded fork server: one warm interpreter that forks a process per execution.
+
+The executor starts it once (`python -m runplane.engine.executors.forkserver`), after
+which starting an execution costs a fork instead of a fresh interpreter. The two talk
+over a Unix SOCK_SEQPACKET socket, one message per packet:
+
+    executor -> server   {"spawn": "<execution id>"}  + the child's lifeline socket (SCM_RIGHTS)
+    server -> executor   {"spawned": "<execution id>", "pid": 4242}
+    server -> executor   {"exited": 4242, "code": 0}     (negative: killed by that signal)
+
+The server exits when the executor's end of the socket closes; each child exits when
+its lifeline closes, so nothing outlives a killed executor.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import traceback
+from collections import deque
+from multiprocessing.connection import Connection
+from typing import Any
+
+_PACKET = 65536
+
+
+class ForkServer:
+    """The executor's handle on its fork server process."""
+
+    def __init__(self, settings_json: str) -> None:
+        self._settings_json = settings_json
+        self._sock: socket.socket | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+        self._exits: deque[tuple[int, int]] = deque()
+
+    def start(self) -> None:
+        """Start the server and wait until it has imported everything (about a second)."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "runplane.engine.executors.forkserver", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+        )
+        theirs.close()
+        ours.sendall(json.dumps({"settings": self._settings_json}).encode())
+        ready = json.loads(ours.recv(_PACKET) or b"{}")
+        if not ready.get("ready"):
+            raise RuntimeError("the fork server failed to start; see its error output above")
+        self._sock = ours
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    def fileno(self) -> int:
+        """Readable when exit notices arrive; for the executor's `wait`."""
+        assert self._sock is not None, "start() the fork server first"
+        return self._sock.fileno()
+
+    def spawn(self, execution_id: str, lifeline: socket.socket) -> int:
+        """Fork a child running `execution_id`, handing it `lifeline`; returns its pid."""
+        assert self._sock is not None, "start() the fork server first"
+        with self._lock:
+            request = json.dumps({"spawn": execution_id}).encode()
+            socket.send_fds(self._sock, [request], [lifeline.fileno()])
+            while True:
+                message = self._receive()
+                if message.get("spawned") == execution_id:
+                    return int(message["pid"])
+
+    def exits(self) -> list[tuple[int, int]]:
+        """Exit notices `(pid, code)` received since the last call (non-blocking)."""
+        assert self._sock is not None
+        with self._lock:
+            while select.select([self._sock], [], [], 0)[0]:
+                self._receive()
+            exits = list(self._exits)
+            self._exits.clear()
+        return exits
+
+    def stop(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        if self._process is not None:
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+
+    def _receive(self) -> dict[str, Any]:
+        assert self._sock is not None
+        data = self._sock.recv(_PACKET)
+        if not data:
+            raise ConnectionError("the fork server exited")
+        message: dict[str, Any] = json.loads(data)
+        if "exited" in message:
+            self._exits.append((int(message["exited"]), int(message["code"])))
+        return message
+
+
+def serve(sock: socket.socket) -> None:
+    """The server loop: fork on request, report exits, stop when the executor goes away."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the executor to handle
+    settings_json = json.loads(sock.recv(_PACKET))["settings"]
+    from runplane.engine import preload
+
+    preload.prepare(settings_json)
+    gc.collect()
+    gc.freeze()  # keep the warm heap out of the children's collections (copy-on-write)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    sock.sendall(json.dumps({"ready": True}).encode())
+    while True:
+        readable, _, _ = select.select([sock.fileno(), wake_r], [], [])
+        if wake_r in readable:
+            os.read(wake_r, 4096)
+            _report_exits(sock)
+        if sock.fileno() in readable:
+            data, fds, _flags, _addr = socket.recv_fds(sock, _PACKET, 1)
+            if not data:
+                return
+            execution_id = json.loads(data)["spawn"]
+            pid = os.fork()
+            if pid == 0:
+                sock.close()
+                os.close(wake_r)
+                os.close(wake_w)
+                signal.set_wakeup_fd(-1)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                _run_child(execution_id, fds[0], settings_json)
+            for fd in fds:
+                os.close(fd)
+            sock.sendall(json.dumps({"spawned": execution_id, "pid": pid}).encode())
+
+
+def _report_exits(sock: socket.socket) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        code = os.waitstatus_to_exitcode(status)
+        sock.sendall(json.dumps({"exited": pid, "code": code}).encode())
+
+
+def _run_child(execution_id: str, lifeline_fd: int, settings_json: str) -> None:
+    from runplane.engine.runner import child_main
+
+    code = 1
+    try:
+        code = child_main(execution_id, Connection(lifeline_fd), settings_json)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+if __name__ == "__main__":
+    serve(socket.socket(fileno=int(sys.argv[1])))

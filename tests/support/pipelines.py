@@ -1,0 +1,110 @@
+"""Pipelines only the tests register (loaded through `pipeline_modules`)."""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+
+from pydantic import Field
+from sqlalchemy import BigInteger, Column, MetaData, String, Table, insert
+
+from runplane.pipelines import NoParams, Output, Params, RunContext, pipeline
+
+metadata = MetaData()
+test_rows = Table(
+    "test_rows",
+    metadata,
+    Column("capture_id", String(40), nullable=False),
+    Column("n", BigInteger, nullable=False),
+    Column("label", String(40), nullable=False),
+)
+
+
+class FillParams(Params):
+    rows: int = Field(1000, ge=0)
+    batch: int = Field(10_000, ge=1)
+    seconds_per_batch: float = Field(0.0, ge=0)
+
+
+@pipeline(
+    "tests.fill", description="Writes `rows` rows under its capture, in batches.", params=FillParams
+)
+def fill(ctx: RunContext[FillParams]) -> Output:
+    with ctx.data.write() as conn:
+        test_rows.create(conn, checkfirst=True)
+    ctx.open_capture("tests/fill")
+    written = 0
+    while written < ctx.params.rows:
+        ctx.check_cancelled()
+        size = min(ctx.params.batch, ctx.params.rows - written)
+        with ctx.data.write() as conn:
+            conn.execute(
+                insert(test_rows),
+                [
+                    {"capture_id": ctx.capture_id, "n": written + i, "label": "x"}
+                    for i in range(size)
+                ],
+            )
+        written += size
+        ctx.progress(written, ctx.params.rows)
+        time.sleep(ctx.params.seconds_per_batch)
+    return Output(rows_processed=written, summary=[f"Wrote {written:,} rows"])
+
+
+@pipeline(
+    "tests.noisy", description="Emits through every channel: logger, print, stderr, warnings."
+)
+def noisy(ctx: RunContext[NoParams]) -> Output:
+    ctx.log.info("from the logger")
+    print("from print")
+    print("from stderr", file=sys.stderr)
+    warnings.warn("from warnings", UserWarning, stacklevel=1)
+    ctx.log.info("escape me <script>alert(1)</script>")
+    return Output(rows_processed=1)
+
+
+@pipeline("tests.key_error", description="A plain programming error.", retry=None)
+def key_error(ctx: RunContext[NoParams]) -> Output:
+    return Output(rows_processed={}["missing"])
+
+
+class CountParams(Params):
+    n: int = Field(3, ge=1, le=100)
+
+
+@pipeline(
+    "tests.fan_out",
+    description="Submits n noop children, the second after the first.",
+    params=CountParams,
+)
+def fan_out(ctx: RunContext[CountParams]) -> Output:
+    first = ctx.submit("runplane.noop", {})
+    children = [first] + [
+        ctx.submit("runplane.noop", {}, after=first) for _ in range(ctx.params.n - 1)
+    ]
+    statuses = ctx.wait(children)
+    done = sum(1 for s in statuses.values() if s == "completed")
+    return Output(rows_processed=done, figures={"children": len(children)})
+
+
+class IntParams(Params):
+    count: int = Field(..., ge=1, le=10, description="A required integer.")
+    label: str = "x"
+
+
+@pipeline("tests.typed", description="Has a required, bounded integer.", params=IntParams)
+def typed(ctx: RunContext[IntParams]) -> Output:
+    return Output(rows_processed=ctx.params.count)
+
+
+class IgnoreParams(Params):
+    seconds: float = 5.0
+
+
+@pipeline(
+    "tests.stubborn", description="Ignores cancellation; only a kill stops it.", params=IgnoreParams
+)
+def stubborn(ctx: RunContext[IgnoreParams]) -> Output:
+    time.sleep(ctx.params.seconds)
+    return Output(rows_processed=0)

@@ -8,16 +8,20 @@ skipping, so a green CI run means everything really ran.
 from __future__ import annotations
 
 import os
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+from runplane.engine.runtime import ServingRuntime
+from runplane.model import Execution
 from runplane.settings import Settings
 from runplane.store import Database
+from runplane.store import executions as execution_store
 from runplane.store.schema import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -156,3 +160,37 @@ def finra_dir() -> Path:
     """The real FINRA OTC weekly files in ../shared/data/finra-otc."""
     require(SHARED_FINRA.is_dir(), f"{SHARED_FINRA} is missing")
     return SHARED_FINRA
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[ServingRuntime]:
+    """A serving runtime (worker row, executor with its fork server, monitor) on `settings`."""
+    db = Database(settings.resolved_database_url)
+    serving = ServingRuntime(db, settings)
+    serving.start()
+    yield serving
+    serving.stop()
+    db.dispose()
+
+
+def wait_for_final(db: Database, execution_id: str, timeout: float = 30.0) -> Execution:
+    """Poll until the execution reaches a final status (real processes take real time)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with db.read() as conn:
+            execution = execution_store.get_execution(conn, execution_id)
+        if execution.status.is_final:
+            return execution
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{execution_id} still {execution.status} after {timeout}s")
+        time.sleep(0.02)
+
+
+def wait_until(
+    predicate: Callable[[], bool], timeout: float = 30.0, what: str = "condition"
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.02)

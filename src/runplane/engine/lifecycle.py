@@ -7,6 +7,7 @@ on the same execution cannot both win.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,13 +17,21 @@ from sqlalchemy import Connection
 from runplane.engine import wakeup
 from runplane.engine.clock import Clock, utcnow
 from runplane.engine.ids import new_capture_id, new_execution_id
-from runplane.model import EventKind, Execution, ExecutionError, ExecutionStatus, SuggestedAction
+from runplane.model import (
+    EventKind,
+    Execution,
+    ExecutionError,
+    ExecutionStatus,
+    LogLine,
+    SuggestedAction,
+)
 from runplane.pipelines import Registry, UnknownPipeline
 from runplane.pipelines import registry as default_registry
 from runplane.store import Database
 from runplane.store import captures as capture_store
 from runplane.store import events as event_store
 from runplane.store import executions as store
+from runplane.store import logs as log_store
 
 _FINAL_EVENTS = {
     ExecutionStatus.COMPLETED: EventKind.COMPLETED,
@@ -59,14 +68,15 @@ def finish_execution(
     output: dict[str, Any] | None = None,
     rows_processed: int | None = None,
     error: ExecutionError | None = None,
+    log_lines: Sequence[LogLine] = (),
     registry: Registry = default_registry,
     retry_scale: float = 1.0,
     clock: Clock = utcnow,
 ) -> bool:
-    """Record a run's result and publish its captures in one transaction.
+    """Record a run's result, its last log lines and publish its captures in one transaction.
 
     Requires the execution to be running with no cancel request; returns False (and
-    publishes nothing) otherwise. A failure may schedule the next automatic attempt.
+    writes nothing) otherwise. A failure may schedule the next automatic attempt.
     """
     with db.write() as conn:
         finished = record_finish(
@@ -76,6 +86,7 @@ def finish_execution(
             output=output,
             rows_processed=rows_processed,
             error=error,
+            log_lines=log_lines,
             registry=registry,
             retry_scale=retry_scale,
             now=clock(),
@@ -95,6 +106,7 @@ def record_finish(
     output: dict[str, Any] | None,
     rows_processed: int | None,
     error: ExecutionError | None,
+    log_lines: Sequence[LogLine],
     registry: Registry,
     retry_scale: float,
     now: datetime,
@@ -117,6 +129,7 @@ def record_finish(
         **values,
     ):
         return False
+    log_store.insert_log_lines(conn, log_lines)
     if status is ExecutionStatus.COMPLETED:
         capture_store.publish_captures(conn, execution.execution_id, now)
     detail = {} if error is None else {"classification": str(error.classification)}

@@ -55,6 +55,25 @@ class LogSink:
             if len(self._buffer) >= self._max_lines:
                 self._cond.notify()
 
+    def take(self, *final: tuple[str, str]) -> list[LogLine]:
+        """Remove and return the buffered lines plus `final` (level, message) lines.
+
+        For writing a run's last lines in the same transaction as its final status.
+        """
+        with self._cond:
+            for level, message in final:
+                self._seq += 1
+                self._buffer.append(
+                    LogLine(self._execution_id, self._seq, datetime.now(UTC), level, message)
+                )
+            lines, self._buffer = self._buffer, []
+        return lines
+
+    def put_back(self, lines: list[LogLine]) -> None:
+        """Return lines from `take` that were not written, ahead of anything newer."""
+        with self._cond:
+            self._buffer[:0] = lines
+
     def set_progress(self, progress: dict[str, Any]) -> None:
         with self._cond:
             self._progress = progress

@@ -97,24 +97,40 @@ def run_execution(
         )
         log.exception("%s: %s", type(exc).__name__, exc)
         log.info("Execution failed (%s), cleaning up", error.classification)
-        sink.flush()
-        if not lifecycle.finish_execution(
-            db,
-            execution,
-            ExecutionStatus.FAILED,
-            error=error,
-            retry_scale=settings.retry_backoff_scale,
-        ):
-            return _lost_race(db, execution_id)
-        log.info("Execution complete: FAILED")
-        return EXIT_DONE
+        return _finish(db, execution, ExecutionStatus.FAILED, sink, settings, error=error)
     status = ExecutionStatus.DRY_RUN if execution.dry_run else ExecutionStatus.COMPLETED
-    sink.flush()
-    if not lifecycle.finish_execution(
-        db, execution, status, output=output.to_dict(), rows_processed=output.rows_processed
+    return _finish(
+        db,
+        execution,
+        status,
+        sink,
+        settings,
+        output=output.to_dict(),
+        rows_processed=output.rows_processed,
+    )
+
+
+def _finish(
+    db: Database,
+    execution: Execution,
+    status: ExecutionStatus,
+    sink: LogSink,
+    settings: Settings,
+    **result: Any,
+) -> int:
+    """Record the result with the log's last lines; if a cancel won the race, say so instead."""
+    lines = sink.take(("INFO", f"Execution complete: {status.upper()}"))
+    if lifecycle.finish_execution(
+        db, execution, status, log_lines=lines, retry_scale=settings.retry_backoff_scale, **result
     ):
-        return _lost_race(db, execution_id)
-    log.info("Execution complete: %s", status.upper())
+        return EXIT_DONE
+    sink.put_back(lines[:-1])
+    with db.read() as conn:
+        current = store.get_execution(conn, execution.execution_id)
+    if current.cancel_requested_at is not None:
+        log.warning("A cancel was requested before the result was recorded; nothing was published")
+        return EXIT_CANCELLED
+    log.error("The execution was no longer running (%s); the result was discarded", current.status)
     return EXIT_DONE
 
 
@@ -142,23 +158,12 @@ def warm_up(db: Database) -> None:
             output={},
             rows_processed=0,
             error=None,
+            log_lines=(),
             registry=registry,
             retry_scale=1.0,
             now=utcnow(),
         )
         transaction.rollback()
-
-
-def _lost_race(db: Database, execution_id: str) -> int:
-    with db.read() as conn:
-        execution = store.get_execution(conn, execution_id)
-    if execution.cancel_requested_at is not None:
-        log.warning("A cancel was requested before the result was recorded; nothing was published")
-        return EXIT_CANCELLED
-    log.error(
-        "The execution was no longer running (%s); the result was discarded", execution.status
-    )
-    return EXIT_DONE
 
 
 class EngineRunContext(RunContext[Params]):

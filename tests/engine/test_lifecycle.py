@@ -1,0 +1,130 @@
+"""Claiming, finishing and losing executions, and automatic retries of transient failures."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from runplane.engine import lifecycle
+from runplane.engine.classify import classify, worker_lost
+from runplane.model import EventKind, ExecutionStatus, Trigger
+from runplane.pipelines import DataError, TransientError
+from runplane.store import Database
+from runplane.store import captures as capture_store
+from runplane.store import events as event_store
+from runplane.store import executions as store
+from tests.conftest import FakeClock
+from tests.factories import make_execution
+
+
+def transient(pipeline: str = "runplane.sleep") -> object:
+    return classify(
+        TransientError("HTTP 503", url="https://x.test/f", status_code=503), pipeline=pipeline
+    )
+
+
+def test_only_one_of_two_claims_wins(db: Database, clock: FakeClock) -> None:
+    with db.write() as conn:
+        pending = make_execution(conn, status="pending")
+    first = lifecycle.claim_execution(
+        db, pending.execution_id, worker_id="w1", actor="w1", clock=clock
+    )
+    second = lifecycle.claim_execution(
+        db, pending.execution_id, worker_id="w2", actor="w2", clock=clock
+    )
+    assert first is not None
+    assert first.worker_id == "w1"
+    assert first.started_at == clock.now
+    assert second is None
+
+
+def test_finish_after_a_cancel_request_writes_and_publishes_nothing(
+    db: Database, clock: FakeClock
+) -> None:
+    with db.write() as conn:
+        running = make_execution(conn, status="running")
+        capture_store.insert_capture(
+            conn,
+            capture_id=running.capture_id,
+            asset="a",
+            execution_id=running.execution_id,
+            pipeline=running.pipeline,
+            at=clock.now,
+        )
+        store.request_cancel(
+            conn, running.execution_id, by="user:ana", at=clock.now, kill_after=clock.now
+        )
+    finished = lifecycle.finish_execution(
+        db, running, ExecutionStatus.COMPLETED, rows_processed=5, clock=clock
+    )
+    assert not finished
+    with db.read() as conn:
+        assert store.get_execution(conn, running.execution_id).status is ExecutionStatus.RUNNING
+        assert (
+            capture_store.list_execution_captures(conn, running.execution_id)[0].published_at
+            is None
+        )
+
+
+def test_a_transient_failure_schedules_the_next_attempt_with_backoff(
+    db: Database, clock: FakeClock
+) -> None:
+    with db.write() as conn:
+        running = make_execution(
+            conn,
+            pipeline="runplane.sleep",
+            status="running",
+            params={"seconds": 1.0, "lines_per_second": 0},
+            trigger=Trigger.SCHEDULED,
+            triggered_by="schedule:nightly",
+        )
+    assert lifecycle.finish_execution(
+        db, running, ExecutionStatus.FAILED, error=transient(), clock=clock
+    )  # type: ignore[arg-type]
+    with db.read() as conn:
+        (retry,) = [e for e in store.list_executions(conn) if e.retry_of == running.execution_id]
+        failed = store.get_execution(conn, running.execution_id)
+    assert retry.status is ExecutionStatus.PENDING
+    assert retry.attempt == 2
+    assert retry.triggered_by == f"auto-retry:{running.execution_id}"
+    assert (retry.trigger, retry.trigger_time) == (Trigger.SCHEDULED, running.trigger_time)
+    assert retry.not_before is not None
+    assert timedelta(seconds=24) <= retry.not_before - clock.now <= timedelta(seconds=36)
+    assert failed.error is not None
+    assert failed.error.suggested_actions[0].execution_id == retry.execution_id
+    assert "attempt 2 of 3" in failed.error.suggested_actions[0].text
+
+
+def test_automatic_retries_stop_at_max_attempts(db: Database, clock: FakeClock) -> None:
+    with db.write() as conn:
+        last = make_execution(conn, pipeline="runplane.sleep", status="running", attempt=3)
+    lifecycle.finish_execution(db, last, ExecutionStatus.FAILED, error=transient(), clock=clock)  # type: ignore[arg-type]
+    with db.read() as conn:
+        assert [e for e in store.list_executions(conn) if e.retry_of == last.execution_id] == []
+
+
+def test_a_data_failure_is_not_retried_automatically(db: Database, clock: FakeClock) -> None:
+    with db.write() as conn:
+        running = make_execution(conn, pipeline="runplane.sleep", status="running")
+    error = classify(DataError("missing", file="f.psv"), pipeline="runplane.sleep")
+    lifecycle.finish_execution(db, running, ExecutionStatus.FAILED, error=error, clock=clock)
+    with db.read() as conn:
+        assert len(store.list_executions(conn)) == 1
+
+
+def test_a_lost_execution_with_a_cancel_request_ends_cancelled(
+    db: Database, clock: FakeClock
+) -> None:
+    with db.write() as conn:
+        running = make_execution(conn, status="running")
+        store.request_cancel(
+            conn, running.execution_id, by="user:ana", at=clock.now, kill_after=clock.now
+        )
+    with db.read() as conn:
+        running = store.get_execution(conn, running.execution_id)
+    lifecycle.mark_lost(
+        db, running, error=worker_lost(pipeline="p.q", reason="gone", host="h"), clock=clock
+    )
+    with db.read() as conn:
+        assert store.get_execution(conn, running.execution_id).status is ExecutionStatus.CANCELLED
+        kinds = [e.kind for e in event_store.list_events(conn, running.execution_id)]
+    assert kinds[-2:] == [EventKind.STOPPED, EventKind.CANCELLED]

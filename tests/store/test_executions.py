@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -32,9 +33,7 @@ def test_insert_then_get_round_trips_every_field(db: Database) -> None:
 
 
 def test_timestamps_come_back_timezone_aware_utc(db: Database) -> None:
-    eastern = datetime(2025, 12, 22, 3, 0, tzinfo=UTC).astimezone(
-        __import__("zoneinfo").ZoneInfo("America/New_York")
-    )
+    eastern = datetime(2025, 12, 22, 3, 0, tzinfo=UTC).astimezone(ZoneInfo("America/New_York"))
     with db.write() as conn:
         made = make_execution(conn, created_at=eastern)
     with db.read() as conn:

@@ -6,6 +6,7 @@ the parameter, or the prerequisite to run first.
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 
@@ -103,5 +104,6 @@ class InvalidParams(ValueError):
 class UnknownPipeline(LookupError):
     def __init__(self, name: str, known: list[str]):
         self.name = name
-        hint = f" (known: {', '.join(known)})" if len(known) <= 12 else ""
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.85)
+        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
         super().__init__(f"unknown pipeline {name!r}{hint}; see `runplane pipelines list`")

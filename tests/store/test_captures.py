@@ -1,0 +1,47 @@
+"""Captures stay invisible until published; earlier captures stay queryable."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from runplane.store import Database
+from runplane.store import captures as capture_store
+
+T0 = datetime(2025, 12, 22, 8, 0, tzinfo=UTC)
+
+
+def test_readers_see_the_latest_published_capture_only(db: Database) -> None:
+    with db.write() as conn:
+        for n, execution in enumerate(["e1", "e2", "e3"]):
+            capture_store.insert_capture(
+                conn,
+                capture_id=f"cap_{n}",
+                asset="finra_otc/OTC/2025-12-22",
+                execution_id=execution,
+                pipeline="p.q",
+                at=T0 + timedelta(minutes=n),
+            )
+        capture_store.publish_captures(conn, "e1", T0 + timedelta(minutes=10))
+        capture_store.publish_captures(conn, "e2", T0 + timedelta(minutes=11))
+    with db.read() as conn:
+        latest = capture_store.find_latest_published(conn, "finra_otc/OTC/2025-12-22")
+        history = capture_store.list_captures(conn, "finra_otc/OTC/2025-12-22")
+    assert latest is not None
+    assert latest.capture_id == "cap_1"
+    assert [(c.capture_id, c.published_at is not None) for c in history] == [
+        ("cap_2", False),
+        ("cap_1", True),
+        ("cap_0", True),
+    ]
+
+
+def test_publishing_twice_does_not_move_the_publish_time(db: Database) -> None:
+    with db.write() as conn:
+        capture_store.insert_capture(
+            conn, capture_id="c", asset="a", execution_id="e", pipeline="p.q", at=T0
+        )
+        assert capture_store.publish_captures(conn, "e", T0) == 1
+        assert capture_store.publish_captures(conn, "e", T0 + timedelta(hours=1)) == 0
+    with db.read() as conn:
+        (capture,) = capture_store.list_execution_captures(conn, "e")
+    assert capture.published_at == T0

@@ -28,7 +28,7 @@ class RunplaneGroup(click.Group):
         try:
             return super().invoke(ctx)
         except (InvalidParams, UnknownPipeline, NotFound, Refused, SchemaError) as exc:
-            raise BadInput(str(exc).strip("'\"")) from None
+            raise BadInput(str(exc)) from None
 
 
 @click.group(cls=RunplaneGroup)

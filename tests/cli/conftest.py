@@ -1,0 +1,108 @@
+"""Running the real `runplane` command in a subprocess against a temporary database."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+@dataclass
+class Cli:
+    env: dict[str, str]
+    home: Path
+
+    def run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "runplane", *args],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "runplane", *args],
+            env=self.env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def serve(self, port: int) -> subprocess.Popen[str]:
+        """`runplane serve` with its output in a file (a pipe nobody reads would fill up)."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        with (self.home / f"serve-{port}.log").open("w") as log:
+            return subprocess.Popen(
+                [sys.executable, "-m", "runplane", "serve", "--port", str(port)],
+                env=self.env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+
+    def json(self, *args: str) -> object:
+        result = self.run(*args, "--json")
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    env = {
+        **os.environ,
+        "RUNPLANE_HOME": str(tmp_path / "home"),
+        "RUNPLANE_DATABASE_URL": f"sqlite:///{tmp_path / 'home' / 'runplane.db'}",
+        "RUNPLANE_DATA_DIR": str(tmp_path / "data"),
+        "RUNPLANE_PIPELINE_MODULES": '["tests.support.pipelines"]',
+        "RUNPLANE_POLL_INTERVAL": "0.02",
+        "RUNPLANE_HEARTBEAT_INTERVAL": "0.2",
+        "RUNPLANE_WORKER_TIMEOUT": "3",
+        "RUNPLANE_CANCEL_GRACE": "1",
+        "RUNPLANE_MAX_WORKERS": "2",
+        "PYTHONPATH": str(ROOT),
+    }
+    return Cli(env=env, home=tmp_path / "home")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(cli: Cli) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    """A real `runplane serve` on a free port; yields the process and its port."""
+    port = free_port()
+    process = cli.serve(port)
+    wait_for_port(port, process)
+    yield process, port
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def wait_for_port(port: int, process: subprocess.Popen[str], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"serve exited with code {process.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"serve did not listen on {port}")

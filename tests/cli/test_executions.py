@@ -1,0 +1,99 @@
+"""`runplane executions list|show|logs|retry|cancel`."""
+
+from __future__ import annotations
+
+import json
+
+from tests.cli.conftest import Cli
+
+
+def run_and_get_id(cli: Cli, *args: str) -> str:
+    result = cli.run("run", *args, "--wait")
+    assert result.returncode in (0, 1), result.stderr
+    return result.stderr.split("Submitted ", 1)[1].split()[0]
+
+
+def test_list_shows_newest_first_with_status_and_filters(cli: Cli) -> None:
+    ok = run_and_get_id(cli, "runplane.noop")
+    bad = run_and_get_id(cli, "runplane.fail")
+    table = cli.run("executions", "list")
+    assert table.returncode == 0
+    lines = table.stdout.splitlines()
+    assert lines[0].split()[:3] == ["ID", "STATUS", "PIPELINE"]
+    assert lines[1].startswith(bad)
+    assert "❌ failed" in lines[1]
+    assert lines[2].startswith(ok)
+    assert "✓ completed" in lines[2]
+    failed = cli.json("executions", "list", "--status", "failed")
+    assert [e["execution_id"] for e in failed] == [bad]  # type: ignore[union-attr]
+    by_pipeline = cli.json("executions", "list", "--pipeline", "runplane.noop")
+    assert [e["execution_id"] for e in by_pipeline] == [ok]  # type: ignore[union-attr]
+
+
+def test_an_empty_range_says_how_to_widen_it(cli: Cli) -> None:
+    result = cli.run("executions", "list", "--range", "1h")
+    assert result.returncode == 0
+    assert "No executions in the last hour — widen it with --range 7d" in result.stdout
+
+
+def test_show_gives_the_error_actions_and_trail(cli: Cli) -> None:
+    failed = run_and_get_id(cli, "runplane.fail", "-p", "error=config")
+    shown = cli.run("executions", "show", failed)
+    assert shown.returncode == 0
+    assert "❌ FAILED" in shown.stdout
+    assert "Configuration problem: message" in shown.stdout
+    assert "Change the parameter `message`" in shown.stdout
+    assert "created by user:" in shown.stdout
+    data = cli.json("executions", "show", failed)
+    assert data["error"]["classification"] == "config"  # type: ignore[index]
+    assert [e["kind"] for e in data["events"]] == ["created", "started", "failed"]  # type: ignore[index]
+    assert data["created_at"].endswith("Z")  # type: ignore[index]
+
+
+def test_logs_prints_every_line_as_time_level_message(cli: Cli) -> None:
+    execution = run_and_get_id(cli, "tests.noisy")
+    logs = cli.run("executions", "logs", execution)
+    assert logs.returncode == 0
+    lines = logs.stdout.splitlines()
+    assert any(line.endswith("INFO  from print") for line in lines)
+    assert any(line.endswith("ERROR from stderr") for line in lines)
+    assert lines[-1].endswith("INFO  Execution complete: COMPLETED")
+    assert all(line[2] == ":" and line[8] == "." for line in lines)
+
+
+def test_retry_creates_attempt_two_and_refuses_a_completed_run(cli: Cli) -> None:
+    failed = run_and_get_id(cli, "runplane.fail", "-p", "error=data")
+    retried = cli.run("executions", "retry", failed, "-p", "error=config")
+    assert retried.returncode == 0, retried.stderr
+    assert "attempt 2 of runplane.fail" in retried.stdout
+    newest = cli.json("executions", "list")[0]  # type: ignore[index]
+    assert (newest["retry_of"], newest["attempt"], newest["params"]["error"]) == (
+        failed,
+        2,
+        "config",
+    )
+    ok = run_and_get_id(cli, "runplane.noop")
+    refused = cli.run("executions", "retry", ok)
+    assert refused.returncode == 2
+    assert "is completed; only failed or cancelled executions can be retried" in refused.stderr
+
+
+def test_cancel_of_a_finished_or_unknown_execution_exits_two(cli: Cli) -> None:
+    ok = run_and_get_id(cli, "runplane.noop")
+    finished = cli.run("executions", "cancel", ok)
+    assert finished.returncode == 2
+    assert "already ended completed; nothing to cancel" in finished.stderr
+    unknown = cli.run("executions", "cancel", "not-an-id")
+    assert unknown.returncode == 2
+    assert "no execution with id 'not-an-id'" in unknown.stderr
+    assert cli.run("executions", "show", "not-an-id").returncode == 2
+
+
+def test_cancel_of_a_queued_execution_is_immediate(cli: Cli) -> None:
+    queued = cli.run("run", "runplane.noop").stderr.split("Submitted ", 1)[1].split()[0]
+    cancelled = cli.run("executions", "cancel", queued)
+    assert cancelled.returncode == 0
+    assert f"Cancelled {queued}" in cancelled.stdout
+    assert (
+        json.loads(cli.run("executions", "show", queued, "--json").stdout)["status"] == "cancelled"
+    )

@@ -1,0 +1,93 @@
+"""`runplane run`: exit codes, bad input, queueing without a server, Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+from tests.cli.conftest import Cli
+
+
+def test_run_wait_completes_and_exits_zero(cli: Cli) -> None:
+    result = cli.run("run", "runplane.noop", "--wait")
+    assert result.returncode == 0, result.stderr
+    assert "Created a new Runplane database at" in result.stderr
+    assert "Starting runplane.noop" in result.stdout
+    assert "COMPLETED runplane.noop" in result.stdout
+
+
+def test_a_failed_run_exits_one_and_explains_why(cli: Cli) -> None:
+    result = cli.run("run", "runplane.fail", "-p", "error=data", "--wait")
+    assert result.returncode == 1
+    assert "FAILED runplane.fail" in result.stdout
+    assert "Data problem: diagnostic failure" in result.stdout
+    assert "1. Check the source's availability" in result.stdout
+
+
+def test_a_dry_run_exits_zero_with_status_dry_run(cli: Cli) -> None:
+    result = cli.run("run", "runplane.noop", "--dry-run", "--wait")
+    assert result.returncode == 0
+    assert "DRY_RUN runplane.noop" in result.stdout
+
+
+def test_bad_input_exits_two_with_one_line_and_writes_nothing(cli: Cli) -> None:
+    cases = {
+        ("run", "no.such.pipeline"): "unknown pipeline 'no.such.pipeline'",
+        ("run", "tests.typed", "-p", "count=eleven"): "count: Input should be a valid integer",
+        ("run", "tests.typed", "-p", "count=99"): "count: Input should be less than or equal to 10",
+        ("run", "tests.typed", "-p", "count"): "'count' is not key=value",
+        ("run", "tests.typed", "-p", "count=1", "-p", "colour=red"): "colour: unknown parameter",
+    }
+    for args, message in cases.items():
+        result = cli.run(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert message in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert len([line for line in result.stderr.splitlines() if line.startswith("Error")]) == 1
+    listed = cli.json("executions", "list")
+    assert listed == []
+
+
+def test_run_without_wait_and_no_server_says_how_to_get_it_run(cli: Cli) -> None:
+    result = cli.run("run", "runplane.noop")
+    assert result.returncode == 0
+    assert "queued; no executor running — start `runplane serve` or use --wait" in result.stdout
+    (queued,) = cli.json("executions", "list")  # type: ignore[misc]
+    assert queued["status"] == "pending"
+    assert queued["triggered_by"].startswith("user:")
+    assert queued["trigger"] == "manual"
+
+
+def test_ctrl_c_requests_a_cancel_and_shows_the_stop_stages(cli: Cli) -> None:
+    process = cli.popen("run", "runplane.sleep", "-p", "seconds=60", "--wait")
+    wait_for_output_line(cli, "running")
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 3, stderr
+    assert "cancel requested" in stderr
+    assert "stop signal sent" in stderr
+    assert "stopped (stopped cooperatively)" in stderr
+    assert "CANCELLED runplane.sleep" in stdout
+
+
+def test_a_second_ctrl_c_kills_a_run_that_ignores_the_stop(cli: Cli) -> None:
+    cli.env["RUNPLANE_CANCEL_GRACE"] = "60"
+    process = cli.popen("run", "tests.stubborn", "-p", "seconds=60", "--wait")
+    wait_for_output_line(cli, "running")
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 3, stderr
+    assert "killed" in stderr
+    assert "CANCELLED tests.stubborn" in stdout
+
+
+def wait_for_output_line(cli: Cli, status: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = cli.run("executions", "list", "--json")
+        if result.returncode == 0 and f'"status": "{status}"' in result.stdout:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"no execution became {status}")

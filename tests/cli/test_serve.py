@@ -1,0 +1,103 @@
+"""`runplane serve`: runs queued work, survives a kill -9 without orphans, refuses old schemas."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+import urllib.request
+
+import psutil
+from sqlalchemy import text
+
+from runplane.store import Database
+from tests.cli.conftest import Cli, free_port, wait_for_port
+
+
+def test_serve_runs_what_the_cli_queued_and_answers_health(
+    cli: Cli, server: tuple[subprocess.Popen[str], int]
+) -> None:
+    _, port = server
+    queued = cli.run("run", "runplane.noop")
+    assert "queued; follow it with" in queued.stdout
+    execution_id = queued.stderr.split("Submitted ", 1)[1].split()[0]
+    deadline = time.monotonic() + 20
+    while (
+        json.loads(cli.run("executions", "show", execution_id, "--json").stdout)["status"]
+        != "completed"
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as response:
+        assert response.status == 200
+
+
+def test_kill_9_mid_run_leaves_no_orphan_and_restart_marks_it_lost(cli: Cli) -> None:
+    port = free_port()
+    serve = cli.serve(port)
+    wait_for_port(port, serve)
+    execution_id = (
+        cli.run("run", "runplane.sleep", "-p", "seconds=120")
+        .stderr.split("Submitted ", 1)[1]
+        .split()[0]
+    )
+    deadline = time.monotonic() + 20
+    while (shown := json.loads(cli.run("executions", "show", execution_id, "--json").stdout))[
+        "status"
+    ] != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    tree = [serve.pid, *(p.pid for p in psutil.Process(serve.pid).children(recursive=True))]
+    assert len(tree) >= 3  # serve, its fork server, the execution
+    serve.send_signal(signal.SIGKILL)
+    serve.wait()
+    deadline = time.monotonic() + 10
+    while any(
+        psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        for pid in tree
+    ):
+        assert time.monotonic() < deadline, "a process of the killed server survived"
+        time.sleep(0.05)
+    assert shown["status"] == "running"
+
+    restart_port = free_port()
+    restarted = cli.serve(restart_port)
+    try:
+        wait_for_port(restart_port, restarted)
+        final = json.loads(cli.run("executions", "show", execution_id, "--json").stdout)
+    finally:
+        restarted.terminate()
+        restarted.wait(timeout=20)
+    assert final["status"] == "failed"
+    assert final["error"]["classification"] == "worker_lost"
+    assert "is gone" in final["error"]["message"]
+
+
+def test_pending_work_is_picked_up_after_a_restart(cli: Cli) -> None:
+    execution_id = cli.run("run", "runplane.noop").stderr.split("Submitted ", 1)[1].split()[0]
+    port = free_port()
+    serve = cli.serve(port)
+    try:
+        wait_for_port(port, serve)
+        deadline = time.monotonic() + 20
+        while (
+            json.loads(cli.run("executions", "show", execution_id, "--json").stdout)["status"]
+            != "completed"
+        ):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    finally:
+        serve.terminate()
+        serve.wait(timeout=20)
+
+
+def test_serve_refuses_an_older_schema_with_the_command_to_run(cli: Cli) -> None:
+    assert cli.run("db", "upgrade").returncode == 0
+    db = Database(cli.env["RUNPLANE_DATABASE_URL"])
+    with db.write() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    db.dispose()
+    result = cli.run("serve", "--port", str(free_port()), timeout=30)
+    assert result.returncode == 2
+    assert "written by a newer version" in result.stderr

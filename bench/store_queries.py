@@ -1,0 +1,76 @@
+"""Store queries behind the executions page, timed on a large SQLite history.
+
+    python bench/store_queries.py --database .runplane/bench.db   (seed it first: bench/seed.py)
+
+Prints p50/p95 per query over repeated runs; target p95 <= 5 ms each at 1,000,000 executions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from runplane.model import ExecutionStatus
+from runplane.store import Database
+from runplane.store import executions as store
+from runplane.store.tables import executions
+
+
+def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
+    fn()  # warm the statement cache and the page cache
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--database", type=Path, default=Path(".runplane/bench.db"))
+    parser.add_argument("--runs", type=int, default=200)
+    args = parser.parse_args()
+    db = Database(f"sqlite:///{args.database.resolve()}")
+    with db.read() as conn:
+        total = conn.execute(select(func.count()).select_from(executions)).scalar_one()
+        now = conn.execute(select(func.max(executions.c.created_at))).scalar_one()
+        ids = list(conn.execute(select(executions.c.execution_id).limit(5000)).scalars())
+    day = store.ExecutionFilter(since=now - timedelta(hours=24))
+    failed = store.ExecutionFilter(statuses=frozenset({ExecutionStatus.FAILED}), since=day.since)
+    week = store.ExecutionFilter(
+        pipelines=frozenset({"finra.otc_transparency.ingest_week"}), since=now - timedelta(days=7)
+    )
+    rng = random.Random(1)
+
+    def run(query: Callable[[object], object]) -> Callable[[], object]:
+        def go() -> object:
+            with db.read() as conn:
+                return query(conn)
+
+        return go
+
+    queries: dict[str, Callable[[], object]] = {
+        "newest 50 in the last 24 h": run(lambda c: store.list_executions(c, day, limit=50)),  # type: ignore[arg-type]
+        "failed in the last 24 h": run(lambda c: store.list_executions(c, failed, limit=50)),  # type: ignore[arg-type]
+        "one pipeline over 7 days": run(lambda c: store.list_executions(c, week, limit=50)),  # type: ignore[arg-type]
+        "one execution by id": run(lambda c: store.get_execution(c, rng.choice(ids))),  # type: ignore[arg-type]
+        "counts by status, last 24 h": run(lambda c: store.count_by_status(c, day)),  # type: ignore[arg-type]
+    }
+    print(f"{total:,} executions in {args.database}; {args.runs} runs each")
+    print(f"{'query':<32} {'p50 ms':>8} {'p95 ms':>8}  target p95 <= 5 ms")
+    for name, fn in queries.items():
+        p50, p95 = timed(fn, args.runs)
+        print(f"{name:<32} {p50:>8.2f} {p95:>8.2f}  {'ok' if p95 <= 5 else 'OVER'}")
+
+
+if __name__ == "__main__":
+    main()

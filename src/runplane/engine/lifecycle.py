@@ -43,8 +43,8 @@ _FINAL_EVENTS = {
 
 def claim_execution(
     db: Database, execution_id: str, *, worker_id: str, actor: str, clock: Clock = utcnow
-) -> Execution | None:
-    """Move a pending execution to running for this worker; None if someone else took it."""
+) -> bool:
+    """Move a pending execution to running for this worker; False if someone else took it."""
     now = clock()
     with db.write() as conn:
         if not store.update_status(
@@ -55,9 +55,9 @@ def claim_execution(
             started_at=now,
             worker_id=worker_id,
         ):
-            return None
+            return False
         event_store.insert_event(conn, execution_id, EventKind.STARTED, actor=actor, at=now)
-        return store.get_execution(conn, execution_id)
+        return True
 
 
 def finish_execution(
@@ -204,6 +204,9 @@ def mark_lost(
 
 def cancel_blocked(db: Database, *, clock: Clock = utcnow) -> int:
     """Cancel pending executions whose `after` execution failed or was cancelled."""
+    with db.read() as conn:
+        if not store.list_blocked_by_failure(conn):
+            return 0  # the common case: no write transaction at all
     now = clock()
     cancelled = 0
     with db.write() as conn:

@@ -42,16 +42,11 @@ EXIT_ORPHANED = 70
 log = logging.getLogger("runplane.run")
 
 
-def child_main(execution_id: str, lifeline: Connection, settings_json: str) -> int:
+def child_main(execution_id: str, lifeline: Connection, settings: Settings, db: Database) -> int:
     """Entry point of an execution's process (forked by the executor's fork server)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the executor decides what Ctrl-C means
-    settings = Settings.model_validate_json(settings_json)
-    registry.load(settings.pipeline_modules)
     stop = threading.Event()
     threading.Thread(target=_watch_lifeline, args=(lifeline, stop), daemon=True).start()
-    from runplane.engine import preload
-
-    db = preload.database(settings.resolved_database_url, settings.sqlite_busy_timeout)
     sink = LogSink(
         db, execution_id, interval=settings.log_flush_interval, max_lines=settings.log_flush_lines
     )

@@ -26,7 +26,11 @@ import threading
 import traceback
 from collections import deque
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from runplane.settings import Settings
+    from runplane.store import Database
 
 _PACKET = 65536
 
@@ -111,10 +115,11 @@ class ForkServer:
 def serve(sock: socket.socket) -> None:
     """The server loop: fork on request, report exits, stop when the executor goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the executor to handle
-    settings_json = json.loads(sock.recv(_PACKET))["settings"]
     from runplane.engine import preload
+    from runplane.settings import Settings
 
-    preload.prepare(settings_json)
+    settings = Settings.model_validate_json(json.loads(sock.recv(_PACKET))["settings"])
+    db = preload.prepare(settings)
     gc.collect()
     gc.freeze()  # keep the warm heap out of the children's collections (copy-on-write)
     wake_r, wake_w = os.pipe()
@@ -139,7 +144,7 @@ def serve(sock: socket.socket) -> None:
                 os.close(wake_w)
                 signal.set_wakeup_fd(-1)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                _run_child(execution_id, fds[0], settings_json)
+                _run_child(execution_id, fds[0], settings, db)
             for fd in fds:
                 os.close(fd)
             sock.sendall(json.dumps({"spawned": execution_id, "pid": pid}).encode())
@@ -157,12 +162,12 @@ def _report_exits(sock: socket.socket) -> None:
         sock.sendall(json.dumps({"exited": pid, "code": code}).encode())
 
 
-def _run_child(execution_id: str, lifeline_fd: int, settings_json: str) -> None:
+def _run_child(execution_id: str, lifeline_fd: int, settings: Settings, db: Database) -> None:
     from runplane.engine.runner import child_main
 
     code = 1
     try:
-        code = child_main(execution_id, Connection(lifeline_fd), settings_json)
+        code = child_main(execution_id, Connection(lifeline_fd), settings, db)
     except BaseException:
         traceback.print_exc()
     finally:

@@ -93,6 +93,7 @@ class LocalExecutor:
         self._last_cancel_check = 0.0
         self._last_blocked_check = 0.0
         self.stats = ExecutorStats()
+        self._actor = f"worker:{host}:{os.getpid()}"
 
     def start(self) -> None:
         self._forkserver.start()
@@ -173,17 +174,16 @@ class LocalExecutor:
         with self._db.read() as conn:
             candidates = store.list_runnable(conn, self._clock(), limit=free, scope=self._scope)
         for candidate in candidates:
-            execution = lifecycle.claim_execution(
+            if lifecycle.claim_execution(
                 self._db,
                 candidate.execution_id,
                 worker_id=self.worker_id,
-                actor=f"worker:{self._host}:{os.getpid()}",
+                actor=self._actor,
                 clock=self._clock,
-            )
-            if execution is not None:
+            ):
                 if self._scope is not None:
-                    self._scope.add(execution.execution_id)
-                self._spawn(execution.execution_id)
+                    self._scope.add(candidate.execution_id)
+                self._spawn(candidate.execution_id)
 
     def _spawn(self, execution_id: str) -> None:
         ours, theirs = socket.socketpair()

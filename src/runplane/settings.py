@@ -8,9 +8,10 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Tier(StrEnum):
@@ -43,10 +44,18 @@ class Settings(BaseSettings):
     retry_backoff_scale: float = Field(
         1.0, ge=0, description="Multiplies every automatic-retry backoff (tests use 0.01)."
     )
-    pipeline_modules: list[str] = Field(
+    pipeline_modules: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Extra modules to import for their pipelines, besides entry points.",
+        description="Extra modules to import for their pipelines, besides entry points "
+        "(comma-separated in the environment).",
     )
+
+    @field_validator("pipeline_modules", mode="before")
+    @classmethod
+    def _split_modules(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @property
     def resolved_database_url(self) -> str:

@@ -68,7 +68,7 @@ def cli(tmp_path: Path) -> Cli:
         "RUNPLANE_HOME": str(tmp_path / "home"),
         "RUNPLANE_DATABASE_URL": f"sqlite:///{tmp_path / 'home' / 'runplane.db'}",
         "RUNPLANE_DATA_DIR": str(tmp_path / "data"),
-        "RUNPLANE_PIPELINE_MODULES": '["tests.support.pipelines"]',
+        "RUNPLANE_PIPELINE_MODULES": "tests.support.pipelines",
         "RUNPLANE_POLL_INTERVAL": "0.02",
         "RUNPLANE_HEARTBEAT_INTERVAL": "0.2",
         "RUNPLANE_WORKER_TIMEOUT": "3",

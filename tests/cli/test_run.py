@@ -91,3 +91,12 @@ def wait_for_output_line(cli: Cli, status: str, timeout: float = 30) -> None:
             return
         time.sleep(0.1)
     raise AssertionError(f"no execution became {status}")
+
+
+def test_a_bad_setting_names_the_variable_without_a_traceback(cli: Cli) -> None:
+    cli.env["RUNPLANE_TIER"] = "gold"
+    result = cli.run("executions", "list")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "Error: invalid setting: RUNPLANE_TIER: Input should be 'basic', 'intermediate' or 'advanced'"
+    )

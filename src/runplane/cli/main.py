@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
 from runplane import __version__
 from runplane.cli import db, executions, pipelines, run, serve
@@ -29,6 +30,12 @@ class RunplaneGroup(click.Group):
             return super().invoke(ctx)
         except (InvalidParams, UnknownPipeline, NotFound, Refused, SchemaError) as exc:
             raise BadInput(str(exc)) from None
+        except ValidationError as exc:  # only settings are validated outside the engine
+            problems = "; ".join(
+                f"RUNPLANE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+                for e in exc.errors()
+            )
+            raise BadInput(f"invalid setting: {problems}") from None
 
 
 @click.group(cls=RunplaneGroup)

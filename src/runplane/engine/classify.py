@@ -27,15 +27,12 @@ from runplane.pipelines.errors import (
 )
 from runplane.pipelines.rules import ErrorRule
 
-_DB_ERRORS: tuple[type[BaseException], ...] = (sqlite3.OperationalError,)
-try:  # the driver errors SQLAlchemy wraps; psycopg is installed with Runplane
-    import psycopg
-    from sqlalchemy.exc import OperationalError as SAOperationalError
-
-    _DB_ERRORS = (*_DB_ERRORS, psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected)
-    _DB_ERRORS = (*_DB_ERRORS, SAOperationalError)
-except ImportError:  # pragma: no cover
-    pass
+_DB_ERRORS: tuple[type[BaseException] | str, ...] = (
+    sqlite3.OperationalError,
+    "sqlalchemy.exc.OperationalError",
+    "psycopg.errors.SerializationFailure",
+    "psycopg.errors.DeadlockDetected",
+)
 
 _RETRY_LATER = "Wait {wait} and retry; the failure is likely to pass"
 _ESCALATE = "If it still fails after 1 hour, escalate to the platform team"

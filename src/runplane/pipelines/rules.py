@@ -20,7 +20,9 @@ class ErrorRule:
 
     name: str
     classification: ErrorClass
-    exceptions: tuple[type[BaseException], ...]
+    exceptions: tuple[type[BaseException] | str, ...]
+    """Classes, or qualified class names (`"psycopg.errors.SerializationFailure"`) for
+    errors of libraries that may not be imported; matched against the exception's MRO."""
     title: str
     summary: str
     actions: tuple[str, ...]
@@ -30,7 +32,7 @@ class ErrorRule:
     """True: only when the error carries a status code; False: only when it carries none."""
 
     def matches(self, exc: BaseException, status_code: int | None) -> bool:
-        if not isinstance(exc, self.exceptions):
+        if not self._is_instance(exc):
             return False
         if self.status_codes and status_code not in self.status_codes:
             return False
@@ -39,3 +41,10 @@ class ErrorRule:
         if self.requires_status is False and status_code is not None:
             return False
         return self.message is None or bool(self.message.search(str(exc)))
+
+    def _is_instance(self, exc: BaseException) -> bool:
+        names = {f"{cls.__module__}.{cls.__qualname__}" for cls in type(exc).__mro__}
+        return any(
+            expected in names if isinstance(expected, str) else isinstance(exc, expected)
+            for expected in self.exceptions
+        )

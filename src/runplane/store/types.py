@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Dialect
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
@@ -49,6 +48,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         return parse
 
 
+class JSONValue(TypeDecorator[Any]):
+    """JSON everywhere, stored as JSONB on PostgreSQL.
+
+    The PostgreSQL type is looked up only when that dialect is in use, so an embedded
+    SQLite deployment never imports the PostgreSQL dialect.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
+
+
 def json_type() -> TypeEngine[Any]:
-    """JSON everywhere, stored as JSONB on PostgreSQL."""
-    return JSON().with_variant(JSONB(), "postgresql")
+    return JSONValue()

@@ -7,7 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from runplane.model import ExecutionStatus, InvalidTransition, Trigger
+from runplane.model import (
+    ErrorClass,
+    ExecutionError,
+    ExecutionStatus,
+    InvalidTransition,
+    Trigger,
+)
 from runplane.store import Database, NotFound
 from runplane.store import executions as store
 from tests.factories import make_execution
@@ -288,3 +294,55 @@ def test_queue_position_counts_older_pending_executions(db: Database) -> None:
         last = make_execution(conn, status="pending", created_at=T0 + timedelta(seconds=3))
     with db.read() as conn:
         assert store.queue_position(conn, last) == 2
+
+
+def failure(fingerprint: str) -> ExecutionError:
+    return ExecutionError(
+        type="TransientError",
+        message="HTTP 503",
+        classification=ErrorClass.TRANSIENT,
+        title="HTTP 503",
+        summary="",
+        fingerprint=fingerprint,
+    )
+
+
+def test_recurrence_counts_similar_failures_in_the_window_up_to_this_one(db: Database) -> None:
+    with db.write() as conn:
+        make_execution(
+            conn, status="failed", error=failure("fp"), created_at=T0 - timedelta(days=8)
+        )
+        earlier = make_execution(
+            conn, status="failed", error=failure("fp"), created_at=T0 - timedelta(days=2)
+        )
+        latest = make_execution(
+            conn, status="failed", error=failure("fp"), created_at=T0 - timedelta(days=1)
+        )
+        make_execution(
+            conn, status="failed", error=failure("other"), created_at=T0 - timedelta(hours=1)
+        )
+        this = make_execution(conn, status="failed", error=failure("fp"), created_at=T0)
+        make_execution(
+            conn, status="failed", error=failure("fp"), created_at=T0 + timedelta(hours=1)
+        )
+    with db.read() as conn:
+        recurrence = store.find_recurrence(conn, this, window=timedelta(days=7))
+        first = store.find_recurrence(conn, earlier, window=timedelta(days=1))
+        ok = store.find_recurrence(conn, make_execution(conn), window=timedelta(days=7))
+    assert recurrence is not None
+    assert recurrence.count == 3
+    assert recurrence.previous is not None
+    assert recurrence.previous.execution_id == latest.execution_id
+    assert first == store.Recurrence(count=1, previous=None)
+    assert ok is None
+
+
+def test_failures_are_counted_per_fingerprint_for_grouping(db: Database) -> None:
+    with db.write() as conn:
+        for _ in range(3):
+            make_execution(conn, status="failed", error=failure("a"), created_at=T0)
+        make_execution(conn, status="failed", error=failure("b"), created_at=T0)
+        make_execution(conn, status="failed", error=failure("a"), created_at=T0 - timedelta(days=3))
+    with db.read() as conn:
+        counts = store.count_by_fingerprint(conn, ["a", "b", "c"], since=T0 - timedelta(hours=1))
+    assert counts == {"a": 3, "b": 1}

@@ -97,3 +97,13 @@ def test_cancel_of_a_queued_execution_is_immediate(cli: Cli) -> None:
     assert (
         json.loads(cli.run("executions", "show", queued, "--json").stdout)["status"] == "cancelled"
     )
+
+
+def test_basic_tier_locks_execution_history_with_an_explanation(cli: Cli) -> None:
+    cli.env["RUNPLANE_TIER"] = "basic"
+    locked = cli.run("executions", "list")
+    assert locked.returncode == 2
+    assert "Execution history is available in the Intermediate tier" in locked.stderr
+    ran = cli.run("run", "runplane.noop")
+    assert ran.returncode == 0
+    assert "COMPLETED runplane.noop" in ran.stdout

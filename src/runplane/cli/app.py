@@ -13,6 +13,12 @@ from runplane.store import Database
 from runplane.store.schema import ensure_ready
 
 
+class BadInput(click.ClickException):
+    """A one-line error for input or configuration the command cannot act on (exit code 2)."""
+
+    exit_code = 2
+
+
 @dataclass
 class App:
     settings: Settings = field(default_factory=Settings)

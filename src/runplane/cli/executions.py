@@ -6,7 +6,7 @@ import json
 
 import click
 
-from runplane.cli.app import App, pass_app
+from runplane.cli.app import App, BadInput, pass_app
 from runplane.cli.follow import Follower
 from runplane.cli.params import parse_params
 from runplane.cli.render import EXECUTION_HEADERS, execution_detail, execution_row, table
@@ -15,14 +15,21 @@ from runplane.engine.service import cancel_execution, retry_execution
 from runplane.model import ExecutionStatus, Trigger
 from runplane.model.json import event_json, execution_json
 from runplane.model.timerange import DEFAULT_RANGE, LABELS, RANGES, resolve_range
+from runplane.settings import Tier
 from runplane.store import events as event_store
 from runplane.store import executions as store
 from runplane.store import logs as log_store
 
 
 @click.group()
-def executions() -> None:
+@pass_app
+def executions(app: App) -> None:
     """Inspect, retry and cancel executions."""
+    if app.settings.tier is Tier.BASIC:
+        raise BadInput(
+            "Execution history is available in the Intermediate tier. Basic tier supports "
+            "sync execution with immediate results: `runplane run PIPELINE` (set RUNPLANE_TIER)."
+        )
 
 
 @executions.command("list")

@@ -11,15 +11,10 @@ from pydantic import ValidationError
 
 from runplane import __version__
 from runplane.cli import db, executions, pipelines, run, serve
+from runplane.cli.app import BadInput
 from runplane.engine.errors import Refused
 from runplane.pipelines import InvalidParams, UnknownPipeline
 from runplane.store import NotFound, SchemaError
-
-EXIT_BAD_INPUT = 2
-
-
-class BadInput(click.ClickException):
-    exit_code = EXIT_BAD_INPUT
 
 
 class RunplaneGroup(click.Group):

@@ -106,7 +106,7 @@ def write_weeks(
 def universe(rows: int, tier: Tier, seed: int) -> list[str]:
     """Sorted, unique ticker symbols: enough for `rows` rows in any week of the tier."""
     rng = random.Random(f"{seed}:{tier}:universe")
-    wanted = max(8, math.ceil(rows / 1.3))
+    wanted = math.ceil(rows / 0.8) + 16  # every listed symbol has at least one row
     length = 4 if wanted < 26**4 // 20 else 5
     found: set[str] = set()
     while len(found) < wanted:
@@ -120,20 +120,19 @@ def _lines(
     venue_weights = list(itertools.accumulate(v[2] for v in VENUES))
     counts = [c for c, _ in _VENUE_COUNTS]
     count_weights = list(itertools.accumulate(w for _, w in _VENUE_COUNTS))
-    while True:
-        for symbol in symbols:
-            if rng.random() > _LISTED:
-                continue
-            name = _name(symbol)
-            count = rng.choices(counts, cum_weights=count_weights)[0]
-            chosen = {v[0]: v[1] for v in rng.choices(VENUES, cum_weights=venue_weights, k=count)}
-            for mpid in sorted(chosen):
-                shares = max(1, int(math.exp(rng.gauss(9.5, 2.4))))
-                trades = max(1, min(shares, int(shares / math.exp(rng.gauss(7.5, 1.6)))))
-                yield (
-                    symbol,
-                    f"{tier}|{symbol}|{name}|{chosen[mpid]}|{mpid}|{shares}|{trades}|{week}\n",
-                )
+    for symbol in symbols:
+        if rng.random() > _LISTED:
+            continue
+        name = _name(symbol)
+        count = rng.choices(counts, cum_weights=count_weights)[0]
+        chosen = {v[0]: v[1] for v in rng.choices(VENUES, cum_weights=venue_weights, k=count)}
+        for mpid in sorted(chosen):
+            shares = max(1, int(math.exp(rng.gauss(9.5, 2.4))))
+            trades = max(1, min(shares, int(shares / math.exp(rng.gauss(7.5, 1.6)))))
+            yield (
+                symbol,
+                f"{tier}|{symbol}|{name}|{chosen[mpid]}|{mpid}|{shares}|{trades}|{week}\n",
+            )
 
 
 def _name(symbol: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from runplane import __version__
-from runplane.cli import db, executions, pipelines, run, serve
+from runplane.cli import db, demo, executions, pipelines, run, serve
 from runplane.engine.errors import Refused
 from runplane.pipelines import InvalidParams, UnknownPipeline
 from runplane.store import NotFound, SchemaError
@@ -43,6 +43,7 @@ cli.add_command(serve.serve)
 cli.add_command(executions.executions)
 cli.add_command(pipelines.pipelines)
 cli.add_command(db.db)
+cli.add_command(demo.demo)
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from runplane.domains.finra_otc import figures, queries, tables
+from runplane.domains.finra_otc import bulk, figures, queries, tables
 from runplane.domains.finra_otc.params import WeekParams
 from runplane.domains.finra_otc.stages import Stage, week_asset
 from runplane.domains.finra_otc.writer import CaptureWriter
@@ -78,26 +78,12 @@ def aggregate_week(ctx: RunContext[WeekParams]) -> Output:
             params=p.keys(),
         )
     ctx.log.info("Aggregating normalize capture %s", normalized.capture_id)
-    totals: dict[str, SymbolTotal] = {}
-    for batch in queries.iter_line_batches(
-        ctx.data,
-        tables.weekly_rows,
-        ("symbol", "issue_name", "mpid", "participant_name", "shares", "trades"),
-        normalized.capture_id,
-        BATCH,
-    ):
-        ctx.check_cancelled()
-        for r in batch:
-            total = totals.get(r.symbol)
-            if total is None:
-                total = totals[r.symbol] = SymbolTotal(r.issue_name)
-            total.shares += r.shares
-            total.trades += r.trades
-            total.venues[r.mpid] = (r.participant_name, r.shares, r.trades)
+    with bulk.collector_paused():
+        totals = _totals(ctx, normalized.capture_id)
     ranked = sorted(totals.items(), key=lambda item: (-item[1].shares, item[0]))
     week = p.week_ending.isoformat()
     venues: set[str] = set()
-    with CaptureWriter(ctx, Stage.AGGREGATE, p.tier, p.week_ending) as out:
+    with CaptureWriter(ctx, Stage.AGGREGATE, p.tier, p.week_ending) as out, bulk.collector_paused():
         symbol_rows: list[tuple[object, ...]] = []
         venue_rows: list[tuple[object, ...]] = []
         for rank, (symbol, t) in enumerate(ranked, start=1):
@@ -154,3 +140,24 @@ def aggregate_week(ctx: RunContext[WeekParams]) -> Output:
         summary=summary,
         assets=[week_asset(p.tier, p.week_ending)],
     )
+
+
+def _totals(ctx: RunContext[WeekParams], capture_id: str) -> dict[str, SymbolTotal]:
+    """Per-symbol totals and venues of a normalize capture."""
+    totals: dict[str, SymbolTotal] = {}
+    for batch in queries.iter_line_batches(
+        ctx.data,
+        tables.weekly_rows,
+        ("symbol", "issue_name", "mpid", "participant_name", "shares", "trades"),
+        capture_id,
+        BATCH,
+    ):
+        ctx.check_cancelled()
+        for _, symbol, issue_name, mpid, participant_name, shares, trades in batch:
+            total = totals.get(symbol)
+            if total is None:
+                total = totals[symbol] = SymbolTotal(issue_name)
+            total.shares += shares
+            total.trades += trades
+            total.venues[mpid] = (participant_name, shares, trades)
+    return totals

@@ -6,7 +6,9 @@ databases store as SQLAlchemy's `Date` reads them back. No per-row ORM or Core w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -32,3 +34,19 @@ def insert_rows(
         driver.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
     else:
         conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector around a bulk loop.
+
+    Such loops make millions of short-lived, acyclic tuples that reference counting
+    frees; the collector's passes over them only cost time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

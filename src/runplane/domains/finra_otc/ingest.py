@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from runplane.domains.finra_otc import figures, queries, tables
+from runplane.domains.finra_otc import bulk, figures, queries, tables
 from runplane.domains.finra_otc.params import IngestParams, Tier
 from runplane.domains.finra_otc.psv import DATE, FIELDS, TIER, Where, records
 from runplane.domains.finra_otc.sources import open_lines, resolve_source
@@ -89,6 +89,18 @@ def _load(
     week: str,
 ) -> int:
     """Write every data row in batches; fail on a row that belongs to another week or tier."""
+    with bulk.collector_paused():
+        return _load_rows(ctx, out, rows, where, tier, week)
+
+
+def _load_rows(
+    ctx: RunContext[IngestParams],
+    out: CaptureWriter,
+    rows: Iterator[list[str]],
+    where: Where,
+    tier: Tier,
+    week: str,
+) -> int:
     capture_id = ctx.capture_id
     tier_name = tier.description
     batch: list[tuple[object, ...]] = []

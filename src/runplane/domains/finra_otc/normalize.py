@@ -7,7 +7,7 @@ is recorded with its file line and reason; the rest are kept.
 
 from __future__ import annotations
 
-from runplane.domains.finra_otc import figures, queries, tables
+from runplane.domains.finra_otc import bulk, figures, queries, tables
 from runplane.domains.finra_otc.params import WeekParams
 from runplane.domains.finra_otc.psv import FIELDS, Row, normalise
 from runplane.domains.finra_otc.stages import Stage, week_asset
@@ -67,37 +67,36 @@ def normalize_week(ctx: RunContext[WeekParams]) -> Output:
     venues: set[str] = set()
     rejects: list[tuple[int, str]] = []
     read = 0
-    with CaptureWriter(ctx, Stage.NORMALIZE, p.tier, p.week_ending) as out:
+    with CaptureWriter(ctx, Stage.NORMALIZE, p.tier, p.week_ending) as out, bulk.collector_paused():
         for batch in queries.iter_line_batches(
             ctx.data, tables.raw_rows, (*RAW_COLUMNS, "fields"), source.capture_id, BATCH
         ):
             ctx.check_cancelled()
             kept: list[tuple[object, ...]] = []
             rejected: list[tuple[object, ...]] = []
-            for raw in batch:
-                fields: list[str | None] = list(raw[1 : 1 + len(RAW_COLUMNS)])
+            for line, *fields, field_count in batch:
                 row: Row | str = (
                     normalise(fields)
-                    if raw.fields is None
-                    else f"expected {FIELDS} fields, found {raw.fields}"
+                    if field_count is None
+                    else f"expected {FIELDS} fields, found {field_count}"
                 )
                 if isinstance(row, Row):
-                    first = seen.setdefault((row.symbol, row.mpid), raw.line)
-                    if first != raw.line:
+                    first = seen.setdefault((row.symbol, row.mpid), line)
+                    if first != line:
                         row = f"repeats symbol {row.symbol} at venue {row.mpid} (line {first})"
                 if isinstance(row, str):
                     content = "|".join("" if f is None else str(f) for f in fields)
-                    rejected.append((ctx.capture_id, raw.line, row[:300], content))
-                    rejects.append((raw.line, row))
+                    rejected.append((ctx.capture_id, line, row[:300], content))
+                    rejects.append((line, row))
                     if len(rejects) <= _LOGGED_REJECTS:
-                        ctx.log.warning("Line %d rejected: %s", raw.line, row)
+                        ctx.log.warning("Line %d rejected: %s", line, row)
                     continue
                 symbols[row.symbol] = symbols.get(row.symbol, 0) + row.shares
                 venues.add(row.mpid)
                 kept.append(
                     (
                         ctx.capture_id,
-                        raw.line,
+                        line,
                         str(row.tier),
                         week,
                         row.symbol,

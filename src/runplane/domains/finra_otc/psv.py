@@ -11,6 +11,7 @@ import csv
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from runplane.domains.finra_otc.params import Tier
 from runplane.pipelines import DataError
@@ -40,6 +41,7 @@ LABELS = {
     DATE: "lastUpdateDate",
 }
 
+_CHECK_ORDER = (SYMBOL, MPID, ISSUE, PARTICIPANT, TIER, SHARES, TRADES, DATE)
 _SYMBOL = re.compile(r"^[A-Z0-9][A-Z0-9.\-/]{0,19}$")
 _MPID = re.compile(r"^[A-Z0-9]{1,8}$")
 _MAX_QUANTITY = 2**63 - 1
@@ -94,8 +96,7 @@ def check_header(header: list[str], where: Where) -> None:
     )
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """A validated, normalised row."""
 
     tier: Tier
@@ -109,12 +110,12 @@ class Row:
 
 def normalise(fields: list[str | None]) -> Row | str:
     """A row with trimmed names and integer volumes, or the reason it is rejected."""
-    if len(fields) != FIELDS or any(f is None for f in fields):
+    if len(fields) != FIELDS or None in fields:
         return f"expected {FIELDS} fields, found {sum(1 for f in fields if f is not None)}"
     values = [str(f).strip() for f in fields]
-    for column in (SYMBOL, MPID, ISSUE, PARTICIPANT, TIER, SHARES, TRADES, DATE):
-        if not values[column]:
-            return f"empty {LABELS[column]}"
+    if not all(values):
+        column = next(c for c in _CHECK_ORDER if not values[c])
+        return f"empty {LABELS[column]}"
     symbol = values[SYMBOL].upper()
     if not _SYMBOL.match(symbol):
         return f"symbol {values[SYMBOL]!r} is not a ticker symbol"
@@ -124,18 +125,18 @@ def normalise(fields: list[str | None]) -> Row | str:
     tier = Tier.from_description(values[TIER])
     if tier is None:
         return f"tierDescription {values[TIER]!r} is not OTC, NMS Tier 1 or NMS Tier 2"
-    quantities = []
-    for column in (SHARES, TRADES):
-        text = values[column]
-        if not (text.isascii() and text.isdigit()) or int(text) > _MAX_QUANTITY:
+    shares, trades = values[SHARES], values[TRADES]
+    for column, text in ((SHARES, shares), (TRADES, trades)):
+        if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > 19:
             return f"{HEADER[column]} {text!r} is not a whole number of at most 19 digits"
-        quantities.append(int(text))
+        if int(text) > _MAX_QUANTITY:
+            return f"{HEADER[column]} {text!r} is not a whole number of at most 19 digits"
     return Row(
         tier=tier,
         symbol=symbol,
         issue_name=" ".join(values[ISSUE].split()),
         participant_name=" ".join(values[PARTICIPANT].split()),
         mpid=mpid,
-        shares=quantities[0],
-        trades=quantities[1],
+        shares=int(shares),
+        trades=int(trades),
     )

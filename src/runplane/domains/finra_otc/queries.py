@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Row, Select, func, select
 
@@ -124,24 +124,26 @@ def list_symbols_before(conn: Connection, tier: str, week: date) -> set[str]:
 
 def iter_line_batches(
     data: DataAccess, table: Any, columns: Sequence[str], capture_id: str, size: int
-) -> Iterator[list[Row[Any]]]:
-    """A capture's rows in line order, one short read transaction per batch of `size`."""
+) -> Iterator[list[tuple[Any, ...]]]:
+    """A capture's rows in line order (`line` first, then `columns`), one short read
+    transaction per batch of `size`."""
     selected = [table.c.line, *(table.c[name] for name in columns)]
     last = 0
     while True:
         with data.read() as conn:
-            batch = list(
+            batch = cast(
+                "list[tuple[Any, ...]]",
                 conn.execute(
                     select(*selected)
                     .where(table.c.capture_id == capture_id, table.c.line > last)
                     .order_by(table.c.line)
                     .limit(size)
-                )
+                ).all(),
             )
         if not batch:
             return
         yield batch
-        last = batch[-1].line
+        last = batch[-1][0]
 
 
 @dataclass(frozen=True)

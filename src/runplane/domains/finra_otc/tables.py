@@ -59,8 +59,11 @@ raw_rows = Table(
     Column("trade_count", Text),
     Column("last_update_date", Text),
     Column("fields", Integer),
+    sqlite_with_rowid=False,
 )
-"""Ingested lines as FINRA wrote them; `fields` is set only when a line had the wrong count."""
+"""Ingested lines as FINRA wrote them; `fields` is set only when a line had the wrong count.
+
+Stored in key order without a separate rowid on SQLite: one b-tree insert per line."""
 
 weekly_rows = Table(
     "finra_otc_weekly_rows",

@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("trade_count", sa.Text),
         sa.Column("last_update_date", sa.Text),
         sa.Column("fields", sa.Integer),
+        sqlite_with_rowid=False,
     )
 
     op.create_table(

@@ -152,7 +152,9 @@ def ingest(url: str, label: str, source: Path, rows: int, home: Path) -> Result:
         )
         (capture,) = capture_store.list_execution_captures(conn, done.execution_id)
     db.dispose()
-    assert capture.published_at is not None and done.started_at and done.completed_at
+    assert capture.published_at is not None
+    assert done.started_at is not None
+    assert done.completed_at is not None
     return Result(
         database=label,
         rows=done.rows_processed or 0,

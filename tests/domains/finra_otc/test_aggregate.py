@@ -14,6 +14,7 @@ from tests.domains.finra_otc.support import (
     AGGREGATE,
     INGEST,
     NORMALIZE,
+    count,
     read_figures,
     run,
     run_chain,
@@ -91,3 +92,18 @@ def test_aggregate_refuses_a_normalize_older_than_the_latest_ingest(
         "pipeline": NORMALIZE,
         "params": {"week_ending": WEEK, "tier": "OTC"},
     }
+
+
+@pytest.mark.shared_data
+def test_a_dry_run_aggregate_reports_its_figures_and_writes_nothing(
+    sqlite_runtime: ServingRuntime, sqlite_real_weeks: dict[str, Path]
+) -> None:
+    db = sqlite_runtime.db
+    run(db, INGEST, week_ending=WEEK)
+    run(db, NORMALIZE, week_ending=WEEK)
+    done = run(db, AGGREGATE, dry_run=True, week_ending=WEEK)
+    assert done.status == "dry_run", done.error
+    assert done.rows_processed == len(read_figures(sqlite_real_weeks[WEEK]).symbols)
+    assert done.output is not None
+    assert done.output["summary"][0].startswith("Dry run: would aggregate 2,985 symbols")
+    assert count(db, "finra_otc_symbol_weeks") == count(db, "finra_otc_venue_shares") == 0

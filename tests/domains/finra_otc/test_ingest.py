@@ -14,10 +14,20 @@ from runplane.domains.finra_otc.params import Tier
 from runplane.domains.finra_otc.stages import Stage
 from runplane.domains.finra_otc.synthetic import write_week
 from runplane.engine.runtime import ServingRuntime
-from runplane.model import ErrorClass, Execution
+from runplane.engine.service import submit_execution
+from runplane.model import ErrorClass, Execution, Trigger
 from runplane.settings import Settings
 from runplane.store import captures as capture_store
-from tests.domains.finra_otc.support import INGEST, count, read_figures, run, stub_server
+from runplane.store import logs as log_store
+from tests.conftest import wait_for_final
+from tests.domains.finra_otc.support import (
+    INGEST,
+    count,
+    read_figures,
+    run,
+    silent_port,
+    stub_server,
+)
 
 WEEK = "2025-12-22"
 ASSET = f"finra_otc/OTC/{WEEK}/ingest"
@@ -274,3 +284,52 @@ def test_an_http_503_fails_transient_saying_which_host_answered(
     assert done.error.details == {"url": url, "status_code": 503, "host": "127.0.0.1"}
     assert done.error.title == "HTTP 503: Service Unavailable"
     assert any("Automatic retry" in a.text for a in done.error.suggested_actions)
+
+
+def test_an_http_source_that_never_answers_fails_after_the_timeout_given(
+    sqlite_runtime: ServingRuntime,
+) -> None:
+    with silent_port() as port:
+        done = run(
+            sqlite_runtime.db,
+            INGEST,
+            week_ending=WEEK,
+            source=f"http://127.0.0.1:{port}/w.psv",
+            timeout_seconds=0.5,
+        )
+    assert _failed(done, ErrorClass.TRANSIENT) == "no answer from 127.0.0.1 within 0.5 s"
+    assert done.error is not None
+    assert done.error.title == "Upstream unreachable: 127.0.0.1"
+
+
+@pytest.mark.slow
+def test_a_large_ingest_leaves_the_write_lock_to_other_runs_between_batches(
+    sqlite_runtime: ServingRuntime, sqlite_settings: Settings
+) -> None:
+    path = sqlite_settings.data_dir / "finra-otc" / "OTC" / f"{WEEK}.psv"
+    write_week(path, tier=Tier.OTC, week_ending=date(2025, 12, 22), rows=300_000)
+    db = sqlite_runtime.db
+    ingest = submit_execution(
+        db, INGEST, {"week_ending": WEEK}, trigger=Trigger.API, triggered_by="test"
+    )
+    noisy = submit_execution(
+        db,
+        "runplane.sleep",
+        {"seconds": 3, "lines_per_second": 1000},
+        trigger=Trigger.API,
+        triggered_by="test",
+    )
+    loaded = wait_for_final(db, ingest.execution_id, timeout=120)
+    logged = wait_for_final(db, noisy.execution_id, timeout=120)
+    assert loaded.status == "completed", loaded.error
+    assert loaded.rows_processed == 300_000
+    assert logged.status == "completed", logged.error
+    assert logged.output is not None
+    with db.read() as conn:
+        ticks = log_store.count_log_lines(conn, noisy.execution_id)
+    assert ticks >= logged.output["figures"]["lines"] >= 2_000
+    assert None not in (loaded.started_at, loaded.completed_at, logged.started_at)
+    assert logged.completed_at is not None
+    assert loaded.started_at < logged.completed_at  # type: ignore[operator]
+    assert logged.started_at < loaded.completed_at  # type: ignore[operator]
+    assert (logged.duration_seconds or 0) < 3 + 2.0

@@ -65,7 +65,8 @@ def ingest_week(ctx: RunContext[IngestParams]) -> Output:
     with open_lines(source, timeout=p.timeout_seconds, log=ctx.log) as lines:
         rows = records(lines, source.where)
         with CaptureWriter(ctx, Stage.INGEST, p.tier, p.week_ending) as out:
-            count = _load(ctx, out, rows, source.where, p.tier, p.week_ending.isoformat())
+            with bulk.collector_paused():
+                count = _load(ctx, out, rows, source.where, p.tier, p.week_ending.isoformat())
             out.record(rows=count, rows_rejected=0)
     verb = "Dry run: would ingest" if ctx.dry_run else "Ingested"
     ctx.log.info("%s %s rows from %s", verb, f"{count:,}", source.where.name)
@@ -89,18 +90,6 @@ def _load(
     week: str,
 ) -> int:
     """Write every data row in batches; fail on a row that belongs to another week or tier."""
-    with bulk.collector_paused():
-        return _load_rows(ctx, out, rows, where, tier, week)
-
-
-def _load_rows(
-    ctx: RunContext[IngestParams],
-    out: CaptureWriter,
-    rows: Iterator[list[str]],
-    where: Where,
-    tier: Tier,
-    week: str,
-) -> int:
     capture_id = ctx.capture_id
     tier_name = tier.description
     batch: list[tuple[object, ...]] = []
@@ -109,28 +98,34 @@ def _load_rows(
     line = 1
     for fields in rows:
         line += 1
-        if len(fields) != FIELDS:
-            if fields:
-                odd.append((capture_id, line, *_fit(fields), len(fields)))
-            continue
-        if fields[TIER] != tier_name or fields[DATE] != week:
-            _check_row(fields, line, where, tier, week)
-        batch.append((capture_id, line, *fields))
-        if len(batch) >= BATCH:
-            ctx.check_cancelled()
-            out.insert(tables.raw_rows, COLUMNS, batch)
-            count += len(batch)
-            batch = []
+        if len(fields) == FIELDS:
+            if fields[TIER] != tier_name or fields[DATE] != week:
+                _check_row(fields, line, where, tier, week)
+            batch.append((capture_id, line, *fields))
+        elif fields:
+            odd.append((capture_id, line, *_fit(fields), len(fields)))
+        if len(batch) + len(odd) >= BATCH:
+            count += _flush(ctx, out, batch, odd)
+            batch, odd = [], []
             ctx.progress(count, None, f"{count:,} rows loaded")
-    ctx.check_cancelled()
-    out.insert(tables.raw_rows, COLUMNS, batch)
-    out.insert(tables.raw_rows, ODD_COLUMNS, odd)
-    count += len(batch) + len(odd)
+    count += _flush(ctx, out, batch, odd)
     if count == 0:
         raise where.error(
             "the file has FINRA's header but no data rows; download the week's file again", 1
         )
     return count
+
+
+def _flush(
+    ctx: RunContext[IngestParams],
+    out: CaptureWriter,
+    batch: list[tuple[object, ...]],
+    odd: list[tuple[object, ...]],
+) -> int:
+    ctx.check_cancelled()
+    out.insert(tables.raw_rows, COLUMNS, batch)
+    out.insert(tables.raw_rows, ODD_COLUMNS, odd)
+    return len(batch) + len(odd)
 
 
 def _fit(fields: list[str]) -> list[str | None]:

@@ -7,6 +7,9 @@ is recorded with its file line and reason; the rest are kept.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 from runplane.domains.finra_otc import bulk, figures, queries, tables
 from runplane.domains.finra_otc.params import WeekParams
 from runplane.domains.finra_otc.psv import FIELDS, Row, normalise
@@ -41,6 +44,27 @@ REJECT_COLUMNS = ("capture_id", "line", "reason", "content")
 _LOGGED_REJECTS = 20
 
 
+@dataclass
+class Tally:
+    """What normalising a week found, kept as it goes."""
+
+    read: int = 0
+    rejected: int = 0
+    examples: list[tuple[int, str]] = field(default_factory=list)
+    """The first rejects, (line, reason), for the log and the summary."""
+    shares: dict[str, int] = field(default_factory=dict)
+    venues: set[str] = field(default_factory=set)
+    seen: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @property
+    def kept(self) -> int:
+        return self.read - self.rejected
+
+    @property
+    def top(self) -> tuple[str, int] | None:
+        return max(self.shares.items(), key=lambda kv: (kv[1], kv[0])) if self.shares else None
+
+
 @pipeline(
     Stage.NORMALIZE.pipeline,
     description=(
@@ -61,102 +85,103 @@ def normalize_week(ctx: RunContext[WeekParams]) -> Output:
             params=p.keys(),
         )
     ctx.log.info("Normalising ingest capture %s (%s rows)", source.capture_id, f"{source.rows:,}")
-    week = p.week_ending.isoformat()
-    seen: dict[tuple[str, str], int] = {}
-    symbols: dict[str, int] = {}
-    venues: set[str] = set()
-    rejects: list[tuple[int, str]] = []
-    read = 0
-    with CaptureWriter(ctx, Stage.NORMALIZE, p.tier, p.week_ending) as out, bulk.collector_paused():
-        for batch in queries.iter_line_batches(
-            ctx.data, tables.raw_rows, (*RAW_COLUMNS, "fields"), source.capture_id, BATCH
-        ):
-            ctx.check_cancelled()
-            kept: list[tuple[object, ...]] = []
-            rejected: list[tuple[object, ...]] = []
-            for line, *fields, field_count in batch:
-                row: Row | str = (
-                    normalise(fields)
-                    if field_count is None
-                    else f"expected {FIELDS} fields, found {field_count}"
-                )
-                if isinstance(row, Row):
-                    first = seen.setdefault((row.symbol, row.mpid), line)
-                    if first != line:
-                        row = f"repeats symbol {row.symbol} at venue {row.mpid} (line {first})"
-                if isinstance(row, str):
-                    content = "|".join("" if f is None else str(f) for f in fields)
-                    rejected.append((ctx.capture_id, line, row[:300], content))
-                    rejects.append((line, row))
-                    if len(rejects) <= _LOGGED_REJECTS:
-                        ctx.log.warning("Line %d rejected: %s", line, row)
-                    continue
-                symbols[row.symbol] = symbols.get(row.symbol, 0) + row.shares
-                venues.add(row.mpid)
-                kept.append(
-                    (
-                        ctx.capture_id,
-                        line,
-                        str(row.tier),
-                        week,
-                        row.symbol,
-                        row.issue_name,
-                        row.mpid,
-                        row.participant_name,
-                        row.shares,
-                        row.trades,
-                    )
-                )
-            read += len(batch)
-            out.insert(tables.weekly_rows, COLUMNS, kept)
-            out.insert(tables.rejected_rows, REJECT_COLUMNS, rejected)
-            ctx.progress(read, source.rows)
-        kept_count = read - len(rejects)
-        if len(rejects) > _LOGGED_REJECTS:
-            ctx.log.warning("... and %d more rejected rows", len(rejects) - _LOGGED_REJECTS)
+    tally = Tally()
+    with CaptureWriter(ctx, Stage.NORMALIZE, p.tier, p.week_ending) as out:
+        with bulk.collector_paused():
+            for batch in queries.iter_line_batches(
+                ctx.data, tables.raw_rows, (*RAW_COLUMNS, "fields"), source.capture_id, BATCH
+            ):
+                ctx.check_cancelled()
+                kept, rejected = _normalise_batch(ctx, batch, tally, p.week_ending.isoformat())
+                out.insert(tables.weekly_rows, COLUMNS, kept)
+                out.insert(tables.rejected_rows, REJECT_COLUMNS, rejected)
+                ctx.progress(tally.read, source.rows)
+        if tally.rejected > _LOGGED_REJECTS:
+            ctx.log.warning("... and %d more rejected rows", tally.rejected - _LOGGED_REJECTS)
         with ctx.data.read() as conn:
-            added = len(symbols.keys() - queries.list_symbols_before(conn, p.tier, p.week_ending))
-        top = max(symbols.items(), key=lambda item: (item[1], item[0])) if symbols else None
+            earlier = queries.list_symbols_before(conn, p.tier, p.week_ending)
+        added = len(tally.shares.keys() - earlier)
+        top = tally.top
         out.record(
             source_capture_id=source.capture_id,
-            rows=kept_count,
-            rows_rejected=len(rejects),
-            symbols=len(symbols),
+            rows=tally.kept,
+            rows_rejected=tally.rejected,
+            symbols=len(tally.shares),
             symbols_added=added,
-            total_shares=sum(symbols.values()),
+            total_shares=sum(tally.shares.values()),
             top_symbol=None if top is None else top[0],
             top_shares=None if top is None else top[1],
         )
+    return Output(
+        rows_processed=tally.kept,
+        figures={
+            "rows_read": tally.read,
+            "rows_rejected": tally.rejected,
+            "rejected_lines": [line for line, _ in tally.examples],
+            "symbols": len(tally.shares),
+            "symbols_added": added,
+            "venues": len(tally.venues),
+            "weeks_updated": [p.week_ending.isoformat()],
+            "source_capture_id": source.capture_id,
+        },
+        summary=_summary(ctx, label, tally, added),
+        assets=[week_asset(p.tier, p.week_ending)],
+    )
+
+
+def _normalise_batch(
+    ctx: RunContext[WeekParams], batch: list[tuple[Any, ...]], tally: Tally, week: str
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """Rows to keep and rows to reject, in the tables' column order."""
+    kept: list[tuple[object, ...]] = []
+    rejected: list[tuple[object, ...]] = []
+    for line, *fields, field_count in batch:
+        row: Row | str = (
+            normalise(fields)
+            if field_count is None
+            else f"expected {FIELDS} fields, found {field_count}"
+        )
+        if isinstance(row, Row):
+            first = tally.seen.setdefault((row.symbol, row.mpid), line)
+            if first != line:
+                row = f"repeats symbol {row.symbol} at venue {row.mpid} (line {first})"
+        if isinstance(row, str):
+            content = "|".join("" if f is None else str(f) for f in fields)
+            rejected.append((ctx.capture_id, line, row[:300], content))
+            tally.rejected += 1
+            if len(tally.examples) < _LOGGED_REJECTS:
+                tally.examples.append((line, row))
+                ctx.log.warning("Line %d rejected: %s", line, row)
+            continue
+        tally.shares[row.symbol] = tally.shares.get(row.symbol, 0) + row.shares
+        tally.venues.add(row.mpid)
+        kept.append(
+            (
+                *(ctx.capture_id, line, str(row.tier), week),
+                *(row.symbol, row.issue_name, row.mpid, row.participant_name),
+                *(row.shares, row.trades),
+            )
+        )
+    tally.read += len(batch)
+    return kept, rejected
+
+
+def _summary(ctx: RunContext[WeekParams], label: str, tally: Tally, added: int) -> list[str]:
     verb = "Dry run: would normalise" if ctx.dry_run else "Normalised"
-    summary = [
-        f"{verb} {p.tier} data for week ending {week}: {figures.plural(kept_count, 'row')} kept"
-    ]
-    if len(rejects) == 1:
-        summary.append(f"Rejected 1 row: line {rejects[0][0]} ({rejects[0][1]})")
-    elif rejects:
-        line, reason = rejects[0]
-        summary.append(f"Rejected {len(rejects):,} rows; first: line {line} ({reason})")
+    summary = [f"{verb} {label}: {figures.plural(tally.kept, 'row')} kept"]
+    if tally.rejected == 1:
+        line, reason = tally.examples[0]
+        summary.append(f"Rejected 1 row: line {line} ({reason})")
+    elif tally.rejected:
+        line, reason = tally.examples[0]
+        summary.append(f"Rejected {tally.rejected:,} rows; first: line {line} ({reason})")
     else:
         summary.append("Rejected 0 rows")
-    if top is not None:
+    if (top := tally.top) is not None:
         summary.append(f"Top symbol by volume: {top[0]} ({figures.shares(top[1])} shares)")
     summary += [
         f"New symbols added: {added:,}",
-        f"{figures.plural(len(symbols), 'symbol')} across {figures.plural(len(venues), 'venue')}: "
-        + ", ".join(sorted(venues)),
+        f"{figures.plural(len(tally.shares), 'symbol')} across "
+        f"{figures.plural(len(tally.venues), 'venue')}: {', '.join(sorted(tally.venues))}",
     ]
-    return Output(
-        rows_processed=kept_count,
-        figures={
-            "rows_read": read,
-            "rows_rejected": len(rejects),
-            "rejected_lines": [line for line, _ in rejects[:_LOGGED_REJECTS]],
-            "symbols": len(symbols),
-            "symbols_added": added,
-            "venues": len(venues),
-            "weeks_updated": [week],
-            "source_capture_id": source.capture_id,
-        },
-        summary=summary,
-        assets=[week_asset(p.tier, p.week_ending)],
-    )
+    return summary

@@ -81,42 +81,20 @@ def aggregate_week(ctx: RunContext[WeekParams]) -> Output:
     with bulk.collector_paused():
         totals = _totals(ctx, normalized.capture_id)
     ranked = sorted(totals.items(), key=lambda item: (-item[1].shares, item[0]))
-    week = p.week_ending.isoformat()
-    venues: set[str] = set()
-    with CaptureWriter(ctx, Stage.AGGREGATE, p.tier, p.week_ending) as out, bulk.collector_paused():
-        symbol_rows: list[tuple[object, ...]] = []
-        venue_rows: list[tuple[object, ...]] = []
-        for rank, (symbol, t) in enumerate(ranked, start=1):
-            symbol_rows.append(
-                (
-                    ctx.capture_id,
-                    *(symbol, str(p.tier), week, t.issue_name),
-                    *(t.shares, t.trades, len(t.venues), t.hhi, rank),
-                )
-            )
-            for mpid, (name, shares, trades) in t.venues.items():
-                venues.add(mpid)
-                venue_rows.append(
-                    (ctx.capture_id, symbol, mpid, name, shares, trades, t.share(shares))
-                )
-            if len(venue_rows) >= BATCH:
-                ctx.check_cancelled()
-                out.insert(tables.symbol_weeks, SYMBOL_COLUMNS, symbol_rows)
-                out.insert(tables.venue_shares, VENUE_COLUMNS, venue_rows)
-                symbol_rows, venue_rows = [], []
-        out.insert(tables.symbol_weeks, SYMBOL_COLUMNS, symbol_rows)
-        out.insert(tables.venue_shares, VENUE_COLUMNS, venue_rows)
-        top = ranked[0] if ranked else None
+    total_shares = sum(t.shares for t in totals.values())
+    top = ranked[0] if ranked else None
+    with CaptureWriter(ctx, Stage.AGGREGATE, p.tier, p.week_ending) as out:
+        with bulk.collector_paused():
+            venues = _write(ctx, out, ranked)
         out.record(
             source_capture_id=normalized.capture_id,
             rows=len(ranked),
             rows_rejected=0,
             symbols=len(ranked),
-            total_shares=sum(t.shares for t in totals.values()),
+            total_shares=total_shares,
             top_symbol=None if top is None else top[0],
             top_shares=None if top is None else top[1].shares,
         )
-    total_shares = sum(t.shares for t in totals.values())
     single = sum(1 for t in totals.values() if len(t.venues) == 1)
     verb = "Dry run: would aggregate" if ctx.dry_run else "Aggregated"
     summary = [f"{verb} {figures.plural(len(ranked), 'symbol')} for {label}"]
@@ -134,12 +112,40 @@ def aggregate_week(ctx: RunContext[WeekParams]) -> Output:
             "venues": len(venues),
             "total_shares": total_shares,
             "top_symbol": None if top is None else top[0],
-            "weeks_updated": [week],
+            "weeks_updated": [p.week_ending.isoformat()],
             "source_capture_id": normalized.capture_id,
         },
         summary=summary,
         assets=[week_asset(p.tier, p.week_ending)],
     )
+
+
+def _write(
+    ctx: RunContext[WeekParams], out: CaptureWriter, ranked: list[tuple[str, SymbolTotal]]
+) -> set[str]:
+    """Write the symbol and venue rows in rank order; returns the venues seen."""
+    tier, week = str(ctx.params.tier), ctx.params.week_ending.isoformat()
+    venues: set[str] = set()
+    symbol_rows: list[tuple[object, ...]] = []
+    venue_rows: list[tuple[object, ...]] = []
+    for rank, (symbol, t) in enumerate(ranked, start=1):
+        symbol_rows.append(
+            (
+                *(ctx.capture_id, symbol, tier, week, t.issue_name),
+                *(t.shares, t.trades, len(t.venues), t.hhi, rank),
+            )
+        )
+        for mpid, (name, shares, trades) in t.venues.items():
+            venues.add(mpid)
+            venue_rows.append((ctx.capture_id, symbol, mpid, name, shares, trades, t.share(shares)))
+        if len(venue_rows) >= BATCH:
+            ctx.check_cancelled()
+            out.insert(tables.symbol_weeks, SYMBOL_COLUMNS, symbol_rows)
+            out.insert(tables.venue_shares, VENUE_COLUMNS, venue_rows)
+            symbol_rows, venue_rows = [], []
+    out.insert(tables.symbol_weeks, SYMBOL_COLUMNS, symbol_rows)
+    out.insert(tables.venue_shares, VENUE_COLUMNS, venue_rows)
+    return venues
 
 
 def _totals(ctx: RunContext[WeekParams], capture_id: str) -> dict[str, SymbolTotal]:

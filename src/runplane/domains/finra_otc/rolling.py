@@ -86,6 +86,7 @@ def compute_rolling(ctx: RunContext[RollingParams]) -> Output:
                 )
             )
             if len(rows) >= BATCH:
+                ctx.check_cancelled()
                 out.insert(tables.rolling, COLUMNS, rows)
                 rows = []
         out.insert(tables.rolling, COLUMNS, rows)

@@ -28,6 +28,7 @@ from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import executions as execution_store
 from runplane.store.schema import upgrade
+from scratch import scratch_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "finra-otc" / "otc_week_20251215.psv"
@@ -105,13 +106,18 @@ def measure(url: str, label: str, home: Path, repeat: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--postgres", default="", help="a database URL to use as is")
+    parser.add_argument(
+        "--postgres", default="", help="an admin URL; a scratch database is made and dropped"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home:
         measure(f"sqlite:///{Path(home) / 'runplane.db'}", "sqlite", Path(home), args.repeat)
     if args.postgres:
-        with tempfile.TemporaryDirectory() as home:
-            measure(args.postgres, "postgresql", Path(home), args.repeat)
+        with (
+            tempfile.TemporaryDirectory() as home,
+            scratch_postgres(args.postgres, "runplane_bench_chain") as url,
+        ):
+            measure(url, "postgresql", Path(home), args.repeat)
 
 
 if __name__ == "__main__":

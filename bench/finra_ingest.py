@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import make_url, text
-
 from runplane.domains.finra_otc.params import Tier
 from runplane.domains.finra_otc.synthetic import write_week
 from runplane.engine.runtime import ServingRuntime
@@ -35,6 +33,7 @@ from runplane.store import captures as capture_store
 from runplane.store import executions as execution_store
 from runplane.store import logs as log_store
 from runplane.store.schema import upgrade
+from scratch import scratch_postgres
 
 OUT = Path(__file__).parent / "out"
 WEEK = date(2025, 12, 22)
@@ -164,21 +163,12 @@ def ingest(url: str, label: str, source: Path, rows: int, home: Path) -> Result:
     )
 
 
-def scratch_postgres(admin_url: str, name: str) -> str:
-    from sqlalchemy import create_engine
-
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--postgres", default="", help="an admin URL; a scratch database is made")
+    parser.add_argument(
+        "--postgres", default="", help="an admin URL; a scratch database is made and dropped"
+    )
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     source = synthetic_file(args.rows)
@@ -187,8 +177,8 @@ def main() -> None:
         url = f"sqlite:///{Path(home) / 'runplane.db'}"
         print(ingest(url, "sqlite", source, args.rows, Path(home)).line())
         if args.postgres:
-            pg = scratch_postgres(args.postgres, "runplane_bench_ingest")
-            print(ingest(pg, "postgresql", source, args.rows, Path(home)).line())
+            with scratch_postgres(args.postgres, "runplane_bench_ingest") as pg:
+                print(ingest(pg, "postgresql", source, args.rows, Path(home)).line())
 
 
 if __name__ == "__main__":

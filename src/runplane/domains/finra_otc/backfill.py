@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from runplane.domains.finra_otc import queries
-from runplane.domains.finra_otc.params import BackfillParams, Tier
+from runplane.domains.finra_otc.params import ROLLING_WEEKS, BackfillParams, Tier
 from runplane.domains.finra_otc.stages import BACKFILL, Stage, week_asset
 from runplane.pipelines import DependencyError, Output, RunContext, pipeline
 
 COMPLETED = "completed"
 DRY_RUN = "dry_run"
-_WINDOW = 6
 
 
 @dataclass
@@ -77,7 +76,7 @@ def _submit_rolling(ctx: RunContext[BackfillParams], chains: list[Chain]) -> lis
     """Rolling runs for the weeks with an earlier aggregated week inside their window."""
     submitted = []
     for chain in chains:
-        since = chain.week - timedelta(weeks=_WINDOW - 1)
+        since = chain.week - timedelta(weeks=ROLLING_WEEKS - 1)
         with ctx.data.read() as conn:
             window = queries.list_latest_captures(
                 conn, Stage.AGGREGATE, tier=chain.tier, since=since, until=chain.week

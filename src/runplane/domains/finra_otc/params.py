@@ -72,9 +72,15 @@ class IngestParams(WeekParams):
     )
 
 
+ROLLING_WEEKS = 6
+
+
 class RollingParams(WeekParams):
     weeks: int = Field(
-        6, ge=2, le=6, description="Window of the rolling average, in weeks ending at week_ending."
+        ROLLING_WEEKS,
+        ge=2,
+        le=ROLLING_WEEKS,
+        description="Window of the rolling average, in weeks ending at week_ending.",
     )
 
 

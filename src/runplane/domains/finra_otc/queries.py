@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, Select, func, select
+from sqlalchemy import Connection, Row, Select, select
 
 from runplane.domains.finra_otc import tables
 from runplane.domains.finra_otc.stages import Stage
@@ -357,12 +357,3 @@ def list_week_captures(conn: Connection, tier: str, week: date) -> list[CaptureR
         )
         for r in rows
     ]
-
-
-def count_rows(conn: Connection, table: Any, capture_id: str) -> int:
-    """Rows a capture holds in one table (for checks and tests)."""
-    return int(
-        conn.execute(
-            select(func.count()).select_from(table).where(table.c.capture_id == capture_id)
-        ).scalar_one()
-    )

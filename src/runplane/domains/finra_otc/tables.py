@@ -135,5 +135,3 @@ rolling = Table(
     Index("ix_finra_otc_rolling_symbol", "symbol", "tier"),
 )
 """Rolling average volume over up to 6 weeks, and the change from the week before."""
-
-DATA_TABLES = (raw_rows, weekly_rows, rejected_rows, symbol_weeks, venue_shares, rolling, captures)

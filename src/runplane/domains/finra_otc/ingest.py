@@ -17,18 +17,7 @@ from runplane.domains.finra_otc.writer import CaptureWriter
 from runplane.pipelines import Output, RunContext, pipeline
 
 BATCH = 25_000
-COLUMNS = (
-    "capture_id",
-    "line",
-    "tier_description",
-    "symbol",
-    "issue_name",
-    "participant_name",
-    "mpid",
-    "share_quantity",
-    "trade_count",
-    "last_update_date",
-)
+COLUMNS = ("capture_id", "line", *tables.RAW_FIELDS)
 ODD_COLUMNS = (*COLUMNS, "fields")
 
 

@@ -18,16 +18,6 @@ from runplane.domains.finra_otc.writer import CaptureWriter
 from runplane.pipelines import DependencyError, Output, RunContext, pipeline
 
 BATCH = 25_000
-RAW_COLUMNS = (
-    "tier_description",
-    "symbol",
-    "issue_name",
-    "participant_name",
-    "mpid",
-    "share_quantity",
-    "trade_count",
-    "last_update_date",
-)
 COLUMNS = (
     "capture_id",
     "line",
@@ -89,7 +79,7 @@ def normalize_week(ctx: RunContext[WeekParams]) -> Output:
     with CaptureWriter(ctx, Stage.NORMALIZE, p.tier, p.week_ending) as out:
         with bulk.collector_paused():
             for batch in queries.iter_line_batches(
-                ctx.data, tables.raw_rows, (*RAW_COLUMNS, "fields"), source.capture_id, BATCH
+                ctx.data, tables.raw_rows, (*tables.RAW_FIELDS, "fields"), source.capture_id, BATCH
             ):
                 ctx.check_cancelled()
                 kept, rejected = _normalise_batch(ctx, batch, tally, p.week_ending.isoformat())

@@ -135,3 +135,15 @@ rolling = Table(
     Index("ix_finra_otc_rolling_symbol", "symbol", "tier"),
 )
 """Rolling average volume over up to 6 weeks, and the change from the week before."""
+
+RAW_FIELDS = (
+    "tier_description",
+    "symbol",
+    "issue_name",
+    "participant_name",
+    "mpid",
+    "share_quantity",
+    "trade_count",
+    "last_update_date",
+)
+"""The columns of `raw_rows` that hold a line's fields, in the file's order."""

@@ -42,7 +42,9 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=500)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(database_url=f"sqlite:///{Path(folder) / 'bench.db'}", home=Path(folder))
+        settings = Settings(
+            database_url=f"sqlite:///{Path(folder) / 'bench.db'}", home=Path(folder)
+        )
         db = Database(settings.resolved_database_url)
         upgrade(db)
         runtime = ServingRuntime(db, settings)
@@ -50,7 +52,9 @@ def main() -> None:
         try:
             latencies = []
             for _ in range(args.runs):
-                execution = submit_execution(db, "runplane.noop", {}, trigger=Trigger.API, triggered_by="local")
+                execution = submit_execution(
+                    db, "runplane.noop", {}, trigger=Trigger.API, triggered_by="local"
+                )
                 returned = datetime.now(UTC)
                 wait_all(db, [execution.execution_id])
                 with db.read() as conn:
@@ -65,7 +69,9 @@ def main() -> None:
             )
             first = datetime.now(UTC)
             ids = [
-                submit_execution(db, "runplane.noop", {}, trigger=Trigger.API, triggered_by="local").execution_id
+                submit_execution(
+                    db, "runplane.noop", {}, trigger=Trigger.API, triggered_by="local"
+                ).execution_id
                 for _ in range(args.burst)
             ]
             wait_all(db, ids)

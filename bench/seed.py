@@ -22,25 +22,63 @@ from runplane.store.schema import upgrade
 from runplane.store.tables import executions
 
 PIPELINES = [
-    *(f"finra.otc_transparency.{step}" for step in ("ingest_week", "normalize_week", "aggregate_week", "compute_rolling", "backfill_range")),
-    *(f"analytics.{name}" for name in ("volume", "venues", "concentration", "rank", "outliers", "rolling")),
+    *(
+        f"finra.otc_transparency.{step}"
+        for step in (
+            "ingest_week",
+            "normalize_week",
+            "aggregate_week",
+            "compute_rolling",
+            "backfill_range",
+        )
+    ),
+    *(
+        f"analytics.{name}"
+        for name in ("volume", "venues", "concentration", "rank", "outliers", "rolling")
+    ),
     *(f"reference.{name}" for name in ("symbols", "venues", "calendar")),
     *(f"exports.{name}" for name in ("daily_csv", "warehouse", "snapshots")),
-    "runplane.noop", "runplane.sleep", "runplane.fail",
+    "runplane.noop",
+    "runplane.sleep",
+    "runplane.fail",
 ]
 TRIGGERS = ["scheduled"] * 6 + ["manual"] * 3 + ["api"]
 COLUMNS = (
-    "execution_id", "pipeline", "status", "params", "params_hash", "dry_run", "trigger",
-    "triggered_by", "trigger_time", "created_at", "started_at", "completed_at", "capture_id",
-    "attempt", "rows_processed", "output", "error", "error_class", "error_fingerprint",
+    "execution_id",
+    "pipeline",
+    "status",
+    "params",
+    "params_hash",
+    "dry_run",
+    "trigger",
+    "triggered_by",
+    "trigger_time",
+    "created_at",
+    "started_at",
+    "completed_at",
+    "capture_id",
+    "attempt",
+    "rows_processed",
+    "output",
+    "error",
+    "error_class",
+    "error_fingerprint",
 )
-ERROR = json.dumps({
-    "type": "TransientError", "message": "HTTP 503 from cdn.finra.org", "classification": "transient",
-    "title": "HTTP 503: Service Unavailable",
-    "summary": "Request to https://cdn.finra.org/weekly failed. The upstream service returned a 503 error.",
-    "suggested_actions": [{"text": "Wait 5-10 minutes and retry", "run": None, "execution_id": None}],
-    "traceback": None, "fingerprint": "f" * 32, "details": {},
-})
+ERROR = json.dumps(
+    {
+        "type": "TransientError",
+        "message": "HTTP 503 from cdn.finra.org",
+        "classification": "transient",
+        "title": "HTTP 503: Service Unavailable",
+        "summary": "Request to https://cdn.finra.org/weekly failed. The upstream service returned a 503 error.",
+        "suggested_actions": [
+            {"text": "Wait 5-10 minutes and retry", "run": None, "execution_id": None}
+        ],
+        "traceback": None,
+        "fingerprint": "f" * 32,
+        "details": {},
+    }
+)
 
 
 def stamp(at: datetime) -> str:
@@ -68,21 +106,41 @@ def rows(count: int, now: datetime, rng: random.Random) -> list[tuple[object, ..
         else:
             status = "completed"
         started = None if status == "pending" else created + timedelta(seconds=rng.random() * 2)
-        done = started + timedelta(seconds=rng.expovariate(1 / 40)) if started and status not in ("running",) else None
+        done = (
+            started + timedelta(seconds=rng.expovariate(1 / 40))
+            if started and status not in ("running",)
+            else None
+        )
         params = json.dumps({"week_ending": "2025-12-22", "tier": "OTC", "n": i % 97})
-        out.append((
-            str(uuid.UUID(int=rng.getrandbits(128), version=4)), pipeline, status, params,
-            f"{i % 5000:064x}", 0, rng.choice(TRIGGERS), "schedule:weekly",
-            stamp(created), stamp(created), started and stamp(started), done and stamp(done),
-            f"cap_{created:%Y%m%d_%H%M%S}_{i % 0xFFFFFF:06x}", 1,
-            None if status != "completed" else rng.randrange(0, 20000),
-            None, ERROR if status == "failed" else None, "transient" if status == "failed" else None,
-            "f" * 32 if status == "failed" else None,
-        ))
+        out.append(
+            (
+                str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                pipeline,
+                status,
+                params,
+                f"{i % 5000:064x}",
+                0,
+                rng.choice(TRIGGERS),
+                "schedule:weekly",
+                stamp(created),
+                stamp(created),
+                started and stamp(started),
+                done and stamp(done),
+                f"cap_{created:%Y%m%d_%H%M%S}_{i % 0xFFFFFF:06x}",
+                1,
+                None if status != "completed" else rng.randrange(0, 20000),
+                None,
+                ERROR if status == "failed" else None,
+                "transient" if status == "failed" else None,
+                "f" * 32 if status == "failed" else None,
+            )
+        )
     return out
 
 
-def seed_sqlite(path: Path, count: int, *, now: datetime | None = None, log_lines: int = 100_000) -> str:
+def seed_sqlite(
+    path: Path, count: int, *, now: datetime | None = None, log_lines: int = 100_000
+) -> str:
     """Create a migrated SQLite database at `path` with `count` executions; returns one with a long log."""
     now = now or datetime.now(UTC)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -114,8 +172,13 @@ def seed_sqlite(path: Path, count: int, *, now: datetime | None = None, log_line
     conn.executemany(
         "INSERT INTO execution_logs (execution_id, seq, at, level, message) VALUES (?, ?, ?, ?, ?)",
         (
-            (long_log, seq, stamp(started + timedelta(milliseconds=seq)),
-             "ERROR" if seq == log_lines - 10 else levels[seq % 10], f"processed batch {seq} of symbols")
+            (
+                long_log,
+                seq,
+                stamp(started + timedelta(milliseconds=seq)),
+                "ERROR" if seq == log_lines - 10 else levels[seq % 10],
+                f"processed batch {seq} of symbols",
+            )
             for seq in range(1, log_lines + 1)
         ),
     )
@@ -137,7 +200,9 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     long_log = seed_sqlite(args.database, args.executions)
-    print(f"seeded {args.executions:,} executions into {args.database} in {time.perf_counter() - started:.1f}s")
+    print(
+        f"seeded {args.executions:,} executions into {args.database} in {time.perf_counter() - started:.1f}s"
+    )
     print(f"execution with a 100,000-line log: {long_log}")
 
 

@@ -10,7 +10,7 @@ import click
 from pydantic import ValidationError
 
 from runplane import __version__
-from runplane.cli import db, executions, pipelines, run, serve
+from runplane.cli import db, demo, executions, pipelines, run, serve
 from runplane.cli.app import BadInput
 from runplane.engine.errors import Refused
 from runplane.pipelines import InvalidParams, UnknownPipeline
@@ -45,6 +45,7 @@ cli.add_command(serve.serve)
 cli.add_command(executions.executions)
 cli.add_command(pipelines.pipelines)
 cli.add_command(db.db)
+cli.add_command(demo.demo)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Data domains shipped with Runplane, each registered through the public pipeline framework."""

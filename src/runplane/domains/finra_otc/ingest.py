@@ -1,0 +1,142 @@
+"""`finra.otc_transparency.ingest_week`: stream one weekly file into a new capture.
+
+File-level problems fail the run (empty file, wrong header, a row of another week or
+tier); row-level problems are left for normalize, which rejects those rows by line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from runplane.domains.finra_otc import bulk, figures, queries, tables
+from runplane.domains.finra_otc.params import IngestParams, Tier
+from runplane.domains.finra_otc.psv import DATE, FIELDS, TIER, Where, records
+from runplane.domains.finra_otc.sources import open_lines, resolve_source
+from runplane.domains.finra_otc.stages import Stage, week_asset
+from runplane.domains.finra_otc.writer import CaptureWriter
+from runplane.pipelines import Output, RunContext, pipeline
+
+BATCH = 25_000
+COLUMNS = ("capture_id", "line", *tables.RAW_FIELDS)
+ODD_COLUMNS = (*COLUMNS, "fields")
+
+
+@pipeline(
+    Stage.INGEST.pipeline,
+    description=(
+        "Load one week of FINRA's OTC transparency file into a new capture.\n"
+        "Reads a pipe-delimited file inside RUNPLANE_DATA_DIR or an http(s) URL as a stream; "
+        "a week and tier that already has a published capture is skipped unless force=true."
+    ),
+    params=IngestParams,
+)
+def ingest_week(ctx: RunContext[IngestParams]) -> Output:
+    p = ctx.params
+    source = resolve_source(p.source, tier=p.tier, week=p.week_ending, data_dir=ctx.data_dir)
+    label = f"{p.tier} data for week ending {p.week_ending}"
+    if not p.force:
+        with ctx.data.read() as conn:
+            existing = queries.find_latest_capture(conn, Stage.INGEST, p.tier, p.week_ending)
+        if existing is not None:
+            ctx.log.info(
+                "%s is already ingested (capture %s); nothing to do", label, existing.capture_id
+            )
+            return Output(
+                rows_processed=0,
+                figures={"weeks_updated": []},
+                summary=[
+                    f"{label} is already ingested: capture {existing.capture_id} "
+                    f"({figures.plural(existing.rows, 'row')})",
+                    "Nothing to do; run with force=true to ingest it again as a new capture",
+                ],
+                assets=[week_asset(p.tier, p.week_ending)],
+            )
+    with open_lines(source, timeout=p.timeout_seconds, log=ctx.log) as lines:
+        rows = records(lines, source.where)
+        with CaptureWriter(ctx, Stage.INGEST, p.tier, p.week_ending) as out:
+            with bulk.collector_paused():
+                count = _load(ctx, out, rows, source.where, p.tier, p.week_ending.isoformat())
+            out.record(rows=count, rows_rejected=0)
+    verb = "Dry run: would ingest" if ctx.dry_run else "Ingested"
+    ctx.log.info("%s %s rows from %s", verb, f"{count:,}", source.where.name)
+    return Output(
+        rows_processed=count,
+        figures={"weeks_updated": [p.week_ending.isoformat()], "source": source.where.name},
+        summary=[
+            f"{verb} {label}",
+            f"{figures.plural(count, 'row')} from {source.where.name}",
+        ],
+        assets=[week_asset(p.tier, p.week_ending)],
+    )
+
+
+def _load(
+    ctx: RunContext[IngestParams],
+    out: CaptureWriter,
+    rows: Iterator[list[str]],
+    where: Where,
+    tier: Tier,
+    week: str,
+) -> int:
+    """Write every data row in batches; fail on a row that belongs to another week or tier."""
+    capture_id = ctx.capture_id
+    tier_name = tier.description
+    batch: list[tuple[object, ...]] = []
+    odd: list[tuple[object, ...]] = []
+    count = 0
+    line = 1
+    for fields in rows:
+        line += 1
+        if len(fields) == FIELDS:
+            if fields[TIER] != tier_name or fields[DATE] != week:
+                _check_row(fields, line, where, tier, week)
+            batch.append((capture_id, line, *fields))
+        elif fields:
+            odd.append((capture_id, line, *_fit(fields), len(fields)))
+        if len(batch) + len(odd) >= BATCH:
+            count += _flush(ctx, out, batch, odd)
+            batch, odd = [], []
+            ctx.progress(count, None, f"{count:,} rows loaded")
+    count += _flush(ctx, out, batch, odd)
+    if count == 0:
+        raise where.error(
+            "the file has FINRA's header but no data rows; download the week's file again", 1
+        )
+    return count
+
+
+def _flush(
+    ctx: RunContext[IngestParams],
+    out: CaptureWriter,
+    batch: list[tuple[object, ...]],
+    odd: list[tuple[object, ...]],
+) -> int:
+    ctx.check_cancelled()
+    out.insert(tables.raw_rows, COLUMNS, batch)
+    out.insert(tables.raw_rows, ODD_COLUMNS, odd)
+    return len(batch) + len(odd)
+
+
+def _fit(fields: list[str]) -> list[str | None]:
+    """A line with the wrong number of fields, cut or padded to FINRA's columns."""
+    return [*fields[:FIELDS], *([None] * (FIELDS - len(fields)))]
+
+
+def _check_row(fields: list[str], line: int, where: Where, tier: Tier, week: str) -> None:
+    """Refuse a row of another tier or week; blank values are for normalize to reject."""
+    found_tier = fields[TIER].strip()
+    if found_tier and found_tier != tier.description:
+        other = Tier.from_description(found_tier)
+        fix = f"pass tier={other}" if other else "check that this is a FINRA OTC file"
+        raise where.error(
+            f"tierDescription is {found_tier!r}, but tier={tier} expects "
+            f"{tier.description!r}; {fix}, or use the {tier} file",
+            line,
+        )
+    found_week = fields[DATE].strip()
+    if found_week and found_week != week:
+        raise where.error(
+            f"lastUpdateDate is {found_week}, but week_ending={week}; pass "
+            f"week_ending={found_week}, or use the file of the week ending {week}",
+            line,
+        )

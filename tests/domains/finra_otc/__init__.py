@@ -1,0 +1,1 @@
+"""Tests of the FINRA OTC domain: real files, real databases, the real executor."""

@@ -94,6 +94,10 @@ def test_a_typed_error_is_classified_from_its_type(runtime: ServingRuntime) -> N
     assert final.error is not None
     assert final.error.classification is ErrorClass.DEPENDENCY
     assert final.error.suggested_actions[0].run == {"pipeline": "runplane.noop", "params": {}}
+    lines = log_lines(runtime.db, execution.execution_id)
+    assert ("ERROR", "DependencyError: diagnostic failure") in lines
+    assert not any("Traceback" in message for _, message in lines)
+    assert final.error.traceback is not None
 
 
 def test_dry_run_ends_dry_run_and_publishes_nothing(runtime: ServingRuntime) -> None:

@@ -128,3 +128,16 @@ def test_a_lost_execution_with_a_cancel_request_ends_cancelled(
         assert store.get_execution(conn, running.execution_id).status is ExecutionStatus.CANCELLED
         kinds = [e.kind for e in event_store.list_events(conn, running.execution_id)]
     assert kinds[-2:] == [EventKind.STOPPED, EventKind.CANCELLED]
+
+
+def test_executions_chained_after_a_retried_failure_wait_for_the_retry(
+    db: Database, clock: FakeClock
+) -> None:
+    with db.write() as conn:
+        running = make_execution(conn, pipeline="runplane.sleep", status="running")
+        chained = make_execution(conn, status="pending", after_id=running.execution_id)
+    lifecycle.finish_execution(db, running, ExecutionStatus.FAILED, error=transient(), clock=clock)  # type: ignore[arg-type]
+    with db.read() as conn:
+        (retry,) = [e for e in store.list_executions(conn) if e.retry_of == running.execution_id]
+        assert store.get_execution(conn, chained.execution_id).after_id == retry.execution_id
+    assert lifecycle.cancel_blocked(db, clock=clock) == 0

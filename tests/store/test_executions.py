@@ -242,6 +242,21 @@ def test_runnable_is_fifo_and_respects_not_before_and_after(db: Database) -> Non
     ]
 
 
+def test_a_dry_run_prerequisite_releases_its_dry_run_chain(db: Database) -> None:
+    with db.write() as conn:
+        first = make_execution(conn, status="dry_run", created_at=T0, dry_run=True)
+        chained = make_execution(
+            conn,
+            status="pending",
+            created_at=T0 + timedelta(seconds=1),
+            after_id=first.execution_id,
+            dry_run=True,
+        )
+    with db.read() as conn:
+        runnable = store.list_runnable(conn, T0 + timedelta(minutes=1), limit=10)
+    assert [e.execution_id for e in runnable] == [chained.execution_id]
+
+
 def test_active_twin_finds_only_pending_or_running_with_same_identity(db: Database) -> None:
     params = {"seconds": 1.0, "lines_per_second": 0}
     with db.write() as conn:

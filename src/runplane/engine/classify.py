@@ -106,7 +106,8 @@ RULES: tuple[ErrorRule, ...] = (
         classification=ErrorClass.DATA,
         exceptions=(DataError,),
         title="Data problem: {message}",
-        summary="The input {where} could not be used. {message}.",
+        summary="The input {where} could not be used, so nothing was published. "
+        "Runs that read it will fail the same way until it is fixed.",
         actions=(
             "Check the source's availability and contents ({where})",
             "Fix or replace the file, then retry",

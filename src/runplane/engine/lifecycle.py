@@ -238,7 +238,11 @@ def _schedule_auto_retry(
     retry_scale: float,
     now: datetime,
 ) -> ExecutionError:
-    """Insert the next attempt when the pipeline's retry policy covers this failure."""
+    """Insert the next attempt when the pipeline's retry policy covers this failure.
+
+    Executions chained `after` the failed one wait for the new attempt instead of being
+    cancelled, since it may still succeed.
+    """
     try:
         policy = registry.get(execution.pipeline).retry
     except UnknownPipeline:
@@ -271,6 +275,7 @@ def _schedule_auto_retry(
         not_before=not_before,
     )
     store.insert_execution(conn, retry)
+    store.update_after(conn, execution.execution_id, retry.execution_id)
     event_store.insert_event(
         conn,
         retry.execution_id,

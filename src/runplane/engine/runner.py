@@ -26,7 +26,7 @@ from runplane.engine.classify import classify
 from runplane.engine.clock import utcnow
 from runplane.engine.logsink import LogSink, SinkHandler, SinkStream
 from runplane.model import Execution, ExecutionStatus, LogLine, Trigger
-from runplane.pipelines import Cancelled, Output, Params, RunContext, registry
+from runplane.pipelines import Cancelled, Output, Params, PipelineError, RunContext, registry
 from runplane.pipelines.params import validate_params
 from runplane.pipelines.rules import ErrorRule
 from runplane.settings import Settings
@@ -90,7 +90,10 @@ def run_execution(
         error = classify(
             exc, pipeline=execution.pipeline, rules=rules, traceback=traceback.format_exc()
         )
-        log.exception("%s: %s", type(exc).__name__, exc)
+        if isinstance(exc, PipelineError):  # an expected failure: its message says it all
+            log.error("%s: %s", type(exc).__name__, exc)
+        else:
+            log.exception("%s: %s", type(exc).__name__, exc)
         log.info("Execution failed (%s), cleaning up", error.classification)
         return _finish(db, execution, ExecutionStatus.FAILED, sink, settings, error=error)
     status = ExecutionStatus.DRY_RUN if execution.dry_run else ExecutionStatus.COMPLETED

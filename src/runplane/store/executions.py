@@ -197,13 +197,22 @@ def find_active_twin(conn: Connection, pipeline: str, params_hash: str) -> Execu
     return None if row is None else _from_row(row)
 
 
+def update_after(conn: Connection, old: str, new: str) -> None:
+    """Make pending executions that wait for `old` wait for `new` instead (its retry)."""
+    conn.execute(
+        update(t)
+        .where(t.c.after_id == old, t.c.status == str(ExecutionStatus.PENDING))
+        .values(after_id=new)
+    )
+
+
 def list_runnable(
     conn: Connection, now: datetime, *, limit: int, scope: Collection[str] | None = None
 ) -> list[Execution]:
     """Pending executions that may start now, oldest first.
 
     Skips ones whose `not_before` is in the future or whose `after` execution has not
-    completed. With `scope`, only those ids and their children (a `run --wait` tree).
+    succeeded (completed, or dry_run for a dry-run chain). With `scope`, only those ids and their children (a `run --wait` tree).
     """
     after = t.alias("after")
     query = (
@@ -212,7 +221,10 @@ def list_runnable(
         .where(
             t.c.status == str(ExecutionStatus.PENDING),
             or_(t.c.not_before.is_(None), t.c.not_before <= now),
-            or_(t.c.after_id.is_(None), after.c.status == str(ExecutionStatus.COMPLETED)),
+            or_(
+                t.c.after_id.is_(None),
+                after.c.status.in_([str(ExecutionStatus.COMPLETED), str(ExecutionStatus.DRY_RUN)]),
+            ),
         )
         .order_by(t.c.created_at, t.c.execution_id)
         .limit(limit)

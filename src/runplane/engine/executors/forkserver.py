@@ -133,7 +133,10 @@ def serve(sock: socket.socket) -> None:
             os.read(wake_r, 4096)
             _report_exits(sock)
         if sock.fileno() in readable:
-            data, fds, _flags, _addr = socket.recv_fds(sock, _PACKET, 1)
+            try:
+                data, fds, _flags, _addr = socket.recv_fds(sock, _PACKET, 1)
+            except ConnectionError:
+                return  # the executor is gone
             if not data:
                 return
             execution_id = json.loads(data)["spawn"]

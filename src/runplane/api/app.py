@@ -19,6 +19,7 @@ from runplane.api.openapi import published_openapi
 from runplane.engine.listing import CountCache
 from runplane.engine.metrics import EngineMetrics
 from runplane.engine.runtime import ServingRuntime
+from runplane.pipelines import registry
 from runplane.settings import Settings
 from runplane.store import Database
 
@@ -45,6 +46,7 @@ def create_app(
     app = FastAPI(
         title="Runplane", version=__version__, description=DESCRIPTION, lifespan=_lifespan
     )
+    registry.load(settings.pipeline_modules)
     app.state.db = db
     app.state.settings = settings
     app.state.runtime = runtime

@@ -107,7 +107,8 @@ def install(app: FastAPI) -> None:
 
 
 _DESCRIPTIONS = {
-    400: "Malformed query: an unknown filter value, a bad date, limit or cursor.",
+    400: "Malformed request: an unknown filter value, a bad date, limit or cursor, or a "
+    "body that is not JSON.",
     403: "Not available in this tier.",
     404: "No such execution or pipeline.",
     409: "Refused by the execution's state; nothing was changed.",

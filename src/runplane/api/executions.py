@@ -144,7 +144,7 @@ def get_execution(execution_id: ExecutionIdDep, db: DbDep) -> dict[str, Any]:
     "/{execution_id}/retry",
     status_code=201,
     response_model=ExecutionOut,
-    responses=problems(404, 409, 422),
+    responses=problems(400, 404, 409, 422),
 )
 def retry_execution(
     execution_id: ExecutionIdDep,

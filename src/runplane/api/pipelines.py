@@ -79,7 +79,7 @@ def get_pipeline(name: NamePath, db: DbDep) -> dict[str, Any]:
     "/{name}/run",
     status_code=201,
     response_model=ExecutionOut,
-    responses=problems(404, 422),
+    responses=problems(400, 404, 422),
 )
 async def run_pipeline(
     name: NamePath,

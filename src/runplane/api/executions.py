@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query, Response
 
 from runplane.api import logs
 from runplane.api.deps import (
@@ -20,6 +20,7 @@ from runplane.api.deps import (
     require_history,
 )
 from runplane.api.errors import problems
+from runplane.api.responses import json_response
 from runplane.api.schemas import ExecutionDetail, ExecutionList, ExecutionOut, RetryRequest
 from runplane.engine import listing, service
 from runplane.model import Execution, ExecutionStatus, Trigger
@@ -48,22 +49,20 @@ def list_executions(
     db: DbDep,
     counts: CountsDep,
     status: Annotated[
-        list[str],
+        tuple[str, ...],
         Query(
-            default_factory=list,
             description="Repeatable.",
             json_schema_extra=_enum(listing.STATUSES),
         ),
-    ],
-    pipeline: Annotated[list[str], Query(default_factory=list, description="Repeatable.")],
+    ] = (),
+    pipeline: Annotated[tuple[str, ...], Query(description="Repeatable.")] = (),
     trigger: Annotated[
-        list[str],
+        tuple[str, ...],
         Query(
-            default_factory=list,
             description="Repeatable.",
             json_schema_extra=_enum(listing.TRIGGERS),
         ),
-    ],
+    ] = (),
     range_: Annotated[
         str | None,
         Query(
@@ -94,7 +93,7 @@ def list_executions(
         ),
     ] = None,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
-) -> dict[str, Any]:
+) -> Response:
     """List executions newest first, with counts by status for the same filter."""
     filters = listing.parse_filters(
         status=status,
@@ -109,17 +108,19 @@ def list_executions(
         db, filters, limit=listing.parse_limit(limit), cursor=cursor, counts=counts
     )
     by_status = {str(s): page.counts.get(s, 0) for s in ExecutionStatus}
-    return {
-        "items": [execution_json(e) for e in page.items],
-        "next_cursor": page.next_cursor,
-        "has_more": page.has_more,
-        "counts": by_status | {"total": page.total},
-        "filters": page.filters.to_json(page.now),
-    }
+    return json_response(
+        {
+            "items": [execution_json(e) for e in page.items],
+            "next_cursor": page.next_cursor,
+            "has_more": page.has_more,
+            "counts": by_status | {"total": page.total},
+            "filters": page.filters.to_json(page.now),
+        }
+    )
 
 
 @router.get("/{execution_id}", response_model=ExecutionDetail, responses=problems(404))
-def get_execution(execution_id: ExecutionIdDep, db: DbDep) -> dict[str, Any]:
+def get_execution(execution_id: ExecutionIdDep, db: DbDep) -> Response:
     """One execution: output, error with suggested actions, events, retry chain, relatives."""
     with db.read() as conn:
         execution = store.get_execution(conn, execution_id)
@@ -130,14 +131,17 @@ def get_execution(execution_id: ExecutionIdDep, db: DbDep) -> dict[str, Any]:
         )
         children = store.list_children(conn, execution_id)
     position = next(i for i, e in enumerate(chain) if e.execution_id == execution_id)
-    return execution_json(execution) | {
-        "events": [event_json(e) for e in events],
-        "retry_chain": [_ref(e) for e in chain],
-        "previous_attempt": _ref(chain[position - 1]) if position > 0 else None,
-        "next_attempt": _ref(chain[position + 1]) if position + 1 < len(chain) else None,
-        "parent": None if parent is None else _ref(parent),
-        "children": [_ref(e) for e in children],
-    }
+    return json_response(
+        execution_json(execution)
+        | {
+            "events": [event_json(e) for e in events],
+            "retry_chain": [_ref(e) for e in chain],
+            "previous_attempt": _ref(chain[position - 1]) if position > 0 else None,
+            "next_attempt": _ref(chain[position + 1]) if position + 1 < len(chain) else None,
+            "parent": None if parent is None else _ref(parent),
+            "children": [_ref(e) for e in children],
+        }
+    )
 
 
 @router.post(

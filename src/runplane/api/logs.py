@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from runplane.api.deps import DbDep, ExecutionIdDep, SettingsDep
 from runplane.api.errors import problems
+from runplane.api.responses import json_response
 from runplane.api.schemas import LogPage
 from runplane.engine.listing import ListingError
 from runplane.model import Execution, LogLine
@@ -27,9 +28,10 @@ from runplane.store import executions as store
 from runplane.store import logs as log_store
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-DEFAULT_LIMIT = 1000
+DEFAULT_LIMIT = 500  # a first screenful fast; the dashboard keeps ~1,000 lines in its DOM
 MAX_LIMIT = 5000
 BATCH = 5000
+MAX_SEQ = 2**63 - 1  # the largest integer a database parameter can carry
 KEEPALIVE_SECONDS = 15.0
 
 router = APIRouter()
@@ -65,18 +67,17 @@ async def get_execution_logs(
     db: DbDep,
     settings: SettingsDep,
     level: Annotated[
-        list[str],
+        tuple[str, ...],
         Query(
-            default_factory=list,
             description="Only these levels; repeatable.",
             json_schema_extra={"items": {"type": "string", "enum": list(LEVELS)}},
         ),
-    ],
+    ] = (),
     after: Annotated[
         str | None,
         Query(
             description="Only lines after this line number (`next_after` of the previous page).",
-            json_schema_extra={"type": "integer", "minimum": 0},
+            json_schema_extra={"type": "integer", "minimum": 0, "maximum": MAX_SEQ},
         ),
     ] = None,
     limit: Annotated[
@@ -113,7 +114,7 @@ async def get_execution_logs(
     if as_text and following:
         raise ListingError("follow", "use either format=text or follow=true, not both")
     if not (as_text or following):
-        return await run_in_threadpool(_page, db, execution_id, query)
+        return json_response(await run_in_threadpool(_page, db, execution_id, query))
     execution = await run_in_threadpool(_execution, db, execution_id)
     if as_text:
         filename = f"{execution.pipeline}-{execution_id}.log"
@@ -219,7 +220,7 @@ def _line(line: LogLine) -> dict[str, Any]:
 def _parse(
     after: str | None, limit: str | None, levels: list[str] | tuple[str, ...], search: str | None
 ) -> LogQuery:
-    start = _number("after", after, 0, None, 0)
+    start = _number("after", after, 0, MAX_SEQ, 0)
     size = _number("limit", limit, 1, MAX_LIMIT, DEFAULT_LIMIT)
     chosen = []
     for raw in levels:
@@ -236,16 +237,15 @@ def _parse(
     return LogQuery(start, size, tuple(dict.fromkeys(chosen)), search or None)
 
 
-def _number(param: str, value: str | None, low: int, high: int | None, default: int) -> int:
+def _number(param: str, value: str | None, low: int, high: int, default: int) -> int:
     if value is None or not value.strip():
         return default
     try:
         number = int(value)
     except ValueError:
         raise ListingError(param, f"{param} {value!r} is not a whole number") from None
-    if number < low or (high is not None and number > high):
-        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise ListingError(param, f"{param} must be {bounds} (got {number})")
+    if not low <= number <= high:
+        raise ListingError(param, f"{param} must be between {low} and {high} (got {number})")
     return number
 
 

@@ -179,16 +179,19 @@ def parse_instant(param: str, value: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise ListingError(
-            param, f"{param} {text!r} is not an ISO-8601 date and time ({example})"
+            param, f"the {param} value {text!r} is not an ISO-8601 date and time ({example})"
         ) from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ListingError(
-            param, f"{param} {text!r} has no time zone; add Z for UTC or an offset ({example})"
+            param,
+            f"the {param} value {text!r} has no time zone; add Z for UTC or an offset ({example})",
         )
     try:
         return parsed.astimezone(UTC)
     except OverflowError:
-        raise ListingError(param, f"{param} {text!r} is out of range ({example})") from None
+        raise ListingError(
+            param, f"the {param} value {text!r} is out of range ({example})"
+        ) from None
 
 
 def parse_limit(value: str | int | None) -> int:
@@ -344,7 +347,8 @@ def _pipelines(values: Sequence[str]) -> tuple[str, ...]:
         if not PIPELINE_NAME.match(value):
             raise ListingError(
                 "pipeline",
-                f"{value[:80]!r} is not a pipeline name (dotted lowercase, e.g. runplane.noop)",
+                f"pipeline name {value[:80]!r} is not valid: use dotted lowercase, "
+                "e.g. runplane.noop",
             )
         if value not in chosen:
             chosen.append(value)

@@ -88,6 +88,23 @@ def test_today_starts_at_midnight_utc() -> None:
     assert listing.parse_filters(range="today").window(NOW)[0] == datetime(2025, 12, 22, tzinfo=UTC)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "label"),
+    [
+        ({}, "the last 24 h"),
+        ({"range": "today"}, "today (UTC)"),
+        ({"preset": Preset.RUNNING_NOW}, "any time"),
+        ({"since": "2025-12-22T08:00:00Z"}, "since 2025-12-22T08:00:00Z"),
+        (
+            {"since": "2025-12-22T08:00:00Z", "until": "2025-12-23T08:00:00Z"},
+            "2025-12-22T08:00:00Z to 2025-12-23T08:00:00Z",
+        ),
+    ],
+)
+def test_the_window_reads_as_words(kwargs: dict[str, Any], label: str) -> None:
+    assert listing.parse_filters(**kwargs).window_label == label
+
+
 def test_query_params_reproduce_the_filters() -> None:
     filters = listing.parse_filters(
         status=["failed"], pipeline=["runplane.noop"], since="2025-12-22T08:00:00Z"

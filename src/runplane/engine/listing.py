@@ -19,7 +19,7 @@ from typing import Any
 from runplane.engine.clock import Clock, utcnow
 from runplane.model import Execution, ExecutionStatus, Trigger
 from runplane.model.json import iso
-from runplane.model.timerange import DEFAULT_RANGE, RANGES, resolve_range
+from runplane.model.timerange import DEFAULT_RANGE, LABELS, RANGES, resolve_range
 from runplane.pipelines import Registry
 from runplane.pipelines import registry as default_registry
 from runplane.pipelines.registry import NAME as PIPELINE_NAME
@@ -44,6 +44,12 @@ class Preset:
 
 
 PRESETS = (Preset.RECENT_FAILURES, Preset.RUNNING_NOW, Preset.TODAYS_RUNS, Preset.THIS_PIPELINE)
+PRESET_LABELS = {
+    Preset.RECENT_FAILURES: "Recent failures",
+    Preset.RUNNING_NOW: "Running now",
+    Preset.TODAYS_RUNS: "Today's runs",
+    Preset.THIS_PIPELINE: "This pipeline",
+}
 
 
 class ListingError(ValueError):
@@ -76,6 +82,19 @@ class ListFilters:
         if self.range is not None:
             return resolve_range(self.range, now)
         return self.since, self.until
+
+    @property
+    def window_label(self) -> str:
+        """The time window in words, for headings and empty states ("the last 24 h")."""
+        if self.range is not None:
+            return LABELS[self.range]
+        if self.since is None and self.until is None:
+            return "any time"
+        if self.until is None:
+            return f"since {_instant_text(self.since)}"
+        if self.since is None:
+            return f"before {_instant_text(self.until)}"
+        return f"{_instant_text(self.since)} to {_instant_text(self.until)}"
 
     def to_store(self, now: datetime) -> store.ExecutionFilter:
         since, until = self.window(now)
@@ -392,5 +411,5 @@ def _conflict(preset: str, what: str, given: str) -> ListingError:
     )
 
 
-def _instant_text(at: datetime) -> str:
+def _instant_text(at: datetime | None) -> str:
     return iso(at) or ""

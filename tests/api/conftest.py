@@ -18,6 +18,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic_settings import NoDecode
 from tests.conftest import ROOT, fast_settings
 
 from runplane.api.app import create_app
@@ -67,10 +68,19 @@ def server_env(settings: Settings) -> dict[str, str]:
     """The RUNPLANE_* variables that reproduce `settings` in a child process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RUNPLANE_")}
     for name, value in settings.model_dump(mode="json").items():
-        text = json.dumps(value) if isinstance(value, list) else str(value)
-        env[f"RUNPLANE_{name.upper()}"] = text
+        env[f"RUNPLANE_{name.upper()}"] = _env_text(name, value)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
     return env
+
+
+def _env_text(name: str, value: object) -> str:
+    """Lists as the field reads them: comma-separated when it opts out of JSON decoding."""
+    if not isinstance(value, list):
+        return str(value)
+    metadata = Settings.model_fields[name].metadata
+    if any(m is NoDecode or isinstance(m, NoDecode) for m in metadata):
+        return ",".join(str(v) for v in value)
+    return json.dumps(value)
 
 
 def start_server(settings: Settings, log: Path) -> Iterator[Server]:

@@ -34,7 +34,6 @@ router = APIRouter(
     dependencies=[Depends(require_history)],
     responses=problems(403),
 )
-router.include_router(logs.router)
 
 
 _TIME = {"format": "date-time"}
@@ -188,3 +187,6 @@ def _ref(e: Execution) -> dict[str, Any]:
         "attempt": e.attempt,
         "created_at": iso(e.created_at),
     }
+
+
+router.include_router(logs.router)  # after the routes above, so the document lists it last

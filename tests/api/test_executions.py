@@ -276,6 +276,7 @@ def test_filters_narrow_by_pipeline_trigger_and_custom_window(
         ({"preset": "running-now", "range": "1h"}, "preset", "cannot be combined"),
         ({"preset": "todays-runs", "since": "2025-12-22T00:00:00Z"}, "preset", "cannot be"),
         ({"preset": "this-pipeline"}, "pipeline", "needs exactly one pipeline"),
+        ({"statuss": "failed"}, "statuss", "unknown query parameter 'statuss'"),
     ],
 )
 def test_bad_list_queries_are_400_naming_the_parameter(

@@ -103,6 +103,7 @@ def test_text_download_is_the_whole_log_with_a_filename(client: TestClient, logg
         ({"follow": "maybe"}, "follow"),
         ({"format": "text", "follow": "true"}, "follow"),
         ({"search": "a\x00b"}, "search"),
+        ({"levels": "ERROR"}, "levels"),
     ],
 )
 def test_bad_log_queries_are_400(

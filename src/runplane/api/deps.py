@@ -6,12 +6,13 @@ the execution history.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
 from runplane.api.errors import ApiProblem
-from runplane.engine.listing import CountCache
+from runplane.engine.listing import CountCache, ListingError
 from runplane.engine.metrics import EngineMetrics
 from runplane.engine.runtime import ServingRuntime
 from runplane.settings import Settings, Tier
@@ -78,3 +79,19 @@ async def require_history(settings: SettingsDep) -> None:
             f"{LOCKED_HISTORY}; the Basic tier runs pipelines synchronously and shows "
             "the result at once (POST /v1/pipelines/{name}/run)",
         )
+
+
+def only_query(*names: str) -> Callable[[Request], Awaitable[None]]:
+    """A route dependency refusing query parameters the route does not take (a typo
+    such as `statuss=failed` would otherwise widen the list silently)."""
+
+    async def check(request: Request) -> None:
+        unknown = sorted(set(request.query_params) - set(names))
+        if unknown:
+            raise ListingError(
+                unknown[0],
+                f"unknown query parameter {unknown[0][:80]!r}; this endpoint takes "
+                + ", ".join(names),
+            )
+
+    return check

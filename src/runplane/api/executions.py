@@ -17,6 +17,7 @@ from runplane.api.deps import (
     DbDep,
     ExecutionIdDep,
     SettingsDep,
+    only_query,
     require_history,
 )
 from runplane.api.errors import problems
@@ -43,7 +44,26 @@ def _enum(values: tuple[str, ...]) -> dict[str, Any]:
     return {"items": {"type": "string", "enum": list(values)}}
 
 
-@router.get("", response_model=ExecutionList, responses=problems(400))
+@router.get(
+    "",
+    response_model=ExecutionList,
+    responses=problems(400),
+    dependencies=[
+        Depends(
+            only_query(
+                "status",
+                "pipeline",
+                "trigger",
+                "range",
+                "since",
+                "until",
+                "preset",
+                "limit",
+                "cursor",
+            )
+        )
+    ],
+)
 def list_executions(
     db: DbDep,
     counts: CountsDep,

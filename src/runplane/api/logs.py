@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from runplane.api.deps import DbDep, ExecutionIdDep, SettingsDep
+from runplane.api.deps import DbDep, ExecutionIdDep, SettingsDep, only_query
 from runplane.api.errors import problems
 from runplane.api.responses import json_response
 from runplane.api.schemas import LogPage
@@ -61,6 +61,7 @@ class LogQuery:
         },
         **problems(400, 404),
     },
+    dependencies=[Depends(only_query("after", "limit", "level", "search", "format", "follow"))],
 )
 async def get_execution_logs(
     execution_id: ExecutionIdDep,

@@ -105,16 +105,32 @@ def test_the_window_reads_as_words(kwargs: dict[str, Any], label: str) -> None:
     assert listing.parse_filters(**kwargs).window_label == label
 
 
-def test_query_params_reproduce_the_filters() -> None:
-    filters = listing.parse_filters(
-        status=["failed"], pipeline=["runplane.noop"], since="2025-12-22T08:00:00Z"
+def reparse(filters: listing.ListFilters) -> listing.ListFilters:
+    params = filters.query_params()
+    single = {k: v for k, v in params if k in ("range", "since", "until", "preset")}
+    return listing.parse_filters(
+        status=[v for k, v in params if k == "status"],
+        pipeline=[v for k, v in params if k == "pipeline"],
+        trigger=[v for k, v in params if k == "trigger"],
+        **single,
     )
-    again = listing.parse_filters(
-        status=[v for k, v in filters.query_params() if k == "status"],
-        pipeline=[v for k, v in filters.query_params() if k == "pipeline"],
-        since=dict(filters.query_params())["since"],
-    )
-    assert again == filters
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"status": ["failed"], "pipeline": ["runplane.noop"], "since": "2025-12-22T08:00:00Z"},
+        {"trigger": ["api", "manual"], "range": "7d"},
+        {"preset": Preset.RECENT_FAILURES, "pipeline": ["runplane.noop"]},
+        {"preset": Preset.RUNNING_NOW},
+        {"preset": Preset.TODAYS_RUNS, "status": ["failed"]},
+        {"preset": Preset.THIS_PIPELINE, "pipeline": ["runplane.noop"], "range": "30d"},
+    ],
+)
+def test_query_params_reproduce_the_filters(kwargs: dict[str, Any]) -> None:
+    filters = listing.parse_filters(**kwargs)
+    assert reparse(filters) == filters
 
 
 def test_cursor_round_trips_and_garbage_is_refused() -> None:

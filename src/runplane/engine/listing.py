@@ -131,8 +131,9 @@ class ListFilters:
         }
 
     def query_params(self) -> list[tuple[str, str]]:
-        """Explicit query parameters that reproduce this view (for links and the URL bar)."""
-        params: list[tuple[str, str]] = [("status", str(s)) for s in self.statuses]
+        """Query parameters that reproduce this view (for links and the URL bar)."""
+        params: list[tuple[str, str]] = [("preset", self.preset)] if self.preset else []
+        params += [("status", str(s)) for s in self.statuses]
         params += [("pipeline", p) for p in self.pipelines]
         params += [("trigger", str(t)) for t in self.triggers]
         if self.range is not None and self.range != DEFAULT_RANGE:

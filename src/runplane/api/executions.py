@@ -21,6 +21,7 @@ from runplane.api.deps import (
     require_history,
 )
 from runplane.api.errors import problems
+from runplane.api.openapi import query_schema
 from runplane.api.responses import json_response
 from runplane.api.schemas import ExecutionDetail, ExecutionList, ExecutionOut, RetryRequest
 from runplane.engine import listing, service
@@ -35,9 +36,6 @@ router = APIRouter(
     dependencies=[Depends(require_history)],
     responses=problems(403),
 )
-
-
-_TIME = {"format": "date-time"}
 
 
 def _enum(values: tuple[str, ...]) -> dict[str, Any]:
@@ -87,31 +85,44 @@ def list_executions(
         Query(
             alias="range",
             description="Default 24h; `today` is the current UTC day.",
-            json_schema_extra={"enum": list(listing.RANGE_NAMES)},
+            json_schema_extra=query_schema(type="string", enum=list(listing.RANGE_NAMES)),
         ),
     ] = None,
     since: Annotated[
         str | None,
-        Query(description="Custom window start (ISO-8601 with zone).", json_schema_extra=_TIME),
+        Query(
+            description="Custom window start (ISO-8601 with zone).",
+            json_schema_extra=query_schema(type="string", format="date-time"),
+        ),
     ] = None,
     until: Annotated[
-        str | None, Query(description="Custom window end, exclusive.", json_schema_extra=_TIME)
+        str | None,
+        Query(
+            description="Custom window end, exclusive.",
+            json_schema_extra=query_schema(type="string", format="date-time"),
+        ),
     ] = None,
     preset: Annotated[
         str | None,
         Query(
             description="Expands to explicit filters, echoed in `filters`.",
-            json_schema_extra={"enum": list(listing.PRESETS)},
+            json_schema_extra=query_schema(type="string", enum=list(listing.PRESETS)),
         ),
     ] = None,
     limit: Annotated[
         str | None,
         Query(
             description="Page size, 1..200 (default 50).",
-            json_schema_extra={"type": "integer", "minimum": 1, "maximum": listing.MAX_LIMIT},
+            json_schema_extra=query_schema(type="integer", minimum=1, maximum=listing.MAX_LIMIT),
         ),
     ] = None,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            description="`next_cursor` of the previous page.",
+            json_schema_extra=query_schema(type="string"),
+        ),
+    ] = None,
 ) -> Response:
     """List executions newest first, with counts by status for the same filter."""
     filters = listing.parse_filters(

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from runplane.api.deps import DbDep, ExecutionIdDep, SettingsDep, only_query
 from runplane.api.errors import problems
+from runplane.api.openapi import query_schema
 from runplane.api.responses import json_response
 from runplane.api.schemas import LogPage
 from runplane.engine.listing import ListingError
@@ -78,32 +79,35 @@ async def get_execution_logs(
         str | None,
         Query(
             description="Only lines after this line number (`next_after` of the previous page).",
-            json_schema_extra={"type": "integer", "minimum": 0, "maximum": MAX_SEQ},
+            json_schema_extra=query_schema(type="integer", minimum=0, maximum=MAX_SEQ),
         ),
     ] = None,
     limit: Annotated[
         str | None,
         Query(
             description=f"Lines per page, 1..{MAX_LIMIT} (default {DEFAULT_LIMIT}).",
-            json_schema_extra={"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+            json_schema_extra=query_schema(type="integer", minimum=1, maximum=MAX_LIMIT),
         ),
     ] = None,
     search: Annotated[
         str | None,
-        Query(description="Only lines containing this text (any case), over the whole log."),
+        Query(
+            description="Only lines containing this text (any case), over the whole log.",
+            json_schema_extra=query_schema(type="string"),
+        ),
     ] = None,
     format: Annotated[
         str | None,
         Query(
             description="`text` downloads the whole log as `HH:MM:SS.mmm LEVEL message`.",
-            json_schema_extra={"enum": ["json", "text"]},
+            json_schema_extra=query_schema(type="string", enum=["json", "text"]),
         ),
     ] = None,
     follow: Annotated[
         str | None,
         Query(
             description="`true` streams new lines as Server-Sent Events until the run ends.",
-            json_schema_extra={"type": "boolean"},
+            json_schema_extra=query_schema(type="boolean"),
         ),
     ] = None,
     last_event_id: Annotated[str | None, Header(include_in_schema=False)] = None,

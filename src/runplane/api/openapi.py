@@ -6,6 +6,7 @@ responses are removed, and every declared error response is re-labelled problem+
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -14,6 +15,20 @@ from fastapi.openapi.utils import get_openapi
 from runplane.api.errors import PROBLEM_JSON
 
 _FASTAPI_VALIDATION = "#/components/schemas/HTTPValidationError"
+
+
+def query_schema(**schema: Any) -> Callable[[dict[str, Any]], None]:
+    """`json_schema_extra` publishing a query parameter as what it accepts on the wire.
+
+    Routes take such parameters as optional strings and validate them themselves (to
+    answer 400 with a sentence), which pydantic would publish as `anyOf: [string, null]`.
+    """
+
+    def publish(generated: dict[str, Any]) -> None:
+        generated.pop("anyOf", None)
+        generated.update(schema)
+
+    return publish
 
 
 def published_openapi(app: FastAPI) -> dict[str, Any]:

@@ -72,7 +72,7 @@ def main() -> None:
         ),
         "list: pipeline filter (24 h)": f"/v1/executions?pipeline={ids['pipeline']}",
         "detail: one execution": f"/v1/executions/{ids['failed']}",
-        "logs: first page of 100,000 lines": f"/v1/executions/{ids['log']}/logs",
+        "logs: first page of the longest log": f"/v1/executions/{ids['log']}/logs",
     }
     _print_plans(db, ids["pipeline"])
     db.dispose()
@@ -106,10 +106,10 @@ def main() -> None:
 
 
 def _sample_ids(db: Database) -> dict[str, str]:
-    """The 100,000-line log's execution, a failed one, and a pipeline that ran recently."""
+    """The longest log's execution, a failed one, and a pipeline that ran recently."""
     with db.read() as conn:
         log_id = conn.execute(
-            select(execution_logs.c.execution_id).where(execution_logs.c.seq == 100_000).limit(1)
+            select(execution_logs.c.execution_id).order_by(execution_logs.c.seq.desc()).limit(1)
         ).scalar_one()
         failed = conn.execute(
             select(executions.c.execution_id, executions.c.pipeline)

@@ -6,7 +6,7 @@ response waits for its final status, output or error.
 
 from __future__ import annotations
 
-import time
+from contextlib import ExitStack
 from typing import Annotated, Any
 
 import anyio
@@ -21,7 +21,7 @@ from runplane.engine.inline import scoped_executor
 from runplane.model import Execution, Trigger
 from runplane.model.json import execution_json
 from runplane.pipelines import registry
-from runplane.settings import Settings, Tier
+from runplane.settings import Tier
 from runplane.store import Database
 from runplane.store import executions as store
 
@@ -102,10 +102,12 @@ async def run_pipeline(
         )
     )
     if settings.tier is Tier.BASIC:
-        if runtime is None:
-            execution = await run_in_threadpool(_run_here, db, settings, execution.execution_id)
-        else:
+        with ExitStack() as stack:
+            if runtime is None:  # no executor in this process: run it as `run --wait` does
+                executor = scoped_executor(db, settings, execution.execution_id)
+                await run_in_threadpool(stack.enter_context, executor)
             execution = await _wait_until_final(db, execution.execution_id, settings.poll_interval)
+            await run_in_threadpool(stack.close)
     return execution_json(execution)
 
 
@@ -116,14 +118,6 @@ async def _wait_until_final(db: Database, execution_id: str, interval: float) ->
         if execution.status.is_final:
             return execution
         await anyio.sleep(interval)
-
-
-def _run_here(db: Database, settings: Settings, execution_id: str) -> Execution:
-    """No executor in this process: run the execution tree in a scoped one, as `run --wait`."""
-    with scoped_executor(db, settings, execution_id):
-        while not (execution := _read(db, execution_id)).status.is_final:
-            time.sleep(settings.poll_interval)
-    return execution
 
 
 def _read(db: Database, execution_id: str) -> Execution:

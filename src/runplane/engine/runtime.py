@@ -6,6 +6,7 @@ import logging
 
 from runplane.engine.clock import Clock, utcnow
 from runplane.engine.executors.local import LocalExecutor
+from runplane.engine.metrics import EngineMetrics
 from runplane.engine.recovery import recover_lost_executions
 from runplane.engine.workers import WorkerRegistration
 from runplane.settings import Settings
@@ -24,13 +25,16 @@ class ServingRuntime:
         self.registration = WorkerRegistration(
             db, settings, kind="serve", max_workers=settings.max_workers, clock=clock
         )
+        self.metrics = EngineMetrics(db)
         self.executor = LocalExecutor(
             db,
             settings,
             worker_id=self.registration.worker.worker_id,
             host=self.registration.worker.host,
             clock=clock,
+            on_exit=self.metrics.record_exit,
         )
+        self.metrics.executor = self.executor
 
     def start(self) -> None:
         self.registration.register()

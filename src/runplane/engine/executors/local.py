@@ -15,6 +15,7 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing.connection import Connection, wait
@@ -61,6 +62,7 @@ class LocalExecutor:
     """Claims pending executions from the database and runs them in child processes.
 
     With `scope`, it runs only those executions and their descendants (`run --wait`).
+    `on_exit(execution_id)` runs after each child's exit is recorded (metrics count there).
     """
 
     def __init__(
@@ -73,8 +75,10 @@ class LocalExecutor:
         max_workers: int | None = None,
         scope: set[str] | None = None,
         clock: Clock = utcnow,
+        on_exit: Callable[[str], None] | None = None,
     ) -> None:
         self._db = db
+        self._on_exit = on_exit
         self._settings = settings
         self._settings_json = settings.model_dump_json()
         self.worker_id = worker_id
@@ -216,6 +220,14 @@ class LocalExecutor:
     def _record_exit(
         self, child: _Child, *, code: int | None, lost_reason: str | None = None
     ) -> None:
+        self._record_result(child, code=code, lost_reason=lost_reason)
+        if self._on_exit is not None:
+            try:
+                self._on_exit(child.execution_id)
+            except Exception:
+                log.exception("on_exit hook failed for %s", child.execution_id)
+
+    def _record_result(self, child: _Child, *, code: int | None, lost_reason: str | None) -> None:
         with self._lock:
             self._children.pop(child.execution_id, None)
         child.lifeline.close()

@@ -1,0 +1,226 @@
+"""JSON API latency and throughput with 1,000,000 executions in SQLite, over HTTP on 127.0.0.1.
+
+Starts a real `runplane serve` on the seeded file (seeding it first if missing, ~4 min),
+then measures p50/p95 of sequential keep-alive requests for the default list, each preset,
+a pipeline filter, one execution's detail and the first page of a 100,000-line log; then
+list throughput with `wrk` at 8 connections. Also prints the SQLite plan of each list query.
+
+    python bench/api_latency.py [--database bench/out/bench.db] [--requests 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, select
+
+from runplane.engine import listing
+from runplane.store import Database
+from runplane.store.schema import upgrade
+from runplane.store.tables import execution_logs, executions
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from seed_executions import seed
+
+LIST_P95_MS = 10.0
+DETAIL_P95_MS = 10.0
+LOG_P95_MS = 20.0
+WRK_MIN_RPS = 500.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", type=Path, default=Path("bench/out/bench.db"))
+    parser.add_argument("--requests", type=int, default=300, help="per measured URL")
+    parser.add_argument("--wrk-seconds", type=int, default=15)
+    args = parser.parse_args()
+
+    db_path: Path = args.database
+    if not db_path.exists():
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        print(f"seeding {db_path} with 1,000,000 executions (takes a few minutes)...")
+        db = Database(f"sqlite:///{db_path.resolve()}")
+        upgrade(db)
+        seeded = seed(db)
+        db.dispose()
+        print(f"  done in {seeded.seconds:.0f} s")
+    url = f"sqlite:///{db_path.resolve()}"
+    db = Database(url)
+    ids = _sample_ids(db)
+    print(f"database: {db_path} ({db_path.stat().st_size / 1e9:.2f} GB)")
+    print(f"load average before: {os.getloadavg()}  (2 cores; other work skews figures)")
+
+    cases = {
+        "list: default view (24 h)": "/v1/executions",
+        "list: preset recent-failures": "/v1/executions?preset=recent-failures",
+        "list: preset running-now": "/v1/executions?preset=running-now",
+        "list: preset todays-runs": "/v1/executions?preset=todays-runs",
+        "list: preset this-pipeline": (
+            f"/v1/executions?preset=this-pipeline&pipeline={ids['pipeline']}"
+        ),
+        "list: pipeline filter (24 h)": f"/v1/executions?pipeline={ids['pipeline']}",
+        "detail: one execution": f"/v1/executions/{ids['failed']}",
+        "logs: first page of the longest log": f"/v1/executions/{ids['log']}/logs",
+    }
+    _print_plans(db, ids["pipeline"])
+    db.dispose()
+
+    port = _free_port()
+    server = _serve(url, port)
+    failures: list[str] = []
+    try:
+        print(f"\n{'request':38} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  target")
+        for label, path in cases.items():
+            p50, p95, worst = _latency(port, path, args.requests)
+            target = LOG_P95_MS if label.startswith("logs") else LIST_P95_MS
+            verdict = "ok" if p95 <= target else "MISSED"
+            if verdict != "ok":
+                failures.append(label)
+            print(f"{label:38} {p50:8.2f} {p95:8.2f} {worst:8.2f}  p95 <= {target:.0f} {verdict}")
+        rps, cpu_ms = _throughput(port, server.pid, args.wrk_seconds)
+        verdict = "ok" if rps >= WRK_MIN_RPS else "MISSED"
+        if verdict != "ok":
+            failures.append("wrk throughput")
+        print(
+            f"\nwrk -t2 -c8 -d{args.wrk_seconds}s /v1/executions: {rps:.0f} requests/s "
+            f"(target >= {WRK_MIN_RPS:.0f}) {verdict}; server CPU {cpu_ms:.2f} ms per request"
+        )
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+    print(f"load average after: {os.getloadavg()}")
+    if failures:
+        print("missed: " + ", ".join(failures))
+
+
+def _sample_ids(db: Database) -> dict[str, str]:
+    """The longest log's execution, a failed one, and a pipeline that ran recently."""
+    with db.read() as conn:
+        log_id = conn.execute(
+            select(execution_logs.c.execution_id).order_by(execution_logs.c.seq.desc()).limit(1)
+        ).scalar_one()
+        failed = conn.execute(
+            select(executions.c.execution_id, executions.c.pipeline)
+            .where(executions.c.status == "failed")
+            .order_by(executions.c.created_at.desc())
+            .limit(1)
+        ).one()
+    return {"log": log_id, "failed": failed[0], "pipeline": failed[1]}
+
+
+def _print_plans(db: Database, pipeline: str) -> None:
+    """EXPLAIN QUERY PLAN of each statement the list runs (counts included)."""
+    print("\nSQLite query plans of the list statements:")
+    for label, kwargs in {
+        "default": {},
+        "recent-failures": {"preset": "recent-failures"},
+        "running-now": {"preset": "running-now"},
+        "todays-runs": {"preset": "todays-runs"},
+        "pipeline": {"pipeline": [pipeline]},
+    }.items():
+        statements: list[tuple[str, Any]] = []
+
+        def record(_c: Any, _cur: Any, sql: str, params: Any, _x: Any, _many: bool) -> None:
+            statements.append((sql, params))  # noqa: B023 (used before the next loop)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        listing.list_page(db, listing.parse_filters(**kwargs))
+        event.remove(db.engine, "before_cursor_execute", record)
+        plans = set()
+        with db.read() as conn:
+            for sql, params in statements:
+                if sql.lstrip().upper().startswith("SELECT"):
+                    steps = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)
+                    plans.add(" / ".join(row[3] for row in steps))
+        for plan in sorted(plans):
+            print(f"  {label:16} {plan}")
+
+
+def _serve(url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNPLANE_")}
+    env["RUNPLANE_DATABASE_URL"] = url
+    env["RUNPLANE_WORKER_TIMEOUT"] = "864000"  # the seeded running rows' worker stays live
+    runplane = str(Path(sys.executable).with_name("runplane"))
+    process = subprocess.Popen(
+        [runplane, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if _get(http.client.HTTPConnection("127.0.0.1", port), "/health")[0] == 200:
+                return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("runplane serve did not answer within 60 s")
+
+
+def _get(conn: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
+    conn.request("GET", path)
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def _latency(port: int, path: str, count: int) -> tuple[float, float, float]:
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    for _ in range(20):
+        status, body = _get(conn, path)
+        if status != 200:
+            raise SystemExit(f"{path} answered {status}: {body[:300]!r}")
+    json.loads(body)
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        _get(conn, path)
+        times.append((time.perf_counter() - started) * 1000)
+    conn.close()
+    times.sort()
+    return times[len(times) // 2], times[int(len(times) * 0.95) - 1], times[-1]
+
+
+def _throughput(port: int, pid: int, seconds: int) -> tuple[float, float]:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian package `wrk`)")
+    cpu_before = _cpu_seconds(pid)
+    out = subprocess.run(
+        ["wrk", "-t2", "-c8", f"-d{seconds}s", f"http://127.0.0.1:{port}/v1/executions"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    cpu = _cpu_seconds(pid) - cpu_before
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    return rps, cpu / max(total, 1) * 1000
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""Dependencies routes declare by type (`db: DbDep`), read from the application's state.
+
+Also the caller's identity (`local` until access control exists) and the tier gate of
+the execution history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from runplane.api.errors import ApiProblem
+from runplane.engine.listing import CountCache, ListingError
+from runplane.engine.metrics import EngineMetrics
+from runplane.engine.runtime import ServingRuntime
+from runplane.settings import Settings, Tier
+from runplane.store import Database, NotFound
+
+LOCKED_HISTORY = "Execution history is available in the Intermediate tier"
+
+
+async def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+async def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_runtime(request: Request) -> ServingRuntime | None:
+    runtime: ServingRuntime | None = request.app.state.runtime
+    return runtime
+
+
+async def get_counts(request: Request) -> CountCache:
+    counts: CountCache = request.app.state.counts
+    return counts
+
+
+async def get_metrics(request: Request) -> EngineMetrics:
+    metrics: EngineMetrics = request.app.state.metrics
+    return metrics
+
+
+async def get_caller() -> str:
+    """Who is acting, for `triggered_by` and the trail."""
+    return "local"
+
+
+async def get_execution_id(
+    execution_id: Annotated[str, Path(description="An execution id (UUID).")],
+) -> str:
+    """The id from the path; one no execution can have (a NUL byte) is simply not found."""
+    if "\x00" in execution_id:
+        raise NotFound(f"no execution with id {execution_id!r}")
+    return execution_id
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+RuntimeDep = Annotated[ServingRuntime | None, Depends(get_runtime)]
+CountsDep = Annotated[CountCache, Depends(get_counts)]
+MetricsDep = Annotated[EngineMetrics, Depends(get_metrics)]
+CallerDep = Annotated[str, Depends(get_caller)]
+ExecutionIdDep = Annotated[str, Depends(get_execution_id)]
+
+
+async def require_history(settings: SettingsDep) -> None:
+    """The basic tier has no execution history: answer 403 instead."""
+    if settings.tier is Tier.BASIC:
+        raise ApiProblem(
+            403,
+            "tier-locked",
+            "Not available in the Basic tier",
+            f"{LOCKED_HISTORY}; the Basic tier runs pipelines synchronously and shows "
+            "the result at once (POST /v1/pipelines/{name}/run)",
+        )
+
+
+def only_query(*names: str) -> Callable[[Request], Awaitable[None]]:
+    """A route dependency refusing query parameters the route does not take (a typo
+    such as `statuss=failed` would otherwise widen the list silently)."""
+
+    async def check(request: Request) -> None:
+        unknown = sorted(set(request.query_params) - set(names))
+        if unknown:
+            raise ListingError(
+                unknown[0],
+                f"unknown query parameter {unknown[0][:80]!r}; this endpoint takes "
+                + ", ".join(names),
+            )
+
+    return check

@@ -1,0 +1,223 @@
+"""`/v1/executions`: the list with filters and presets, one execution, its logs, retry, cancel.
+
+Locked (403) in the basic tier. Logs can also be downloaded as text or followed as
+Server-Sent Events; those two live in `api/logs.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Response
+
+from runplane.api import logs
+from runplane.api.deps import (
+    CallerDep,
+    CountsDep,
+    DbDep,
+    ExecutionIdDep,
+    SettingsDep,
+    only_query,
+    require_history,
+)
+from runplane.api.errors import problems
+from runplane.api.openapi import query_schema
+from runplane.api.responses import json_response
+from runplane.api.schemas import ExecutionDetail, ExecutionList, ExecutionOut, RetryRequest
+from runplane.engine import listing, service
+from runplane.model import Execution, ExecutionStatus, Trigger
+from runplane.model.json import event_json, execution_json, iso
+from runplane.store import events as event_store
+from runplane.store import executions as store
+
+router = APIRouter(
+    prefix="/v1/executions",
+    tags=["executions"],
+    dependencies=[Depends(require_history)],
+    responses=problems(403),
+)
+
+
+def _enum(values: tuple[str, ...]) -> dict[str, Any]:
+    return {"items": {"type": "string", "enum": list(values)}}
+
+
+@router.get(
+    "",
+    response_model=ExecutionList,
+    responses=problems(400),
+    dependencies=[
+        Depends(
+            only_query(
+                "status",
+                "pipeline",
+                "trigger",
+                "range",
+                "since",
+                "until",
+                "preset",
+                "limit",
+                "cursor",
+            )
+        )
+    ],
+)
+def list_executions(
+    db: DbDep,
+    counts: CountsDep,
+    status: Annotated[
+        tuple[str, ...],
+        Query(
+            description="Repeatable.",
+            json_schema_extra=_enum(listing.STATUSES),
+        ),
+    ] = (),
+    pipeline: Annotated[tuple[str, ...], Query(description="Repeatable.")] = (),
+    trigger: Annotated[
+        tuple[str, ...],
+        Query(
+            description="Repeatable.",
+            json_schema_extra=_enum(listing.TRIGGERS),
+        ),
+    ] = (),
+    range_: Annotated[
+        str | None,
+        Query(
+            alias="range",
+            description="Default 24h; `today` is the current UTC day.",
+            json_schema_extra=query_schema(type="string", enum=list(listing.RANGE_NAMES)),
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        Query(
+            description="Custom window start (ISO-8601 with zone).",
+            json_schema_extra=query_schema(type="string", format="date-time"),
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        Query(
+            description="Custom window end, exclusive.",
+            json_schema_extra=query_schema(type="string", format="date-time"),
+        ),
+    ] = None,
+    preset: Annotated[
+        str | None,
+        Query(
+            description="Expands to explicit filters, echoed in `filters`.",
+            json_schema_extra=query_schema(type="string", enum=list(listing.PRESETS)),
+        ),
+    ] = None,
+    limit: Annotated[
+        str | None,
+        Query(
+            description="Page size, 1..200 (default 50).",
+            json_schema_extra=query_schema(type="integer", minimum=1, maximum=listing.MAX_LIMIT),
+        ),
+    ] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            description="`next_cursor` of the previous page.",
+            json_schema_extra=query_schema(type="string"),
+        ),
+    ] = None,
+) -> Response:
+    """List executions newest first, with counts by status for the same filter."""
+    filters = listing.parse_filters(
+        status=status,
+        pipeline=pipeline,
+        trigger=trigger,
+        range=range_,
+        since=since,
+        until=until,
+        preset=preset,
+    )
+    page = listing.list_page(
+        db, filters, limit=listing.parse_limit(limit), cursor=cursor, counts=counts
+    )
+    by_status = {str(s): page.counts.get(s, 0) for s in ExecutionStatus}
+    return json_response(
+        {
+            "items": [execution_json(e) for e in page.items],
+            "next_cursor": page.next_cursor,
+            "has_more": page.has_more,
+            "counts": by_status | {"total": page.total},
+            "filters": page.filters.to_json(page.now),
+        }
+    )
+
+
+@router.get("/{execution_id}", response_model=ExecutionDetail, responses=problems(404))
+def get_execution(execution_id: ExecutionIdDep, db: DbDep) -> Response:
+    """One execution: output, error with suggested actions, events, retry chain, relatives."""
+    with db.read() as conn:
+        execution = store.get_execution(conn, execution_id)
+        events = event_store.list_events(conn, execution_id)
+        chain = store.list_retry_chain(conn, execution)
+        parent = (
+            None if execution.parent_id is None else store.find_execution(conn, execution.parent_id)
+        )
+        children = store.list_children(conn, execution_id)
+    position = next(i for i, e in enumerate(chain) if e.execution_id == execution_id)
+    return json_response(
+        execution_json(execution)
+        | {
+            "events": [event_json(e) for e in events],
+            "retry_chain": [_ref(e) for e in chain],
+            "previous_attempt": _ref(chain[position - 1]) if position > 0 else None,
+            "next_attempt": _ref(chain[position + 1]) if position + 1 < len(chain) else None,
+            "parent": None if parent is None else _ref(parent),
+            "children": [_ref(e) for e in children],
+        }
+    )
+
+
+@router.post(
+    "/{execution_id}/retry",
+    status_code=201,
+    response_model=ExecutionOut,
+    responses=problems(400, 404, 409, 422),
+)
+def retry_execution(
+    execution_id: ExecutionIdDep,
+    db: DbDep,
+    caller: CallerDep,
+    body: Annotated[RetryRequest | None, Body()] = None,
+) -> dict[str, Any]:
+    """Start a new attempt of a failed or cancelled execution, optionally with new params."""
+    overrides = None if body is None else body.params
+    retry = service.retry_execution(
+        db, execution_id, overrides, trigger=Trigger.API, triggered_by=caller
+    )
+    return execution_json(retry)
+
+
+@router.post(
+    "/{execution_id}/cancel",
+    status_code=202,
+    response_model=ExecutionOut,
+    responses=problems(404, 409),
+)
+def cancel_execution(
+    execution_id: ExecutionIdDep, db: DbDep, settings: SettingsDep, caller: CallerDep
+) -> dict[str, Any]:
+    """Cancel a pending execution at once, or ask a running one to stop."""
+    execution = service.cancel_execution(
+        db, execution_id, by=caller, grace_seconds=settings.cancel_grace
+    )
+    return execution_json(execution)
+
+
+def _ref(e: Execution) -> dict[str, Any]:
+    return {
+        "execution_id": e.execution_id,
+        "pipeline": e.pipeline,
+        "status": str(e.status),
+        "attempt": e.attempt,
+        "created_at": iso(e.created_at),
+    }
+
+
+router.include_router(logs.router)  # after the routes above, so the document lists it last

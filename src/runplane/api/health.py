@@ -1,0 +1,71 @@
+"""Operational endpoints: `GET /health`, `GET /v1/capabilities`, `GET /metrics`.
+
+None of them is tier-locked: monitoring and clients need them in every tier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+
+from runplane.api.deps import DbDep, MetricsDep, RuntimeDep, SettingsDep
+from runplane.api.schemas import Capabilities, HealthOut
+from runplane.engine.health import HealthStatus, check_health
+from runplane.engine.metrics import CONTENT_TYPE
+from runplane.model.json import iso
+from runplane.settings import Tier
+
+router = APIRouter(tags=["operations"])
+
+FEATURES: dict[Tier, dict[str, bool]] = {
+    Tier.BASIC: dict.fromkeys(
+        ("history", "scheduling", "sla", "cost", "resources", "baseline"), False
+    ),
+    Tier.INTERMEDIATE: {
+        "history": True,
+        "scheduling": True,
+        "sla": False,
+        "cost": False,
+        "resources": False,
+        "baseline": False,
+    },
+    Tier.ADVANCED: dict.fromkeys(
+        ("history", "scheduling", "sla", "cost", "resources", "baseline"), True
+    ),
+}
+"""What each tier offers, as PRODUCT.md's tier table lists it."""
+
+
+@router.get(
+    "/health",
+    response_model=HealthOut,
+    responses={503: {"model": HealthOut, "description": "The database does not answer."}},
+)
+def get_health(db: DbDep, settings: SettingsDep, runtime: RuntimeDep) -> Any:
+    """Database reachable (with latency), executor alive, live workers."""
+    report = check_health(db, settings, runtime)
+    body: dict[str, Any] = asdict(report)
+    body["status"] = str(report.status)
+    body["checked_at"] = iso(report.checked_at)
+    if report.status is HealthStatus.DOWN:
+        return JSONResponse(body, status_code=503)
+    return body
+
+
+@router.get("/v1/capabilities", response_model=Capabilities)
+async def get_capabilities(settings: SettingsDep) -> dict[str, Any]:
+    """The deployment's tier and the features it includes."""
+    return {"tier": str(settings.tier), "features": FEATURES[settings.tier]}
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
+def get_metrics(metrics: MetricsDep) -> Response:
+    """Prometheus metrics: executions by pipeline and status, durations, queue depth, running."""
+    return Response(metrics.render(), media_type=CONTENT_TYPE)

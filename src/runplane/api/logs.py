@@ -1,0 +1,273 @@
+"""`/v1/executions/{id}/logs`: pages of lines, the whole log as text, or a live tail (SSE).
+
+Mounted by the executions router, so the basic-tier lock applies here too.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Depends, Header, Query
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from runplane.api.deps import DbDep, ExecutionIdDep, SettingsDep, only_query
+from runplane.api.errors import problems
+from runplane.api.openapi import query_schema
+from runplane.api.responses import json_response
+from runplane.api.schemas import LogPage
+from runplane.engine.listing import ListingError
+from runplane.model import Execution, LogLine
+from runplane.model.json import iso
+from runplane.store import Database
+from runplane.store import executions as store
+from runplane.store import logs as log_store
+
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_LIMIT = 500  # a first screenful fast; the dashboard keeps ~1,000 lines in its DOM
+MAX_LIMIT = 5000
+BATCH = 5000
+MAX_SEQ = 2**63 - 1  # the largest integer a database parameter can carry
+KEEPALIVE_SECONDS = 15.0
+
+router = APIRouter()
+
+_CONTENT = {
+    "text/plain": {"schema": {"type": "string"}},
+    "text/event-stream": {"schema": {"type": "string"}},
+}
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    after: int = 0
+    limit: int = DEFAULT_LIMIT
+    levels: tuple[str, ...] = ()
+    search: str | None = None
+
+
+@router.get(
+    "/{execution_id}/logs",
+    response_model=LogPage,
+    responses={
+        200: {
+            "description": "A page of lines (JSON); with `format=text` the whole log as a "
+            "file; with `follow=true` an event stream (`line` events, then one `end`).",
+            "content": _CONTENT,
+        },
+        **problems(400, 404),
+    },
+    dependencies=[Depends(only_query("after", "limit", "level", "search", "format", "follow"))],
+)
+async def get_execution_logs(
+    execution_id: ExecutionIdDep,
+    db: DbDep,
+    settings: SettingsDep,
+    level: Annotated[
+        tuple[str, ...],
+        Query(
+            description="Only these levels; repeatable.",
+            json_schema_extra={"items": {"type": "string", "enum": list(LEVELS)}},
+        ),
+    ] = (),
+    after: Annotated[
+        str | None,
+        Query(
+            description="Only lines after this line number (`next_after` of the previous page).",
+            json_schema_extra=query_schema(type="integer", minimum=0, maximum=MAX_SEQ),
+        ),
+    ] = None,
+    limit: Annotated[
+        str | None,
+        Query(
+            description=f"Lines per page, 1..{MAX_LIMIT} (default {DEFAULT_LIMIT}).",
+            json_schema_extra=query_schema(type="integer", minimum=1, maximum=MAX_LIMIT),
+        ),
+    ] = None,
+    search: Annotated[
+        str | None,
+        Query(
+            description="Only lines containing this text (any case), over the whole log.",
+            json_schema_extra=query_schema(type="string"),
+        ),
+    ] = None,
+    format: Annotated[
+        str | None,
+        Query(
+            description="`text` downloads the whole log as `HH:MM:SS.mmm LEVEL message`.",
+            json_schema_extra=query_schema(type="string", enum=["json", "text"]),
+        ),
+    ] = None,
+    follow: Annotated[
+        str | None,
+        Query(
+            description="`true` streams new lines as Server-Sent Events until the run ends.",
+            json_schema_extra=query_schema(type="boolean"),
+        ),
+    ] = None,
+    last_event_id: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Any:
+    """Read an execution's log: a page of lines, the whole log as text, or a live tail."""
+    query = _parse(after or last_event_id, limit, level, search)
+    as_text = _choice("format", format, ("json", "text")) == "text"
+    following = _flag("follow", follow)
+    if as_text and following:
+        raise ListingError("follow", "use either format=text or follow=true, not both")
+    if not (as_text or following):
+        return json_response(await run_in_threadpool(_page, db, execution_id, query))
+    execution = await run_in_threadpool(_execution, db, execution_id)
+    if as_text:
+        filename = f"{execution.pipeline}-{execution_id}.log"
+        return StreamingResponse(
+            _text(db, execution_id),
+            media_type="text/plain; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+    interval = max(0.05, settings.poll_interval * 2.5)
+    return StreamingResponse(
+        _follow(db, execution_id, query, interval),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+def _page(db: Database, execution_id: str, query: LogQuery) -> dict[str, Any]:
+    with db.read() as conn:
+        execution = store.get_execution(conn, execution_id)
+        lines = log_store.list_log_lines(
+            conn,
+            execution_id,
+            after=query.after,
+            limit=query.limit + 1,
+            levels=query.levels,
+            search=query.search,
+        )
+        total = log_store.count_log_lines(conn, execution_id)
+        first_error = log_store.find_first_error_seq(conn, execution_id)
+    page = lines[: query.limit]
+    return {
+        "execution_id": execution_id,
+        "status": str(execution.status),
+        "finished": execution.status.is_final,
+        "lines": [_line(line) for line in page],
+        "next_after": page[-1].seq if page else query.after,
+        "has_more": len(lines) > query.limit,
+        "total_lines": total,
+        "first_error_seq": first_error,
+    }
+
+
+def _execution(db: Database, execution_id: str) -> Execution:
+    with db.read() as conn:
+        return store.get_execution(conn, execution_id)
+
+
+def _text(db: Database, execution_id: str) -> Iterator[str]:
+    """The whole log in batches, each read in its own short transaction."""
+    after = 0
+    while True:
+        with db.read() as conn:
+            lines = log_store.list_log_lines(conn, execution_id, after=after, limit=BATCH)
+        if lines:
+            yield "".join(line.as_text() + "\n" for line in lines)
+        if len(lines) < BATCH:
+            return
+        after = lines[-1].seq
+
+
+async def _follow(
+    db: Database, execution_id: str, query: LogQuery, interval: float
+) -> AsyncIterator[str]:
+    """`line` events (id = line number) as lines arrive, then one `end` event."""
+    after = query.after
+    beat = time.monotonic()
+    yield "retry: 2000\n\n"
+    while True:
+        execution, lines = await run_in_threadpool(_poll, db, execution_id, after, query)
+        if lines:
+            after = lines[-1].seq
+            beat = time.monotonic()
+            yield "".join(
+                f"id: {line.seq}\nevent: line\ndata: {json.dumps(_line(line))}\n\n"
+                for line in lines
+            )
+        if execution.status.is_final and len(lines) < BATCH:
+            end = {"execution_id": execution_id, "status": str(execution.status)}
+            yield f"event: end\ndata: {json.dumps(end)}\n\n"
+            return
+        if time.monotonic() - beat > KEEPALIVE_SECONDS:
+            beat = time.monotonic()
+            yield ": keep-alive\n\n"
+        if len(lines) < BATCH:
+            await anyio.sleep(interval)
+
+
+def _poll(
+    db: Database, execution_id: str, after: int, query: LogQuery
+) -> tuple[Execution, list[LogLine]]:
+    with db.read() as conn:
+        execution = store.get_execution(conn, execution_id)
+        lines = log_store.list_log_lines(
+            conn, execution_id, after=after, limit=BATCH, levels=query.levels, search=query.search
+        )
+    return execution, lines
+
+
+def _line(line: LogLine) -> dict[str, Any]:
+    return {"seq": line.seq, "at": iso(line.at), "level": line.level, "message": line.message}
+
+
+def _parse(
+    after: str | None, limit: str | None, levels: list[str] | tuple[str, ...], search: str | None
+) -> LogQuery:
+    start = _number("after", after, 0, MAX_SEQ, 0)
+    size = _number("limit", limit, 1, MAX_LIMIT, DEFAULT_LIMIT)
+    chosen = []
+    for raw in levels:
+        value = raw.strip().upper()
+        if not value:
+            continue
+        if value not in LEVELS:
+            raise ListingError(
+                "level", f"unknown log level {raw!r}; use one of {', '.join(LEVELS)}"
+            )
+        chosen.append(value)
+    if search is not None and "\x00" in search:
+        raise ListingError("search", "search must not contain NUL characters")
+    return LogQuery(start, size, tuple(dict.fromkeys(chosen)), search or None)
+
+
+def _number(param: str, value: str | None, low: int, high: int, default: int) -> int:
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ListingError(param, f"{param} {value!r} is not a whole number") from None
+    if not low <= number <= high:
+        raise ListingError(param, f"{param} must be between {low} and {high} (got {number})")
+    return number
+
+
+def _choice(param: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
+    if value is None or not value.strip():
+        return None
+    if value not in allowed:
+        raise ListingError(param, f"{param} must be one of {', '.join(allowed)} (got {value!r})")
+    return value
+
+
+def _flag(param: str, value: str | None) -> bool:
+    if value is None or not value.strip():
+        return False
+    text = value.strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no"):
+        return False
+    raise ListingError(param, f"{param} must be true or false (got {value!r})")

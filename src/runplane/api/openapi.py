@@ -1,0 +1,66 @@
+"""The published OpenAPI document: errors as `application/problem+json`, not FastAPI's 422s.
+
+Query and path errors answer 400 here, so FastAPI's generated `HTTPValidationError`
+responses are removed, and every declared error response is re-labelled problem+json.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from runplane.api.errors import PROBLEM_JSON
+
+_FASTAPI_VALIDATION = "#/components/schemas/HTTPValidationError"
+
+
+def query_schema(**schema: Any) -> Callable[[dict[str, Any]], None]:
+    """`json_schema_extra` publishing a query parameter as what it accepts on the wire.
+
+    Routes take such parameters as optional strings and validate them themselves (to
+    answer 400 with a sentence), which pydantic would publish as `anyOf: [string, null]`.
+    """
+
+    def publish(generated: dict[str, Any]) -> None:
+        generated.pop("anyOf", None)
+        generated.update(schema)
+
+    return publish
+
+
+def published_openapi(app: FastAPI) -> dict[str, Any]:
+    """Build the document once per application."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    document = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+    )
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            _fix_responses(operation.get("responses", {}))
+    schemas = document.get("components", {}).get("schemas", {})
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    app.openapi_schema = document
+    return document
+
+
+def _fix_responses(responses: dict[str, Any]) -> None:
+    for status in list(responses):
+        content = responses[status].get("content", {})
+        schema = content.get("application/json", {}).get("schema", {})
+        if schema.get("$ref") == _FASTAPI_VALIDATION:
+            del responses[status]
+        elif _is_problem(status) and "application/json" in content:
+            content[PROBLEM_JSON] = content.pop("application/json")
+
+
+def _is_problem(status: str) -> bool:
+    """Declared errors are problems; 503 is /health's own report of an unhealthy server."""
+    return status.isdigit() and int(status) >= 400 and status != "503"

@@ -1,0 +1,129 @@
+"""`/v1/pipelines`: registered pipelines with their last runs, and running one.
+
+In the basic tier a run is synchronous: it still runs in its own process, and the
+response waits for its final status, output or error.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Body, Path
+from starlette.concurrency import run_in_threadpool
+
+from runplane.api.deps import CallerDep, DbDep, RuntimeDep, SettingsDep
+from runplane.api.errors import problems
+from runplane.api.schemas import ExecutionOut, PipelineDetail, PipelineOut, RunRequest
+from runplane.engine import service
+from runplane.engine.inline import scoped_executor
+from runplane.model import Execution, Trigger
+from runplane.model.json import execution_json
+from runplane.pipelines import registry
+from runplane.settings import Tier
+from runplane.store import Database
+from runplane.store import executions as store
+
+RECENT_RUNS = 10
+
+router = APIRouter(prefix="/v1/pipelines", tags=["pipelines"])
+
+NamePath = Annotated[str, Path(description="A registered pipeline, e.g. runplane.noop.")]
+
+
+@router.get("", response_model=list[PipelineOut])
+def list_pipelines(db: DbDep) -> list[dict[str, Any]]:
+    """Every registered pipeline with its last run."""
+    pipelines = list(registry)
+    with db.read() as conn:
+        last = {p.name: store.find_last_execution(conn, p.name) for p in pipelines}
+    return [
+        {
+            "name": p.name,
+            "title": p.title,
+            "description": p.description,
+            "last_run": _json(last[p.name]),
+        }
+        for p in pipelines
+    ]
+
+
+@router.get("/{name}", response_model=PipelineDetail, responses=problems(404))
+def get_pipeline(name: NamePath, db: DbDep) -> dict[str, Any]:
+    """A pipeline's description, parameter JSON Schema, retry policy and recent runs."""
+    pipeline = registry.get(name)
+    with db.read() as conn:
+        recent = store.list_executions(
+            conn, store.ExecutionFilter(pipelines=frozenset({name})), limit=RECENT_RUNS
+        )
+    retry = pipeline.retry
+    return {
+        "name": pipeline.name,
+        "title": pipeline.title,
+        "description": pipeline.description,
+        "params_schema": pipeline.schema,
+        "retry": None
+        if retry is None
+        else {
+            "max_attempts": retry.max_attempts,
+            "backoff_seconds": retry.backoff_seconds,
+            "backoff_factor": retry.backoff_factor,
+            "classes": sorted(str(c) for c in retry.classes),
+        },
+        "recent_runs": [execution_json(e) for e in recent],
+    }
+
+
+@router.post(
+    "/{name}/run",
+    status_code=201,
+    response_model=ExecutionOut,
+    responses=problems(400, 404, 422),
+)
+async def run_pipeline(
+    name: NamePath,
+    db: DbDep,
+    settings: SettingsDep,
+    runtime: RuntimeDep,
+    caller: CallerDep,
+    body: Annotated[RunRequest | None, Body()] = None,
+) -> dict[str, Any]:
+    """Run a pipeline: queued (201 at once), or in the basic tier finished before answering."""
+    request = body or RunRequest()
+    execution = await run_in_threadpool(
+        lambda: service.submit_execution(
+            db,
+            name,
+            request.params,
+            trigger=Trigger.API,
+            triggered_by=caller,
+            dry_run=request.dry_run,
+        )
+    )
+    if settings.tier is Tier.BASIC:
+        with ExitStack() as stack:
+            if runtime is None:  # no executor in this process: run it as `run --wait` does
+                executor = scoped_executor(db, settings, execution.execution_id)
+                await run_in_threadpool(stack.enter_context, executor)
+            execution = await _wait_until_final(db, execution.execution_id, settings.poll_interval)
+            await run_in_threadpool(stack.close)
+    return execution_json(execution)
+
+
+async def _wait_until_final(db: Database, execution_id: str, interval: float) -> Execution:
+    """Poll without holding a thread while the serving executor runs it."""
+    while True:
+        execution = await run_in_threadpool(_read, db, execution_id)
+        if execution.status.is_final:
+            return execution
+        await anyio.sleep(interval)
+
+
+def _read(db: Database, execution_id: str) -> Execution:
+    with db.read() as conn:
+        return store.get_execution(conn, execution_id)
+
+
+def _json(execution: Execution | None) -> dict[str, Any] | None:
+    return None if execution is None else execution_json(execution)

@@ -1,0 +1,262 @@
+"""Request and response bodies of the JSON API, as pydantic models.
+
+They exist so the published OpenAPI document describes every response; the execution
+shape itself comes from `model/json.py`, which the CLI's `--json` output shares.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from runplane.model import ErrorClass, EventKind, ExecutionStatus, Trigger
+from runplane.settings import Tier
+
+Instant = Annotated[
+    str,
+    Field(
+        json_schema_extra={"format": "date-time"},
+        description="ISO-8601 UTC, e.g. 2025-12-22T08:10:15.123456Z",
+    ),
+]
+
+
+class SuggestedActionOut(BaseModel):
+    text: str
+    run: dict[str, Any] | None = Field(
+        None, description="A pipeline and parameters to offer as a one-click run."
+    )
+    execution_id: str | None = Field(None, description="A related execution, e.g. the retry.")
+
+
+class ErrorOut(BaseModel):
+    """Why an execution failed, classified, with what to do next."""
+
+    type: str
+    message: str
+    classification: ErrorClass
+    title: str
+    summary: str
+    suggested_actions: list[SuggestedActionOut]
+    traceback: str | None
+    fingerprint: str | None
+    details: dict[str, Any]
+
+
+class ExecutionOut(BaseModel):
+    """One run of a pipeline, as PRODUCT.md defines it."""
+
+    execution_id: str
+    pipeline: str
+    status: ExecutionStatus
+    trigger: Trigger
+    triggered_by: str = Field(description="`user:<name>`, `local`, `schedule:<name>`, ...")
+    trigger_time: Instant
+    created_at: Instant
+    started_at: Instant | None
+    completed_at: Instant | None
+    not_before: Instant | None = Field(description="Waits until then (automatic retry backoff).")
+    duration_seconds: float | None
+    rows_processed: int | None
+    params: dict[str, Any]
+    dry_run: bool
+    capture_id: str
+    retry_of: str | None
+    attempt: int
+    parent_id: str | None
+    after_id: str | None
+    output: dict[str, Any] | None
+    error: ErrorOut | None
+    progress: dict[str, Any] | None
+    cancel_requested_at: Instant | None
+    cancel_requested_by: str | None
+
+
+class ExecutionRef(BaseModel):
+    """A linked execution (attempt, parent or child), enough to show and link it."""
+
+    execution_id: str
+    pipeline: str
+    status: ExecutionStatus
+    attempt: int
+    created_at: Instant
+
+
+class EventOut(BaseModel):
+    event_id: int | None
+    kind: EventKind
+    actor: str
+    at: Instant
+    detail: dict[str, Any]
+
+
+class ExecutionDetail(ExecutionOut):
+    """An execution with its trail of events and the executions linked to it."""
+
+    events: list[EventOut]
+    retry_chain: list[ExecutionRef] = Field(description="Every attempt, first attempt first.")
+    previous_attempt: ExecutionRef | None
+    next_attempt: ExecutionRef | None
+    parent: ExecutionRef | None
+    children: list[ExecutionRef]
+
+
+class StatusCounts(BaseModel):
+    """Executions per status for the list's filter (0 for statuses the filter excludes)."""
+
+    pending: int
+    running: int
+    completed: int
+    failed: int
+    cancelled: int
+    dry_run: int
+    total: int
+
+
+class AppliedFilters(BaseModel):
+    """The filters the list applied, presets expanded; `since`/`until` resolved to instants."""
+
+    status: list[ExecutionStatus]
+    pipeline: list[str]
+    trigger: list[Trigger]
+    range: Literal["1h", "24h", "7d", "30d", "today"] | None = Field(
+        description="Null for a custom window (since/until) or no time limit."
+    )
+    since: Instant | None
+    until: Instant | None
+    preset: Literal["recent-failures", "running-now", "todays-runs", "this-pipeline"] | None
+
+
+class ExecutionList(BaseModel):
+    items: list[ExecutionOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next (older) page.")
+    has_more: bool
+    counts: StatusCounts
+    filters: AppliedFilters
+
+
+class LogLineOut(BaseModel):
+    seq: int = Field(description="Line number, from 1.")
+    at: Instant
+    level: str
+    message: str
+
+
+class LogPage(BaseModel):
+    """Log lines after `after`, filtered server-side, and where the first error is."""
+
+    execution_id: str
+    status: ExecutionStatus
+    finished: bool = Field(description="The execution ended: no more lines will come.")
+    lines: list[LogLineOut]
+    next_after: int = Field(description="Pass as `after` to continue after this page.")
+    has_more: bool
+    total_lines: int
+    first_error_seq: int | None = Field(description="Line number of the first ERROR line.")
+
+
+def _storable(value: Any) -> Any:
+    """Refuse what no database column can hold: NUL characters and non-finite numbers."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("text must not contain NUL characters")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("numbers must be finite")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _storable(key)
+            _storable(item)
+    if isinstance(value, list):
+        for item in value:
+            _storable(item)
+    return value
+
+
+Params = Annotated[dict[str, Any], AfterValidator(_storable)]
+
+
+class RetryRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    params: Params | None = Field(
+        None, description="Parameters to change; the others are those of the original."
+    )
+
+
+class RunRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    params: Params = Field(default_factory=dict)
+    dry_run: bool = Field(False, description="Validate and compute everything, write nothing.")
+
+
+class PipelineOut(BaseModel):
+    name: str
+    title: str = Field(description="First line of the description.")
+    description: str
+    last_run: ExecutionOut | None
+
+
+class RetryPolicyOut(BaseModel):
+    max_attempts: int
+    backoff_seconds: float
+    backoff_factor: float
+    classes: list[ErrorClass]
+
+
+class PipelineDetail(BaseModel):
+    name: str
+    title: str
+    description: str
+    params_schema: dict[str, Any] = Field(description="JSON Schema of the parameters.")
+    retry: RetryPolicyOut | None = Field(description="Automatic retries; null when none.")
+    recent_runs: list[ExecutionOut] = Field(description="Newest first, at most 10.")
+
+
+class Features(BaseModel):
+    history: bool
+    scheduling: bool
+    sla: bool
+    cost: bool
+    resources: bool
+    baseline: bool
+
+
+class Capabilities(BaseModel):
+    tier: Tier
+    features: Features
+
+
+class DatabaseHealthOut(BaseModel):
+    ok: bool
+    dialect: str
+    latency_ms: float
+    error: str | None
+
+
+class ExecutorHealthOut(BaseModel):
+    alive: bool
+    last_tick_seconds_ago: float
+    running: int
+    max_workers: int
+
+
+class WorkerHealthOut(BaseModel):
+    worker_id: str
+    kind: str
+    host: str
+    pid: int
+    max_workers: int
+    heartbeat_seconds_ago: float
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "degraded", "down"] = Field(
+        description="`down` (HTTP 503): the database does not answer; `degraded`: no executor."
+    )
+    message: str
+    checked_at: Instant
+    database: DatabaseHealthOut
+    executor: ExecutorHealthOut | None = Field(description="Null when this process runs none.")
+    workers: list[WorkerHealthOut]

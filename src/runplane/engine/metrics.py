@@ -1,0 +1,108 @@
+"""Prometheus metrics of a serving process, for `GET /metrics`.
+
+Counters and the durations histogram are bumped by the executor as its children exit;
+queue depth and running count are read at scrape time from two indexed counts, so a
+scrape never scans the executions table.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.process_collector import ProcessCollector
+from prometheus_client.registry import Collector
+
+from runplane.engine.executors.local import LocalExecutor
+from runplane.model import ExecutionStatus
+from runplane.store import Database
+from runplane.store import executions as store
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+_ACTIVE = store.ExecutionFilter(
+    statuses=frozenset({ExecutionStatus.PENDING, ExecutionStatus.RUNNING})
+)
+DURATION_BUCKETS = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400)
+
+
+class EngineMetrics:
+    """One registry per serving process (not the global one, so tests can run several)."""
+
+    def __init__(self, db: Database, executor: LocalExecutor | None = None) -> None:
+        self._db = db
+        self.executor = executor
+        self.registry = CollectorRegistry()
+        self.executions = Counter(
+            "runplane_executions",
+            "Executions that ended in this server's executor, by pipeline and final status.",
+            ["pipeline", "status"],
+            registry=self.registry,
+        )
+        self.durations = Histogram(
+            "runplane_execution_duration_seconds",
+            "Run time (started to completed) of executions that ended in this server's executor.",
+            ["pipeline"],
+            buckets=DURATION_BUCKETS,
+            registry=self.registry,
+        )
+        self.registry.register(_QueueCollector(self))
+        ProcessCollector(registry=self.registry)
+
+    def record_exit(self, execution_id: str) -> None:
+        """Count an execution whose process exited (called on the executor's thread)."""
+        try:
+            with self._db.read() as conn:
+                execution = store.find_execution(conn, execution_id)
+        except Exception:
+            log.warning("metrics: could not read %s after its exit", execution_id, exc_info=True)
+            return
+        if execution is None or not execution.status.is_final:
+            return
+        self.executions.labels(execution.pipeline, str(execution.status)).inc()
+        if execution.duration_seconds is not None:
+            self.durations.labels(execution.pipeline).observe(execution.duration_seconds)
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition of every metric."""
+        return generate_latest(self.registry)
+
+
+class _QueueCollector(Collector):
+    """Gauges read at scrape time: two indexed counts and the executor's in-memory slots."""
+
+    def __init__(self, metrics: EngineMetrics) -> None:
+        self._metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        queued = GaugeMetricFamily(
+            "runplane_queue_depth", "Pending executions waiting to start (all workers)."
+        )
+        running = GaugeMetricFamily(
+            "runplane_executions_running", "Executions running now (all workers)."
+        )
+        try:
+            with self._metrics._db.read() as conn:
+                counts = store.count_by_status(conn, _ACTIVE)
+        except Exception:
+            log.warning("metrics: could not count queued and running executions", exc_info=True)
+            return
+        queued.add_metric([], counts[ExecutionStatus.PENDING])
+        running.add_metric([], counts[ExecutionStatus.RUNNING])
+        yield queued
+        yield running
+        executor = self._metrics.executor
+        if executor is not None:
+            busy = GaugeMetricFamily(
+                "runplane_executor_busy_slots", "Child processes this server's executor runs."
+            )
+            busy.add_metric([], len(executor.running_ids))
+            slots = GaugeMetricFamily(
+                "runplane_executor_slots", "Executions this server's executor may run at once."
+            )
+            slots.add_metric([], executor.max_workers)
+            yield busy
+            yield slots

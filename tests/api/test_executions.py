@@ -1,0 +1,366 @@
+"""`/v1/executions`: real HTTP against `runplane serve` on SQLite and PostgreSQL, plus in-process
+checks of filters, paging and refusals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from tests.api.conftest import Server
+from tests.factories import make_execution
+
+from runplane.engine.clock import utcnow
+from runplane.engine.listing import CountCache
+from runplane.model import ExecutionStatus, Trigger
+from runplane.store import Database
+from runplane.store.tables import execution_events, executions
+
+PROBLEM = "application/problem+json"
+
+
+def row_counts(db: Database, execution_id: str) -> tuple[int, int]:
+    """(all executions, events of this one): a refused request leaves both unchanged."""
+    events = select(func.count()).where(execution_events.c.execution_id == execution_id)
+    with db.read() as conn:
+        return (
+            conn.execute(select(func.count()).select_from(executions)).scalar_one(),
+            conn.execute(events).scalar_one(),
+        )
+
+
+def assert_problem(response: Any, status: int, *phrases: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["title"]
+    assert body["type"].startswith("urn:runplane:problem:")
+    assert body["detail"][0].isupper(), body["detail"]
+    assert body["detail"].endswith("."), body["detail"]
+    for phrase in phrases:
+        assert phrase in body["detail"], body["detail"]
+    return body
+
+
+# --- over real HTTP, against a real server and database ---------------------------------
+
+
+def test_run_then_list_and_show_over_http(server: Server) -> None:
+    created = server.client.post("/v1/pipelines/runplane.noop/run")
+    assert created.status_code == 201
+    execution_id = created.json()["execution_id"]
+    assert created.json()["trigger"] == "api"
+    assert created.json()["triggered_by"] == "local"
+
+    done = server.wait_for_final(execution_id)
+    assert done["status"] == "completed"
+    kinds = [e["kind"] for e in done["events"]]  # type: ignore[union-attr]
+    assert kinds == ["created", "started", "completed"]
+    assert done["events"][0]["actor"] == "local"  # type: ignore[index]
+
+    listed = server.client.get("/v1/executions").json()
+    assert [e["execution_id"] for e in listed["items"]] == [execution_id]
+    assert listed["counts"]["completed"] == 1
+    assert listed["counts"]["total"] == 1
+    assert listed["filters"]["range"] == "24h"
+
+
+def test_failed_execution_retry_links_both_attempts(server: Server) -> None:
+    failed = server.client.post(
+        "/v1/pipelines/runplane.fail/run", json={"params": {"error": "data"}}
+    ).json()
+    original = server.wait_for_final(failed["execution_id"])
+    assert original["status"] == "failed"
+    assert original["error"]["classification"] == "data"  # type: ignore[index]
+    assert original["error"]["suggested_actions"]  # type: ignore[index]
+
+    retry = server.client.post(
+        f"/v1/executions/{failed['execution_id']}/retry",
+        json={"params": {"error": "config"}},
+    )
+    assert retry.status_code == 201
+    body = retry.json()
+    assert body["retry_of"] == failed["execution_id"]
+    assert body["attempt"] == 2
+    assert body["params"]["error"] == "config"
+    assert (body["trigger"], body["triggered_by"]) == ("api", "local")
+
+    second = server.wait_for_final(body["execution_id"])
+    assert second["previous_attempt"]["execution_id"] == failed["execution_id"]  # type: ignore[index]
+    first = server.client.get(f"/v1/executions/{failed['execution_id']}").json()
+    assert first["next_attempt"]["execution_id"] == body["execution_id"]
+    assert [a["attempt"] for a in first["retry_chain"]] == [1, 2]
+
+
+def test_retry_while_identical_run_is_active_is_refused_and_changes_nothing(
+    server: Server,
+) -> None:
+    params = {"params": {"seconds": 30}}
+    first = server.client.post("/v1/pipelines/runplane.sleep/run", json=params).json()
+    server.wait_for_status(first["execution_id"], lambda s: s is ExecutionStatus.RUNNING)
+    server.client.post(f"/v1/executions/{first['execution_id']}/cancel")
+    server.wait_for_final(first["execution_id"])
+    twin = server.client.post("/v1/pipelines/runplane.sleep/run", json=params).json()
+
+    before = row_counts(server.db, first["execution_id"])
+    refused = server.client.post(f"/v1/executions/{first['execution_id']}/retry")
+    body = assert_problem(refused, 409, "already")
+    assert body["active_execution_id"] == twin["execution_id"]
+    assert row_counts(server.db, first["execution_id"]) == before
+    server.client.post(f"/v1/executions/{twin['execution_id']}/cancel")
+
+
+def test_cancel_running_then_cancel_again_is_refused(server: Server) -> None:
+    started = server.client.post(
+        "/v1/pipelines/runplane.sleep/run", json={"params": {"seconds": 30}}
+    ).json()
+    server.wait_for_status(started["execution_id"], lambda s: s is ExecutionStatus.RUNNING)
+
+    accepted = server.client.post(f"/v1/executions/{started['execution_id']}/cancel")
+    assert accepted.status_code == 202
+    assert accepted.json()["cancel_requested_by"] == "local"
+    final = server.wait_for_final(started["execution_id"])
+    assert final["status"] == "cancelled"
+    kinds = [e["kind"] for e in final["events"]]  # type: ignore[union-attr]
+    assert "cancel_requested" in kinds
+    assert "stopped" in kinds
+
+    before = row_counts(server.db, started["execution_id"])
+    assert_problem(
+        server.client.post(f"/v1/executions/{started['execution_id']}/cancel"),
+        409,
+        "already ended cancelled",
+    )
+    assert row_counts(server.db, started["execution_id"]) == before
+
+
+def test_retry_of_a_completed_execution_is_refused(server: Server) -> None:
+    done = server.client.post("/v1/pipelines/runplane.noop/run").json()
+    server.wait_for_final(done["execution_id"])
+    before = row_counts(server.db, done["execution_id"])
+    assert_problem(
+        server.client.post(f"/v1/executions/{done['execution_id']}/retry"),
+        409,
+        "only failed or cancelled executions can be retried",
+    )
+    assert row_counts(server.db, done["execution_id"]) == before
+
+
+def test_retry_with_invalid_params_lists_each_field_and_changes_nothing(server: Server) -> None:
+    failed = server.client.post("/v1/pipelines/runplane.fail/run").json()
+    server.wait_for_final(failed["execution_id"])
+    before = row_counts(server.db, failed["execution_id"])
+    refused = server.client.post(
+        f"/v1/executions/{failed['execution_id']}/retry",
+        json={"params": {"error": "meteor", "colour": "red"}},
+    )
+    body = assert_problem(refused, 422, "runplane.fail")
+    assert {e["field"] for e in body["errors"]} == {"params.error", "params.colour"}
+    assert row_counts(server.db, failed["execution_id"]) == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/v1/executions/{id}"),
+        ("GET", "/v1/executions/{id}/logs"),
+        ("POST", "/v1/executions/{id}/retry"),
+        ("POST", "/v1/executions/{id}/cancel"),
+    ],
+)
+def test_unknown_execution_is_404_everywhere(server: Server, method: str, path: str) -> None:
+    response = server.client.request(method, path.format(id="no-such-id"))
+    assert_problem(response, 404, "No execution with id 'no-such-id'")
+
+
+def test_pages_over_http_cover_every_execution_once(server: Server) -> None:
+    now = utcnow()
+    with server.db.write() as conn:
+        made = [make_execution(conn, created_at=now - timedelta(minutes=i // 2)) for i in range(7)]
+    expected = [
+        e.execution_id
+        for e in sorted(made, key=lambda e: (e.created_at, e.execution_id), reverse=True)
+    ]
+    seen: list[str] = []
+    cursor = ""
+    while True:
+        page = server.client.get("/v1/executions", params={"limit": 3, "cursor": cursor}).json()
+        seen += [e["execution_id"] for e in page["items"]]
+        if not page["has_more"]:
+            assert page["next_cursor"] is None
+            break
+        cursor = page["next_cursor"]
+    assert seen == expected
+
+
+# --- in process ---------------------------------------------------------------------------
+
+
+def test_presets_expand_and_are_echoed(client: TestClient, sqlite_db: Database) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        failed = make_execution(conn, status="failed", created_at=now - timedelta(hours=1))
+        make_execution(conn, status="failed", created_at=now - timedelta(hours=30))
+        running = make_execution(conn, status="running", created_at=now - timedelta(days=9))
+        make_execution(conn, status="completed", created_at=now - timedelta(minutes=5))
+
+    recent = client.get("/v1/executions", params={"preset": "recent-failures"}).json()
+    assert [e["execution_id"] for e in recent["items"]] == [failed.execution_id]
+    assert recent["filters"]["status"] == ["failed"]
+    assert recent["filters"]["range"] == "24h"
+    assert recent["filters"]["preset"] == "recent-failures"
+    assert recent["counts"] == {
+        "pending": 0,
+        "running": 0,
+        "completed": 0,
+        "failed": 1,
+        "cancelled": 0,
+        "dry_run": 0,
+        "total": 1,
+    }
+
+    running_now = client.get("/v1/executions", params={"preset": "running-now"}).json()
+    assert [e["execution_id"] for e in running_now["items"]] == [running.execution_id]
+    assert running_now["filters"]["range"] is None
+    assert running_now["filters"]["since"] is None
+
+
+def test_filters_narrow_by_pipeline_trigger_and_custom_window(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    t0 = datetime(2025, 12, 22, 8, 0, tzinfo=UTC)
+    with sqlite_db.write() as conn:
+        inside = make_execution(conn, pipeline="runplane.sleep", trigger=Trigger.API, created_at=t0)
+        make_execution(conn, pipeline="runplane.sleep", trigger=Trigger.MANUAL, created_at=t0)
+        make_execution(conn, pipeline="runplane.noop", trigger=Trigger.API, created_at=t0)
+        make_execution(
+            conn, pipeline="runplane.sleep", trigger=Trigger.API, created_at=t0 + timedelta(hours=2)
+        )
+    page = client.get(
+        "/v1/executions",
+        params={
+            "pipeline": "runplane.sleep",
+            "trigger": "api",
+            "since": "2025-12-22T07:00:00Z",
+            "until": "2025-12-22T09:00:00+00:00",
+        },
+    ).json()
+    assert [e["execution_id"] for e in page["items"]] == [inside.execution_id]
+    assert page["filters"]["since"] == "2025-12-22T07:00:00Z"
+    assert page["filters"]["until"] == "2025-12-22T09:00:00Z"
+    assert page["filters"]["range"] is None
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "phrase"),
+    [
+        ({"status": "done"}, "status", "unknown execution status 'done'"),
+        ({"trigger": "cron"}, "trigger", "unknown trigger 'cron'"),
+        ({"range": "2w"}, "range", "unknown range '2w'"),
+        ({"preset": "everything"}, "preset", "unknown preset 'everything'"),
+        ({"since": "yesterday"}, "since", "is not an ISO-8601 date and time"),
+        ({"until": "2025-12-22T08:00:00"}, "until", "has no time zone"),
+        ({"since": "2025-12-23T00:00:00Z", "until": "2025-12-22T00:00:00Z"}, "until", "later"),
+        ({"range": "7d", "since": "2025-12-22T00:00:00Z"}, "range", "not both"),
+        ({"limit": "0"}, "limit", "between 1 and 200"),
+        ({"limit": "201"}, "limit", "between 1 and 200"),
+        ({"limit": "ten"}, "limit", "not a whole number"),
+        ({"cursor": "not-a-cursor"}, "cursor", "not one this server issued"),
+        ({"pipeline": "Not A Name"}, "pipeline", "pipeline name 'Not A Name' is not valid"),
+        ({"pipeline": "nobody.runs_this"}, "pipeline", "is registered or has run"),
+        ({"preset": "recent-failures", "status": "running"}, "preset", "cannot be combined"),
+        ({"preset": "recent-failures", "range": "7d"}, "preset", "cannot be combined"),
+        ({"preset": "running-now", "range": "1h"}, "preset", "cannot be combined"),
+        ({"preset": "todays-runs", "since": "2025-12-22T00:00:00Z"}, "preset", "cannot be"),
+        ({"preset": "this-pipeline"}, "pipeline", "needs exactly one pipeline"),
+        ({"statuss": "failed"}, "statuss", "unknown query parameter 'statuss'"),
+    ],
+)
+def test_bad_list_queries_are_400_naming_the_parameter(
+    client: TestClient, query: dict[str, str], field: str, phrase: str
+) -> None:
+    body = assert_problem(client.get("/v1/executions", params=query), 400)
+    assert [e["field"] for e in body["errors"]] == [field]
+    assert phrase.lower() in body["detail"].lower()
+
+
+def test_compatible_preset_and_filter_are_accepted(client: TestClient, sqlite_db: Database) -> None:
+    response = client.get(
+        "/v1/executions",
+        params={"preset": "recent-failures", "status": "failed", "range": "24h"},
+    )
+    assert response.status_code == 200
+    this = client.get(
+        "/v1/executions", params={"preset": "this-pipeline", "pipeline": "runplane.noop"}
+    ).json()
+    assert this["filters"]["pipeline"] == ["runplane.noop"]
+    assert this["filters"]["range"] == "24h"
+
+
+def test_an_unregistered_pipeline_that_ran_can_be_filtered(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    with sqlite_db.write() as conn:
+        old = make_execution(conn, pipeline="retired.pipeline", created_at=utcnow())
+    page = client.get("/v1/executions", params={"pipeline": "retired.pipeline"}).json()
+    assert [e["execution_id"] for e in page["items"]] == [old.execution_id]
+
+
+def test_detail_shows_parent_children_and_retry_chain(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    t0 = datetime(2025, 12, 22, 8, 0, tzinfo=UTC)
+    with sqlite_db.write() as conn:
+        parent = make_execution(conn, pipeline="tests.fan_out", created_at=t0)
+        first = make_execution(conn, status="failed", parent_id=parent.execution_id, created_at=t0)
+        second = make_execution(
+            conn,
+            status="failed",
+            parent_id=parent.execution_id,
+            retry_of=first.execution_id,
+            attempt=2,
+            created_at=t0 + timedelta(seconds=1),
+        )
+        third = make_execution(
+            conn,
+            parent_id=parent.execution_id,
+            retry_of=second.execution_id,
+            attempt=3,
+            created_at=t0 + timedelta(seconds=2),
+        )
+    body = client.get(f"/v1/executions/{second.execution_id}").json()
+    assert [a["execution_id"] for a in body["retry_chain"]] == [
+        first.execution_id,
+        second.execution_id,
+        third.execution_id,
+    ]
+    assert body["previous_attempt"]["execution_id"] == first.execution_id
+    assert body["next_attempt"]["execution_id"] == third.execution_id
+    assert body["parent"]["execution_id"] == parent.execution_id
+    children = client.get(f"/v1/executions/{parent.execution_id}").json()["children"]
+    assert {c["execution_id"] for c in children} == {
+        first.execution_id,
+        second.execution_id,
+        third.execution_id,
+    }
+
+
+def test_counts_are_reused_while_fresh_per_filter(client: TestClient, sqlite_db: Database) -> None:
+    client.app.state.counts = CountCache(ttl=600)  # type: ignore[attr-defined]
+    with sqlite_db.write() as conn:
+        make_execution(conn, status="failed", created_at=utcnow())
+    assert client.get("/v1/executions").json()["counts"]["failed"] == 1
+    with sqlite_db.write() as conn:
+        make_execution(conn, status="failed", created_at=utcnow())
+    again = client.get("/v1/executions").json()
+    assert len(again["items"]) == 2
+    assert again["counts"]["failed"] == 1  # the cached figure
+    other = client.get("/v1/executions", params={"status": "failed"}).json()
+    assert other["counts"]["failed"] == 2  # another filter has its own entry
+
+
+def test_nul_byte_in_an_id_is_simply_not_found(client: TestClient) -> None:
+    assert_problem(client.get("/v1/executions/abc%00def"), 404)

@@ -1,0 +1,96 @@
+"""`/health`, `/v1/capabilities` and `/metrics`."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.api.conftest import Server
+
+from runplane.api.app import create_app
+from runplane.settings import Settings, Tier
+from runplane.store import Database
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """The value of one sample in Prometheus text format (0 when absent)."""
+    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    pattern = re.escape(name) + (r"\{" + re.escape(wanted) + r"\}" if labels else "")
+    match = re.search(rf"^{pattern} (\S+)$", text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
+def test_health_of_a_serving_process(server: Server) -> None:
+    response = server.client.get("/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"]["ok"] is True
+    assert body["database"]["latency_ms"] >= 0
+    assert body["executor"]["alive"] is True
+    assert body["executor"]["max_workers"] == server.settings.max_workers
+    assert [w["pid"] for w in body["workers"]] == [server.process.pid]
+
+
+def test_health_without_an_executor_is_degraded(client: TestClient) -> None:
+    body = client.get("/health").json()
+    assert body["status"] == "degraded"
+    assert body["executor"] is None
+    assert "No executor is running" in body["message"]
+
+
+def test_health_with_an_unreachable_database_is_503(sqlite_settings: Settings) -> None:
+    unreachable = Database("postgresql+psycopg://runplane@127.0.0.1:9/none?connect_timeout=2")
+    with TestClient(create_app(unreachable, sqlite_settings)) as client:
+        response = client.get("/health")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "down"
+    assert body["database"]["ok"] is False
+    assert body["database"]["error"]
+    unreachable.dispose()
+
+
+@pytest.mark.parametrize(
+    ("tier", "enabled"),
+    [
+        (Tier.BASIC, set()),
+        (Tier.INTERMEDIATE, {"history", "scheduling"}),
+        (Tier.ADVANCED, {"history", "scheduling", "sla", "cost", "resources", "baseline"}),
+    ],
+)
+def test_capabilities_follow_the_tier_table(
+    sqlite_db: Database, sqlite_settings: Settings, tier: Tier, enabled: set[str]
+) -> None:
+    settings = sqlite_settings.model_copy(update={"tier": tier})
+    with TestClient(create_app(sqlite_db, settings)) as client:
+        body = client.get("/v1/capabilities").json()
+    assert body["tier"] == str(tier)
+    assert {name for name, on in body["features"].items() if on} == enabled
+    assert len(body["features"]) == 6
+
+
+def test_metrics_count_executions_the_executor_finished(server: Server) -> None:
+    ids = [
+        server.client.post("/v1/pipelines/runplane.noop/run").json()["execution_id"]
+        for _ in range(3)
+    ]
+    ids.append(server.client.post("/v1/pipelines/runplane.fail/run").json()["execution_id"])
+    for execution_id in ids:
+        server.wait_for_final(execution_id)
+    text = ""
+    for _ in range(100):  # the exit hook runs just after the status is written
+        response = server.client.get("/metrics")
+        text = response.text
+        if metric(text, "runplane_executions_total", pipeline="runplane.fail", status="failed"):
+            break
+    assert response.headers["content-type"].startswith("text/plain")
+    labels = {"pipeline": "runplane.noop", "status": "completed"}
+    assert metric(text, "runplane_executions_total", **labels) == 3
+    assert metric(text, "runplane_executions_total", pipeline="runplane.fail", status="failed") == 1
+    count = metric(text, "runplane_execution_duration_seconds_count", pipeline="runplane.noop")
+    assert count == 3
+    assert metric(text, "runplane_executor_slots") == server.settings.max_workers
+    assert "runplane_queue_depth" in text
+    assert "runplane_executions_running" in text

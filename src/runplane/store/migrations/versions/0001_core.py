@@ -58,11 +58,15 @@ def upgrade() -> None:
         "ix_executions_pipeline_status_created": ["pipeline", "status", "created_at"],
         "ix_executions_trigger_created": ["trigger", "created_at", "execution_id"],
         "ix_executions_identity": ["pipeline", "params_hash", "status"],
+    }.items():
+        op.create_index(name, "executions", columns)
+    for name, columns in {
         "ix_executions_parent": ["parent_id"],
         "ix_executions_retry_of": ["retry_of"],
         "ix_executions_fingerprint": ["error_fingerprint", "created_at"],
     }.items():
-        op.create_index(name, "executions", columns)
+        where = sa.text(f"{columns[0]} IS NOT NULL")
+        op.create_index(name, "executions", columns, sqlite_where=where, postgresql_where=where)
 
     op.create_table(
         "execution_events",

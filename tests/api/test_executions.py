@@ -12,10 +12,12 @@ from sqlalchemy import func, select
 from tests.api.conftest import Server
 from tests.factories import make_execution
 
+from runplane.api.deps import ListCaches
 from runplane.engine.clock import utcnow
 from runplane.engine.listing import CountCache
 from runplane.model import ExecutionStatus, Trigger
 from runplane.store import Database
+from runplane.store import executions as store
 from runplane.store.tables import execution_events, executions
 
 PROBLEM = "application/problem+json"
@@ -349,7 +351,7 @@ def test_detail_shows_parent_children_and_retry_chain(
 
 
 def test_counts_are_reused_while_fresh_per_filter(client: TestClient, sqlite_db: Database) -> None:
-    client.app.state.counts = CountCache(ttl=600)  # type: ignore[attr-defined]
+    client.app.state.list_caches = ListCaches(counts=CountCache(ttl=600))  # type: ignore[attr-defined]
     with sqlite_db.write() as conn:
         make_execution(conn, status="failed", created_at=utcnow())
     assert client.get("/v1/executions").json()["counts"]["failed"] == 1
@@ -360,6 +362,29 @@ def test_counts_are_reused_while_fresh_per_filter(client: TestClient, sqlite_db:
     assert again["counts"]["failed"] == 1  # the cached figure
     other = client.get("/v1/executions", params={"status": "failed"}).json()
     assert other["counts"]["failed"] == 2  # another filter has its own entry
+
+
+def test_finished_rows_come_from_the_cache_and_unfinished_ones_are_reread(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    with sqlite_db.write() as conn:
+        done = make_execution(conn, status="completed", created_at=utcnow(), rows_processed=7)
+        running = make_execution(conn, status="running", created_at=utcnow())
+    first = {e["execution_id"]: e for e in client.get("/v1/executions").json()["items"]}
+    assert first[done.execution_id]["rows_processed"] == 7
+    with sqlite_db.write() as conn:
+        store.update_status(
+            conn,
+            running.execution_id,
+            ExecutionStatus.RUNNING,
+            ExecutionStatus.COMPLETED,
+            completed_at=utcnow(),
+            rows_processed=3,
+        )
+    second = {e["execution_id"]: e for e in client.get("/v1/executions").json()["items"]}
+    assert second[running.execution_id]["status"] == "completed"
+    assert second[running.execution_id]["rows_processed"] == 3
+    assert second[done.execution_id] == first[done.execution_id]
 
 
 def test_nul_byte_in_an_id_is_simply_not_found(client: TestClient) -> None:

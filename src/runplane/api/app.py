@@ -15,8 +15,8 @@ from fastapi import FastAPI
 
 from runplane import __version__
 from runplane.api import assets, errors, executions, health, pipelines
+from runplane.api.deps import ListCaches
 from runplane.api.openapi import published_openapi
-from runplane.engine.listing import CountCache
 from runplane.engine.metrics import EngineMetrics
 from runplane.engine.runtime import ServingRuntime
 from runplane.pipelines import registry
@@ -58,7 +58,7 @@ def create_app(
     app.state.db = db
     app.state.settings = settings
     app.state.runtime = runtime
-    app.state.counts = CountCache()
+    app.state.list_caches = ListCaches()
     app.state.metrics = runtime.metrics if runtime is not None else EngineMetrics(db)
     errors.install(app)
     app.include_router(health.router)

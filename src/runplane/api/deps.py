@@ -7,12 +7,14 @@ the execution history.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
 from runplane.api.errors import ApiProblem
-from runplane.engine.listing import CountCache, ListingError
+from runplane.api.responses import ItemJson
+from runplane.engine.listing import CountCache, FinishedCache, ListingError
 from runplane.engine.metrics import EngineMetrics
 from runplane.engine.runtime import ServingRuntime
 from runplane.settings import Settings, Tier
@@ -36,9 +38,18 @@ async def get_runtime(request: Request) -> ServingRuntime | None:
     return runtime
 
 
-async def get_counts(request: Request) -> CountCache:
-    counts: CountCache = request.app.state.counts
-    return counts
+@dataclass(frozen=True)
+class ListCaches:
+    """What the list endpoint reuses between requests in this process."""
+
+    counts: CountCache = field(default_factory=CountCache)
+    finished: FinishedCache = field(default_factory=FinishedCache)
+    items: ItemJson = field(default_factory=ItemJson)
+
+
+async def get_caches(request: Request) -> ListCaches:
+    caches: ListCaches = request.app.state.list_caches
+    return caches
 
 
 async def get_metrics(request: Request) -> EngineMetrics:
@@ -63,7 +74,7 @@ async def get_execution_id(
 DbDep = Annotated[Database, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RuntimeDep = Annotated[ServingRuntime | None, Depends(get_runtime)]
-CountsDep = Annotated[CountCache, Depends(get_counts)]
+CachesDep = Annotated[ListCaches, Depends(get_caches)]
 MetricsDep = Annotated[EngineMetrics, Depends(get_metrics)]
 CallerDep = Annotated[str, Depends(get_caller)]
 ExecutionIdDep = Annotated[str, Depends(get_execution_id)]

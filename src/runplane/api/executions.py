@@ -12,8 +12,8 @@ from fastapi import APIRouter, Body, Depends, Query, Response
 
 from runplane.api import logs
 from runplane.api.deps import (
+    CachesDep,
     CallerDep,
-    CountsDep,
     DbDep,
     ExecutionIdDep,
     SettingsDep,
@@ -22,7 +22,7 @@ from runplane.api.deps import (
 )
 from runplane.api.errors import problems
 from runplane.api.openapi import query_schema
-from runplane.api.responses import json_response
+from runplane.api.responses import json_response, list_response
 from runplane.api.schemas import ExecutionDetail, ExecutionList, ExecutionOut, RetryRequest
 from runplane.engine import listing, service
 from runplane.model import Execution, ExecutionStatus, Trigger
@@ -64,7 +64,7 @@ def _enum(values: tuple[str, ...]) -> dict[str, Any]:
 )
 def list_executions(
     db: DbDep,
-    counts: CountsDep,
+    caches: CachesDep,
     status: Annotated[
         tuple[str, ...],
         Query(
@@ -135,17 +135,22 @@ def list_executions(
         preset=preset,
     )
     page = listing.list_page(
-        db, filters, limit=listing.parse_limit(limit), cursor=cursor, counts=counts
+        db,
+        filters,
+        limit=listing.parse_limit(limit),
+        cursor=cursor,
+        counts=caches.counts,
+        finished=caches.finished,
     )
     by_status = {str(s): page.counts.get(s, 0) for s in ExecutionStatus}
-    return json_response(
+    return list_response(
+        [caches.items.encode(e) for e in page.items],
         {
-            "items": [execution_json(e) for e in page.items],
             "next_cursor": page.next_cursor,
             "has_more": page.has_more,
             "counts": by_status | {"total": page.total},
             "filters": page.filters.to_json(page.now),
-        }
+        },
     )
 
 

@@ -7,11 +7,45 @@ and the schemathesis suite checks every response against that document.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import Response
 from pydantic_core import to_json
 
+from runplane.model import Execution
+from runplane.model.json import execution_json
+
 
 def json_response(body: Any, status_code: int = 200) -> Response:
     return Response(to_json(body), status_code=status_code, media_type="application/json")
+
+
+class ItemJson:
+    """Serialized list items, kept for finished executions (which no longer change)."""
+
+    def __init__(self, max_entries: int = 2000) -> None:
+        self._entries: OrderedDict[str, bytes] = OrderedDict()
+        self._max = max_entries
+        self._lock = threading.Lock()
+
+    def encode(self, execution: Execution) -> bytes:
+        if not execution.status.is_final:
+            return to_json(execution_json(execution))
+        with self._lock:
+            cached = self._entries.get(execution.execution_id)
+        if cached is None:
+            cached = to_json(execution_json(execution))
+            with self._lock:
+                self._entries[execution.execution_id] = cached
+                while len(self._entries) > self._max:
+                    self._entries.popitem(last=False)
+        return cached
+
+
+def list_response(items: Sequence[bytes], rest: dict[str, Any]) -> Response:
+    """`{"items": [...], **rest}` from pre-serialized items."""
+    body = b'{"items":[' + b",".join(items) + b"]," + to_json(rest)[1:]
+    return Response(body, media_type="application/json")

@@ -296,6 +296,35 @@ class CountCache:
                 self._entries.popitem(last=False)
 
 
+@dataclass
+class FinishedCache:
+    """Finished executions by id, so lists skip re-reading rows that can no longer change.
+
+    A final status is final: nothing shown in a list changes after it (the transition
+    table allows no move out of an end state), so entries never need invalidating.
+    """
+
+    max_entries: int = 2000
+    _entries: OrderedDict[str, Execution] = field(default_factory=OrderedDict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, execution_id: str) -> Execution | None:
+        with self._lock:
+            execution = self._entries.get(execution_id)
+            if execution is not None:
+                self._entries.move_to_end(execution_id)
+            return execution
+
+    def put(self, execution: Execution) -> None:
+        if not execution.status.is_final:
+            return
+        with self._lock:
+            self._entries[execution.execution_id] = execution
+            self._entries.move_to_end(execution.execution_id)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+
 def list_page(
     db: Database,
     filters: ListFilters,
@@ -303,14 +332,16 @@ def list_page(
     limit: int = DEFAULT_LIMIT,
     cursor: str | None = None,
     counts: CountCache | None = None,
+    finished: FinishedCache | None = None,
     registry: Registry = default_registry,
     clock: Clock = utcnow,
 ) -> ExecutionPage:
     """A page of executions newest first, continuing after `cursor`, with counts by status.
 
     The counts cover the same filter (zero for statuses it excludes), one indexed count
-    per status, reused from `counts` when computed less than its ttl ago. Raises
-    `ListingError` for a malformed cursor or a pipeline that neither exists nor ran.
+    per status, reused from `counts` when computed less than its ttl ago. Rows come from
+    `finished` when it holds them. Raises `ListingError` for a malformed cursor or a
+    pipeline that neither exists nor ran.
     """
     after = decode_cursor(cursor)
     now = clock()
@@ -318,10 +349,16 @@ def list_page(
     cached = None if counts is None else counts.get(filters.cache_key())
     with db.read() as conn:
         _check_pipelines(conn, filters.pipelines, registry)
-        rows = store.list_executions(conn, query, limit=limit + 1, after=after)
+        keys = store.list_execution_keys(conn, query, limit=limit + 1, after=after)
+        known = {} if finished is None else _known(finished, keys)
+        fetched = store.list_executions_by_id(conn, [k[0] for k in keys if k[0] not in known])
         by_status = cached if cached is not None else store.count_by_status(conn, query)
     if cached is None and counts is not None:
         counts.put(filters.cache_key(), by_status)
+    rows = [known.get(key[0]) or fetched[key[0]] for key in keys]
+    if finished is not None:
+        for execution in fetched.values():
+            finished.put(execution)
     has_more = len(rows) > limit
     items = rows[:limit]
     return ExecutionPage(
@@ -332,6 +369,16 @@ def list_page(
         filters=filters,
         now=now,
     )
+
+
+def _known(
+    finished: FinishedCache, keys: list[tuple[str, datetime, ExecutionStatus]]
+) -> dict[str, Execution]:
+    found = {}
+    for execution_id, _created, status in keys:
+        if status.is_final and (execution := finished.get(execution_id)) is not None:
+            found[execution_id] = execution
+    return found
 
 
 def _check_pipelines(conn: Any, names: Iterable[str], registry: Registry) -> None:

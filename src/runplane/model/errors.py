@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -46,10 +46,20 @@ class ExecutionError:
     details: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["classification"] = str(self.classification)
-        data["suggested_actions"] = [asdict(a) for a in self.suggested_actions]
-        return data
+        return {
+            "type": self.type,
+            "message": self.message,
+            "classification": str(self.classification),
+            "title": self.title,
+            "summary": self.summary,
+            "suggested_actions": [
+                {"text": a.text, "run": a.run, "execution_id": a.execution_id}
+                for a in self.suggested_actions
+            ],
+            "traceback": self.traceback,
+            "fingerprint": self.fingerprint,
+            "details": self.details,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ExecutionError:

@@ -100,6 +100,31 @@ def list_executions(
     return [_from_row(row) for row in conn.execute(query).all()]
 
 
+def list_execution_keys(
+    conn: Connection,
+    filter: ExecutionFilter = ExecutionFilter(),
+    *,
+    limit: int = 50,
+    after: Cursor | None = None,
+) -> list[tuple[str, datetime, ExecutionStatus]]:
+    """Like `list_executions`, but only `(execution_id, created_at, status)` of each row."""
+    query = select(t.c.execution_id, t.c.created_at, t.c.status).where(*filter.where())
+    if after is not None:
+        position = tuple_(
+            literal(after[0], UTCDateTime()), literal(after[1], t.c.execution_id.type)
+        )
+        query = query.where(tuple_(t.c.created_at, t.c.execution_id) < position)
+    query = query.order_by(t.c.created_at.desc(), t.c.execution_id.desc()).limit(limit)
+    return [(row[0], row[1], ExecutionStatus(row[2])) for row in conn.execute(query).all()]
+
+
+def list_executions_by_id(conn: Connection, ids: Collection[str]) -> dict[str, Execution]:
+    if not ids:
+        return {}
+    rows = conn.execute(select(t).where(t.c.execution_id.in_(sorted(ids)))).all()
+    return {row.execution_id: _from_row(row) for row in rows}
+
+
 def count_by_status(
     conn: Connection, filter: ExecutionFilter = ExecutionFilter()
 ) -> dict[ExecutionStatus, int]:

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Response
 
 from runplane.api import logs
+from runplane.api.blocking import call
 from runplane.api.deps import (
     CachesDep,
     CallerDep,
@@ -27,6 +28,7 @@ from runplane.api.schemas import ExecutionDetail, ExecutionList, ExecutionOut, R
 from runplane.engine import listing, service
 from runplane.model import Execution, ExecutionStatus, Trigger
 from runplane.model.json import event_json, execution_json, iso
+from runplane.store import Database
 from runplane.store import events as event_store
 from runplane.store import executions as store
 
@@ -62,7 +64,7 @@ def _enum(values: tuple[str, ...]) -> dict[str, Any]:
         )
     ],
 )
-def list_executions(
+async def list_executions(
     db: DbDep,
     caches: CachesDep,
     status: Annotated[
@@ -134,7 +136,9 @@ def list_executions(
         until=until,
         preset=preset,
     )
-    page = listing.list_page(
+    page = await call(
+        db,
+        listing.list_page,
         db,
         filters,
         limit=listing.parse_limit(limit),
@@ -155,8 +159,12 @@ def list_executions(
 
 
 @router.get("/{execution_id}", response_model=ExecutionDetail, responses=problems(404))
-def get_execution(execution_id: ExecutionIdDep, db: DbDep) -> Response:
+async def get_execution(execution_id: ExecutionIdDep, db: DbDep) -> Response:
     """One execution: output, error with suggested actions, events, retry chain, relatives."""
+    return await call(db, _detail, db, execution_id)
+
+
+def _detail(db: Database, execution_id: str) -> Response:
     with db.read() as conn:
         execution = store.get_execution(conn, execution_id)
         events = event_store.list_events(conn, execution_id)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from runplane.api.blocking import call
 from runplane.api.deps import DbDep, ExecutionIdDep, SettingsDep, only_query
 from runplane.api.errors import problems
 from runplane.api.openapi import query_schema
@@ -119,8 +120,8 @@ async def get_execution_logs(
     if as_text and following:
         raise ListingError("follow", "use either format=text or follow=true, not both")
     if not (as_text or following):
-        return json_response(await run_in_threadpool(_page, db, execution_id, query))
-    execution = await run_in_threadpool(_execution, db, execution_id)
+        return json_response(await call(db, _page, db, execution_id, query))
+    execution = await call(db, _execution, db, execution_id)
     if as_text:
         filename = f"{execution.pipeline}-{execution_id}.log"
         return StreamingResponse(

@@ -98,7 +98,11 @@ class _Handler(BaseHTTPRequestHandler):
     server: StubServer
 
     def do_GET(self) -> None:
-        status, body = self.server.routes.get(self.path, (404, b"no such file"))
+        answers = self.server.sequences.get(self.path)
+        if answers:  # answer in order, repeating the last answer
+            status, body = answers.pop(0) if len(answers) > 1 else answers[0]
+        else:
+            status, body = self.server.routes.get(self.path, (404, b"no such file"))
         self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -116,6 +120,7 @@ class StubServer(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.routes: dict[str, tuple[int, bytes]] = {}
+        self.sequences: dict[str, list[tuple[int, bytes]]] = {}
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}{path}"

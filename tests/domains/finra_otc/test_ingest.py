@@ -18,6 +18,7 @@ from runplane.engine.service import submit_execution
 from runplane.model import ErrorClass, Execution, Trigger
 from runplane.settings import Settings
 from runplane.store import captures as capture_store
+from runplane.store import executions as store
 from runplane.store import logs as log_store
 from tests.conftest import wait_for_final
 from tests.domains.finra_otc.support import (
@@ -284,6 +285,24 @@ def test_an_http_503_fails_transient_saying_which_host_answered(
     assert done.error.details == {"url": url, "status_code": 503, "host": "127.0.0.1"}
     assert done.error.title == "HTTP 503: Service Unavailable"
     assert any("Automatic retry" in a.text for a in done.error.suggested_actions)
+
+
+@pytest.mark.shared_data
+def test_an_http_503_is_retried_automatically_and_the_retry_succeeds(
+    sqlite_runtime: ServingRuntime, finra_dir: Path
+) -> None:
+    body = (finra_dir / "otc_week_20251229.psv").read_bytes()
+    db = sqlite_runtime.db
+    with stub_server() as server:
+        server.sequences["/otc.psv"] = [(503, b"Service Temporarily Unavailable"), (200, body)]
+        first = run(db, INGEST, week_ending="2025-12-29", source=server.url("/otc.psv"))
+        assert _failed(first, ErrorClass.TRANSIENT) == "HTTP 503 from 127.0.0.1"
+        with db.read() as conn:
+            _, retry = store.list_retry_chain(conn, first)
+        second = wait_for_final(db, retry.execution_id)
+    assert second.status == "completed", second.error
+    assert (second.attempt, second.triggered_by) == (2, f"auto-retry:{first.execution_id}")
+    assert second.rows_processed == 4655
 
 
 def test_an_http_source_that_never_answers_fails_after_the_timeout_given(

@@ -1,6 +1,8 @@
 """Store queries behind the executions page, timed on a large SQLite history.
 
-    python bench/store_queries.py --database .runplane/bench.db   (seed it first: bench/seed.py)
+    python bench/store_queries.py --database bench/out/bench.db
+
+Seeds the file with bench/seed_executions.py first if it does not exist.
 
 Prints p50/p95 per query over repeated runs; target p95 <= 5 ms each at 1,000,000 executions.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -20,7 +23,11 @@ from sqlalchemy import func, select
 from runplane.model import ExecutionStatus
 from runplane.store import Database
 from runplane.store import executions as store
+from runplane.store.schema import upgrade
 from runplane.store.tables import executions
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from seed_executions import seed
 
 
 def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
@@ -36,10 +43,15 @@ def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--database", type=Path, default=Path(".runplane/bench.db"))
+    parser.add_argument("--database", type=Path, default=Path("bench/out/bench.db"))
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
     db = Database(f"sqlite:///{args.database.resolve()}")
+    if not args.database.exists():
+        args.database.parent.mkdir(parents=True, exist_ok=True)
+        print(f"seeding {args.database} with 1,000,000 executions (a few minutes)...")
+        upgrade(db)
+        seed(db)
     with db.read() as conn:
         total = conn.execute(select(func.count()).select_from(executions)).scalar_one()
         now = conn.execute(select(func.max(executions.c.created_at))).scalar_one()

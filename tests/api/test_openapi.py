@@ -87,6 +87,10 @@ OPERATIONS = [
     ("GET", "/v1/pipelines"),
     ("GET", "/v1/pipelines/{name}"),
     ("POST", "/v1/pipelines/{name}/run"),
+    ("GET", "/v1/assets/weeks"),
+    ("GET", "/v1/assets/weeks/{tier}/{week_ending}"),
+    ("GET", "/v1/assets/weeks/{tier}/{week_ending}/captures"),
+    ("GET", "/v1/assets/symbols/{tier}/{symbol}"),
 ]
 
 

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         description="A scheduled instant fired more than this many seconds after it is late: "
         "it was missed while no scheduler ran, and its catch-up policy applies.",
     )
+    schedule_overdue_after: float = Field(
+        15.0,
+        gt=0,
+        description="A schedule is overdue once its latest instant is this many seconds past "
+        "without an execution.",
+    )
     schedule_catch_up_limit: int = Field(
         100, ge=1, le=10_000, description="Most missed instants one `catch_up = all` run fires."
     )

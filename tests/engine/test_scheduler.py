@@ -324,9 +324,8 @@ def test_templates_are_filled_in_on_the_schedules_wall_clock_at_the_instant(
 
 
 def test_a_fire_whose_params_no_longer_validate_is_recorded_and_the_schedule_goes_on(
-    db: Database, tmp_path: Path, database_url: str, clock: FakeClock
+    db: Database, settings: Settings, clock: FakeClock
 ) -> None:
-    settings = fast_settings(tmp_path, database_url, schedule_late_after=10)
     with db.write() as conn:
         make_schedule(
             conn, name="broken", pipeline="tests.typed", params={"count": 99}, created_at=T0

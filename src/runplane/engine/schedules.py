@@ -75,7 +75,8 @@ class ScheduleState:
     """A schedule as operators see it.
 
     `last_due` is the latest instant at or before now since the schedule became active;
-    `overdue` means it is past by more than the late threshold and produced no execution.
+    `overdue`: it is past by more than `schedule_overdue_after` seconds and produced no
+    execution (no scheduler ran, the catch-up policy left it out, or its fire failed).
     `next_run` is None while the schedule is disabled.
     """
 
@@ -267,11 +268,11 @@ def _state(
     if last_due is not None and last_due <= schedule.active_since:
         last_due = None
     due_fire = None if last_due is None else store.find_fire(conn, schedule.name, last_due)
-    late = timedelta(seconds=settings.schedule_late_after)
+    grace = timedelta(seconds=settings.schedule_overdue_after)
     overdue = (
         schedule.enabled
         and last_due is not None
-        and now - last_due > late
+        and now - last_due > grace
         and (due_fire is None or due_fire.execution_id is None)
     )
     recent = [_view(conn, fire) for fire in store.list_fires(conn, schedule.name, limit=fires or 1)]

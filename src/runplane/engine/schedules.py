@@ -21,6 +21,7 @@ from runplane.engine.service import prepare_params
 from runplane.engine.templates import check_templates, has_template, render_params
 from runplane.engine.timetable import TimetableError, parse_cron, parse_timezone, timetable
 from runplane.model import Execution
+from runplane.model.json import fire_json, iso, schedule_json
 from runplane.model.schedule import CatchUp, Schedule, ScheduleFire
 from runplane.pipelines import InvalidParams, Registry, UnknownPipeline
 from runplane.pipelines import registry as default_registry
@@ -87,6 +88,28 @@ class ScheduleState:
     overdue: bool
     last_fire: FireView | None
     recent_fires: list[FireView]
+
+    def local(self, instant: datetime) -> datetime:
+        """The instant on the schedule's wall clock."""
+        return timetable(self.schedule.cron, self.schedule.timezone).local(instant)
+
+
+def state_json(state: ScheduleState, *, fires: bool = False) -> dict[str, Any]:
+    """The JSON shape of `GET /v1/schedules` and `runplane schedules list --json`."""
+    last = state.last_fire
+    body = schedule_json(state.schedule) | {
+        "description": state.description,
+        "next_run": iso(state.next_run),
+        "next_run_local": None
+        if state.next_run is None
+        else state.local(state.next_run).isoformat(),
+        "last_due": iso(state.last_due),
+        "overdue": state.overdue,
+        "last_fire": None if last is None else fire_json(last.fire, last.execution),
+    }
+    if fires:
+        body["recent_fires"] = [fire_json(v.fire, v.execution) for v in state.recent_fires]
+    return body
 
 
 def validate_schedule(

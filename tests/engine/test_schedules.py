@@ -77,6 +77,7 @@ def test_a_saved_schedule_keeps_templates_and_stores_other_params_validated(
     ("changes", "field", "message"),
     [
         ({"name": "weekly report"}, "name", "letters, digits"),
+        ({"name": "weekly\n"}, "name", "letters, digits"),
         ({"pipeline": "finra.otc_transparency.ingest_wek"}, "pipeline", "did you mean"),
         ({"cron": "0 6 * * 9"}, "cron", "day-of-week field takes 0-7"),
         ({"cron": "every tuesday"}, "cron", "has 2 fields"),

@@ -37,7 +37,7 @@ LOCKED = (
 )
 """The explanation shown instead of schedules in the basic tier."""
 
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 NAME_RULE = (
     "a schedule name is 1-100 letters, digits, '.', '_' or '-', starting with a letter "
     "or digit (e.g. finra-weekly)"
@@ -123,7 +123,7 @@ def validate_schedule(
     message per field.
     """
     errors: dict[str, str] = {}
-    if not NAME.match(spec.name):
+    if not NAME.fullmatch(spec.name):
         errors["name"] = NAME_RULE
     try:
         registry.get(spec.pipeline)
@@ -321,5 +321,5 @@ def _view(conn: Connection, fire: ScheduleFire) -> FireView:
 
 def _check_name(name: str) -> None:
     """A name no schedule can have is simply not found (and never reaches the database)."""
-    if not NAME.match(name):
+    if not NAME.fullmatch(name):
         raise NotFound(f"no schedule named {name[:100]!r}; see `runplane schedules list`")

@@ -93,10 +93,12 @@ def show_command(app: App, name: str, as_json: bool) -> None:
         for view in state.recent_fires:
             fire = view.fire
             what = (fire.error or "") if view.execution is None else _run(view.execution.status)
-            late = "  late" if fire.late else ""
-            skipped = f", {fire.skipped} missed skipped" if fire.skipped else ""
+            notes = (["late"] if fire.late else []) + (
+                [f"{fire.skipped} missed instants skipped"] if fire.skipped else []
+            )
+            note = f"  ({'; '.join(notes)})" if notes else ""
             ran = fire.execution_id or "no execution"
-            lines.append(f"  {absolute(fire.scheduled_for)}  {ran}  {what}{late}{skipped}")
+            lines.append(f"  {absolute(fire.scheduled_for)}  {ran}  {what}{note}")
     click.echo("\n".join(lines))
 
 
@@ -143,7 +145,13 @@ def add_command(
     disabled: bool,
     replace: bool,
 ) -> None:
-    """Add a schedule, e.g. `add weekly --pipeline P --cron '0 6 * * 2' -p tier=OTC`."""
+    """Add a schedule: a pipeline run on a cron timetable.
+
+    \b
+    runplane schedules add finra-weekly --pipeline finra.otc_transparency.ingest_week \\
+        --cron '0 6 * * 2' --timezone America/New_York \\
+        -p 'week_ending={{ last_week_ending }}' -p tier=OTC
+    """
     spec = ScheduleSpec(
         name=name,
         pipeline=pipeline,

@@ -322,4 +322,4 @@ def _view(conn: Connection, fire: ScheduleFire) -> FireView:
 def _check_name(name: str) -> None:
     """A name no schedule can have is simply not found (and never reaches the database)."""
     if not NAME.fullmatch(name):
-        raise NotFound(f"no schedule named {name[:100]!r}; see `runplane schedules list`")
+        raise NotFound(f"no schedule named {name[:100]!r}")

@@ -60,7 +60,7 @@ def find_schedule(conn: Connection, name: str) -> Schedule | None:
 def get_schedule(conn: Connection, name: str) -> Schedule:
     schedule = find_schedule(conn, name)
     if schedule is None:
-        raise NotFound(f"no schedule named {name!r}; see `runplane schedules list`")
+        raise NotFound(f"no schedule named {name!r}")
     return schedule
 
 

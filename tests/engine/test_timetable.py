@@ -83,6 +83,7 @@ def test_nicknames_and_spacing_are_normalised() -> None:
         ("", "has 0 fields"),
         ("every day", "has 2 fields"),
         ("@reboot", "has 1 field;"),
+        (",".join(["0"] * 120) + " * * * *", "is longer than 200 characters"),
     ],
 )
 def test_a_bad_expression_says_what_is_wrong(expression: str, message: str) -> None:

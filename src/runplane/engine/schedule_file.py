@@ -28,6 +28,7 @@ from runplane.pipelines import registry as default_registry
 from runplane.store import Database
 from runplane.store import schedules as store
 
+MAX_SOURCE = 1000
 KEYS = ("pipeline", "cron", "timezone", "params", "enabled", "catch_up")
 
 
@@ -92,6 +93,8 @@ def load_schedule_file(
     path = path.resolve()
     specs = read_schedule_file(path, registry=registry, clock=clock)
     result = FileLoad(source=FILE_SOURCE + str(path))
+    if len(result.source) > MAX_SOURCE:
+        raise InvalidScheduleFile(f"the path {path} is too long; move the file higher up")
     now = clock()
     with db.write(lock="schedules:file") as conn:
         existing = {s.name: s for s in store.list_schedules(conn)}

@@ -29,6 +29,7 @@ CRON_HELP = (
     "a cron expression has five fields: minute hour day-of-month month day-of-week, "
     "e.g. '0 6 * * 2' (Tuesdays at 06:00); or @hourly, @daily, @weekly, @monthly"
 )
+MAX_LENGTH = 200
 FIELD_VALUES = {
     "minute": "0-59",
     "hour": "0-23",
@@ -95,6 +96,8 @@ def parse_cron(expression: str) -> str:
     text = NICKNAMES.get(text.lower(), text)
     fields = text.split(" ") if text else []
     shown = expression.strip()[:100]
+    if len(text) > MAX_LENGTH:
+        raise TimetableError(f"{shown!r}... is longer than {MAX_LENGTH} characters")
     if len(fields) != 5:
         found = f"{len(fields)} field{'s' if len(fields) != 1 else ''}"
         raise TimetableError(f"{shown!r} has {found}; {CRON_HELP}")

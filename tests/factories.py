@@ -9,8 +9,10 @@ from sqlalchemy import Connection
 
 from runplane.engine.ids import new_capture_id, new_execution_id
 from runplane.model import Execution, ExecutionStatus, Trigger
+from runplane.model.schedule import CatchUp, Schedule
 from runplane.pipelines.params import params_hash
 from runplane.store import executions as store
+from runplane.store import schedules as schedule_store
 
 
 def make_execution(conn: Connection, **overrides: Any) -> Execution:
@@ -39,3 +41,28 @@ def make_execution(conn: Connection, **overrides: Any) -> Execution:
     execution = Execution(**values)
     store.insert_execution(conn, execution)
     return execution
+
+
+def make_schedule(conn: Connection, **overrides: Any) -> Schedule:
+    """Insert a schedule (default: `runplane.noop` every minute in UTC, from the CLI)."""
+    created = overrides.pop("created_at", datetime(2025, 12, 22, 8, 0, tzinfo=UTC))
+    values: dict[str, Any] = {
+        "name": "every-minute",
+        "pipeline": "runplane.noop",
+        "cron": "* * * * *",
+        "timezone": "UTC",
+        "params": {},
+        "enabled": True,
+        "catch_up": CatchUp.LATEST,
+        "source": "cli",
+        "created_at": created,
+        "created_by": "user:test",
+        "updated_at": created,
+        "updated_by": "user:test",
+        "active_since": created,
+        "checked_until": created,
+    }
+    values.update(overrides)
+    schedule = Schedule(**values)
+    schedule_store.insert_schedule(conn, schedule)
+    return schedule

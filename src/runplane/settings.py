@@ -44,6 +44,24 @@ class Settings(BaseSettings):
     retry_backoff_scale: float = Field(
         1.0, ge=0, description="Multiplies every automatic-retry backoff (tests use 0.01)."
     )
+    scheduler_interval: float = Field(
+        1.0, gt=0, le=60, description="How often `serve` looks for scheduled instants due."
+    )
+    schedule_late_after: float = Field(
+        60.0,
+        gt=0,
+        description="A scheduled instant fired more than this many seconds after it is late: "
+        "it was missed while no scheduler ran, and its catch-up policy applies.",
+    )
+    schedule_overdue_after: float = Field(
+        15.0,
+        gt=0,
+        description="A schedule is overdue once its latest instant is this many seconds past "
+        "without an execution.",
+    )
+    schedule_catch_up_limit: int = Field(
+        100, ge=1, le=10_000, description="Most missed instants one `catch_up = all` run fires."
+    )
     pipeline_modules: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Extra modules to import for their pipelines, besides entry points "

@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from tests.api.conftest import Server, start_server
 from tests.conftest import fast_settings
-from tests.factories import make_execution
+from tests.factories import make_execution, make_schedule
 
 from runplane.model import LogLine
 from runplane.store import Database
@@ -54,7 +54,8 @@ def test_every_error_response_is_documented_as_problem_json(client: TestClient) 
 
 @pytest.fixture(scope="module")
 def fuzzed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A server on SQLite with a few executions, one with a log, to fuzz (ids in `known`)."""
+    """A server on SQLite with a few executions, one with a log, and a schedule named like
+    the known pipeline, to fuzz (ids in `known`)."""
     folder: Path = tmp_path_factory.mktemp("schemathesis")
     url = f"sqlite:///{folder / 'runplane.db'}"
     db = Database(url)
@@ -62,6 +63,7 @@ def fuzzed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with db.write() as conn:
         failed = make_execution(conn, status="failed", pipeline="runplane.fail")
         make_execution(conn, retry_of=failed.execution_id, attempt=2)
+        make_schedule(conn, name=KNOWN["name"], cron="0 6 * * 2")
         log_store.insert_log_lines(
             conn,
             [LogLine(failed.execution_id, i, failed.created_at, "INFO", f"l{i}") for i in (1, 2)],
@@ -91,6 +93,12 @@ OPERATIONS = [
     ("GET", "/v1/assets/weeks/{tier}/{week_ending}"),
     ("GET", "/v1/assets/weeks/{tier}/{week_ending}/captures"),
     ("GET", "/v1/assets/symbols/{tier}/{symbol}"),
+    ("GET", "/v1/schedules"),
+    ("GET", "/v1/schedules/{name}"),
+    ("PUT", "/v1/schedules/{name}"),
+    ("DELETE", "/v1/schedules/{name}"),
+    ("POST", "/v1/schedules/{name}/enable"),
+    ("POST", "/v1/schedules/{name}/disable"),
 ]
 
 
@@ -113,6 +121,10 @@ NO_INVALID_INPUT = {  # no parameters, or only a free-text path segment: nothing
     ("GET", "/v1/executions/{execution_id}"),
     ("POST", "/v1/executions/{execution_id}/cancel"),
     ("GET", "/v1/pipelines/{name}"),
+    ("GET", "/v1/schedules/{name}"),
+    ("DELETE", "/v1/schedules/{name}"),
+    ("POST", "/v1/schedules/{name}/enable"),
+    ("POST", "/v1/schedules/{name}/disable"),
 }
 CASES = [(m, p, GenerationMode.POSITIVE) for m, p in OPERATIONS] + [
     (m, p, GenerationMode.NEGATIVE) for m, p in OPERATIONS if (m, p) not in NO_INVALID_INPUT

@@ -42,12 +42,12 @@ class Cli:
             text=True,
         )
 
-    def serve(self, port: int) -> subprocess.Popen[str]:
+    def serve(self, port: int, *args: str) -> subprocess.Popen[str]:
         """`runplane serve` with its output in a file (a pipe nobody reads would fill up)."""
         self.home.mkdir(parents=True, exist_ok=True)
         with (self.home / f"serve-{port}.log").open("w") as log:
             return subprocess.Popen(
-                [sys.executable, "-m", "runplane", "serve", "--port", str(port)],
+                [sys.executable, "-m", "runplane", "serve", "--port", str(port), *args],
                 env=self.env,
                 cwd=ROOT,
                 stdout=log,

@@ -306,12 +306,13 @@ def test_stop_kills_running_children_and_records_them_lost(sqlite_settings: Sett
     serving.start()
     execution = submit(db, "runplane.sleep", seconds=60)
 
-    def pid_recorded() -> int | None:
+    def recorded_pid() -> int | None:
+        """Set just after the claim to `running`, once the process is forked."""
         with db.read() as conn:
             return store.get_execution(conn, execution.execution_id).pid
 
-    wait_until(lambda: pid_recorded() is not None, what="its process id")
-    pid = pid_recorded()
+    wait_until(lambda: recorded_pid() is not None, what="the running process's pid")
+    pid = recorded_pid()
     assert pid is not None
     stopper = threading.Thread(target=serving.stop)
     stopper.start()

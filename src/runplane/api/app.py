@@ -14,7 +14,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from runplane import __version__
-from runplane.api import assets, errors, executions, health, pipelines
+from runplane.api import assets, errors, executions, health, pipelines, schedules
 from runplane.api.deps import ListCaches
 from runplane.api.openapi import published_openapi
 from runplane.engine.metrics import EngineMetrics
@@ -64,6 +64,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(executions.router)
     app.include_router(pipelines.router)
+    app.include_router(schedules.router)
     app.include_router(assets.router)
     app.openapi = partial(published_openapi, app)  # type: ignore[method-assign]
     return app

@@ -16,7 +16,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from runplane.engine.errors import CancelRefused, Refused, RetryRefused
+from runplane.engine.errors import (
+    CancelRefused,
+    InvalidSchedule,
+    Refused,
+    RetryRefused,
+    ScheduleRefused,
+)
 from runplane.engine.listing import ListingError
 from runplane.pipelines import InvalidParams, UnknownPipeline
 from runplane.store import NotFound
@@ -100,6 +106,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(UnknownPipeline, _unknown_pipeline)  # type: ignore[arg-type]
     app.add_exception_handler(Refused, _refused)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidParams, _invalid_params)  # type: ignore[arg-type]
+    app.add_exception_handler(InvalidSchedule, _invalid_schedule)  # type: ignore[arg-type]
     app.add_exception_handler(ListingError, _listing)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http)  # type: ignore[arg-type]
@@ -110,9 +117,9 @@ _DESCRIPTIONS = {
     400: "Malformed request: an unknown filter value, a bad date, limit or cursor, or a "
     "body that is not JSON.",
     403: "Not available in this tier.",
-    404: "No such execution or pipeline.",
-    409: "Refused by the execution's state; nothing was changed.",
-    422: "Invalid request body or pipeline parameters, one entry per field.",
+    404: "No such execution, pipeline or schedule.",
+    409: "Refused by the execution's state, or a schedule defined in a file; nothing was changed.",
+    422: "Invalid request body, pipeline parameters or schedule, one entry per field.",
     503: "Unhealthy.",
 }
 
@@ -136,6 +143,8 @@ async def _refused(_: Request, exc: Refused) -> JSONResponse:
         )
     if isinstance(exc, CancelRefused):
         return problem(409, "cancel-refused", "Cancel refused", str(exc))
+    if isinstance(exc, ScheduleRefused):
+        return problem(409, "schedule-refused", "Schedule change refused", str(exc))
     return problem(409, "refused", "Refused", str(exc))
 
 
@@ -147,6 +156,18 @@ async def _invalid_params(_: Request, exc: InvalidParams) -> JSONResponse:
         "invalid-params",
         "Invalid parameters",
         f"the parameters of {exc.pipeline} are not valid ({fields}); see `errors` for each field",
+        errors=errors,
+    )
+
+
+async def _invalid_schedule(_: Request, exc: InvalidSchedule) -> JSONResponse:
+    errors = [FieldError(field=name, message=sentence(msg)) for name, msg in exc.errors.items()]
+    fields = ", ".join(exc.errors)
+    return problem(
+        422,
+        "invalid-schedule",
+        "Invalid schedule",
+        f"the schedule {exc.name[:100]!r} was not saved ({fields}); see `errors` for each field",
         errors=errors,
     )
 

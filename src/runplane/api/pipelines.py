@@ -1,4 +1,4 @@
-"""`/v1/pipelines`: registered pipelines with their last runs, and running one.
+"""`/v1/pipelines`: registered pipelines with their last runs and schedules, and running one.
 
 In the basic tier a run is synchronous: it still runs in its own process, and the
 response waits for its final status, output or error.
@@ -18,10 +18,11 @@ from runplane.api.errors import problems
 from runplane.api.schemas import ExecutionOut, PipelineDetail, PipelineOut, RunRequest
 from runplane.engine import service
 from runplane.engine.inline import scoped_executor
+from runplane.engine.schedules import list_schedule_states, scheduling_locked
 from runplane.model import Execution, Trigger
-from runplane.model.json import execution_json
+from runplane.model.json import execution_json, iso
 from runplane.pipelines import registry
-from runplane.settings import Tier
+from runplane.settings import Settings, Tier
 from runplane.store import Database
 from runplane.store import executions as store
 
@@ -33,24 +34,26 @@ NamePath = Annotated[str, Path(description="A registered pipeline, e.g. runplane
 
 
 @router.get("", response_model=list[PipelineOut])
-def list_pipelines(db: DbDep) -> list[dict[str, Any]]:
-    """Every registered pipeline with its last run."""
+def list_pipelines(db: DbDep, settings: SettingsDep) -> list[dict[str, Any]]:
+    """Every registered pipeline with its last run and its schedules (next run, overdue)."""
     pipelines = list(registry)
     with db.read() as conn:
         last = {p.name: store.find_last_execution(conn, p.name) for p in pipelines}
+    schedules = _schedules(db, settings)
     return [
         {
             "name": p.name,
             "title": p.title,
             "description": p.description,
             "last_run": _json(last[p.name]),
+            "schedules": schedules.get(p.name, []),
         }
         for p in pipelines
     ]
 
 
 @router.get("/{name}", response_model=PipelineDetail, responses=problems(404))
-def get_pipeline(name: NamePath, db: DbDep) -> dict[str, Any]:
+def get_pipeline(name: NamePath, db: DbDep, settings: SettingsDep) -> dict[str, Any]:
     """A pipeline's description, parameter JSON Schema, retry policy and recent runs."""
     pipeline = registry.get(name)
     with db.read() as conn:
@@ -72,6 +75,7 @@ def get_pipeline(name: NamePath, db: DbDep) -> dict[str, Any]:
             "classes": sorted(str(c) for c in retry.classes),
         },
         "recent_runs": [execution_json(e) for e in recent],
+        "schedules": _schedules(db, settings, pipeline=name).get(name, []),
     }
 
 
@@ -123,6 +127,28 @@ async def _wait_until_final(db: Database, execution_id: str, interval: float) ->
 def _read(db: Database, execution_id: str) -> Execution:
     with db.read() as conn:
         return store.get_execution(conn, execution_id)
+
+
+def _schedules(
+    db: Database, settings: Settings, *, pipeline: str | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Schedule summaries by pipeline; none in a tier without scheduling."""
+    if scheduling_locked(settings) is not None:
+        return {}
+    by_pipeline: dict[str, list[dict[str, Any]]] = {}
+    for state in list_schedule_states(db, settings, pipeline=pipeline):
+        s = state.schedule
+        by_pipeline.setdefault(s.pipeline, []).append(
+            {
+                "name": s.name,
+                "enabled": s.enabled,
+                "cron": s.cron,
+                "timezone": s.timezone,
+                "next_run": iso(state.next_run),
+                "overdue": state.overdue,
+            }
+        )
+    return by_pipeline
 
 
 def _json(execution: Execution | None) -> dict[str, Any] | None:

@@ -10,9 +10,9 @@ import click
 from pydantic import ValidationError
 
 from runplane import __version__
-from runplane.cli import db, demo, executions, pipelines, run, serve
+from runplane.cli import db, demo, executions, pipelines, run, schedules, serve
 from runplane.cli.app import BadInput
-from runplane.engine.errors import Refused
+from runplane.engine.errors import InvalidSchedule, InvalidScheduleFile, Refused
 from runplane.pipelines import InvalidParams, UnknownPipeline
 from runplane.store import NotFound, SchemaError
 
@@ -23,7 +23,15 @@ class RunplaneGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (InvalidParams, UnknownPipeline, NotFound, Refused, SchemaError) as exc:
+        except (
+            InvalidParams,
+            UnknownPipeline,
+            NotFound,
+            Refused,
+            SchemaError,
+            InvalidSchedule,
+            InvalidScheduleFile,
+        ) as exc:
             raise BadInput(str(exc)) from None
         except ValidationError as exc:  # only settings are validated outside the engine
             problems = "; ".join(
@@ -44,6 +52,7 @@ cli.add_command(run.run)
 cli.add_command(serve.serve)
 cli.add_command(executions.executions)
 cli.add_command(pipelines.pipelines)
+cli.add_command(schedules.schedules)
 cli.add_command(db.db)
 cli.add_command(demo.demo)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from runplane.cli.app import App, pass_app
+from runplane.cli.app import App, BadInput, pass_app
 from runplane.settings import Settings
 from runplane.store import Database
 
@@ -17,11 +18,19 @@ if TYPE_CHECKING:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--schedules",
+    "schedules_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A TOML file of [schedules.NAME] tables to add or update by name at start.",
+)
 @pass_app
-def serve(app: App, host: str, port: int) -> None:
-    """Serve the dashboard and API, and run executions."""
+def serve(app: App, host: str, port: int, schedules_file: Path | None) -> None:
+    """Serve the dashboard and API, run executions and fire schedules."""
     from runplane.engine.runtime import ServingRuntime
 
+    if schedules_file is not None:
+        _load_schedules(app, schedules_file)
     runtime = ServingRuntime(app.db, app.settings)
     runtime.start()
     run_server(app.db, app.settings, runtime, host=host, port=port)
@@ -45,3 +54,27 @@ def run_server(
         )
     finally:
         runtime.stop()
+
+
+def _load_schedules(app: App, path: Path) -> None:
+    """Upsert the file's schedules before anything fires; a bad file stops the start."""
+    from runplane.engine.schedule_file import load_schedule_file
+    from runplane.engine.schedules import scheduling_locked
+
+    locked = scheduling_locked(app.settings)
+    if locked is not None:
+        raise BadInput(f"--schedules: {locked}")
+    result = load_schedule_file(app.db, path, by=app.user)
+    counts = [
+        f"{len(names)} {label}"
+        for names, label in (
+            (result.added, "added"),
+            (result.updated, "updated"),
+            (result.unchanged, "unchanged"),
+            (result.removed, "removed (no longer in the file)"),
+        )
+        if names
+    ]
+    click.echo(f"Schedules from {path}: {', '.join(counts) or 'none defined'}", err=True)
+    for name, source in result.taken_over.items():
+        click.echo(f"  {name} was defined by {source}; the file defines it now", err=True)

@@ -15,3 +15,21 @@ class RetryRefused(Refused):
 
 class CancelRefused(Refused):
     pass
+
+
+class ScheduleRefused(Refused):
+    """A change to a schedule that its origin forbids, e.g. editing a file-defined one."""
+
+
+class InvalidSchedule(ValueError):
+    """A schedule that cannot be saved; one message per field (`cron`, `params.tier`, ...)."""
+
+    def __init__(self, name: str, errors: dict[str, str]) -> None:
+        self.name = name
+        self.errors = errors
+        fields = "; ".join(f"{field}: {message}" for field, message in errors.items())
+        super().__init__(f"schedule {name[:100]!r} not saved: {fields}")
+
+
+class InvalidScheduleFile(ValueError):
+    """A schedules file that cannot be loaded; the message names the file, schedule and key."""

@@ -1,4 +1,5 @@
-"""What a serving process runs beside its web server: worker row, executor, lost-run monitor."""
+"""What a serving process runs beside its web server: worker row, executor, lost-run monitor,
+and (except in the basic tier) the scheduler."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from runplane.engine.clock import Clock, utcnow
 from runplane.engine.executors.local import LocalExecutor
 from runplane.engine.metrics import EngineMetrics
 from runplane.engine.recovery import recover_lost_executions
+from runplane.engine.scheduler import Scheduler
 from runplane.engine.workers import WorkerRegistration
-from runplane.settings import Settings
+from runplane.settings import Settings, Tier
 from runplane.store import Database
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,9 @@ class ServingRuntime:
             on_exit=self.metrics.record_exit,
         )
         self.metrics.executor = self.executor
+        self.scheduler = (
+            None if settings.tier is Tier.BASIC else Scheduler(db, settings, clock=clock)
+        )
 
     def start(self) -> None:
         self.registration.register()
@@ -42,8 +47,12 @@ class ServingRuntime:
             log.warning("marked %s as worker_lost at start", execution_id)
         self.executor.start()
         self.registration.start_heartbeat(on_tick=self._recover)
+        if self.scheduler is not None:
+            self.scheduler.start()
 
     def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
         self.executor.stop()
         self.registration.stop()
 

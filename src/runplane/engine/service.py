@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Connection
+
 from runplane.engine import wakeup
 from runplane.engine.clock import Clock, utcnow
 from runplane.engine.errors import CancelRefused, RetryRefused
@@ -51,9 +53,46 @@ def submit_execution(
     clock: Clock = utcnow,
 ) -> Execution:
     """Record a new pending execution; it is in the database before this returns."""
+    execution = prepare_execution(
+        pipeline,
+        params,
+        trigger=trigger,
+        triggered_by=triggered_by,
+        dry_run=dry_run,
+        parent_id=parent_id,
+        after=after,
+        not_before=not_before,
+        trigger_time=trigger_time,
+        registry=registry,
+        now=clock(),
+    )
+    with db.write() as conn:
+        insert_submitted(conn, execution)
+    wakeup.notify()
+    return execution
+
+
+def prepare_execution(
+    pipeline: str,
+    params: dict[str, Any],
+    *,
+    trigger: Trigger,
+    triggered_by: str,
+    now: datetime,
+    dry_run: bool = False,
+    parent_id: str | None = None,
+    after: str | None = None,
+    not_before: datetime | None = None,
+    trigger_time: datetime | None = None,
+    registry: Registry = default_registry,
+) -> Execution:
+    """A new pending execution with validated parameters, not yet stored.
+
+    Raises `UnknownPipeline` or `InvalidParams`. `insert_submitted` stores it, inside a
+    transaction the caller may share with its own writes (the scheduler's fire record).
+    """
     canonical, identity = prepare_params(pipeline, params, registry)
-    now = clock()
-    execution = Execution(
+    return Execution(
         execution_id=new_execution_id(),
         pipeline=pipeline,
         status=ExecutionStatus.PENDING,
@@ -69,21 +108,26 @@ def submit_execution(
         after_id=after,
         not_before=not_before,
     )
-    with db.write() as conn:
-        for reference in (parent_id, after):
-            if reference is not None:
-                store.get_execution(conn, reference)
-        store.insert_execution(conn, execution)
-        event_store.insert_event(
-            conn,
-            execution.execution_id,
-            EventKind.CREATED,
-            actor=triggered_by,
-            at=now,
-            trigger=str(trigger),
-        )
-    wakeup.notify()
-    return execution
+
+
+def insert_submitted(conn: Connection, execution: Execution, **detail: Any) -> None:
+    """Store a prepared execution and its `created` event (with `detail`) on `conn`.
+
+    The caller wakes the executor (`wakeup.notify()`) once the transaction committed.
+    """
+    for reference in (execution.parent_id, execution.after_id):
+        if reference is not None:
+            store.get_execution(conn, reference)
+    store.insert_execution(conn, execution)
+    event_store.insert_event(
+        conn,
+        execution.execution_id,
+        EventKind.CREATED,
+        actor=execution.triggered_by,
+        at=execution.created_at,
+        trigger=str(execution.trigger),
+        **detail,
+    )
 
 
 def retry_execution(

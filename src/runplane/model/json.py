@@ -1,4 +1,5 @@
-"""The JSON shape of executions and events, shared by the API and `--json` CLI output."""
+"""The JSON shape of executions, events, schedules and fires, shared by the API and `--json`
+CLI output."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from runplane.model.event import ExecutionEvent
 from runplane.model.execution import Execution
+from runplane.model.schedule import Schedule, ScheduleFire
 
 
 def iso(value: datetime | None) -> str | None:
@@ -52,4 +54,36 @@ def event_json(event: ExecutionEvent) -> dict[str, Any]:
         "actor": event.actor,
         "at": iso(event.at),
         "detail": event.detail,
+    }
+
+
+def schedule_json(s: Schedule) -> dict[str, Any]:
+    """A schedule's definition; `editable` is false for one defined in a file."""
+    return {
+        "name": s.name,
+        "pipeline": s.pipeline,
+        "cron": s.cron,
+        "timezone": s.timezone,
+        "params": s.params,
+        "enabled": s.enabled,
+        "catch_up": str(s.catch_up),
+        "source": s.source,
+        "editable": s.file is None,
+        "created_at": iso(s.created_at),
+        "created_by": s.created_by,
+        "updated_at": iso(s.updated_at),
+        "updated_by": s.updated_by,
+    }
+
+
+def fire_json(fire: ScheduleFire, execution: Execution | None) -> dict[str, Any]:
+    """One scheduled instant handled, with the status of the execution it created."""
+    return {
+        "scheduled_for": iso(fire.scheduled_for),
+        "fired_at": iso(fire.fired_at),
+        "late": fire.late,
+        "skipped": fire.skipped,
+        "execution_id": fire.execution_id,
+        "status": None if execution is None else str(execution.status),
+        "error": fire.error,
     }

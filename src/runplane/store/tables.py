@@ -2,6 +2,8 @@
 
 Indexes follow the executions page: newest first by `(created_at, execution_id)`,
 optionally narrowed by status, pipeline or trigger, and one count per status.
+Schedules and their fires come last: a fire's unique `(schedule, scheduled_for)` is
+what makes each scheduled instant fire once when several servers share the database.
 """
 
 from sqlalchemy import (
@@ -15,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 
@@ -142,4 +145,41 @@ captures = Table(
     Column("rows", BigInteger),
     Index("ix_captures_asset_published", "asset", "published_at"),
     Index("ix_captures_execution", "execution_id"),
+)
+
+SCHEDULE = 100
+
+schedules = Table(
+    "schedules",
+    metadata,
+    Column("name", String(SCHEDULE), primary_key=True),
+    Column("pipeline", String(200), nullable=False),
+    Column("cron", String(200), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("params", json_type(), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("catch_up", String(8), nullable=False),
+    Column("source", String(1000), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Column("active_since", UTCDateTime, nullable=False),
+    Column("checked_until", UTCDateTime, nullable=False),
+    Index("ix_schedules_pipeline", "pipeline"),
+)
+
+schedule_fires = Table(
+    "schedule_fires",
+    metadata,
+    Column("fire_id", Integer, primary_key=True, autoincrement=True),
+    Column("schedule", String(SCHEDULE), nullable=False),
+    Column("scheduled_for", UTCDateTime, nullable=False),
+    Column("fired_at", UTCDateTime, nullable=False),
+    Column("execution_id", String(ID)),
+    Column("late", Boolean, nullable=False),
+    Column("skipped", Integer, nullable=False),
+    Column("error", Text),
+    UniqueConstraint("schedule", "scheduled_for", name="uq_schedule_fires_instant"),
+    Index("ix_schedule_fires_execution", "execution_id"),
 )

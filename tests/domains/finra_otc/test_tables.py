@@ -24,7 +24,8 @@ def _finra_only(diff: Any) -> bool:
 
 
 def test_the_migrated_schema_matches_the_table_definitions(db: Database) -> None:
-    assert (current_revision(db), HEAD, REVISIONS[-1]) == ("0002", "0002", "0002")
+    assert "0002" in REVISIONS
+    assert current_revision(db) == HEAD == REVISIONS[-1]
     with db.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), tables.metadata)
     assert [d for d in diffs if _finra_only(d)] == []

@@ -1,0 +1,112 @@
+"""`/v1/schedules`: list, read, create or replace, remove, enable and disable schedules.
+
+Locked (403) in the basic tier. A schedule defined in a file answers 409 to PUT and
+DELETE, naming the file; enable and disable work on every schedule.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+
+from runplane.api.deps import CallerDep, DbDep, SettingsDep, only_query
+from runplane.api.errors import ApiProblem, problems
+from runplane.api.schemas import ScheduleDetail, ScheduleIn, ScheduleOut
+from runplane.engine import schedules as engine
+from runplane.model.schedule import ScheduleSource
+
+
+async def require_scheduling(settings: SettingsDep) -> None:
+    """The basic tier has no scheduling: answer 403 with the explanation."""
+    locked = engine.scheduling_locked(settings)
+    if locked is not None:
+        raise ApiProblem(403, "tier-locked", "Not available in the Basic tier", locked)
+
+
+router = APIRouter(
+    prefix="/v1/schedules",
+    tags=["schedules"],
+    dependencies=[Depends(require_scheduling)],
+    responses=problems(403),
+)
+
+NamePath = Annotated[str, Path(description="A schedule name, e.g. finra-weekly.")]
+
+
+@router.get(
+    "",
+    response_model=list[ScheduleOut],
+    responses=problems(400),
+    dependencies=[Depends(only_query("pipeline"))],
+)
+def list_schedules(
+    db: DbDep,
+    settings: SettingsDep,
+    pipeline: Annotated[str | None, Query(description="Only this pipeline's schedules.")] = None,
+) -> list[dict[str, Any]]:
+    """Every schedule by name, with its next run, last fire and overdue flag."""
+    states = engine.list_schedule_states(db, settings, pipeline=pipeline)
+    return [engine.state_json(state) for state in states]
+
+
+@router.get("/{name}", response_model=ScheduleDetail, responses=problems(404))
+def get_schedule(name: NamePath, db: DbDep, settings: SettingsDep) -> dict[str, Any]:
+    """One schedule with its recent fires and the status of the executions they created."""
+    return engine.state_json(engine.get_schedule_state(db, name, settings), fires=True)
+
+
+@router.put(
+    "/{name}",
+    response_model=ScheduleDetail,
+    responses={
+        **problems(400, 409, 422),
+        201: {"model": ScheduleDetail, "description": "Created."},
+    },
+)
+def put_schedule(
+    name: NamePath,
+    body: ScheduleIn,
+    response: Response,
+    db: DbDep,
+    settings: SettingsDep,
+    caller: CallerDep,
+) -> dict[str, Any]:
+    """Create (201) or replace (200) a schedule; refused for one defined in a file."""
+    spec = engine.ScheduleSpec(
+        name=name,
+        pipeline=body.pipeline,
+        cron=body.cron,
+        timezone=body.timezone,
+        params=body.params,
+        enabled=body.enabled,
+        catch_up=body.catch_up,
+    )
+    _, created = engine.save_schedule(db, spec, source=str(ScheduleSource.API), by=caller)
+    response.status_code = 201 if created else 200
+    return engine.state_json(engine.get_schedule_state(db, name, settings), fires=True)
+
+
+@router.delete("/{name}", status_code=204, response_class=Response, responses=problems(404, 409))
+def delete_schedule(name: NamePath, db: DbDep, caller: CallerDep) -> Response:
+    """Remove a schedule; the executions it created stay. Refused for one in a file."""
+    engine.remove_schedule(db, name, by=caller)
+    return Response(status_code=204)
+
+
+@router.post("/{name}/enable", response_model=ScheduleOut, responses=problems(404))
+def enable_schedule(
+    name: NamePath, db: DbDep, settings: SettingsDep, caller: CallerDep
+) -> dict[str, Any]:
+    """Switch a schedule on; it fires from its next instant (nothing missed while off)."""
+    engine.set_schedule_enabled(db, name, True, by=caller)
+    return engine.state_json(engine.get_schedule_state(db, name, settings))
+
+
+@router.post("/{name}/disable", response_model=ScheduleOut, responses=problems(404))
+def disable_schedule(
+    name: NamePath, db: DbDep, settings: SettingsDep, caller: CallerDep
+) -> dict[str, Any]:
+    """Switch a schedule off; it stays defined (a file's schedule until the file is loaded)."""
+    engine.set_schedule_enabled(db, name, False, by=caller)
+    return engine.state_json(engine.get_schedule_state(db, name, settings))

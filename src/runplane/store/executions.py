@@ -197,6 +197,27 @@ def find_active_twin(conn: Connection, pipeline: str, params_hash: str) -> Execu
     return None if row is None else _from_row(row)
 
 
+def list_active_twins(
+    conn: Connection, identities: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], Execution]:
+    """The newest pending or running execution per `(pipeline, params_hash)` among these.
+
+    One query for a whole page of rows, so a list can disable Retry where it would be refused.
+    """
+    wanted = sorted(set(identities))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(t)
+        .where(
+            tuple_(t.c.pipeline, t.c.params_hash).in_(wanted),
+            t.c.status.in_([str(ExecutionStatus.PENDING), str(ExecutionStatus.RUNNING)]),
+        )
+        .order_by(t.c.created_at, t.c.execution_id)
+    )
+    return {(e.pipeline, e.params_hash): e for e in map(_from_row, rows)}
+
+
 def update_after(conn: Connection, old: str, new: str) -> None:
     """Make pending executions that wait for `old` wait for `new` instead (its retry)."""
     conn.execute(

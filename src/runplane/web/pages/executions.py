@@ -1,0 +1,149 @@
+"""`/dashboard/executions`: the list with filters, presets, unresolved failures, and the
+fragment auto-refresh and "Load more" fetch (`?fragment=rows`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request, Response
+from starlette.datastructures import QueryParams
+
+from runplane.engine import listing
+from runplane.engine.health import check_health
+from runplane.engine.overview import unresolved_failures
+from runplane.model import Execution, ExecutionStatus
+from runplane.model.status import RETRYABLE_STATUSES
+from runplane.model.timerange import LABELS
+from runplane.pipelines import registry
+from runplane.store import executions as store
+from runplane.web import display
+from runplane.web.deps import StateDep
+from runplane.web.errors import DashboardRoute
+from runplane.web.pages.locked import locked_page
+from runplane.web.templating import render, render_fragment
+
+router = APIRouter(route_class=DashboardRoute)
+
+MAX_EXTENT = 1000
+"""Rows one refresh may re-fetch after several "Load more" clicks."""
+NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
+DAY = timedelta(hours=24)
+VIEW_PARAMS = ("preset", "status", "pipeline", "trigger", "range", "since", "until")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One execution as a list row shows it."""
+
+    execution: Execution
+    attempt: str | None
+    twin: Execution | None
+    """The identical pending or running run that blocks Retry on this row."""
+    repeats: int = 0
+    """Failures with the same fingerprint in the last 24 h (shown when more than one)."""
+
+
+@router.get("/executions")
+def executions_page(request: Request, s: StateDep) -> Response:
+    """What ran, when, and what failed: newest first, filtered by the URL."""
+    if s.basic:
+        return locked_page(request)
+    query = request.query_params
+    back = _view_query(query)
+    try:
+        filters = parse_view(query)
+        limit = _limit(query)
+        page = listing.list_page(
+            s.db, filters, limit=limit, cursor=query.get("cursor"), counts=s.counts
+        )
+    except listing.ListingError as exc:
+        return render(
+            request, "executions.html", title="Executions", nav="executions", status=400,
+            error=exc, filters=None, page=None, rows=[], unresolved=0, back=back,
+            choices=_choices(),
+        )  # fmt: skip
+    rows = list_rows(s, page.items, page.now)
+    unresolved = unresolved_failures(s.db, filters, clock=lambda: page.now)
+    context: dict[str, Any] = {
+        "page": page, "rows": rows, "unresolved": unresolved, "back": back, "filters": filters
+    }  # fmt: skip
+    if query.get("fragment") == "rows":
+        health = check_health(s.db, s.settings, s.runtime)
+        return render_fragment("_refresh.html", now=page.now, health=health, **context)
+    return render(
+        request, "executions.html", title="Executions", nav="executions", now=page.now,
+        error=None, choices=_choices(), **context,
+    )  # fmt: skip
+
+
+def parse_view(query: QueryParams) -> listing.ListFilters:
+    """The list filters of a dashboard URL; `range=custom` means the from/to fields
+    (datetime-local values are UTC), both empty meaning no time limit."""
+    custom = query.get("range") == "custom"
+    since, until = (_instant(query.get(name)) for name in ("since", "until"))
+    filters = listing.parse_filters(
+        status=query.getlist("status"),
+        pipeline=query.getlist("pipeline"),
+        trigger=query.getlist("trigger"),
+        range=None if custom else query.get("range"),
+        since=since,
+        until=until,
+        preset=query.get("preset"),
+    )
+    if custom and since is None and until is None and not filters.preset:
+        return replace(filters, range=None)
+    return filters
+
+
+def list_rows(s: StateDep, executions: list[Execution], now: datetime) -> list[Row]:
+    """Rows with what their cells need: retry blockers, attempt text, repeated failures."""
+    retryable = [e for e in executions if e.status in RETRYABLE_STATUSES]
+    fingerprints = [e.error.fingerprint for e in executions if e.error and e.error.fingerprint]
+    with s.db.read() as conn:
+        twins = store.list_active_twins(conn, [(e.pipeline, e.params_hash) for e in retryable])
+        repeats = store.count_by_fingerprint(conn, fingerprints, since=now - DAY)
+    return [
+        Row(
+            execution=e,
+            attempt=display.attempt_text(e, registry),
+            twin=twins.get((e.pipeline, e.params_hash)) if e.status in RETRYABLE_STATUSES else None,
+            repeats=repeats.get(e.error.fingerprint or "", 0) if e.error else 0,
+        )
+        for e in executions
+    ]
+
+
+def _limit(query: QueryParams) -> int:
+    extent = query.get("extent")
+    if extent is None:
+        return listing.parse_limit(query.get("limit"))
+    try:
+        value = int(extent)
+    except ValueError:
+        raise listing.ListingError("extent", f"extent {extent!r} is not a whole number") from None
+    return max(1, min(value, MAX_EXTENT))
+
+
+def _instant(value: str | None) -> str | None:
+    """datetime-local fields send no zone; the form labels them UTC."""
+    text = (value or "").strip()
+    return text + "Z" if NAIVE.match(text) else (text or None)
+
+
+def _view_query(query: QueryParams) -> str:
+    """The part of the URL that reproduces the view, for back links and refreshes."""
+    return urlencode([(k, v) for k, v in query.multi_items() if k in VIEW_PARAMS and v])
+
+
+def _choices() -> dict[str, object]:
+    return {
+        "statuses": [(str(s), display.STATUS[s].label) for s in ExecutionStatus],
+        "pipelines": registry.names(),
+        "ranges": [(name, LABELS[name]) for name in listing.RANGE_NAMES],
+        "presets": list(listing.PRESET_LABELS.items()),
+    }

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from runplane.model import ErrorClass, Execution, ExecutionStatus
 from runplane.model.json import iso
 from runplane.model.timefmt import absolute, ago, duration, relative_day
@@ -153,3 +155,17 @@ def trend(now: int, before: int) -> str:
         return "same as the 24 h before"
     direction = "up" if now > before else "down"
     return f"{direction} {abs(now - before)} from {before} the 24 h before"
+
+
+def brief(params: dict[str, Any]) -> str:
+    """The telling parameter values of a run: `2025-12-22 / OTC` (unset and false ones left out)."""
+    shown = [param_text(v) for v in params.values() if v not in (None, False, "", [])]
+    text = " / ".join(shown[:4])
+    return text + (" / …" if len(shown) > 4 else "")
+
+
+def dotted(name: str) -> Markup:
+    """A dotted name that may wrap after its dots (`finra.otc_transparency.ingest_week`)."""
+    return Markup("<wbr>").join(escape(part) + Markup(".") for part in name.split(".")[:-1]) + (
+        Markup("<wbr>") + escape(name.split(".")[-1]) if "." in name else escape(name)
+    )

@@ -79,6 +79,8 @@ def _environment() -> Environment:
         urlquote=lambda s: urllib.parse.quote(str(s), safe=""),
         form_pairs=lambda params: [(f"p.{k}", display.param_text(v)) for k, v in params.items()],
         log_time=display.log_time,
+        brief=display.brief,
+        dotted=display.dotted,
     )
     return env
 

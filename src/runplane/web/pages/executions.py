@@ -18,7 +18,6 @@ from runplane.engine.health import check_health
 from runplane.engine.overview import unresolved_failures
 from runplane.model import Execution, ExecutionStatus
 from runplane.model.status import RETRYABLE_STATUSES
-from runplane.model.timerange import LABELS
 from runplane.pipelines import registry
 from runplane.store import executions as store
 from runplane.web import display
@@ -33,6 +32,13 @@ MAX_EXTENT = 1000
 """Rows one refresh may re-fetch after several "Load more" clicks."""
 NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
 DAY = timedelta(hours=24)
+RANGE_LABELS = {
+    "1h": "Last hour",
+    "24h": "Last 24 h",
+    "7d": "Last 7 days",
+    "30d": "Last 30 days",
+    "today": "Today (UTC)",
+}
 VIEW_PARAMS = ("preset", "status", "pipeline", "trigger", "range", "since", "until")
 
 
@@ -144,6 +150,6 @@ def _choices() -> dict[str, object]:
     return {
         "statuses": [(str(s), display.STATUS[s].label) for s in ExecutionStatus],
         "pipelines": registry.names(),
-        "ranges": [(name, LABELS[name]) for name in listing.RANGE_NAMES],
+        "ranges": list(RANGE_LABELS.items()),
         "presets": list(listing.PRESET_LABELS.items()),
     }

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs
 
-from starlette.datastructures import FormData
+from fastapi import Request
 
 from runplane.web.display import param_text
 
@@ -83,9 +84,16 @@ def form_fields(
     return fields
 
 
-def form_values(form: FormData) -> dict[str, list[str]]:
-    """The text values of a posted form by name (file uploads are not part of any form here)."""
-    return {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
+MAX_FORM_BYTES = 64 * 1024
+
+
+async def read_form(request: Request) -> dict[str, list[str]]:
+    """The values of a posted form by name (`application/x-www-form-urlencoded`; the
+    dashboard's forms upload no files, so no multipart parser is needed)."""
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        return {}
+    return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
 
 
 def submitted_params(

@@ -19,7 +19,7 @@ from runplane.pipelines import InvalidParams, UnknownPipeline, registry
 from runplane.store import executions as store
 from runplane.web.deps import CALLER, State, StateDep
 from runplane.web.errors import DashboardRoute
-from runplane.web.forms import diff, form_fields, form_values, submitted_params
+from runplane.web.forms import diff, form_fields, read_form, submitted_params
 from runplane.web.pages.locked import locked_page
 from runplane.web.security import check_same_origin, local_target
 from runplane.web.templating import render, render_fragment
@@ -42,10 +42,9 @@ async def retry_action(request: Request, execution_id: str, s: StateDep) -> Resp
     if s.basic:
         return await run_in_threadpool(locked_page, request)
     check_same_origin(request)
-    form = await request.form()
-    values = form_values(form)
+    values = await read_form(request)
     execution = await run_in_threadpool(_load, s, execution_id)
-    overrides = _overrides(execution, values) if form.get("modify") else None
+    overrides = _overrides(execution, values) if values.get("modify") else None
     try:
         retry = await run_in_threadpool(
             lambda: service.retry_execution(
@@ -74,7 +73,7 @@ async def cancel_action(request: Request, execution_id: str, s: StateDep) -> Res
     if s.basic:
         return await run_in_threadpool(locked_page, request)
     check_same_origin(request)
-    form = await request.form()
+    values = await read_form(request)
     try:
         await run_in_threadpool(
             lambda: service.cancel_execution(
@@ -85,7 +84,7 @@ async def cancel_action(request: Request, execution_id: str, s: StateDep) -> Res
         execution = await run_in_threadpool(_load, s, execution_id)
         context = {"refused": exc}
         return await run_in_threadpool(_confirm, request, "cancel", execution, context, 409)
-    back = local_target(str(form.get("back") or ""), f"/dashboard/executions/{execution_id}")
+    back = local_target((values.get("back") or [""])[-1], f"/dashboard/executions/{execution_id}")
     return RedirectResponse(back, status_code=303)
 
 

@@ -23,7 +23,7 @@ from runplane.store import executions as store
 from runplane.web.deps import CALLER, State, StateDep
 from runplane.web.errors import DashboardRoute
 from runplane.web.forms import PREFIX as FIELD
-from runplane.web.forms import form_fields, form_values, submitted_params
+from runplane.web.forms import form_fields, read_form, submitted_params
 from runplane.web.security import check_same_origin, local_target
 from runplane.web.templating import render, render_fragment
 
@@ -64,19 +64,18 @@ async def run_action(request: Request, name: str, s: StateDep) -> Response:
     """Submit a run; open it, or in the basic tier wait and show its result here."""
     check_same_origin(request)
     pipeline = registry.get(name)
-    form = await request.form()
-    values = form_values(form)
+    values = await read_form(request)
     params = submitted_params(pipeline.schema, values)
     try:
         execution = await run_in_threadpool(
             lambda: service.submit_execution(
                 s.db, name, params, trigger=Trigger.MANUAL, triggered_by=CALLER,
-                dry_run=form.get("dry_run") == "true",
+                dry_run=(values.get("dry_run") or ["false"])[-1] == "true",
             )
         )  # fmt: skip
     except InvalidParams as exc:
         return await run_in_threadpool(
-            _invalid, request, s, pipeline, params, exc, form.get("from")
+            _invalid, request, s, pipeline, params, exc, (values.get("from") or [""])[-1]
         )
     if not s.basic:
         return RedirectResponse(f"/dashboard/executions/{execution.execution_id}", status_code=303)

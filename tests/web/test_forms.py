@@ -29,15 +29,9 @@ def test_fields_follow_the_schema_types_defaults_and_bounds() -> None:
 def test_fields_are_filled_from_values_and_carry_the_original_and_errors() -> None:
     schema = registry.get(INGEST).schema
     original = {"week_ending": "2025-12-22", "tier": "OTC", "source": None, "force": False}
-    fields = {
-        f.name: f
-        for f in form_fields(
-            schema,
-            {**original, "tier": "NMS_TIER_1"},
-            original=original,
-            errors={"week_ending": "Input should be a valid date"},
-        )  # fmt: skip
-    }
+    errors = {"week_ending": "Input should be a valid date"}
+    changed = {**original, "tier": "NMS_TIER_1"}
+    fields = {f.name: f for f in form_fields(schema, changed, original=original, errors=errors)}
     assert fields["tier"].value == "NMS_TIER_1"
     assert fields["tier"].original == "OTC"
     assert fields["week_ending"].error == "Input should be a valid date"

@@ -4,7 +4,6 @@ ingested, normalised and aggregated from generated files."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -24,7 +23,7 @@ WEEKS = (date(2025, 12, 15), date(2025, 12, 22))
 
 
 @pytest.fixture
-def weeks(sqlite_db: Database, sqlite_settings: Settings) -> Iterator[None]:
+def weeks(sqlite_db: Database, sqlite_settings: Settings) -> None:
     """OTC weeks 2025-12-15 and -22 through the whole chain; NMS_TIER_1 only 2025-12-15."""
     write_weeks(sqlite_settings.data_dir, tier=Tier.OTC, weeks=list(WEEKS), rows=300)
     write_weeks(sqlite_settings.data_dir, tier=Tier.NMS_TIER_1, weeks=[WEEKS[0]], rows=200)
@@ -40,7 +39,6 @@ def weeks(sqlite_db: Database, sqlite_settings: Settings) -> Iterator[None]:
         assert ingest.status == "completed", ingest.error
     finally:
         runtime.stop()
-    yield
 
 
 def ranked(db: Database, week: date) -> list[tuple[str, int]]:

@@ -32,7 +32,7 @@ def logged(sqlite_db: Database) -> str:
                     now + timedelta(milliseconds=seq),
                     "ERROR" if seq % 1000 == 0 else "INFO",
                     f"row {seq} <b>done</b>",
-                )  # fmt: skip
+                )
                 for seq in range(1, LINES + 1)
             ],
         )

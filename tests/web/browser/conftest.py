@@ -13,13 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from runplane.settings import Settings
 from tests.api.conftest import Server, start_server
 from tests.conftest import ROOT, fast_settings, require
 
-from runplane.settings import Settings
-
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 SHOTS = ROOT / "test-output" / "screenshots"
 WIDE = {"width": 1280, "height": 800}
 NARROW = {"width": 390, "height": 844}

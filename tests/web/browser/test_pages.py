@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from tests.api.conftest import Server
 from tests.web.browser.conftest import (
     NARROW,

@@ -193,9 +193,13 @@ def test_load_more_continues_with_older_rows_and_the_fragment_refreshes_the_exte
     assert '<template data-part="rows">' in more
     with sqlite_db.write() as conn:
         newest = make_execution(conn, created_at=utcnow())
-    refreshed = client.get("/dashboard/executions?fragment=rows&extent=60").text
-    assert row_ids(refreshed)[:2] == [newest.execution_id, made[0].execution_id]
-    assert len(row_ids(refreshed)) == 60
+    last = made[59].execution_id
+    refreshed = client.get(f"/dashboard/executions?fragment=rows&extent=60&last={last}").text
+    assert row_ids(refreshed) == [newest.execution_id] + [e.execution_id for e in made]
+    assert "data-load-more" not in refreshed
+    top = client.get(f"/dashboard/executions?fragment=rows&extent=50&last={made[49].execution_id}")
+    assert row_ids(top.text) == [newest.execution_id] + [e.execution_id for e in made[:50]]
+    assert "data-load-more" in top.text
     assert "<html" not in refreshed
 
 

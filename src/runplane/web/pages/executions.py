@@ -73,6 +73,7 @@ def executions_page(request: Request, s: StateDep) -> Response:
             error=exc, filters=None, page=None, rows=[], unresolved=0, back=back,
             choices=_choices(),
         )  # fmt: skip
+    page = _through(page, query.get("last"))
     rows = list_rows(s, page.items, page.now)
     unresolved = unresolved_failures(s.db, filters, clock=lambda: page.now)
     context: dict[str, Any] = {
@@ -125,6 +126,7 @@ def list_rows(s: StateDep, executions: list[Execution], now: datetime) -> list[R
 
 
 def _limit(query: QueryParams) -> int:
+    """A page (`limit`), or for a refresh the rows already shown plus room for new ones."""
     extent = query.get("extent")
     if extent is None:
         return listing.parse_limit(query.get("limit"))
@@ -132,7 +134,20 @@ def _limit(query: QueryParams) -> int:
         value = int(extent)
     except ValueError:
         raise listing.ListingError("extent", f"extent {extent!r} is not a whole number") from None
-    return max(1, min(value, MAX_EXTENT))
+    return max(1, min(value + listing.DEFAULT_LIMIT, MAX_EXTENT))
+
+
+def _through(page: listing.ExecutionPage, last: str | None) -> listing.ExecutionPage:
+    """A refresh ends at the last row the browser shows (`last=<id>`), so rows above it
+    update in place and "Load more" continues after it."""
+    ids = [e.execution_id for e in page.items]
+    if last is None or last not in ids:
+        return page
+    end = ids.index(last) + 1
+    items = page.items[:end]
+    more = page.has_more or end < len(page.items)
+    cursor = listing.encode_cursor(items[-1]) if more else None
+    return replace(page, items=items, has_more=more, next_cursor=cursor)
 
 
 def _instant(value: str | None) -> str | None:

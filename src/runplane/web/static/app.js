@@ -157,7 +157,9 @@
       busy = true;
       const url = new URL(window.location.href);
       url.searchParams.set("fragment", "rows");
-      url.searchParams.set("extent", String(Math.max(1, $$("tr[data-id]", tbody).length)));
+      const shown = $$("tr[data-id]", tbody);
+      url.searchParams.set("extent", String(shown.length));
+      if (shown.length) url.searchParams.set("last", shown[shown.length - 1].dataset.id);
       try {
         const response = await fetch(url, { cache: "no-store", headers: { Accept: "text/html" } });
         if (!response.ok) throw new Error(String(response.status));
@@ -509,9 +511,11 @@
         : filtered ? `${total} · no line matches` : "No lines yet";
       if (!state.final) text += " · live";
       statusEl.textContent = note ? `${note} · ${text}` : text;
+      const following = atBottom();
       end.hidden = !(state.final && !state.hasAfter);
       end.textContent = filtered ? "─── END OF MATCHING LINES ───" : "─── END OF LOGS ───";
       $("[data-log-before]", box).hidden = !state.hasBefore;
+      if (following) view.scrollTop = view.scrollHeight;
     }
     function trim(fromTop) {
       while (lines.children.length > MAX_LINES) {
@@ -532,12 +536,13 @@
       state.loading = true;
       try {
         if (kind === "after") {
+          const live = !state.final;
           const page = await fetchLines({ after: last(), limit: 500 });
-          const follow = atBottom();
+          const follow = live && atBottom();
           lines.append(...page.lines.map(lineNode));
           state.hasAfter = page.has_after;
           trim(true);
-          if (follow && !state.final) view.scrollTop = view.scrollHeight;
+          if (follow) view.scrollTop = view.scrollHeight;
         } else if (kind === "before") {
           const page = await fetchLines({ before: first(), limit: 500 });
           const height = view.scrollHeight;

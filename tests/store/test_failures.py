@@ -14,7 +14,7 @@ T0 = datetime(2025, 12, 22, 8, 0, tzinfo=UTC)
 
 def test_a_failure_is_resolved_only_by_a_successful_attempt_after_it(db: Database) -> None:
     with db.write() as conn:
-        alone = make_execution(conn, status="failed", created_at=T0)
+        make_execution(conn, status="failed", created_at=T0)  # never retried
         chain_a = make_execution(conn, status="failed", created_at=T0 + timedelta(minutes=1))
         chain_b = make_execution(
             conn,
@@ -37,18 +37,17 @@ def test_a_failure_is_resolved_only_by_a_successful_attempt_after_it(db: Databas
         )
         make_execution(conn, status="completed", created_at=T0 + timedelta(minutes=6))
     with db.read() as conn:
-        unresolved = store.list_unresolved_failures(conn, ExecutionFilter())
-    assert unresolved == [pending.execution_id, alone.execution_id]
+        assert store.count_unresolved_failures(conn, ExecutionFilter()) == 2  # alone, pending
 
 
 def test_unresolved_failures_respect_the_window_and_pipeline(db: Database) -> None:
     with db.write() as conn:
         make_execution(conn, status="failed", created_at=T0 - timedelta(days=2))
-        inside = make_execution(conn, status="failed", created_at=T0, pipeline="runplane.fail")
+        make_execution(conn, status="failed", created_at=T0, pipeline="runplane.fail")
         make_execution(conn, status="failed", created_at=T0, pipeline="runplane.sleep")
     window = ExecutionFilter(since=T0 - timedelta(hours=1), pipelines=frozenset({"runplane.fail"}))
     with db.read() as conn:
-        assert store.list_unresolved_failures(conn, window) == [inside.execution_id]
+        assert store.count_unresolved_failures(conn, window) == 1
 
 
 def test_failures_are_counted_per_pipeline_since_a_time(db: Database) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from runplane.engine.clock import Clock, utcnow
-from runplane.engine.listing import ListFilters
+from runplane.engine.listing import CountCache, ListFilters
 from runplane.model import Execution, ExecutionStatus, Worker
 from runplane.model.status import SUCCESS_STATUSES
 from runplane.settings import Settings
@@ -44,7 +44,7 @@ def system_overview(db: Database, *, clock: Clock = utcnow) -> Overview:
             conn, store.ExecutionFilter(statuses=failed, since=now - 2 * DAY, until=now - DAY)
         )
         in_flight = store.count_by_status(conn, store.ExecutionFilter(statuses=active))
-        unresolved = failure_store.list_unresolved_failures(
+        unresolved = failure_store.count_unresolved_failures(
             conn, store.ExecutionFilter(since=now - UNRESOLVED_WINDOW)
         )
     return Overview(
@@ -53,15 +53,24 @@ def system_overview(db: Database, *, clock: Clock = utcnow) -> Overview:
         failed_previous_24h=before[ExecutionStatus.FAILED],
         running=in_flight[ExecutionStatus.RUNNING],
         pending=in_flight[ExecutionStatus.PENDING],
-        unresolved_7d=len(unresolved),
+        unresolved_7d=unresolved,
     )
 
 
-def unresolved_failures(db: Database, filters: ListFilters, *, clock: Clock = utcnow) -> int:
-    """Failures in a list view's window (and pipeline and trigger filters) not made good by a retry."""
-    query = filters.to_store(clock())
+def unresolved_failures(
+    db: Database, filters: ListFilters, *, cache: CountCache | None = None, clock: Clock = utcnow
+) -> int:
+    """Failures in a list view's window (and pipeline and trigger filters) not made good by
+    a retry; kept in `cache` (as a failed count under its own key) like the list's counts."""
+    key = ("unresolved", *filters.cache_key())
+    cached = None if cache is None else cache.get(key)
+    if cached is not None:
+        return cached[ExecutionStatus.FAILED]
     with db.read() as conn:
-        return len(failure_store.list_unresolved_failures(conn, query))
+        count = failure_store.count_unresolved_failures(conn, filters.to_store(clock()))
+    if cache is not None:
+        cache.put(key, {ExecutionStatus.FAILED: count})
+    return count
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, exists, func, select
 
 from runplane.model import ExecutionStatus
 from runplane.model.status import SUCCESS_STATUSES
@@ -18,35 +18,29 @@ MAX_HOPS = 20
 """Retry chains longer than this are not followed (automatic retries stop at a few)."""
 
 
-def list_unresolved_failures(conn: Connection, filter: ExecutionFilter) -> list[str]:
-    """Failed executions within `filter` that no later attempt has made good, newest first.
+def count_unresolved_failures(conn: Connection, filter: ExecutionFilter) -> int:
+    """Failed executions within `filter` that no later attempt has made good.
 
     A failure is resolved once an execution that retries it (`retry_of`, followed through
-    any number of further attempts) succeeded. The filter's statuses are ignored: only
-    failed executions are considered.
+    any number of further attempts) succeeded. Failures never retried are counted in SQL;
+    only the retried ones have their chains followed. The filter's statuses are ignored.
     """
     where = ExecutionFilter(
         pipelines=filter.pipelines, triggers=filter.triggers, since=filter.since, until=filter.until
     ).where()
-    failed = list(
-        conn.execute(
-            select(t.c.execution_id)
-            .where(t.c.status == str(ExecutionStatus.FAILED), *where)
-            .order_by(t.c.created_at.desc(), t.c.execution_id.desc())
-        ).scalars()
-    )
-    if not failed:
-        return []
-    resolved = _resolved(conn, failed)
-    return [execution_id for execution_id in failed if execution_id not in resolved]
+    failed = t.c.status == str(ExecutionStatus.FAILED)
+    retry = t.alias("retry")
+    retried = exists().where(retry.c.retry_of == t.c.execution_id)
+    never = conn.execute(select(func.count()).select_from(t).where(failed, *where, ~retried))
+    origins = list(conn.execute(select(t.c.execution_id).where(failed, *where, retried)).scalars())
+    return int(never.scalar_one()) + len(origins) - len(_resolved(conn, origins))
 
 
 def _resolved(conn: Connection, origins: Collection[str]) -> set[str]:
     """The origins with a successful attempt somewhere after them in their retry chain."""
-    reached: dict[str, set[str]] = {execution_id: {execution_id} for execution_id in origins}
+    children: dict[str, list[tuple[str, str]]] = {}
+    seen = set(origins)
     frontier = list(origins)
-    resolved: set[str] = set()
-    successes = {str(s) for s in SUCCESS_STATUSES}
     for _ in range(MAX_HOPS):
         if not frontier:
             break
@@ -57,16 +51,24 @@ def _resolved(conn: Connection, origins: Collection[str]) -> set[str]:
                 select(t.c.execution_id, t.c.retry_of, t.c.status).where(t.c.retry_of.in_(chunk))
             )
             for execution_id, retry_of, status in rows:
-                via = reached[retry_of]
-                if status in successes:
-                    resolved |= via
-                    continue
-                if execution_id not in reached:
-                    reached[execution_id] = set()
+                children.setdefault(retry_of, []).append((execution_id, status))
+                if execution_id not in seen:
+                    seen.add(execution_id)
                     following.append(execution_id)
-                reached[execution_id] |= via
         frontier = following
-    return resolved
+    successes = {str(s) for s in SUCCESS_STATUSES}
+    known: dict[str, bool] = {}
+
+    def succeeded_after(node: str) -> bool:
+        if node not in known:
+            known[node] = False  # a cycle (not possible through retries) ends here
+            known[node] = any(
+                status in successes or succeeded_after(child)
+                for child, status in children.get(node, ())
+            )
+        return known[node]
+
+    return {origin for origin in origins if succeeded_after(origin)}
 
 
 def count_failures_by_pipeline(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -31,7 +30,6 @@ router = APIRouter(route_class=DashboardRoute)
 MAX_EXTENT = 1000
 """Rows one refresh may re-fetch after several "Load more" clicks."""
 NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
-DAY = timedelta(hours=24)
 RANGE_LABELS = {
     "1h": "Last hour",
     "24h": "Last 24 h",
@@ -50,8 +48,6 @@ class Row:
     attempt: str | None
     twin: Execution | None
     """The identical pending or running run that blocks Retry on this row."""
-    repeats: int = 0
-    """Failures with the same fingerprint in the last 24 h (shown when more than one)."""
 
 
 @router.get("/executions")
@@ -74,8 +70,8 @@ def executions_page(request: Request, s: StateDep) -> Response:
             choices=_choices(),
         )  # fmt: skip
     page = _through(page, query.get("last"))
-    rows = list_rows(s, page.items, page.now)
-    unresolved = unresolved_failures(s.db, filters, clock=lambda: page.now)
+    rows = list_rows(s, page.items)
+    unresolved = unresolved_failures(s.db, filters, cache=s.counts, clock=lambda: page.now)
     context: dict[str, Any] = {
         "page": page, "rows": rows, "unresolved": unresolved, "back": back, "filters": filters
     }  # fmt: skip
@@ -107,19 +103,16 @@ def parse_view(query: QueryParams) -> listing.ListFilters:
     return filters
 
 
-def list_rows(s: StateDep, executions: list[Execution], now: datetime) -> list[Row]:
-    """Rows with what their cells need: retry blockers, attempt text, repeated failures."""
+def list_rows(s: StateDep, executions: list[Execution]) -> list[Row]:
+    """Rows with what their cells need: the run blocking Retry, the attempt text."""
     retryable = [e for e in executions if e.status in RETRYABLE_STATUSES]
-    fingerprints = [e.error.fingerprint for e in executions if e.error and e.error.fingerprint]
     with s.db.read() as conn:
         twins = store.list_active_twins(conn, [(e.pipeline, e.params_hash) for e in retryable])
-        repeats = store.count_by_fingerprint(conn, fingerprints, since=now - DAY)
     return [
         Row(
             execution=e,
             attempt=display.attempt_text(e, registry),
             twin=twins.get((e.pipeline, e.params_hash)) if e.status in RETRYABLE_STATUSES else None,
-            repeats=repeats.get(e.error.fingerprint or "", 0) if e.error else 0,
         )
         for e in executions
     ]

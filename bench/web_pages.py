@@ -41,7 +41,12 @@ DETAIL_P95_MS = 20.0
 READY_MEDIAN_MS = 300.0
 REFRESH_MAX_BYTES = 25 * 1024
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 
 
 def main() -> None:
@@ -81,7 +86,9 @@ def main() -> None:
     server = _serve(url, port)
     missed: list[str] = []
     try:
-        print(f"\n{'server time (HTTP round trip, gzip)':40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+        print(
+            f"\n{'server time (HTTP round trip, gzip)':40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}"
+        )
         for label, page in pages.items():
             p50, p95, worst = _latency(port, page, args.requests)
             target = LIST_P95_MS if label.startswith("list") else DETAIL_P95_MS
@@ -89,6 +96,13 @@ def main() -> None:
             if verdict != "ok":
                 missed.append(label)
             print(f"{label:40} {p50:8.2f} {p95:8.2f} {worst:8.2f}  p95 <= {target:.0f} {verdict}")
+
+        for label, other in (
+            ("for comparison: GET /health", "/health"),
+            ("for comparison: GET /v1/executions", "/v1/executions"),
+        ):
+            p50, p95, worst = _latency(port, other, args.requests)
+            print(f"{label:40} {p50:8.2f} {p95:8.2f} {worst:8.2f}")
 
         sent, raw = _refresh_size(port)
         verdict = "ok" if sent <= REFRESH_MAX_BYTES else "MISSED"
@@ -99,7 +113,9 @@ def main() -> None:
             f"(body {raw:,} bytes uncompressed); target <= {REFRESH_MAX_BYTES:,} {verdict}"
         )
 
-        print(f"\n{'Chromium: navigation start -> main[data-ready]':48} {'median ms':>10} {'p95 ms':>8}")
+        print(
+            f"\n{'Chromium: navigation start -> main[data-ready]':48} {'median ms':>10} {'p95 ms':>8}"
+        )
         for label, page in (
             ("list: default view", pages["list: default view (24 h)"]),
             ("detail: failed, summary tab", pages["detail: failed, summary tab"]),
@@ -111,7 +127,9 @@ def main() -> None:
             verdict = "ok" if median <= READY_MEDIAN_MS else "MISSED"
             if verdict != "ok":
                 missed.append(f"browser {label}")
-            print(f"{label:48} {median:10.1f} {p95:8.1f}  median <= {READY_MEDIAN_MS:.0f} {verdict}")
+            print(
+                f"{label:48} {median:10.1f} {p95:8.1f}  median <= {READY_MEDIAN_MS:.0f} {verdict}"
+            )
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
@@ -156,9 +174,7 @@ def _serve(url: str, port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("runplane serve did not answer within 60 s")
 
 
-def _get(
-    conn: http.client.HTTPConnection, path: str, encoding: str = "gzip"
-) -> tuple[int, bytes]:
+def _get(conn: http.client.HTTPConnection, path: str, encoding: str = "gzip") -> tuple[int, bytes]:
     conn.request("GET", path, headers={"Accept-Encoding": encoding})
     response = conn.getresponse()
     return response.status, response.read()

@@ -37,6 +37,7 @@ def basic_client(sqlite_db: Database, tmp_path: Path, sqlite_url: str) -> Iterat
 def text(page: str) -> str:
     """The visible words of an HTML page, tags removed and whitespace collapsed."""
     body = re.sub(r"<(script|style|template)\b.*?</\1>", " ", page, flags=re.S)
+    body = body.replace("<wbr>", "")
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
 
 

@@ -35,7 +35,7 @@ class DashboardHeaders:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.gzip = GZipMiddleware(self._with_headers, minimum_size=512)
+        self.gzip = GZipMiddleware(self._with_headers, minimum_size=512, compresslevel=6)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not _is_dashboard(scope.get("path", "")):

@@ -210,7 +210,7 @@ def test_rows_link_to_the_detail_with_the_list_url_to_come_back_to(
         failed = make_execution(conn, status="failed", created_at=utcnow())
     page = client.get("/dashboard/executions?status=failed&range=7d").text
     href = f"/dashboard/executions/{failed.execution_id}?back={quote('status=failed&range=7d', safe='')}"
-    assert f'data-href="{href.replace("&", "&amp;")}"' in page
+    assert f'<a href="{href.replace("&", "&amp;")}" class="open">' in page
     detail = client.get(href).text
     assert (
         '<a href="/dashboard/executions?status=failed&amp;range=7d" data-back>← Executions</a>'

@@ -209,8 +209,8 @@
     });
     table.addEventListener("click", (event) => {
       if (event.target.closest("a, button, input, select, label")) return;
-      const row = event.target.closest("tr[data-href]");
-      if (row && !window.getSelection()?.toString()) window.location.assign(row.dataset.href);
+      const link = event.target.closest("tr[data-id]")?.querySelector("a.open");
+      if (link && !window.getSelection()?.toString()) window.location.assign(link.href);
     });
   }
 

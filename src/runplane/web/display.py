@@ -165,7 +165,5 @@ def brief(params: dict[str, Any]) -> str:
 
 
 def dotted(name: str) -> Markup:
-    """A dotted name that may wrap after its dots (`finra.otc_transparency.ingest_week`)."""
-    return Markup("<wbr>").join(escape(part) + Markup(".") for part in name.split(".")[:-1]) + (
-        Markup("<wbr>") + escape(name.split(".")[-1]) if "." in name else escape(name)
-    )
+    """A dotted name that may wrap after its dots (`finra.<wbr>otc_transparency.<wbr>ingest_week`)."""
+    return Markup(str(escape(name)).replace(".", ".<wbr>"))

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from runplane.engine.clock import utcnow
 from runplane.engine.health import HealthReport, HealthStatus, check_health
@@ -55,7 +56,7 @@ def _environment() -> Environment:
         auto_reload=False,
     )
     env.globals.update(
-        PREFIX=PREFIX,
+        PREFIX=Markup(PREFIX),
         static=static_url,
         status_look=display.status_look,
         error_look=display.error_look,

@@ -181,25 +181,40 @@ def _serve(url: str, port: int) -> subprocess.Popen[bytes]:
 
 
 def _get(conn: http.client.HTTPConnection, path: str, encoding: str = "gzip") -> tuple[int, bytes]:
+    status, body, _ = _get_timed(conn, path, encoding)
+    return status, body
+
+
+def _get_timed(
+    conn: http.client.HTTPConnection, path: str, encoding: str = "gzip"
+) -> tuple[int, bytes, float | None]:
+    """Status, body as sent, and the page's own `Server-Timing` (ms) when it has one."""
     conn.request("GET", path, headers={"Accept-Encoding": encoding})
     response = conn.getresponse()
-    return response.status, response.read()
+    timing = re.search(r"app;dur=([\d.]+)", response.getheader("server-timing") or "")
+    return response.status, response.read(), float(timing.group(1)) if timing else None
 
 
-def _latency(port: int, path: str, count: int) -> tuple[float, float, float]:
+def _latency(port: int, path: str, count: int) -> tuple[float, float, float, float | None]:
+    """p50, p95 and max of the round trip, and p95 of the server's own time."""
     conn = http.client.HTTPConnection("127.0.0.1", port)
     for _ in range(20):
         status, body = _get(conn, path)
         if status != 200:
             raise SystemExit(f"{path} answered {status}: {body[:300]!r}")
     times = []
+    server: list[float] = []
     for _ in range(count):
         started = time.perf_counter()
-        _get(conn, path)
+        _, _, app = _get_timed(conn, path)
         times.append((time.perf_counter() - started) * 1000)
+        if app is not None:
+            server.append(app)
     conn.close()
     times.sort()
-    return times[len(times) // 2], times[int(len(times) * 0.95) - 1], times[-1]
+    server.sort()
+    app_p95 = server[int(len(server) * 0.95) - 1] if server else None
+    return times[len(times) // 2], times[int(len(times) * 0.95) - 1], times[-1], app_p95
 
 
 def _refresh_size(port: int) -> tuple[int, int]:

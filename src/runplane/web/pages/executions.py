@@ -23,6 +23,7 @@ from runplane.web import display
 from runplane.web.deps import StateDep
 from runplane.web.errors import DashboardRoute
 from runplane.web.pages.locked import locked_page
+from runplane.web.rows import rows_html
 from runplane.web.templating import render, render_fragment
 
 router = APIRouter(route_class=DashboardRoute)
@@ -73,7 +74,8 @@ def executions_page(request: Request, s: StateDep) -> Response:
     rows = list_rows(s, page.items)
     unresolved = unresolved_failures(s.db, filters, cache=s.counts, clock=lambda: page.now)
     context: dict[str, Any] = {
-        "page": page, "rows": rows, "unresolved": unresolved, "back": back, "filters": filters
+        "page": page, "rows": rows, "unresolved": unresolved, "back": back, "filters": filters,
+        "row_html": rows_html(rows, back=back, now=page.now),
     }  # fmt: skip
     if query.get("fragment") == "rows":
         health = check_health(s.db, s.settings, s.runtime)

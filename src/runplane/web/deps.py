@@ -29,9 +29,14 @@ class State:
         return self.settings.tier is Tier.BASIC
 
 
-def state(request: Request) -> State:
-    app_state = request.app.state
-    return State(app_state.db, app_state.settings, app_state.runtime, app_state.counts)
+def app_state(request: Request) -> State:
+    s = request.app.state
+    return State(s.db, s.settings, s.runtime, s.counts)
+
+
+async def state(request: Request) -> State:
+    """Async, so resolving it costs no trip through the thread pool."""
+    return app_state(request)
 
 
 StateDep = Annotated[State, Depends(state)]

@@ -10,6 +10,7 @@ from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from datetime import datetime
 from typing import Protocol
+from urllib.parse import quote
 
 from markupsafe import Markup
 
@@ -58,6 +59,10 @@ cache = RowCache()
 def rows_html(rows: Sequence[ListRow], *, back: str, now: datetime) -> list[Markup]:
     """Each row's `<tr>`, from the cache when its execution has finished."""
     template = env.get_template("_row.html")
+    links = {
+        "back_q": f"?back={quote(back, safe='')}" if back else "",
+        "list_q": quote(f"/dashboard/executions?{back}", safe=""),
+    }
     out = []
     for row in rows:
         e = row.execution
@@ -70,7 +75,7 @@ def rows_html(rows: Sequence[ListRow], *, back: str, now: datetime) -> list[Mark
             if html is not None:
                 out.append(html)
                 continue
-        html = Markup(template.render(row=row, back=back, now=now))
+        html = Markup(template.render(row=row, now=now, **links))
         if key is not None:
             cache.put(key, html)
         out.append(html)

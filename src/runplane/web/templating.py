@@ -5,7 +5,9 @@ header with the health indicator and tier badge, sidebar, and any banner.
 from __future__ import annotations
 
 import hashlib
+import time
 import urllib.parse
+import weakref
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,8 +20,9 @@ from markupsafe import Markup
 from runplane.engine.clock import utcnow
 from runplane.engine.health import HealthReport, HealthStatus, check_health
 from runplane.settings import Tier
+from runplane.store import Database
 from runplane.web import display
-from runplane.web.deps import state
+from runplane.web.deps import State, app_state
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -89,6 +92,23 @@ def _environment() -> Environment:
 env = _environment()
 
 
+HEALTH_TTL = 1.0
+"""Seconds a health check serves the header indicator before the next page checks again."""
+_health: weakref.WeakKeyDictionary[Database, tuple[float, HealthReport]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def recent_health(s: State) -> HealthReport:
+    """The engine's health check, at most `HEALTH_TTL` seconds old."""
+    cached = _health.get(s.db)
+    if cached is not None and time.monotonic() - cached[0] < HEALTH_TTL:
+        return cached[1]
+    report = check_health(s.db, s.settings, s.runtime)
+    _health[s.db] = (time.monotonic(), report)
+    return report
+
+
 def render_fragment(name: str, status: int = 200, **context: Any) -> HTMLResponse:
     """A template without the shell, for in-place updates and modals."""
     return HTMLResponse(env.get_template(name).render(**context), status_code=status)
@@ -106,9 +126,9 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     """A page inside the shell. The health check runs here unless the caller already has one."""
-    s = state(request)
+    s = app_state(request)
     if health is None:
-        health = check_health(s.db, s.settings, s.runtime)
+        health = recent_health(s)
     if banner is None and health.status is HealthStatus.DOWN:
         banner = health.message
     html = env.get_template(name).render(

@@ -13,7 +13,6 @@ from fastapi import APIRouter, Request, Response
 from starlette.datastructures import QueryParams
 
 from runplane.engine import listing
-from runplane.engine.health import check_health
 from runplane.engine.overview import unresolved_failures
 from runplane.model import Execution, ExecutionStatus
 from runplane.model.status import RETRYABLE_STATUSES
@@ -24,7 +23,7 @@ from runplane.web.deps import StateDep
 from runplane.web.errors import DashboardRoute
 from runplane.web.pages.locked import locked_page
 from runplane.web.rows import rows_html
-from runplane.web.templating import render, render_fragment
+from runplane.web.templating import recent_health, render, render_fragment
 
 router = APIRouter(route_class=DashboardRoute)
 
@@ -78,7 +77,7 @@ def executions_page(request: Request, s: StateDep) -> Response:
         "row_html": rows_html(rows, back=back, now=page.now),
     }  # fmt: skip
     if query.get("fragment") == "rows":
-        health = check_health(s.db, s.settings, s.runtime)
+        health = recent_health(s)
         return render_fragment("_refresh.html", now=page.now, health=health, **context)
     return render(
         request, "executions.html", title="Executions", nav="executions", now=page.now,

@@ -33,7 +33,7 @@ router = APIRouter(route_class=DashboardRoute)
 
 TABS = ("summary", "parameters", "logs", "output")
 RECURRENCE_WINDOW = timedelta(days=7)
-FIRST_LOG_PAGE = 200
+FIRST_LOG_PAGE = 100
 STOP_EVENTS = (
     EventKind.CANCEL_REQUESTED,
     EventKind.STOP_SIGNAL_SENT,

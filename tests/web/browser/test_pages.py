@@ -31,9 +31,11 @@ def test_every_page_is_accessible_and_fits_the_screen(
     web: Server, page: Any, viewport: dict[str, int]
 ) -> None:
     failed = run(web, "runplane.fail", error="dependency", message="prerequisite missing")
+    missing = run(web, "finra.otc_transparency.aggregate_week", week_ending="2025-12-22")
     noisy = run(web, "tests.noisy")
     web.wait_for_final(failed)
     web.wait_for_final(noisy)
+    assert web.wait_for_final(missing)["status"] == "failed"
     running = run(web, "runplane.sleep", seconds=30)
     web.wait_for_status(running, lambda s: s == "running")
     page.set_viewport_size(viewport)
@@ -41,6 +43,7 @@ def test_every_page_is_accessible_and_fits_the_screen(
         "overview": "/dashboard",
         "executions": "/dashboard/executions",
         "execution-failed": f"/dashboard/executions/{failed}",
+        "execution-prerequisite": f"/dashboard/executions/{missing}",
         "execution-running": f"/dashboard/executions/{running}",
         "execution-parameters": f"/dashboard/executions/{failed}?tab=parameters",
         "execution-logs": f"/dashboard/executions/{noisy}?tab=logs",

@@ -361,3 +361,24 @@ def test_failures_are_counted_per_fingerprint_for_grouping(db: Database) -> None
     with db.read() as conn:
         counts = store.count_by_fingerprint(conn, ["a", "b", "c"], since=T0 - timedelta(hours=1))
     assert counts == {"a": 3, "b": 1}
+
+
+def test_active_twins_are_found_for_a_whole_page_of_identities(db: Database) -> None:
+    with db.write() as conn:
+        failed = make_execution(
+            conn, pipeline="runplane.sleep", params={"seconds": 1}, status="failed"
+        )
+        twin = make_execution(
+            conn, pipeline="runplane.sleep", params={"seconds": 1}, status="running"
+        )
+        other = make_execution(
+            conn, pipeline="runplane.sleep", params={"seconds": 2}, status="failed"
+        )
+        make_execution(conn, pipeline="runplane.sleep", params={"seconds": 2}, status="completed")
+    with db.read() as conn:
+        found = store.list_active_twins(
+            conn,
+            [(failed.pipeline, failed.params_hash), (other.pipeline, other.params_hash)],
+        )
+        assert store.list_active_twins(conn, []) == {}
+    assert found == {(twin.pipeline, twin.params_hash): twin}

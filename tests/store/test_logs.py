@@ -62,3 +62,14 @@ def test_iterating_reads_every_line_in_batches(db: Database) -> None:
     with db.read() as conn:
         lines = list(log_store.iter_log_lines(conn, "e1", batch=5))
     assert [line.message for line in lines] == [str(i) for i in range(12)]
+
+
+def test_lines_before_a_sequence_number_come_oldest_first_and_filtered(db: Database) -> None:
+    write(db, "e1", [("ERROR" if i % 3 == 0 else "INFO", f"line {i}") for i in range(1, 11)])
+    with db.read() as conn:
+        page = log_store.list_log_lines_before(conn, "e1", before=8, limit=3)
+        errors = log_store.list_log_lines_before(conn, "e1", before=11, limit=2, levels=["ERROR"])
+        found = log_store.list_log_lines_before(conn, "e1", before=11, search="LINE 1")
+    assert [line.seq for line in page] == [5, 6, 7]
+    assert [line.seq for line in errors] == [6, 9]
+    assert [line.message for line in found] == ["line 1", "line 10"]

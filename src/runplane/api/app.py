@@ -1,4 +1,5 @@
-"""Builds the ASGI application `runplane serve` runs: the JSON API under `/v1`, health, metrics.
+"""Builds the ASGI application `runplane serve` runs: the JSON API under `/v1`, health, metrics,
+and the dashboard under `/dashboard` (`/` redirects there).
 
 The routers are thin; what they share (database, settings, the serving runtime, the
 list's count cache, metrics) lives on `app.state` and reaches them through `api/deps.py`.
@@ -12,6 +13,7 @@ from functools import partial
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 
 from runplane import __version__
 from runplane.api import assets, errors, executions, health, pipelines, schedules
@@ -22,6 +24,7 @@ from runplane.engine.runtime import ServingRuntime
 from runplane.pipelines import registry
 from runplane.settings import Settings
 from runplane.store import Database
+from runplane.web.app import mount_dashboard
 
 DESCRIPTION = (
     "Trigger, watch, debug, retry and cancel pipeline executions. Times are UTC ISO-8601; "
@@ -67,4 +70,11 @@ def create_app(
     app.include_router(schedules.router)
     app.include_router(assets.router)
     app.openapi = partial(published_openapi, app)  # type: ignore[method-assign]
+    mount_dashboard(app)
+    app.add_api_route("/", _to_dashboard, include_in_schema=False)
     return app
+
+
+async def _to_dashboard() -> RedirectResponse:
+    """The root address opens the dashboard."""
+    return RedirectResponse("/dashboard", status_code=307)

@@ -208,18 +208,40 @@ def find_last_execution(conn: Connection, pipeline: str) -> Execution | None:
 
 
 def find_active_twin(conn: Connection, pipeline: str, params_hash: str) -> Execution | None:
-    """A pending or running execution of the same pipeline with the same parameters."""
-    row = conn.execute(
-        select(t)
-        .where(
+    """A pending or running execution of the same pipeline with the same parameters.
+
+    The few active rows are sorted here: an ORDER BY in SQL lets SQLite walk the time index
+    of the whole table instead of the identity index (about 200 ms at a million rows).
+    """
+    rows = conn.execute(
+        select(t).where(
             t.c.pipeline == pipeline,
             t.c.params_hash == params_hash,
             t.c.status.in_([str(ExecutionStatus.PENDING), str(ExecutionStatus.RUNNING)]),
         )
-        .order_by(t.c.created_at.desc())
-        .limit(1)
-    ).first()
-    return None if row is None else _from_row(row)
+    ).all()
+    newest = max(rows, key=lambda r: (r.created_at, r.execution_id), default=None)
+    return None if newest is None else _from_row(newest)
+
+
+def list_active_twins(
+    conn: Connection, identities: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], Execution]:
+    """The newest pending or running execution per `(pipeline, params_hash)` among these.
+
+    One query for a whole page of rows, so a list can disable Retry where it would be refused.
+    """
+    wanted = sorted(set(identities))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(t).where(
+            tuple_(t.c.pipeline, t.c.params_hash).in_(wanted),
+            t.c.status.in_([str(ExecutionStatus.PENDING), str(ExecutionStatus.RUNNING)]),
+        )
+    )
+    newest_last = sorted(map(_from_row, rows), key=lambda e: (e.created_at, e.execution_id))
+    return {(e.pipeline, e.params_hash): e for e in newest_last}
 
 
 def update_after(conn: Connection, old: str, new: str) -> None:

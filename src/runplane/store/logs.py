@@ -50,6 +50,25 @@ def list_log_lines(
     return [_line(row._mapping) for row in conn.execute(query)]
 
 
+def list_log_lines_before(
+    conn: Connection,
+    execution_id: str,
+    *,
+    before: int,
+    limit: int = 1000,
+    levels: Sequence[str] = (),
+    search: str | None = None,
+) -> list[LogLine]:
+    """The last `limit` lines before sequence number `before`, oldest first (scrolling up)."""
+    query = select(t).where(t.c.execution_id == execution_id, t.c.seq < before)
+    if levels:
+        query = query.where(t.c.level.in_(list(levels)))
+    if search:
+        query = query.where(func.lower(t.c.message).contains(search.lower(), autoescape=True))
+    rows = conn.execute(query.order_by(t.c.seq.desc()).limit(limit))
+    return [_line(row._mapping) for row in rows][::-1]
+
+
 def iter_log_lines(conn: Connection, execution_id: str, *, batch: int = 5000) -> Iterator[LogLine]:
     """Every line of one execution, fetched in batches (for downloads)."""
     after = 0

@@ -1,0 +1,169 @@
+"""How the dashboard shows things: status and error-class icons and words, times in UTC,
+durations, counts. Pure functions, used as template filters and globals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from runplane.model import ErrorClass, Execution, ExecutionStatus
+from runplane.model.json import iso
+from runplane.model.timefmt import absolute, ago, duration, relative_day
+from runplane.pipelines import Registry, UnknownPipeline
+
+
+@dataclass(frozen=True)
+class Look:
+    """An icon with the words that say the same thing (status is never shown by colour alone)."""
+
+    icon: str
+    label: str
+    tone: str
+    """A CSS colour family: gray, blue, green, red."""
+
+
+STATUS = {
+    ExecutionStatus.PENDING: Look("◯", "Pending", "gray"),
+    ExecutionStatus.RUNNING: Look("⏳", "Running", "blue"),
+    ExecutionStatus.COMPLETED: Look("✓", "Completed", "green"),
+    ExecutionStatus.FAILED: Look("❌", "Failed", "red"),
+    ExecutionStatus.CANCELLED: Look("⏹", "Cancelled", "gray"),
+    ExecutionStatus.DRY_RUN: Look("📋", "Dry run", "blue"),
+}
+
+ERROR_CLASS = {
+    ErrorClass.TRANSIENT: Look("🔄", "Transient", "blue"),
+    ErrorClass.DATA: Look("📁", "Data issue", "red"),
+    ErrorClass.CONFIG: Look("⚙️", "Config error", "red"),
+    ErrorClass.DEPENDENCY: Look("🔗", "Dependency", "red"),
+    ErrorClass.WORKER_LOST: Look("💥", "Worker lost", "red"),
+    ErrorClass.UNKNOWN: Look("❓", "Unknown", "gray"),
+}
+
+TRIGGER_LABELS = {"scheduled": "Scheduled", "manual": "Manual", "api": "API"}
+
+
+def status_look(status: ExecutionStatus | str) -> Look:
+    return STATUS[ExecutionStatus(status)]
+
+
+def error_look(classification: ErrorClass | str) -> Look:
+    return ERROR_CLASS[ErrorClass(classification)]
+
+
+def when(at: datetime | None, now: datetime) -> str:
+    """`08:15 today`, `yesterday 17:30` (UTC), or an em dash."""
+    return "—" if at is None else relative_day(at, now)
+
+
+def utc(at: datetime | None) -> str:
+    """`2025-12-22 08:10:15 UTC`."""
+    return absolute(at)
+
+
+def iso_z(at: datetime | None) -> str:
+    """`2025-12-22T08:10:15Z`: whole seconds, for `title` attributes and `datetime`."""
+    if at is None:
+        return ""
+    return iso(at.replace(microsecond=0)) or ""
+
+
+def queued_for(execution: Execution, now: datetime) -> str:
+    """`queued 12s` for a pending execution."""
+    return f"queued {ago((now - execution.created_at).total_seconds())}"
+
+
+def elapsed(execution: Execution, now: datetime) -> str:
+    """The duration so far: final for a finished run, up to now for a running one."""
+    seconds = execution.running_for(now)
+    if seconds is None:
+        return "—"
+    return duration(max(0.0, seconds))
+
+
+def since(at: datetime | None, now: datetime, fmt: str = "duration") -> str:
+    """Time from `at` to now: `1m 22s` (`duration`) or compact `12s`, `3m` (`ago`)."""
+    if at is None:
+        return "—"
+    seconds = max(0.0, (now - at).total_seconds())
+    return ago(seconds) if fmt == "ago" else duration(seconds)
+
+
+def log_time(at: datetime) -> str:
+    """`08:10:27.456`, as log lines print their time."""
+    return f"{at:%H:%M:%S}.{at.microsecond // 1000:03d}"
+
+
+def rows(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def number(value: Any) -> str:
+    """Thousands separators for whole numbers; other values as they are."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "none"
+    if value is None:
+        return "—"
+    return str(value)
+
+
+def ordinal(n: int) -> str:
+    """`1st`, `2nd`, `3rd`, `11th`, `22nd`."""
+    if 10 <= n % 100 <= 20:
+        return f"{n}th"
+    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th') }"
+
+
+def attempt_text(execution: Execution, registry: Registry) -> str | None:
+    """`attempt 2 of 3` for an automatic retry, `attempt 2` for a manual one; None for a first run."""
+    if execution.attempt <= 1:
+        return None
+    if execution.triggered_by.startswith("auto-retry:"):
+        try:
+            policy = registry.get(execution.pipeline).retry
+        except UnknownPipeline:
+            policy = None
+        if policy is not None:
+            return f"attempt {execution.attempt} of {policy.max_attempts}"
+    return f"attempt {execution.attempt}"
+
+
+def param_text(value: Any) -> str:
+    """A parameter value as an operator types it: `true`, `OTC, NMS_TIER_1`, `null`."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(param_text(v) for v in value)
+    return str(value)
+
+
+def trend(now: int, before: int) -> str:
+    """`up 3 from 2`, `down 1 from 4`, `same as the 24 h before`."""
+    if now == before:
+        return "same as the 24 h before"
+    direction = "up" if now > before else "down"
+    return f"{direction} {abs(now - before)} from {before} the 24 h before"
+
+
+def brief(params: dict[str, Any]) -> str:
+    """The telling parameter values of a run: `2025-12-22 / OTC` (unset and false ones left out)."""
+    shown = [param_text(v) for v in params.values() if v not in (None, False, "", [])]
+    text = " / ".join(shown[:4])
+    return text + (" / …" if len(shown) > 4 else "")
+
+
+def dotted(name: str) -> Markup:
+    """A dotted name that may wrap after its dots (`finra.<wbr>otc_transparency.<wbr>ingest_week`)."""
+    return Markup(str(escape(name)).replace(".", ".<wbr>"))

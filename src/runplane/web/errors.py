@@ -1,0 +1,84 @@
+"""Errors on dashboard routes become pages inside the shell, never a stack trace or a
+blank page: unknown ids 404, cross-site posts 403, an unreachable database a banner (503).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import SQLAlchemyError
+
+from runplane.pipelines import UnknownPipeline
+from runplane.store import NotFound
+from runplane.web.security import CrossSiteRequest
+from runplane.web.templating import render
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+class DashboardRoute(APIRoute):
+    """A route whose failures render as dashboard pages (the API keeps its problem+json)."""
+
+    def get_route_handler(self) -> Handler:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except Exception as exc:
+                return error_page(request, exc)
+
+        return handle
+
+
+def error_page(request: Request, exc: Exception) -> Response:
+    """The page for an exception a dashboard route raised."""
+    if isinstance(exc, NotFound | UnknownPipeline):
+        return not_found_page(request, str(exc))
+    if isinstance(exc, CrossSiteRequest):
+        return render(
+            request,
+            "error.html",
+            title="Refused",
+            status=403,
+            heading="This form was refused",
+            message=f"{exc}. Open the dashboard page again and submit the form from there.",
+        )
+    if isinstance(exc, SQLAlchemyError):
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        return render(
+            request,
+            "error.html",
+            title="Database unreachable",
+            status=503,
+            banner=f"The database does not answer ({type(exc).__name__}: {first}).",
+            heading="Nothing to show until the database answers",
+            message="This page shows live data only. Reload it once the database is back; "
+            "the indicator at the top turns green when it is.",
+        )
+    log.exception("dashboard error on %s %s", request.method, request.url.path, exc_info=exc)
+    return render(
+        request,
+        "error.html",
+        title="Error",
+        status=500,
+        heading="This page failed",
+        message="The server failed while building this page; the error is in its log.",
+    )
+
+
+def not_found_page(request: Request, message: str) -> Response:
+    return render(
+        request,
+        "error.html",
+        title="Not found",
+        status=404,
+        heading="Not found",
+        message=message[:1].upper() + message[1:] + ".",
+    )

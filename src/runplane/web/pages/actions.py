@@ -1,0 +1,147 @@
+"""Retry and cancel: a confirm (a page, or a modal with `?fragment=modal`) and the form post
+that calls the engine, then redirects with 303 (to the new execution, or back).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from runplane.engine import service
+from runplane.engine.clock import utcnow
+from runplane.engine.errors import CancelRefused, RetryRefused
+from runplane.model import Execution, Trigger
+from runplane.model.status import RETRYABLE_STATUSES
+from runplane.pipelines import InvalidParams, UnknownPipeline, registry
+from runplane.store import executions as store
+from runplane.web.deps import CALLER, State, StateDep
+from runplane.web.errors import DashboardRoute
+from runplane.web.forms import diff, form_fields, read_form, submitted_params
+from runplane.web.pages.locked import locked_page
+from runplane.web.security import check_same_origin, local_target
+from runplane.web.templating import render, render_fragment
+
+router = APIRouter(route_class=DashboardRoute)
+
+
+@router.get("/executions/{execution_id}/retry")
+def retry_page(request: Request, execution_id: str, s: StateDep) -> Response:
+    """Retry Execution? The parameters it reruns with, and a form to change them."""
+    if s.basic:
+        return locked_page(request)
+    execution = _load(s, execution_id)
+    return _confirm(request, "retry", execution, _retry_context(s, execution))
+
+
+@router.post("/executions/{execution_id}/retry")
+async def retry_action(request: Request, execution_id: str, s: StateDep) -> Response:
+    """Create the new attempt (with changed parameters if asked), then open it."""
+    if s.basic:
+        return await run_in_threadpool(locked_page, request)
+    check_same_origin(request)
+    values = await read_form(request)
+    execution = await run_in_threadpool(_load, s, execution_id)
+    overrides = _overrides(execution, values) if values.get("modify") else None
+    try:
+        retry = await run_in_threadpool(
+            lambda: service.retry_execution(
+                s.db, execution_id, overrides, trigger=Trigger.MANUAL, triggered_by=CALLER
+            )
+        )
+    except (RetryRefused, InvalidParams, UnknownPipeline) as exc:
+        context = _retry_context(s, execution, overrides=overrides, refused=exc)
+        status = 422 if isinstance(exc, InvalidParams) else 409
+        return await run_in_threadpool(_confirm, request, "retry", execution, context, status)
+    return RedirectResponse(f"/dashboard/executions/{retry.execution_id}", status_code=303)
+
+
+@router.get("/executions/{execution_id}/cancel")
+def cancel_page(request: Request, execution_id: str, s: StateDep) -> Response:
+    """Cancel Execution? With how long it has been running (or queued)."""
+    if s.basic:
+        return locked_page(request)
+    execution = _load(s, execution_id)
+    return _confirm(request, "cancel", execution, {"refused": None})
+
+
+@router.post("/executions/{execution_id}/cancel")
+async def cancel_action(request: Request, execution_id: str, s: StateDep) -> Response:
+    """Cancel a pending run at once, or ask a running one to stop; then go back."""
+    if s.basic:
+        return await run_in_threadpool(locked_page, request)
+    check_same_origin(request)
+    values = await read_form(request)
+    try:
+        await run_in_threadpool(
+            lambda: service.cancel_execution(
+                s.db, execution_id, by=CALLER, grace_seconds=s.settings.cancel_grace
+            )
+        )
+    except CancelRefused as exc:
+        execution = await run_in_threadpool(_load, s, execution_id)
+        context = {"refused": exc}
+        return await run_in_threadpool(_confirm, request, "cancel", execution, context, 409)
+    back = local_target((values.get("back") or [""])[-1], f"/dashboard/executions/{execution_id}")
+    return RedirectResponse(back, status_code=303)
+
+
+def _load(s: State, execution_id: str) -> Execution:
+    with s.db.read() as conn:
+        return store.get_execution(conn, execution_id)
+
+
+def _overrides(execution: Execution, values: dict[str, list[str]]) -> dict[str, Any] | None:
+    try:
+        schema = registry.get(execution.pipeline).schema
+    except UnknownPipeline:
+        return None
+    return {**execution.params, **submitted_params(schema, values)}
+
+
+def _retry_context(
+    s: State,
+    execution: Execution,
+    *,
+    overrides: dict[str, Any] | None = None,
+    refused: Exception | None = None,
+) -> dict[str, Any]:
+    """The confirm's parameters, form fields (with field errors) and what changed."""
+    with s.db.read() as conn:
+        twin = store.find_active_twin(conn, execution.pipeline, execution.params_hash)
+    try:
+        schema: dict[str, Any] | None = registry.get(execution.pipeline).schema
+    except UnknownPipeline:
+        schema = None
+    errors = refused.errors if isinstance(refused, InvalidParams) else {}
+    fields = [] if schema is None else form_fields(
+        schema, overrides or execution.params, original=execution.params, errors=errors
+    )  # fmt: skip
+    return {
+        "fields": fields,
+        "changes": diff(execution.params, overrides) if overrides else [],
+        "modify": overrides is not None,
+        "twin": twin,
+        "retryable": execution.status in RETRYABLE_STATUSES,
+        "known": schema is not None,
+        "refused": refused,
+    }
+
+
+def _confirm(
+    request: Request, kind: str, execution: Execution, context: dict[str, Any], status: int = 200
+) -> Response:
+    back = local_target(
+        request.query_params.get("back"), f"/dashboard/executions/{execution.execution_id}"
+    )
+    context = {**context, "e": execution, "back": back, "now": utcnow()}
+    partial = f"_confirm_{kind}.html"
+    if request.query_params.get("fragment") == "modal":
+        return render_fragment(partial, status, **context)
+    title = "Retry execution" if kind == "retry" else "Cancel execution"
+    return render(
+        request, "confirm.html", title=title, nav="executions", status=status, partial=partial,
+        **context,
+    )  # fmt: skip

@@ -1,0 +1,53 @@
+"""`/dashboard/assets`: each tier's weeks with their latest captures, and one week's symbols
+ranked by volume with their venues (`?week=2025-12-22&tier=OTC` preselects it)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request, Response
+
+from runplane.domains.finra_otc import queries
+from runplane.domains.finra_otc.stages import Stage
+from runplane.web.deps import StateDep
+from runplane.web.errors import DashboardRoute
+from runplane.web.templating import render
+
+router = APIRouter(route_class=DashboardRoute)
+
+SYMBOLS_PER_PAGE = 50
+
+
+@router.get("/assets")
+def assets_page(request: Request, s: StateDep) -> Response:
+    """Which weeks each tier has, and what a chosen week holds."""
+    q = request.query_params
+    tier = (q.get("tier") or "").strip() or None
+    week, problem = _week(q.get("week"))
+    offset = max(0, int(q["offset"])) if (q.get("offset") or "").isdigit() else 0
+    with s.db.read() as conn:
+        weeks = queries.list_weeks(conn)
+        if week is not None and tier is None:
+            tier = next((w.tier for w in weeks if w.week_ending == week), None)
+        chosen = None
+        captures: list[queries.CaptureRecord] = []
+        if week is not None and tier is not None:
+            chosen = queries.list_week_symbols(
+                conn, tier, week, limit=SYMBOLS_PER_PAGE, offset=offset
+            )
+            captures = queries.list_week_captures(conn, tier, week)
+    return render(
+        request, "assets.html", title="Data assets", nav="assets", weeks=weeks, week=week,
+        asset_tier=tier, chosen=chosen, captures=captures, offset=offset, per_page=SYMBOLS_PER_PAGE,
+        problem=problem, stages=list(Stage), status=400 if problem else 200,
+    )  # fmt: skip
+
+
+def _week(value: str | None) -> tuple[date | None, str | None]:
+    text = (value or "").strip()
+    if not text:
+        return None, None
+    try:
+        return date.fromisoformat(text), None
+    except ValueError:
+        return None, f"week {text[:40]!r} is not a date; use the form 2025-12-22"

@@ -1,0 +1,164 @@
+"""`/dashboard/executions`: the list with filters, presets, unresolved failures, and the
+fragment auto-refresh and "Load more" fetch (`?fragment=rows`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request, Response
+from starlette.datastructures import QueryParams
+
+from runplane.engine import listing
+from runplane.engine.overview import unresolved_failures
+from runplane.model import Execution, ExecutionStatus
+from runplane.model.status import RETRYABLE_STATUSES
+from runplane.pipelines import registry
+from runplane.store import executions as store
+from runplane.web import display
+from runplane.web.deps import StateDep
+from runplane.web.errors import DashboardRoute
+from runplane.web.pages.locked import locked_page
+from runplane.web.rows import rows_html
+from runplane.web.templating import recent_health, render, render_fragment
+
+router = APIRouter(route_class=DashboardRoute)
+
+MAX_EXTENT = 1000
+"""Rows one refresh may re-fetch after several "Load more" clicks."""
+NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
+RANGE_LABELS = {
+    "1h": "Last hour",
+    "24h": "Last 24 h",
+    "7d": "Last 7 days",
+    "30d": "Last 30 days",
+    "today": "Today (UTC)",
+}
+VIEW_PARAMS = ("preset", "status", "pipeline", "trigger", "range", "since", "until")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One execution as a list row shows it."""
+
+    execution: Execution
+    attempt: str | None
+    twin: Execution | None
+    """The identical pending or running run that blocks Retry on this row."""
+
+
+@router.get("/executions")
+def executions_page(request: Request, s: StateDep) -> Response:
+    """What ran, when, and what failed: newest first, filtered by the URL."""
+    if s.basic:
+        return locked_page(request)
+    query = request.query_params
+    back = _view_query(query)
+    try:
+        filters = parse_view(query)
+        limit = _limit(query)
+        page = listing.list_page(
+            s.db, filters, limit=limit, cursor=query.get("cursor"), counts=s.counts
+        )
+    except listing.ListingError as exc:
+        return render(
+            request, "executions.html", title="Executions", nav="executions", status=400,
+            error=exc, filters=None, page=None, rows=[], unresolved=0, back=back,
+            choices=_choices(),
+        )  # fmt: skip
+    page = _through(page, query.get("last"))
+    rows = list_rows(s, page.items)
+    unresolved = unresolved_failures(s.db, filters, cache=s.counts, clock=lambda: page.now)
+    context: dict[str, Any] = {
+        "page": page, "rows": rows, "unresolved": unresolved, "back": back, "filters": filters,
+        "row_html": rows_html(rows, back=back, now=page.now),
+    }  # fmt: skip
+    if query.get("fragment") == "rows":
+        health = recent_health(s)
+        return render_fragment("_refresh.html", now=page.now, health=health, **context)
+    return render(
+        request, "executions.html", title="Executions", nav="executions", now=page.now,
+        error=None, choices=_choices(), **context,
+    )  # fmt: skip
+
+
+def parse_view(query: QueryParams) -> listing.ListFilters:
+    """The list filters of a dashboard URL; `range=custom` means the from/to fields
+    (datetime-local values are UTC), both empty meaning no time limit."""
+    custom = query.get("range") == "custom"
+    since, until = (_instant(query.get(name)) for name in ("since", "until"))
+    filters = listing.parse_filters(
+        status=query.getlist("status"),
+        pipeline=query.getlist("pipeline"),
+        trigger=query.getlist("trigger"),
+        range=None if custom else query.get("range"),
+        since=since,
+        until=until,
+        preset=query.get("preset"),
+    )
+    if custom and since is None and until is None and not filters.preset:
+        return replace(filters, range=None)
+    return filters
+
+
+def list_rows(s: StateDep, executions: list[Execution]) -> list[Row]:
+    """Rows with what their cells need: the run blocking Retry, the attempt text."""
+    retryable = [e for e in executions if e.status in RETRYABLE_STATUSES]
+    with s.db.read() as conn:
+        twins = store.list_active_twins(conn, [(e.pipeline, e.params_hash) for e in retryable])
+    return [
+        Row(
+            execution=e,
+            attempt=display.attempt_text(e, registry),
+            twin=twins.get((e.pipeline, e.params_hash)) if e.status in RETRYABLE_STATUSES else None,
+        )
+        for e in executions
+    ]
+
+
+def _limit(query: QueryParams) -> int:
+    """A page (`limit`), or for a refresh the rows already shown plus room for new ones."""
+    extent = query.get("extent")
+    if extent is None:
+        return listing.parse_limit(query.get("limit"))
+    try:
+        value = int(extent)
+    except ValueError:
+        raise listing.ListingError("extent", f"extent {extent!r} is not a whole number") from None
+    return max(1, min(value + listing.DEFAULT_LIMIT, MAX_EXTENT))
+
+
+def _through(page: listing.ExecutionPage, last: str | None) -> listing.ExecutionPage:
+    """A refresh ends at the last row the browser shows (`last=<id>`), so rows above it
+    update in place and "Load more" continues after it."""
+    ids = [e.execution_id for e in page.items]
+    if last is None or last not in ids:
+        return page
+    end = ids.index(last) + 1
+    items = page.items[:end]
+    more = page.has_more or end < len(page.items)
+    cursor = listing.encode_cursor(items[-1]) if more else None
+    return replace(page, items=items, has_more=more, next_cursor=cursor)
+
+
+def _instant(value: str | None) -> str | None:
+    """datetime-local fields send no zone; the form labels them UTC."""
+    text = (value or "").strip()
+    return text + "Z" if NAIVE.match(text) else (text or None)
+
+
+def _view_query(query: QueryParams) -> str:
+    """The part of the URL that reproduces the view, for back links and refreshes."""
+    return urlencode([(k, v) for k, v in query.multi_items() if k in VIEW_PARAMS and v])
+
+
+def _choices() -> dict[str, object]:
+    return {
+        "statuses": [(str(s), display.STATUS[s].label) for s in ExecutionStatus],
+        "pipelines": registry.names(),
+        "ranges": list(RANGE_LABELS.items()),
+        "presets": list(listing.PRESET_LABELS.items()),
+    }

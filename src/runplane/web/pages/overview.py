@@ -1,0 +1,57 @@
+"""`/dashboard`: is the system healthy? Failures against the day before, what is running,
+and how fresh each tier's data is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from fastapi import APIRouter, Request, Response
+
+from runplane.domains.finra_otc import queries as assets
+from runplane.domains.finra_otc.stages import PIPELINES, Stage
+from runplane.engine.health import check_health
+from runplane.engine.overview import system_overview
+from runplane.web.deps import StateDep
+from runplane.web.errors import DashboardRoute
+from runplane.web.templating import render
+
+router = APIRouter(route_class=DashboardRoute)
+
+
+@dataclass(frozen=True)
+class TierWeek:
+    """A tier's newest published week; stale when another tier has a newer one."""
+
+    tier: str
+    week: date
+    rows: int
+    stale: bool
+
+
+@router.get("")
+def overview_page(request: Request, s: StateDep) -> Response:
+    """The health check, failures in 24 h (vs the 24 h before), running now, latest weeks."""
+    health = check_health(s.db, s.settings, s.runtime)
+    figures = None if s.basic else system_overview(s.db)
+    with s.db.read() as conn:
+        weeks = latest_weeks(assets.list_weeks(conn))
+    return render(
+        request, "overview.html", title="Overview", nav="overview", health=health,
+        figures=figures, weeks=weeks, ingest=PIPELINES[Stage.INGEST],
+    )  # fmt: skip
+
+
+def latest_weeks(weeks: list[assets.WeekSummary]) -> list[TierWeek]:
+    """The newest week of each tier, flagged stale when older than the newest of any tier."""
+    latest: dict[str, assets.WeekSummary] = {}
+    for week in weeks:
+        if week.tier not in latest or week.week_ending > latest[week.tier].week_ending:
+            latest[week.tier] = week
+    if not latest:
+        return []
+    newest = max(w.week_ending for w in latest.values())
+    return [
+        TierWeek(w.tier, w.week_ending, w.rows, w.week_ending < newest)
+        for w in sorted(latest.values(), key=lambda w: w.tier)
+    ]

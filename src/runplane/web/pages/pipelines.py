@@ -1,0 +1,31 @@
+"""`/dashboard/pipelines`: every registered pipeline with its last run and failures in 24 h."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request, Response
+
+from runplane.engine.clock import utcnow
+from runplane.pipelines import registry
+from runplane.store import executions as store
+from runplane.store import failures as failure_store
+from runplane.web.deps import StateDep
+from runplane.web.errors import DashboardRoute
+from runplane.web.templating import render
+
+router = APIRouter(route_class=DashboardRoute)
+
+
+@router.get("/pipelines")
+def pipelines_page(request: Request, s: StateDep) -> Response:
+    """What can run, how it last went, and a Run button for each."""
+    now = utcnow()
+    pipelines = list(registry)
+    with s.db.read() as conn:
+        last = {p.name: store.find_last_execution(conn, p.name) for p in pipelines}
+        failures = failure_store.count_failures_by_pipeline(conn, since=now - timedelta(hours=24))
+    return render(
+        request, "pipelines.html", title="Pipelines", nav="pipelines", now=now,
+        pipelines=pipelines, last=last, failures=failures,
+    )  # fmt: skip

@@ -1,0 +1,656 @@
+// Runplane dashboard behaviour: plain DOM code wired through data-* attributes.
+// Live counters, list auto-refresh and "Load more", keyboard triage, confirm modals,
+// parameter forms (inline validation, diff), copy buttons, the detail page's live parts
+// and the windowed log viewer. The pages work without it; it makes them live.
+"use strict";
+
+(() => {
+  const $ = (sel, root = document) => root.querySelector(sel);
+  const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
+  const main = $("#page");
+  const skew = (() => {
+    const server = Date.parse(main?.dataset.now || "");
+    return Number.isNaN(server) ? 0 : server - Date.now();
+  })();
+  const now = () => Date.now() + skew;
+
+  // --- times, as model/timefmt.py writes them -------------------------------------------
+  function duration(seconds) {
+    if (seconds < 10) return `${seconds.toFixed(1)}s`;
+    const whole = Math.round(seconds);
+    if (whole < 60) return `${whole}s`;
+    if (whole < 3600) return `${Math.floor(whole / 60)}m ${whole % 60}s`;
+    const minutes = String(Math.floor((whole % 3600) / 60)).padStart(2, "0");
+    return `${Math.floor(whole / 3600)}h ${minutes}m`;
+  }
+  function ago(seconds) {
+    const s = Math.max(0, Math.floor(seconds));
+    for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60]]) {
+      if (s >= size) return `${Math.floor(s / size)}${unit}`;
+    }
+    return `${s}s`;
+  }
+  function tickCounters() {
+    for (const el of $$("[data-since]")) {
+      const since = Date.parse(el.dataset.since);
+      if (Number.isNaN(since)) continue;
+      const seconds = Math.max(0, (now() - since) / 1000);
+      const text = el.dataset.fmt === "ago" ? ago(seconds) : duration(seconds);
+      el.textContent = (el.dataset.prefix || "") + text;
+    }
+    for (const el of $$("[data-until]")) {
+      const until = Date.parse(el.dataset.until);
+      const seconds = (until - now()) / 1000;
+      el.textContent = seconds > 0 ? `in ${ago(seconds)}` : "due now";
+    }
+  }
+
+  // --- swapping server-rendered parts ----------------------------------------------------
+  function parts(html) {
+    const doc = new DOMParser().parseFromString(html, "text/html");
+    const found = {};
+    for (const tpl of $$("template[data-part]", doc)) found[tpl.dataset.part] = tpl.content;
+    return found;
+  }
+  function swap(name, content) {
+    const target = $(`[data-part="${name}"]`);
+    if (!target || !content) return;
+    const focusKey = focusedKey(target);
+    target.replaceChildren(document.importNode(content, true));
+    restoreFocus(target, focusKey);
+  }
+  function focusedKey(root) {
+    const el = document.activeElement;
+    if (!el || el === document.body || !root.contains(el)) return null;
+    return el.dataset.action || el.dataset.copy || el.getAttribute("href") || el.className;
+  }
+  function restoreFocus(root, key) {
+    if (!key || root.contains(document.activeElement)) return;
+    const el = $$("a, button, select, input", root).find(
+      (c) => (c.dataset.action || c.dataset.copy || c.getAttribute("href") || c.className) === key,
+    );
+    el?.focus({ preventScroll: true });
+  }
+  const paused = () => document.hidden || !!$("dialog[open]");
+
+  // --- executions list: auto-refresh in place, "Load more" -------------------------------
+  const rowHtml = new WeakMap();
+  function rememberRows(rows) {
+    for (const row of rows) rowHtml.set(row, row.outerHTML);
+  }
+  function mergeRows(tbody, fresh, append) {
+    const existing = new Map($$("tr[data-id]", tbody).map((r) => [r.dataset.id, r]));
+    const incoming = $$("tr", fresh);
+    if (append) {
+      $("tr.empty", tbody)?.remove();
+      for (const row of incoming) {
+        if (row.dataset.id && existing.has(row.dataset.id)) continue;
+        const node = document.importNode(row, true);
+        tbody.append(node);
+        rememberRows([node]);
+      }
+      return;
+    }
+    const anchor = window.scrollY > 0 ? firstVisibleRow(tbody) : null;
+    const anchorTop = anchor?.getBoundingClientRect().top;
+    const wanted = incoming.map((row) => {
+      const old = row.dataset.id && existing.get(row.dataset.id);
+      if (old && rowHtml.get(old) === row.outerHTML) return old;
+      const node = document.importNode(row, true);
+      rememberRows([node]);
+      if (old) {
+        const key = focusedKey(old);
+        old.replaceWith(node);
+        restoreFocus(node, key);
+        if (anchor === old) return node;
+      }
+      return node;
+    });
+    const keep = new Set(wanted);
+    for (const row of Array.from(tbody.children)) if (!keep.has(row)) row.remove();
+    wanted.forEach((node, i) => {
+      if (tbody.children[i] !== node) tbody.insertBefore(node, tbody.children[i] || null);
+    });
+    if (anchor && anchor.isConnected) {
+      window.scrollBy(0, anchor.getBoundingClientRect().top - anchorTop);
+    }
+  }
+  function firstVisibleRow(tbody) {
+    return $$("tr[data-id]", tbody).find((r) => r.getBoundingClientRect().bottom > 60) || null;
+  }
+
+  function setupList() {
+    const table = $("[data-runs]");
+    if (!table) return;
+    const tbody = $("tbody", table);
+    rememberRows($$("tr[data-id]", tbody));
+    const control = $("[data-refresh]");
+    const select = $("[data-refresh-every]");
+    const status = $("[data-refresh-status]");
+    control.hidden = false;
+    const stored = localStorage.getItem("runplane.refresh");
+    if (stored !== null && $(`option[value="${stored}"]`, select)) select.value = stored;
+    let updated = Date.now();
+    let failing = false;
+    let timer = null;
+    let busy = false;
+
+    function describe() {
+      if (select.value === "0") status.textContent = "Auto-refresh is off";
+      else if (failing) status.textContent = "Reconnecting…";
+      else if (paused()) status.textContent = "Paused";
+      else status.textContent = `Updated ${ago((Date.now() - updated) / 1000)} ago`;
+      status.classList.toggle("bad-text", failing);
+    }
+    function schedule() {
+      clearTimeout(timer);
+      const seconds = Number(select.value);
+      if (seconds > 0) timer = setTimeout(refresh, seconds * 1000);
+      describe();
+    }
+    async function refresh() {
+      if (busy) return;
+      if (paused()) {
+        schedule();
+        return;
+      }
+      busy = true;
+      const url = new URL(window.location.href);
+      url.searchParams.set("fragment", "rows");
+      const shown = $$("tr[data-id]", tbody);
+      url.searchParams.set("extent", String(shown.length));
+      if (shown.length) url.searchParams.set("last", shown[shown.length - 1].dataset.id);
+      try {
+        const response = await fetch(url, { cache: "no-store", headers: { Accept: "text/html" } });
+        if (!response.ok) throw new Error(String(response.status));
+        const found = parts(await response.text());
+        if (!paused()) {
+          mergeRows(tbody, found.rows, false);
+          for (const name of ["summary", "counts", "more", "health"]) swap(name, found[name]);
+          updated = Date.now();
+        }
+        failing = false;
+      } catch {
+        failing = true;
+      } finally {
+        busy = false;
+        schedule();
+      }
+    }
+    select.addEventListener("change", () => {
+      localStorage.setItem("runplane.refresh", select.value);
+      schedule();
+    });
+    document.addEventListener("visibilitychange", () => {
+      if (!document.hidden && Number(select.value) > 0) refresh();
+    });
+    setInterval(describe, 1000);
+    schedule();
+
+    document.addEventListener("click", async (event) => {
+      const more = event.target.closest("[data-load-more]");
+      if (!more) return;
+      event.preventDefault();
+      if (more.getAttribute("aria-busy") === "true") return;
+      more.setAttribute("aria-busy", "true");
+      more.textContent = "Loading…";
+      const url = new URL(more.href);
+      url.searchParams.set("fragment", "rows");
+      try {
+        const response = await fetch(url, { cache: "no-store" });
+        if (!response.ok) throw new Error(String(response.status));
+        const found = parts(await response.text());
+        mergeRows(tbody, found.rows, true);
+        swap("more", found.more);
+      } catch {
+        more.removeAttribute("aria-busy");
+        more.textContent = "Load more (failed; try again)";
+      }
+    });
+    table.addEventListener("click", (event) => {
+      if (event.target.closest("a, button, input, select, label")) return;
+      const link = event.target.closest("tr[data-id]")?.querySelector("a.open");
+      if (link && !window.getSelection()?.toString()) window.location.assign(link.href);
+    });
+  }
+
+  // --- keyboard triage -------------------------------------------------------------------
+  function setupKeys() {
+    const keys = $("#keys");
+    document.addEventListener("click", (event) => {
+      if (event.target.closest("[data-keys-open]")) keys.showModal();
+    });
+    document.addEventListener("keydown", (event) => {
+      if (event.ctrlKey || event.metaKey || event.altKey || $("dialog[open]")) return;
+      const field = event.target.closest?.("input, select, textarea, [contenteditable]");
+      if (field) return;
+      const rows = $$("[data-runs] tr[data-id]");
+      const current = document.activeElement?.closest?.("tr[data-id]");
+      const index = current ? rows.indexOf(current) : -1;
+      const open = (row) => $("a.open", row)?.focus();
+      switch (event.key) {
+        case "j":
+          if (rows.length) open(rows[Math.min(rows.length - 1, index + 1)]);
+          break;
+        case "k":
+          if (rows.length) open(rows[Math.max(0, index - 1)]);
+          break;
+        case "r":
+        case "c": {
+          const action = event.key === "r" ? "retry" : "cancel";
+          const scope = current || (rows.length ? null : document);
+          const trigger = scope && $(`[data-action="${action}"]`, scope);
+          if (trigger) trigger.click();
+          else if (current) flash(current, action === "retry" ? "Retry is not possible on this row" : "Nothing to cancel on this row");
+          else return;
+          break;
+        }
+        case "/":
+          $("[data-first-filter]")?.focus();
+          break;
+        case "?":
+          keys.showModal();
+          break;
+        default:
+          return;
+      }
+      event.preventDefault();
+    });
+  }
+  function flash(row, text) {
+    const live = $("[data-refresh-status]");
+    if (live) live.textContent = text;
+    row.classList.add("nope");
+    setTimeout(() => row.classList.remove("nope"), 600);
+  }
+
+  // --- confirm modals and parameter forms ------------------------------------------------
+  function setupModals() {
+    const dialog = $("#modal");
+    const body = $("[data-modal-body]", dialog);
+    let opener = null;
+    document.addEventListener("click", async (event) => {
+      const link = event.target.closest("a[data-modal]");
+      if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+      event.preventDefault();
+      opener = link;
+      const url = new URL(link.href);
+      url.searchParams.set("fragment", "modal");
+      try {
+        const response = await fetch(url, { cache: "no-store" });
+        body.innerHTML = await response.text();
+      } catch {
+        window.location.assign(link.href);
+        return;
+      }
+      setupForms(body);
+      dialog.showModal();
+    });
+    document.addEventListener("click", (event) => {
+      const close = event.target.closest("[data-close]");
+      const open = close?.closest("dialog");
+      if (!open) return;
+      event.preventDefault();
+      open.close();
+    });
+    dialog.addEventListener("close", () => {
+      body.replaceChildren();
+      if (opener?.isConnected) opener.focus();
+      opener = null;
+    });
+    $("#keys").addEventListener("close", () => main.focus({ preventScroll: true }));
+  }
+
+  function setupForms(root) {
+    for (const form of $$("form[data-confirm], form[data-run-form]", root)) {
+      const modify = $("[data-modify]", form);
+      const fields = $("[data-modify-fields]", form);
+      if (modify && fields) {
+        modify.addEventListener("change", () => {
+          fields.disabled = !modify.checked;
+          showDiff(form);
+        });
+      }
+      form.addEventListener("input", (event) => {
+        validate(event.target);
+        showDiff(form);
+      });
+      form.addEventListener("change", (event) => {
+        validate(event.target);
+        showDiff(form);
+      });
+      form.addEventListener("submit", (event) => {
+        const controls = $$("input, select", form).filter((c) => !c.disabled && !c.closest("fieldset:disabled"));
+        const invalid = controls.filter((c) => !validate(c));
+        if (invalid.length || form.dataset.sent) {
+          event.preventDefault();
+          invalid[0]?.focus();
+          return;
+        }
+        form.dataset.sent = "true";
+        for (const button of $$("[data-submit]", form)) {
+          button.disabled = true;
+          button.setAttribute("aria-busy", "true");
+          button.textContent = "Working…";
+        }
+      });
+    }
+  }
+  function validate(control) {
+    if (!(control instanceof HTMLInputElement || control instanceof HTMLSelectElement)) return true;
+    const holder = control.closest("[data-field]");
+    const message = holder && $("[data-error-for]", holder);
+    if (!message) return true;
+    control.setCustomValidity("");
+    const above = control.dataset.above;
+    if (above !== undefined && control.value !== "" && Number(control.value) <= Number(above)) {
+      control.setCustomValidity(`Must be greater than ${above}.`);
+    }
+    const ok = control.checkValidity();
+    message.textContent = ok ? "" : control.validationMessage;
+    if (ok) control.removeAttribute("aria-invalid");
+    else control.setAttribute("aria-invalid", "true");
+    holder.classList.toggle("invalid", !ok);
+    return ok;
+  }
+  function fieldValue(holder) {
+    const box = $$('input[type="checkbox"]', holder);
+    if ($("fieldset.choices", holder)) return box.filter((b) => b.checked).map((b) => b.value).join(", ");
+    if (box.length === 1) return box[0].checked ? "true" : "false";
+    return $("input:not([type=hidden]), select", holder)?.value ?? "";
+  }
+  function showDiff(form) {
+    const out = $("[data-diff]", form);
+    if (!out) return;
+    const modify = $("[data-modify]", form);
+    out.replaceChildren();
+    if (modify && !modify.checked) return;
+    const changes = [];
+    for (const holder of $$("[data-field]", form)) {
+      const original = $("[data-original]", holder)?.dataset.original ?? "";
+      const value = fieldValue(holder);
+      if (value !== original) changes.push([holder.dataset.field, original || "(none)", value || "(none)"]);
+    }
+    const intro = document.createElement("p");
+    intro.textContent = changes.length
+      ? "Changes against the original:"
+      : "No changes yet: the retry uses the original parameters.";
+    out.append(intro);
+    if (!changes.length) return;
+    const list = document.createElement("ul");
+    for (const [name, before, after] of changes) {
+      const item = document.createElement("li");
+      const code = document.createElement("code");
+      code.textContent = name;
+      const del = document.createElement("del");
+      del.textContent = before;
+      const ins = document.createElement("ins");
+      ins.textContent = after;
+      item.append(code, ": ", del, " → ", ins);
+      list.append(item);
+    }
+    out.append(list);
+  }
+
+  // --- copy ------------------------------------------------------------------------------
+  async function copyText(text) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch {
+      const area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.className = "offscreen";
+      document.body.append(area);
+      area.select();
+      const ok = document.execCommand("copy");
+      area.remove();
+      return ok;
+    }
+  }
+  function setupCopy() {
+    document.addEventListener("click", async (event) => {
+      const button = event.target.closest("[data-copy]");
+      if (!button) return;
+      const ok = await copyText(button.dataset.copy);
+      const label = button.innerHTML;
+      button.textContent = ok ? "Copied" : "Copy failed";
+      setTimeout(() => {
+        button.innerHTML = label;
+      }, 1500);
+    });
+  }
+
+  // --- execution detail: live header and tab while it runs --------------------------------
+  function setupLive() {
+    const live = $("[data-live]");
+    if (!live || live.hasAttribute("data-final")) return;
+    const poll = async () => {
+      if (!paused()) {
+        try {
+          const response = await fetch(live.dataset.live, { cache: "no-store" });
+          if (response.ok) {
+            const found = parts(await response.text());
+            for (const name of ["head", "summary", "parameters", "output"]) swap(name, found[name]);
+            if (found.final?.textContent.trim() === "final") {
+              live.setAttribute("data-final", "");
+              return;
+            }
+          }
+        } catch {
+          // the next poll tries again
+        }
+      }
+      setTimeout(poll, 2000);
+    };
+    setTimeout(poll, 2000);
+  }
+
+  // --- logs: a window of at most ~1,000 lines over the whole log ---------------------------
+  const MAX_LINES = 1000;
+  function setupLogs() {
+    const box = $("[data-logs]");
+    if (!box) return;
+    const view = $("[data-log-view]", box);
+    const lines = $("[data-log-lines]", box);
+    const end = $("[data-log-end]", box);
+    const statusEl = $("[data-log-status]", box);
+    const follow = $("[data-log-follow]", box);
+    const filterForm = $("[data-log-filter]", box);
+    const state = {
+      final: box.dataset.final === "true",
+      total: Number(box.dataset.total),
+      firstError: box.dataset.firstError ? Number(box.dataset.firstError) : null,
+      hasBefore: false,
+      hasAfter: Number(box.dataset.total) > lines.children.length,
+      level: "",
+      search: "",
+      loading: false,
+    };
+    const first = () => Number(lines.firstElementChild?.dataset.seq || 0);
+    const last = () => Number(lines.lastElementChild?.dataset.seq || 0);
+    const atBottom = () => view.scrollTop + view.clientHeight >= view.scrollHeight - 24;
+
+    function lineNode(line) {
+      const div = document.createElement("div");
+      div.className = `ln l-${line.level}`;
+      div.dataset.seq = line.seq;
+      const t = document.createElement("span");
+      t.className = "t";
+      t.textContent = line.t;
+      const lv = document.createElement("span");
+      lv.className = "lv";
+      lv.textContent = line.level;
+      const m = document.createElement("span");
+      m.className = "m";
+      m.textContent = line.message;
+      div.append(t, " ", lv, " ", m);
+      return div;
+    }
+    async function fetchLines(params) {
+      const url = new URL(box.dataset.src, window.location.href);
+      for (const [k, v] of Object.entries(params)) url.searchParams.set(k, String(v));
+      if (state.level) url.searchParams.set("level", state.level);
+      if (state.search) url.searchParams.set("search", state.search);
+      const response = await fetch(url, { cache: "no-store" });
+      if (!response.ok) throw new Error(String(response.status));
+      const page = await response.json();
+      state.final = page.final;
+      state.total = page.total;
+      state.firstError = page.first_error;
+      return page;
+    }
+    function describe(note) {
+      const shown = lines.children.length;
+      const filtered = state.level || state.search;
+      const total = `${state.total.toLocaleString()} line${state.total === 1 ? "" : "s"}`;
+      const range = `${first().toLocaleString()}–${last().toLocaleString()}`;
+      let text = shown
+        ? `${total} · showing ${filtered ? `${shown.toLocaleString()} matching lines, ` : ""}line ${range}`
+        : filtered ? `${total} · no line matches` : "No lines yet";
+      if (!state.final) text += " · live";
+      statusEl.textContent = note ? `${note} · ${text}` : text;
+      const following = atBottom();
+      end.hidden = !(state.final && !state.hasAfter);
+      end.textContent = filtered ? "─── END OF MATCHING LINES ───" : "─── END OF LOGS ───";
+      $("[data-log-before]", box).hidden = !state.hasBefore;
+      if (following) view.scrollTop = view.scrollHeight;
+    }
+    function trim(fromTop) {
+      while (lines.children.length > MAX_LINES) {
+        if (fromTop) {
+          const node = lines.firstElementChild;
+          const h = node.offsetHeight;
+          node.remove();
+          view.scrollTop -= h;
+          state.hasBefore = true;
+        } else {
+          lines.lastElementChild.remove();
+          state.hasAfter = true;
+        }
+      }
+    }
+    async function load(kind) {
+      if (state.loading) return;
+      state.loading = true;
+      try {
+        if (kind === "after") {
+          const live = !state.final;
+          const page = await fetchLines({ after: last(), limit: 500 });
+          const follow = live && atBottom();
+          lines.append(...page.lines.map(lineNode));
+          state.hasAfter = page.has_after;
+          trim(true);
+          if (follow) view.scrollTop = view.scrollHeight;
+        } else if (kind === "before") {
+          const page = await fetchLines({ before: first(), limit: 500 });
+          const height = view.scrollHeight;
+          lines.prepend(...page.lines.map(lineNode));
+          view.scrollTop += view.scrollHeight - height;
+          state.hasBefore = page.has_before;
+          trim(false);
+        }
+        describe();
+      } catch {
+        describe("Reconnecting…");
+      } finally {
+        state.loading = false;
+      }
+    }
+    async function reset(params, note, scrollTo) {
+      state.loading = true;
+      try {
+        const page = await fetchLines(params);
+        lines.replaceChildren(...page.lines.map(lineNode));
+        state.hasBefore = page.has_before;
+        state.hasAfter = page.has_after;
+        if (scrollTo === "end") view.scrollTop = view.scrollHeight;
+        else if (scrollTo) {
+          const hit = $(`[data-seq="${scrollTo}"]`, lines);
+          hit?.classList.add("hit");
+          if (hit) view.scrollTop = hit.offsetTop - view.clientHeight / 3;
+        } else view.scrollTop = 0;
+        describe(note);
+      } catch {
+        describe("Reconnecting…");
+      } finally {
+        state.loading = false;
+      }
+    }
+    view.addEventListener("scroll", () => {
+      if (view.scrollTop + view.clientHeight > view.scrollHeight - 200 && state.hasAfter) load("after");
+      else if (view.scrollTop < 200 && state.hasBefore) load("before");
+      follow.hidden = state.final || atBottom();
+    });
+    filterForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      state.level = filterForm.elements.level.value;
+      state.search = filterForm.elements.search.value.trim();
+      reset({ after: 0 }, state.search || state.level ? "Searched the whole log" : "");
+    });
+    $("[data-log-first-error]", box).addEventListener("click", () => {
+      if (state.firstError == null) return;
+      filterForm.reset();
+      state.level = "";
+      state.search = "";
+      reset({ around: state.firstError }, "First error", state.firstError);
+    });
+    $("[data-log-tail]", box).addEventListener("click", () => {
+      reset({ tail: 1 }, "", "end");
+    });
+    $("[data-log-copy]", box).addEventListener("click", async (event) => {
+      const button = event.currentTarget;
+      button.disabled = true;
+      try {
+        const response = await fetch($("[data-log-download]", box).href, { cache: "no-store" });
+        const text = await response.text();
+        const ok = await copyText(text);
+        const count = text ? text.split("\n").length - 1 : 0;
+        describe(ok ? `Copied ${count.toLocaleString()} lines` : "Copy failed: use Download");
+      } finally {
+        button.disabled = false;
+      }
+    });
+    async function tail() {
+      if (!state.final && !state.hasAfter && !paused() && !state.level && !state.search) {
+        await load("after");
+      }
+      if (!state.final || state.hasAfter) setTimeout(tail, 1000);
+      else describe();
+    }
+    if (!state.final) reset({ tail: 1 }, "", "end").then(() => setTimeout(tail, 1000));
+    describe();
+  }
+
+  // --- filters: clean URLs ---------------------------------------------------------------
+  function setupFilters() {
+    const form = $("form[data-filters]");
+    if (!form) return;
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const url = new URL(form.action, window.location.href);
+      const custom = form.elements.range.value === "custom";
+      for (const [key, value] of new FormData(form)) {
+        if (!value || ((key === "since" || key === "until") && !custom)) continue;
+        url.searchParams.append(key, String(value));
+      }
+      window.location.assign(url);
+    });
+  }
+
+  tickCounters();
+  setInterval(tickCounters, 1000);
+  setupList();
+  setupKeys();
+  setupModals();
+  setupForms(document);
+  setupCopy();
+  setupLive();
+  setupLogs();
+  setupFilters();
+  if (main) {
+    main.dataset.ready = "true";
+    performance.mark("runplane-ready");
+  }
+})();

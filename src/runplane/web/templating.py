@@ -1,0 +1,146 @@
+"""The Jinja2 environment (autoescape on) and `render`, which wraps a page in the shell:
+header with the health indicator and tier badge, sidebar, and any banner.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import urllib.parse
+import weakref
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from runplane.engine.clock import utcnow
+from runplane.engine.health import HealthReport, HealthStatus, check_health
+from runplane.settings import Tier
+from runplane.store import Database
+from runplane.web import display
+from runplane.web.deps import State, app_state
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+PREFIX = "/dashboard"
+
+NAV = (
+    ("overview", "Overview", PREFIX),
+    ("pipelines", "Pipelines", f"{PREFIX}/pipelines"),
+    ("executions", "Executions", f"{PREFIX}/executions"),
+    ("assets", "Assets", f"{PREFIX}/assets"),
+)
+
+
+@cache
+def static_url(name: str) -> str:
+    """`/dashboard/static/app.js?v=1a2b3c4d`: the version changes with the file, so
+    browsers may cache each version for a year."""
+    digest = hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:10]
+    return f"{PREFIX}/static/{name}?v={digest}"
+
+
+def _query(pairs: list[tuple[str, str]] | dict[str, Any]) -> str:
+    items = pairs.items() if isinstance(pairs, dict) else pairs
+    return urllib.parse.urlencode([(k, v) for k, v in items if v not in (None, "")])
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.globals.update(
+        PREFIX=Markup(PREFIX),
+        static=static_url,
+        status_look=display.status_look,
+        error_look=display.error_look,
+        STATUS=display.STATUS,
+        ERROR_CLASS=display.ERROR_CLASS,
+        TRIGGERS=display.TRIGGER_LABELS,
+        when=display.when,
+        elapsed=display.since,
+        elapsed_run=display.elapsed,
+        queued_for=display.queued_for,
+        trend=display.trend,
+    )
+    env.filters.update(
+        utc=display.utc,
+        iso_z=display.iso_z,
+        rows=display.rows,
+        number=display.number,
+        ordinal=display.ordinal,
+        param=display.param_text,
+        query=_query,
+        urlquote=lambda s: urllib.parse.quote(str(s), safe=""),
+        form_pairs=lambda params: [(f"p.{k}", display.param_text(v)) for k, v in params.items()],
+        log_time=display.log_time,
+        brief=display.brief,
+        dotted=display.dotted,
+    )
+    return env
+
+
+env = _environment()
+
+
+HEALTH_TTL = 1.0
+"""Seconds a health check serves the header indicator before the next page checks again."""
+_health: weakref.WeakKeyDictionary[Database, tuple[float, HealthReport]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def recent_health(s: State) -> HealthReport:
+    """The engine's health check, at most `HEALTH_TTL` seconds old."""
+    cached = _health.get(s.db)
+    if cached is not None and time.monotonic() - cached[0] < HEALTH_TTL:
+        return cached[1]
+    report = check_health(s.db, s.settings, s.runtime)
+    _health[s.db] = (time.monotonic(), report)
+    return report
+
+
+def render_fragment(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A template without the shell, for in-place updates and modals."""
+    return HTMLResponse(env.get_template(name).render(**context), status_code=status)
+
+
+def render(
+    request: Request,
+    name: str,
+    *,
+    title: str,
+    nav: str | None = None,
+    status: int = 200,
+    health: HealthReport | None = None,
+    banner: str | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """A page inside the shell. The health check runs here unless the caller already has one."""
+    s = app_state(request)
+    if health is None:
+        health = recent_health(s)
+    if banner is None and health.status is HealthStatus.DOWN:
+        banner = health.message
+    html = env.get_template(name).render(
+        request=request,
+        title=title,
+        nav=nav,
+        NAV=NAV,
+        health=health,
+        tier=str(s.settings.tier),
+        locked=s.settings.tier is Tier.BASIC,
+        banner=banner,
+        now=context.pop("now", None) or utcnow(),
+        **context,
+    )
+    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-cache"})

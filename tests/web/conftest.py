@@ -1,0 +1,46 @@
+"""Dashboard fixtures: the whole application in-process (TestClient) on a SQLite file, with
+form posts carrying this server's Origin as a browser's would; and page-text helpers."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from runplane.api.app import create_app
+from runplane.settings import Settings
+from runplane.store import Database
+from tests.conftest import fast_settings
+
+BASE = "http://testserver"
+ORIGIN = {"Origin": BASE}
+
+
+@pytest.fixture
+def client(sqlite_db: Database, sqlite_settings: Settings) -> Iterator[TestClient]:
+    """The app without a serving runtime: submitted executions stay pending."""
+    with TestClient(create_app(sqlite_db, sqlite_settings), base_url=BASE) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def basic_client(sqlite_db: Database, tmp_path: Path, sqlite_url: str) -> Iterator[TestClient]:
+    settings = fast_settings(tmp_path, sqlite_url, tier="basic")
+    with TestClient(create_app(sqlite_db, settings), base_url=BASE) as test_client:
+        yield test_client
+
+
+def text(page: str) -> str:
+    """The visible words of an HTML page, tags removed and whitespace collapsed."""
+    body = re.sub(r"<(script|style|template)\b.*?</\1>", " ", page, flags=re.S)
+    body = body.replace("<wbr>", "")
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+def row_ids(page: str) -> list[str]:
+    """Execution ids of the list rows, in page order."""
+    return re.findall(r'<tr data-id="([^"]+)"', page)

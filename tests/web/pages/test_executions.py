@@ -1,0 +1,264 @@
+"""The executions list in-process: columns, filters and presets in the URL, unresolved
+failures, retry blocked by an identical run, the refresh fragment, empty and error states."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import quote
+
+from fastapi.testclient import TestClient
+
+from runplane.engine.clock import utcnow
+from runplane.model import ErrorClass, ExecutionError, Trigger
+from runplane.store import Database
+from tests.factories import make_execution
+from tests.web.conftest import row_ids, text
+
+
+def error(message: str = "HTTP 503 from api.finra.org") -> ExecutionError:
+    return ExecutionError(
+        type="TransientError",
+        message=message,
+        classification=ErrorClass.TRANSIENT,
+        title="HTTP 503: Service Unavailable",
+        summary="The upstream returned 503.",
+        fingerprint="fp-503",
+    )
+
+
+def test_rows_show_every_column_newest_first(client: TestClient, sqlite_db: Database) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        done = make_execution(
+            conn, pipeline="runplane.sleep", created_at=now - timedelta(minutes=5),
+            started_at=now - timedelta(minutes=5), completed_at=now - timedelta(minutes=5, seconds=-82),
+            rows_processed=15847, trigger=Trigger.SCHEDULED, triggered_by="schedule:weekly",
+        )  # fmt: skip
+        running = make_execution(
+            conn, status="running", created_at=now - timedelta(minutes=1),
+            started_at=now - timedelta(seconds=45),
+        )  # fmt: skip
+        pending = make_execution(conn, status="pending", created_at=now - timedelta(seconds=12))
+    page = client.get("/dashboard/executions").text
+    assert row_ids(page) == [pending.execution_id, running.execution_id, done.execution_id]
+    words = text(page)
+    assert "Status Pipeline Started (UTC) Duration Rows Trigger" in words
+    assert "✓ Completed runplane.sleep" in words
+    assert "1m 22s 15,847 Scheduled" in words
+    assert (
+        f'<time datetime="{done.started_at.replace(microsecond=0).isoformat().replace("+00:00", "Z")}"'
+        in page
+    )
+    assert "queued 12s" in words or "queued 13s" in words
+    assert f'data-since="{running.started_at.replace(microsecond=0).isoformat()[:19]}Z"' in page
+    assert "running 45s" in words or "running 46s" in words
+    assert 'href="/dashboard/pipelines/runplane.sleep"' in page
+
+
+def test_actions_follow_the_status(client: TestClient, sqlite_db: Database) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        failed = make_execution(conn, status="failed", created_at=now, error=error())
+        cancelled = make_execution(
+            conn, status="cancelled", created_at=now, pipeline="runplane.fail"
+        )
+        running = make_execution(conn, status="running", created_at=now, pipeline="runplane.sleep")
+        make_execution(conn, status="completed", created_at=now)
+    page = client.get("/dashboard/executions").text
+    for execution in (failed, cancelled):
+        assert f"/dashboard/executions/{execution.execution_id}/retry?" in page
+    assert f"/dashboard/executions/{running.execution_id}/cancel?" in page
+    assert page.count('data-action="retry"') == 2
+    assert page.count('data-action="cancel"') == 1
+
+
+def test_retry_is_disabled_with_reason_and_link_while_an_identical_run_is_active(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    now = utcnow()
+    params = {"seconds": 3.0, "lines_per_second": 0}
+    with sqlite_db.write() as conn:
+        failed = make_execution(
+            conn, pipeline="runplane.sleep", params=params, status="failed", created_at=now
+        )
+        twin = make_execution(
+            conn, pipeline="runplane.sleep", params=params, status="running", created_at=now
+        )
+    page = client.get("/dashboard/executions").text
+    assert f"/dashboard/executions/{failed.execution_id}/retry" not in page
+    assert f'disabled aria-describedby="why-{failed.execution_id}"' in page
+    assert (
+        f'id="why-{failed.execution_id}">Identical run <a href="/dashboard/executions/{twin.execution_id}">running</a>'
+        in page
+    )
+
+
+def test_filters_narrow_the_rows_and_are_shown_selected(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        old = make_execution(conn, created_at=now - timedelta(days=3), pipeline="runplane.sleep")
+        failed = make_execution(
+            conn, status="failed", created_at=now - timedelta(minutes=1), pipeline="runplane.sleep"
+        )
+        api = make_execution(conn, created_at=now, trigger=Trigger.API, pipeline="runplane.noop")
+    assert row_ids(client.get("/dashboard/executions").text) == [
+        api.execution_id,
+        failed.execution_id,
+    ]
+    page = client.get("/dashboard/executions?status=failed").text
+    assert row_ids(page) == [failed.execution_id]
+    assert '<option value="failed" selected>Failed</option>' in page
+    page = client.get("/dashboard/executions?trigger=api&range=7d").text
+    assert row_ids(page) == [api.execution_id]
+    assert '<option value="7d" selected>Last 7 days</option>' in page
+    assert '<option value="api" selected>API</option>' in page
+    page = client.get("/dashboard/executions?pipeline=runplane.sleep&range=30d").text
+    assert row_ids(page) == [failed.execution_id, old.execution_id]
+    assert "<option selected>runplane.sleep</option>" in page
+    assert "This pipeline: runplane.sleep" in text(page)
+
+
+def test_a_custom_window_takes_utc_from_and_to_fields(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    now = utcnow().replace(microsecond=0)
+    with sqlite_db.write() as conn:
+        inside = make_execution(conn, created_at=now - timedelta(days=2))
+        make_execution(conn, created_at=now - timedelta(days=5))
+        make_execution(conn, created_at=now)
+    since = (now - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    until = (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    page = client.get(f"/dashboard/executions?range=custom&since={since}&until={until}").text
+    assert row_ids(page) == [inside.execution_id]
+    assert '<option value="custom" selected>' in page
+    assert f'value="{since}:00"' in page
+    anytime = client.get("/dashboard/executions?range=custom").text
+    assert len(row_ids(anytime)) == 3
+    assert "in any time" in text(anytime)
+
+
+def test_presets_set_their_filters_visibly(client: TestClient, sqlite_db: Database) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        failed = make_execution(conn, status="failed", created_at=now - timedelta(hours=2))
+        make_execution(conn, status="failed", created_at=now - timedelta(days=2))
+        running = make_execution(conn, status="running", created_at=now - timedelta(days=3))
+        make_execution(conn, created_at=now)
+    page = client.get("/dashboard/executions?preset=recent-failures").text
+    assert row_ids(page) == [failed.execution_id]
+    assert '<option value="failed" selected>Failed</option>' in page
+    assert '<option value="24h" selected>Last 24 h</option>' in page
+    assert 'href="/dashboard/executions?preset=recent-failures" aria-current="true"' in page
+    page = client.get("/dashboard/executions?preset=running-now").text
+    assert row_ids(page) == [running.execution_id]
+    assert '<option value="running" selected>Running</option>' in page
+    assert '<option value="custom" selected>' in page
+
+
+def test_unresolved_failures_stay_summarised_above_the_list(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        fixed = make_execution(conn, status="failed", created_at=now - timedelta(hours=3))
+        make_execution(
+            conn,
+            status="completed",
+            retry_of=fixed.execution_id,
+            created_at=now - timedelta(hours=2),
+        )
+        for hours in (1, 2):
+            make_execution(conn, status="failed", created_at=now - timedelta(hours=hours))
+        for minutes in range(60):
+            make_execution(conn, created_at=now - timedelta(minutes=minutes))
+    page = client.get("/dashboard/executions").text
+    assert "2 unresolved failures in the last 24 h" in text(page)
+    assert 'href="/dashboard/executions?preset=recent-failures">Show recent failures</a>' in page
+    assert len(row_ids(page)) == 50
+
+
+def test_load_more_continues_with_older_rows_and_the_fragment_refreshes_the_extent(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        made = [make_execution(conn, created_at=now - timedelta(minutes=i)) for i in range(60)]
+    page = client.get("/dashboard/executions").text
+    assert row_ids(page) == [e.execution_id for e in made[:50]]
+    link = page.split("data-load-more")[0].rsplit('href="', 1)[1].split('"')[0]
+    more = client.get(link.replace("&amp;", "&") + "&fragment=rows").text
+    assert row_ids(more) == [e.execution_id for e in made[50:]]
+    assert '<template data-part="rows">' in more
+    with sqlite_db.write() as conn:
+        newest = make_execution(conn, created_at=utcnow())
+    last = made[59].execution_id
+    refreshed = client.get(f"/dashboard/executions?fragment=rows&extent=60&last={last}").text
+    assert row_ids(refreshed) == [newest.execution_id] + [e.execution_id for e in made]
+    assert "data-load-more" not in refreshed
+    top = client.get(f"/dashboard/executions?fragment=rows&extent=50&last={made[49].execution_id}")
+    assert row_ids(top.text) == [newest.execution_id] + [e.execution_id for e in made[:50]]
+    assert "data-load-more" in top.text
+    assert "<html" not in refreshed
+
+
+def test_rows_link_to_the_detail_with_the_list_url_to_come_back_to(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    with sqlite_db.write() as conn:
+        failed = make_execution(conn, status="failed", created_at=utcnow())
+    page = client.get("/dashboard/executions?status=failed&range=7d").text
+    href = f"/dashboard/executions/{failed.execution_id}?back={quote('status=failed&range=7d', safe='')}"
+    assert f'<a href="{href.replace("&", "&amp;")}" class="open">' in page
+    detail = client.get(href).text
+    assert (
+        '<a href="/dashboard/executions?status=failed&amp;range=7d" data-back>← Executions</a>'
+        in detail
+    )
+
+
+def test_empty_state_says_what_is_empty_and_how_to_widen(client: TestClient) -> None:
+    words = text(client.get("/dashboard/executions").text)
+    assert "No executions in the last 24 h — widen the range." in words
+    assert "Show the last 7 days" in words
+    failed = text(client.get("/dashboard/executions?status=failed&pipeline=runplane.fail").text)
+    assert (
+        "No failed executions of runplane.fail in the last 24 h — widen the range or clear the filters."
+        in failed
+    )
+
+
+def test_a_bad_filter_is_a_400_page_naming_the_value(client: TestClient) -> None:
+    response = client.get("/dashboard/executions?status=broken")
+    assert response.status_code == 400
+    assert "Unknown execution status 'broken'" in text(response.text)
+    assert "Reset the filters" in response.text
+
+
+def test_user_text_is_escaped(client: TestClient, sqlite_db: Database) -> None:
+    with sqlite_db.write() as conn:
+        make_execution(conn, created_at=utcnow(), triggered_by="<script>alert(1)</script>")
+    page = client.get("/dashboard/executions").text
+    assert "<script>alert(1)" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_the_basic_tier_shows_the_locked_card(
+    basic_client: TestClient, sqlite_db: Database
+) -> None:
+    with sqlite_db.write() as conn:
+        execution = make_execution(conn, created_at=utcnow())
+    for path in ("/dashboard/executions", f"/dashboard/executions/{execution.execution_id}"):
+        response = basic_client.get(path)
+        assert response.status_code == 200
+        words = text(response.text)
+        assert "📊 Execution History" in words
+        assert "Execution history is available in the Intermediate tier." in words
+        assert "Basic tier supports sync execution with immediate results." in words
+        assert (
+            '<a class="btn primary" href="/dashboard/tiers">Learn about tiers</a>' in response.text
+        )
+        assert execution.execution_id not in response.text
+    nav = basic_client.get("/dashboard").text
+    assert 'aria-label="(locked in the Basic tier)">🔒</span>' in nav

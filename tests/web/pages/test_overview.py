@@ -1,0 +1,61 @@
+"""The overview in-process: health, failures against the day before, running and queued,
+each linking to the filtered list; latest weeks and the stale flag; the basic tier."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fastapi.testclient import TestClient
+
+from runplane.domains.finra_otc.queries import WeekSummary
+from runplane.engine.clock import utcnow
+from runplane.store import Database
+from runplane.web.pages.overview import latest_weeks
+from tests.factories import make_execution
+from tests.web.conftest import text
+
+
+def test_figures_compare_with_the_day_before_and_link_to_the_list(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        for hours in (1, 2, 3):
+            make_execution(conn, status="failed", created_at=now - timedelta(hours=hours))
+        make_execution(conn, status="failed", created_at=now - timedelta(hours=30))
+        make_execution(conn, status="running", created_at=now)
+    page = client.get("/dashboard").text
+    words = text(page)
+    assert "Failures, last 24 h 3 up 2 from 1 the 24 h before" in words
+    assert "Unresolved failures, 7 days 4" in words
+    assert "Running now 1" in words
+    assert "Degraded" in words
+    assert 'href="/dashboard/executions?preset=recent-failures"' in page
+    assert 'href="/dashboard/executions?preset=running-now"' in page
+
+
+def test_latest_weeks_flag_tiers_behind_the_newest() -> None:
+    def week(tier: str, day: int) -> WeekSummary:
+        return WeekSummary(tier=tier, week_ending=date(2025, 12, day), stages={}, captures=1)
+
+    latest = latest_weeks([week("OTC", 22), week("OTC", 15), week("NMS_TIER_1", 15)])
+    assert [(w.tier, w.week.day, w.stale) for w in latest] == [
+        ("NMS_TIER_1", 15, True),
+        ("OTC", 22, False),
+    ]
+    assert latest_weeks([]) == []
+
+
+def test_the_basic_tier_locks_execution_figures_but_keeps_health(basic_client: TestClient) -> None:
+    words = text(basic_client.get("/dashboard").text)
+    assert "Execution history is available in the Intermediate tier." in words
+    assert "Failures, last 24 h" not in words
+    assert "Learn about tiers" in words
+
+
+def test_the_tier_badge_opens_the_comparison(client: TestClient) -> None:
+    page = client.get("/dashboard").text
+    assert '<a class="tier-badge" href="/dashboard/tiers"' in page
+    words = text(client.get("/dashboard/tiers").text)
+    assert "This deployment runs the Intermediate tier." in words
+    assert "Execution history, detail, logs, retry, cancel Locked Full Full" in words

@@ -1,0 +1,89 @@
+"""A pipeline page in-process: description, parameters, the run form from its schema, last
+runs; running it (queued, refused with inline errors, or in the basic tier at once)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from runplane.engine.clock import utcnow
+from runplane.store import Database
+from runplane.store import executions as store
+from tests.factories import make_execution
+from tests.web.conftest import ORIGIN, text
+
+
+def test_page_shows_description_parameters_form_and_last_runs(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    with sqlite_db.write() as conn:
+        make_execution(
+            conn, pipeline="runplane.sleep", params={"seconds": 2.0}, status="failed",
+            created_at=utcnow(),
+        )  # fmt: skip
+    page = client.get("/dashboard/pipelines/runplane.sleep").text
+    words = text(page)
+    assert "Runs for a while, checking for cancellation" in words
+    assert 'name="p.seconds" value="1.0"' in page
+    assert 'min="0" max="86400"' in page
+    assert "Dry run: validate and show what it would do, publish nothing" in words
+    assert "❌ Failed" in words
+    assert 'href="/dashboard/executions?preset=this-pipeline&amp;pipeline=runplane.sleep"' in page
+
+
+def test_running_queues_an_execution_and_opens_it(client: TestClient, sqlite_db: Database) -> None:
+    response = client.post(
+        "/dashboard/pipelines/runplane.sleep/run",
+        data={"p.seconds": "2", "p.lines_per_second": "", "dry_run": ["false", "true"]},
+        headers=ORIGIN,
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    execution_id = response.headers["location"].rsplit("/", 1)[1]
+    with sqlite_db.read() as conn:
+        execution = store.get_execution(conn, execution_id)
+    assert execution.params == {"seconds": 2.0, "lines_per_second": 0}
+    assert execution.dry_run
+    assert execution.trigger == "manual"
+
+
+def test_invalid_parameters_come_back_next_to_their_fields(client: TestClient) -> None:
+    response = client.post(
+        "/dashboard/pipelines/finra.otc_transparency.ingest_week/run",
+        data={"p.week_ending": "", "p.tier": "OTC", "p.timeout_seconds": "0"},
+        headers=ORIGIN,
+    )
+    assert response.status_code == 422
+    assert 'data-error-for="week_ending">Field required</p>' in response.text
+    assert 'data-error-for="timeout_seconds">Input should be greater than 0</p>' in response.text
+
+
+def test_a_prerequisite_run_confirm_is_prefilled_from_the_url(client: TestClient) -> None:
+    modal = client.get(
+        "/dashboard/pipelines/finra.otc_transparency.normalize_week/run"
+        "?p.week_ending=2025-12-22&p.tier=OTC&fragment=modal"
+    ).text
+    words = text(modal)
+    assert "Run finra.otc_transparency.normalize_week?" in words
+    assert "week_ending 2025-12-22 tier OTC" in words
+    assert "Cancel Run Now" in words
+
+
+def test_the_basic_tier_runs_at_once_and_shows_the_result(
+    basic_client: TestClient, sqlite_db: Database
+) -> None:
+    response = basic_client.post(
+        "/dashboard/pipelines/runplane.fail/run",
+        data={"p.error": "data", "p.message": "file is empty"},
+        headers=ORIGIN,
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    location = response.headers["location"]
+    assert location.startswith("/dashboard/pipelines/runplane.fail?result=")
+    execution_id = location.split("result=")[1].split("#")[0]
+    with sqlite_db.read() as conn:
+        assert store.get_execution(conn, execution_id).status == "failed"
+    words = text(basic_client.get(location).text)
+    assert "Result ❌ FAILED" in words
+    assert "Data problem: file is empty" in words
+    assert "📁 Data issue" in words

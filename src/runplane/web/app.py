@@ -18,6 +18,7 @@ from runplane.web.pages import (
     overview,
     pipeline,
     pipelines,
+    schedules,
     tiers,
 )
 from runplane.web.security import PREFIX, DashboardHeaders
@@ -48,9 +49,19 @@ def unknown_page(request: Request, path: str) -> Response:
 
 
 def mount_dashboard(app: FastAPI) -> None:
-    """Add the dashboard to `app` (whose state carries db, settings, runtime and counts)."""
+    """Add the dashboard to `app` (whose state carries db, settings, runtime and list caches)."""
     app.mount(f"{PREFIX}/static", CachedStatic(directory=STATIC), name="dashboard-static")
-    for module in (overview, executions, execution, logs, actions, pipelines, pipeline, assets):
+    for module in (
+        overview,
+        executions,
+        execution,
+        logs,
+        actions,
+        pipelines,
+        pipeline,
+        schedules,
+        assets,
+    ):
         app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
     app.include_router(tiers.router, prefix=PREFIX, include_in_schema=False)
     app.include_router(fallback, prefix=PREFIX, include_in_schema=False)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from runplane.engine.listing import CountCache
+from runplane.engine.listing import CountCache, FinishedCache
 from runplane.engine.runtime import ServingRuntime
 from runplane.settings import Settings, Tier
 from runplane.store import Database
@@ -22,6 +22,7 @@ class State:
     settings: Settings
     runtime: ServingRuntime | None
     counts: CountCache
+    finished: FinishedCache
 
     @property
     def basic(self) -> bool:
@@ -31,7 +32,8 @@ class State:
 
 def app_state(request: Request) -> State:
     s = request.app.state
-    return State(s.db, s.settings, s.runtime, s.counts)
+    caches = s.list_caches
+    return State(s.db, s.settings, s.runtime, caches.counts, caches.finished)
 
 
 async def state(request: Request) -> State:

@@ -61,8 +61,9 @@ def executions_page(request: Request, s: StateDep) -> Response:
         filters = parse_view(query)
         limit = _limit(query)
         page = listing.list_page(
-            s.db, filters, limit=limit, cursor=query.get("cursor"), counts=s.counts
-        )
+            s.db, filters, limit=limit, cursor=query.get("cursor"), counts=s.counts,
+            finished=s.finished,
+        )  # fmt: skip
     except listing.ListingError as exc:
         return render(
             request, "executions.html", title="Executions", nav="executions", status=400,

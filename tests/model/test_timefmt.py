@@ -26,6 +26,9 @@ def test_duration(seconds: float | None, text: str) -> None:
         (datetime(2025, 12, 21, 17, 30, tzinfo=UTC), "yesterday 17:30"),
         (datetime(2025, 12, 18, 9, 0, tzinfo=UTC), "Thu 18 Dec 09:00"),
         (datetime(2025, 11, 2, 9, 0, tzinfo=UTC), "2025-11-02 09:00"),
+        (datetime(2025, 12, 23, 6, 0, tzinfo=UTC), "tomorrow 06:00"),
+        (datetime(2025, 12, 26, 6, 0, tzinfo=UTC), "Fri 26 Dec 06:00"),
+        (datetime(2026, 1, 5, 6, 0, tzinfo=UTC), "2026-01-05 06:00"),
     ],
 )
 def test_relative_day(at: datetime, text: str) -> None:

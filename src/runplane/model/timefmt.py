@@ -20,14 +20,17 @@ def duration(seconds: float | None) -> str:
 
 
 def relative_day(at: datetime, now: datetime) -> str:
-    """`08:15 today`, `yesterday 17:30`, `Mon 24 Nov 09:00`, or `2024-11-24 09:00` (UTC)."""
+    """`08:15 today`, `yesterday 17:30`, `tomorrow 06:00`, `Mon 24 Nov 09:00` (within six
+    days either way, e.g. a schedule's next run), or `2024-11-24 09:00` (UTC)."""
     day = at.date()
     today = now.date()
     if day == today:
         return f"{at:%H:%M} today"
     if day == today - timedelta(days=1):
         return f"yesterday {at:%H:%M}"
-    if timedelta(0) < now - at < timedelta(days=6):
+    if day == today + timedelta(days=1):
+        return f"tomorrow {at:%H:%M}"
+    if abs(now - at) < timedelta(days=6):
         return f"{at:%a %d %b %H:%M}"
     return f"{at:%Y-%m-%d %H:%M}"
 

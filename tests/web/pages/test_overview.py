@@ -11,7 +11,7 @@ from runplane.domains.finra_otc.queries import WeekSummary
 from runplane.engine.clock import utcnow
 from runplane.store import Database
 from runplane.web.pages.overview import latest_weeks
-from tests.factories import make_execution
+from tests.factories import make_execution, make_schedule
 from tests.web.conftest import text
 
 
@@ -59,3 +59,29 @@ def test_the_tier_badge_opens_the_comparison(client: TestClient) -> None:
     words = text(client.get("/dashboard/tiers").text)
     assert "This deployment runs the Intermediate tier." in words
     assert "Execution history, detail, logs, retry, cancel Locked Full Full" in words
+
+
+def test_schedules_show_their_next_run_and_count_the_overdue(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        make_schedule(conn, name="weekly", cron="0 6 * * 2", created_at=now)
+        make_schedule(conn, name="hourly", cron="0 * * * *", created_at=now - timedelta(days=2))
+    page = client.get("/dashboard").text
+    words = text(page)
+    assert "Schedules · 1 overdue" in words
+    weekly = text(page.split('data-schedule="weekly"')[1].split("</tr>")[0])
+    assert "At 06:00 on Tuesday" in weekly
+    assert "06:00" in weekly
+    assert "overdue" not in weekly
+    assert "overdue:" in text(page.split('data-schedule="hourly"')[1].split("</tr>")[0])
+    assert 'href="/dashboard/pipelines/runplane.noop#schedule"' in page
+
+
+def test_the_basic_tier_locks_schedules(basic_client: TestClient, sqlite_db: Database) -> None:
+    with sqlite_db.write() as conn:
+        make_schedule(conn, name="weekly")
+    page = basic_client.get("/dashboard").text
+    assert "Scheduling is available in the Intermediate tier" in text(page)
+    assert 'data-schedule="weekly"' not in page

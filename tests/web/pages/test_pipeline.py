@@ -1,15 +1,22 @@
 """A pipeline page in-process: description, parameters, the run form from its schema, last
-runs; running it (queued, refused with inline errors, or in the basic tier at once)."""
+runs, schedules; running it (queued, refused with inline errors, or in the basic tier at
+once)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
 from runplane.engine.clock import utcnow
+from runplane.model.schedule import ScheduleFire
 from runplane.store import Database
 from runplane.store import executions as store
-from tests.factories import make_execution
+from runplane.store import schedules as schedule_store
+from tests.factories import make_execution, make_schedule
 from tests.web.conftest import ORIGIN, text
+
+INGEST = "finra.otc_transparency.ingest_week"
 
 
 def test_page_shows_description_parameters_form_and_last_runs(
@@ -87,3 +94,56 @@ def test_the_basic_tier_runs_at_once_and_shows_the_result(
     assert "Result ❌ FAILED" in words
     assert "Data problem: file is empty" in words
     assert "📁 Data issue" in words
+
+
+def test_the_schedule_section_shows_next_run_last_fire_and_overdue(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        make_schedule(
+            conn, name="ny-weekly", pipeline=INGEST, cron="0 6 * * 2",
+            timezone="America/New_York", created_at=now,
+            params={"week_ending": "{{ last_week_ending }}", "tier": "OTC"},
+        )  # fmt: skip
+        make_schedule(
+            conn, name="hourly", pipeline=INGEST, cron="0 * * * *",
+            created_at=now - timedelta(days=2), params={"week_ending": "2025-12-22"},
+        )  # fmt: skip
+        ran = make_execution(conn, pipeline=INGEST, status="completed", trigger="scheduled")
+        schedule_store.insert_fire(
+            conn,
+            ScheduleFire("ny-weekly", now - timedelta(hours=1), now, ran.execution_id, late=True),
+        )
+    page = client.get(f"/dashboard/pipelines/{INGEST}").text
+    words = text(page)
+    weekly = text(page.split('data-schedule="ny-weekly"')[1].split("</tr>")[0])
+    assert "America/New_York" in weekly
+    assert "0 6 * * 2" in weekly
+    assert "week_ending={{ last_week_ending }} tier=OTC" in weekly
+    assert "Tue 06:00 America/New_York" in weekly
+    assert "✓ Completed" in weekly
+    assert "late" in weekly
+    assert "overdue" not in weekly
+    assert f'href="/dashboard/executions/{ran.execution_id}"' in page
+    hourly = text(page.split('data-schedule="hourly"')[1].split("</tr>")[0])
+    assert "overdue:" in hourly
+    assert "not fired yet" in hourly
+    assert "⏸ Disable schedule hourly" in words
+    assert 'action="/dashboard/schedules/hourly/disable"' in page
+
+
+def test_a_pipeline_without_schedules_says_how_to_add_one(client: TestClient) -> None:
+    words = text(client.get("/dashboard/pipelines/runplane.noop").text)
+    assert "No schedule runs this pipeline." in words
+    assert "runplane schedules add NAME --pipeline runplane.noop" in words
+
+
+def test_the_basic_tier_locks_the_schedule_section(
+    basic_client: TestClient, sqlite_db: Database
+) -> None:
+    with sqlite_db.write() as conn:
+        make_schedule(conn, name="weekly")
+    page = basic_client.get("/dashboard/pipelines/runplane.noop").text
+    assert "Scheduling is available in the Intermediate tier" in text(page)
+    assert "/dashboard/schedules/weekly" not in page

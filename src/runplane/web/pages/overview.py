@@ -1,5 +1,5 @@
 """`/dashboard`: is the system healthy? Failures against the day before, what is running,
-and how fresh each tier's data is."""
+how fresh each tier's data is, and when each schedule runs next (or that it is overdue)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from fastapi import APIRouter, Request, Response
 
 from runplane.domains.finra_otc import queries as assets
 from runplane.domains.finra_otc.stages import PIPELINES, Stage
+from runplane.engine.clock import utcnow
 from runplane.engine.health import check_health
 from runplane.engine.overview import system_overview
+from runplane.engine.schedules import list_schedule_states, scheduling_locked
 from runplane.web.deps import StateDep
 from runplane.web.errors import DashboardRoute
 from runplane.web.templating import render
@@ -31,14 +33,19 @@ class TierWeek:
 
 @router.get("")
 def overview_page(request: Request, s: StateDep) -> Response:
-    """The health check, failures in 24 h (vs the 24 h before), running now, latest weeks."""
+    """The health check, failures in 24 h (vs the 24 h before), running now, latest weeks,
+    schedules."""
+    now = utcnow()
     health = check_health(s.db, s.settings, s.runtime)
-    figures = None if s.basic else system_overview(s.db)
+    figures = None if s.basic else system_overview(s.db, clock=lambda: now)
     with s.db.read() as conn:
         weeks = latest_weeks(assets.list_weeks(conn))
+    schedule_locked = scheduling_locked(s.settings)
+    schedules = [] if schedule_locked else list_schedule_states(s.db, s.settings, clock=lambda: now)
     return render(
-        request, "overview.html", title="Overview", nav="overview", health=health,
-        figures=figures, weeks=weeks, ingest=PIPELINES[Stage.INGEST],
+        request, "overview.html", title="Overview", nav="overview", health=health, now=now,
+        figures=figures, weeks=weeks, ingest=PIPELINES[Stage.INGEST], schedules=schedules,
+        schedule_locked=schedule_locked, overdue=sum(st.overdue for st in schedules),
     )  # fmt: skip
 
 

@@ -1,5 +1,5 @@
 """`/dashboard/pipelines/{name}`: description, parameters, the run form generated from the
-schema, last runs; and running it (queued, or in the basic tier finished before the page
+schema, last runs, its schedules; and running it (queued, or in the basic tier finished before the page
 answers, with the result shown at once).
 """
 
@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from runplane.engine import service
 from runplane.engine.clock import utcnow
 from runplane.engine.inline import scoped_executor
+from runplane.engine.schedules import list_schedule_states, scheduling_locked
 from runplane.model import Execution, Trigger
 from runplane.pipelines import InvalidParams, Pipeline, registry
 from runplane.store import Database
@@ -34,7 +35,7 @@ RECENT_RUNS = 10
 
 @router.get("/pipelines/{name}")
 def pipeline_page(request: Request, name: str, s: StateDep) -> Response:
-    """A pipeline, its parameters and recent runs, and a form to run it."""
+    """A pipeline, its parameters, recent runs and schedules, and a form to run it."""
     pipeline = registry.get(name)
     result_id = request.query_params.get("result")
     with s.db.read() as conn:
@@ -120,11 +121,18 @@ def _page(
     status: int = 200,
     refused: InvalidParams | None = None,
 ) -> Response:
+    now = utcnow()
+    schedule_locked = scheduling_locked(s.settings)
+    schedules = (
+        []
+        if schedule_locked
+        else list_schedule_states(s.db, s.settings, pipeline=pipeline.name, clock=lambda: now)
+    )
     return render(
         request, "pipeline.html", title=pipeline.name, nav="pipelines", status=status,
         pipeline=pipeline, recent=recent, result=result, refused=refused,
         fields=form_fields(pipeline.schema, values, errors=errors), basic=s.basic,
-        now=utcnow(),
+        schedules=schedules, schedule_locked=schedule_locked, now=now,
     )  # fmt: skip
 
 

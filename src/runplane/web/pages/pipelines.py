@@ -1,4 +1,5 @@
-"""`/dashboard/pipelines`: every registered pipeline with its last run and failures in 24 h."""
+"""`/dashboard/pipelines`: every registered pipeline with its last run, failures in 24 h and
+next scheduled run."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request, Response
 
 from runplane.engine.clock import utcnow
+from runplane.engine.schedules import ScheduleState, list_schedule_states, scheduling_locked
 from runplane.pipelines import registry
 from runplane.store import executions as store
 from runplane.store import failures as failure_store
@@ -25,7 +27,18 @@ def pipelines_page(request: Request, s: StateDep) -> Response:
     with s.db.read() as conn:
         last = {p.name: store.find_last_execution(conn, p.name) for p in pipelines}
         failures = failure_store.count_failures_by_pipeline(conn, since=now - timedelta(hours=24))
+    schedule_locked = scheduling_locked(s.settings)
+    schedules: dict[str, list[ScheduleState]] = {}
+    if schedule_locked is None:
+        for state in list_schedule_states(s.db, s.settings, clock=lambda: now):
+            schedules.setdefault(state.schedule.pipeline, []).append(state)
+    next_up = {
+        name: min(upcoming, key=lambda st: st.next_run or now)
+        for name, states in schedules.items()
+        if (upcoming := [st for st in states if st.next_run is not None])
+    }
     return render(
         request, "pipelines.html", title="Pipelines", nav="pipelines", now=now,
-        pipelines=pipelines, last=last, failures=failures,
+        pipelines=pipelines, last=last, failures=failures, schedules=schedules, next_up=next_up,
+        schedule_locked=schedule_locked,
     )  # fmt: skip

@@ -71,7 +71,7 @@ def form_fields(
                 kind=kind,
                 required=name in required,
                 description=raw.get("description") or spec.get("description") or "",
-                default=param_text(raw["default"]) if has_default else None,
+                default=param_text(raw["default"]) if raw.get("default") is not None else None,
                 options=options,
                 value="" if current is None or kind == "choices" else _text(current),
                 values=tuple(str(v) for v in current) if isinstance(current, list) else (),

@@ -15,6 +15,7 @@ import pytest
 
 from runplane.store import Database
 from runplane.store import executions as store
+from runplane.store import schedules as schedule_store
 
 pytestmark = pytest.mark.slow
 RUNPLANE = str(Path(sys.executable).with_name("runplane"))
@@ -48,7 +49,10 @@ def test_the_demo_runs_successes_and_each_kind_of_failure_on_synthetic_data(
     db = Database(f"sqlite:///{tmp_path / 'demo' / 'runplane.db'}")
     with db.read() as conn:
         runs = store.list_executions(conn, store.ExecutionFilter(), limit=100)
+        schedules = {s.name: s for s in schedule_store.list_schedules(conn)}
     db.dispose()
+    assert schedules["finra-weekly"].params["week_ending"] == "{{ last_week_ending }}"
+    assert schedules["heartbeat"].enabled
     failures = {
         (e.pipeline.rsplit(".", 1)[1], e.error.classification): e.error.message
         for e in runs

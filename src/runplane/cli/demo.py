@@ -1,5 +1,6 @@
 """`runplane demo`: a fresh embedded database, synthetic FINRA weeks through the real
-pipelines and executor (successes and realistic failures), then the dashboard and API.
+pipelines and executor (successes and realistic failures), two schedules, then the
+dashboard and API.
 
 Everything lives under `$RUNPLANE_HOME/demo`, replaced on every run; the data is
 generated, so the demo works on a clone with nothing else beside it.
@@ -24,8 +25,10 @@ from runplane.cli.render import EXECUTION_HEADERS, execution_row, table
 from runplane.cli.serve import run_server
 from runplane.engine.clock import utcnow
 from runplane.engine.inline import executor_available
+from runplane.engine.schedules import ScheduleSpec, save_schedule, scheduling_locked
 from runplane.engine.service import submit_execution
 from runplane.model import Execution, Trigger
+from runplane.model.schedule import ScheduleSource
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import executions as store
@@ -36,6 +39,18 @@ WEEKS = (date(2025, 12, 1), date(2025, 12, 8), date(2025, 12, 15))
 UNPUBLISHED_WEEK = date(2025, 12, 22)
 """The week the stub upstream refuses with 503: never ingested, so nothing downstream runs."""
 WAIT_SECONDS = 180
+SCHEDULES = (
+    ScheduleSpec(
+        name="finra-weekly",
+        pipeline="finra.otc_transparency.ingest_week",
+        cron="0 6 * * 2",
+        timezone="America/New_York",
+        params={"week_ending": "{{ last_week_ending }}", "tier": TIER},
+    ),
+    ScheduleSpec(name="heartbeat", pipeline="runplane.noop", cron="*/10 * * * *"),
+)
+"""FINRA's weekly ingest as an operator would schedule it, and a run every ten minutes so
+scheduled executions appear while the demo serves."""
 
 
 @click.command()
@@ -62,6 +77,9 @@ def demo(app: App, host: str, port: int, rows: int, no_serve: bool) -> None:
         runtime.start()
         try:
             submitted = _submit(db, upstream)
+            if scheduling_locked(settings) is None:
+                for spec in SCHEDULES:
+                    save_schedule(db, spec, source=str(ScheduleSource.CLI), by="demo")
             executions = _wait(db, submitted)
         except BaseException:
             runtime.stop()

@@ -41,7 +41,6 @@ class Execution:
     worker_id: str | None = None
     pid: int | None = None
     process_started_at: float | None = None
-    schedule_name: str | None = None
 
     @property
     def duration_seconds(self) -> float | None:

@@ -14,7 +14,7 @@ from tests.factories import make_execution
 
 from runplane.api.deps import ListCaches
 from runplane.engine.clock import utcnow
-from runplane.engine.listing import CountCache
+from runplane.engine.list_caches import CountCache
 from runplane.model import ExecutionStatus, Trigger
 from runplane.store import Database
 from runplane.store import executions as store

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import event
 
 from runplane.engine import listing
-from runplane.engine.listing import CountCache, ListingError, Preset
+from runplane.engine.list_caches import CountCache
+from runplane.engine.listing import ListingError, Preset
 from runplane.model import Execution, ExecutionStatus, Trigger
 from runplane.store import Database
 from tests.conftest import FakeClock

@@ -19,6 +19,7 @@ class Row:
     execution: Execution
     attempt: str | None = None
     twin: Execution | None = None
+    similar: int = 0
 
 
 def execution(status: str, **extra: object) -> Execution:

@@ -14,7 +14,8 @@ from fastapi import Depends, Path, Request
 
 from runplane.api.errors import ApiProblem
 from runplane.api.responses import ItemJson
-from runplane.engine.listing import CountCache, FinishedCache, ListingError
+from runplane.engine.list_caches import CountCache, FinishedCache
+from runplane.engine.listing import ListingError
 from runplane.engine.metrics import EngineMetrics
 from runplane.engine.runtime import ServingRuntime
 from runplane.settings import Settings, Tier

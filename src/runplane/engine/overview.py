@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from runplane.engine.clock import Clock, utcnow
-from runplane.engine.listing import CountCache, ListFilters
+from runplane.engine.list_caches import CountCache
+from runplane.engine.listing import ListFilters
 from runplane.model import Execution, ExecutionStatus, Worker
 from runplane.model.status import SUCCESS_STATUSES
 from runplane.settings import Settings

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from runplane.engine.listing import CountCache, FinishedCache
+from runplane.engine.list_caches import CountCache, FinishedCache
 from runplane.engine.runtime import ServingRuntime
 from runplane.settings import Settings, Tier
 from runplane.store import Database

@@ -5,7 +5,7 @@ durations, counts. Pure functions, used as template filters and globals.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -14,6 +14,9 @@ from runplane.model import ErrorClass, Execution, ExecutionStatus
 from runplane.model.json import iso
 from runplane.model.timefmt import absolute, ago, duration, relative_day
 from runplane.pipelines import Registry, UnknownPipeline
+
+RECURRENCE_WINDOW = timedelta(days=7)
+"""How far back "failures like this" are counted, on the list and the detail."""
 
 
 @dataclass(frozen=True)

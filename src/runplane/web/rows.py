@@ -1,5 +1,6 @@
 """The executions list's rows as HTML. A finished execution's row only changes with its
-relative start text, the run blocking its Retry, and the list it links back to, so its HTML
+relative start text, the run blocking its Retry, the count of failures like it, and the list
+it links back to, so its HTML
 is kept (one per server process) and refreshes re-render only the rows still in flight.
 """
 
@@ -28,6 +29,8 @@ class ListRow(Protocol):
     def attempt(self) -> str | None: ...
     @property
     def twin(self) -> Execution | None: ...
+    @property
+    def similar(self) -> int: ...
 
 
 class RowCache:
@@ -70,7 +73,7 @@ def rows_html(rows: Sequence[ListRow], *, back: str, now: datetime) -> list[Mark
         if e.status.is_final:
             twin = None if row.twin is None else (row.twin.execution_id, str(row.twin.status))
             started = when(e.started_at or e.created_at, now)
-            key = (e.execution_id, str(e.status), back, started, twin)
+            key = (e.execution_id, str(e.status), back, started, twin, row.similar)
             html = cache.get(key)
             if html is not None:
                 out.append(html)

@@ -3,6 +3,7 @@ failures, retry blocked by an identical run, the refresh fragment, empty and err
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -262,3 +263,25 @@ def test_the_basic_tier_shows_the_locked_card(
         assert execution.execution_id not in response.text
     nav = basic_client.get("/dashboard").text
     assert 'aria-label="(locked in the Basic tier)">🔒</span>' in nav
+
+
+def test_repeated_failures_say_how_many_failed_like_them(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        repeats = [
+            make_execution(
+                conn, status="failed", created_at=now - timedelta(hours=h), error=error()
+            )
+            for h in (1, 2, 30)
+        ]
+        make_execution(conn, status="failed", created_at=now - timedelta(days=9), error=error())
+        once = make_execution(
+            conn, status="failed", created_at=now, error=replace(error(), fingerprint="fp-other")
+        )
+    page = client.get("/dashboard/executions?range=7d").text
+    for execution in repeats:
+        row = page.split(f'data-id="{execution.execution_id}"')[1].split("</tr>")[0]
+        assert "🔁 3 failures like this in 7 days" in text(row)
+    assert "like this" not in page.split(f'data-id="{once.execution_id}"')[1].split("</tr>")[0]

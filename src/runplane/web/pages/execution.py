@@ -6,7 +6,6 @@ parts that change while it runs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -32,7 +31,6 @@ from runplane.web.templating import render, render_fragment
 router = APIRouter(route_class=DashboardRoute)
 
 TABS = ("summary", "parameters", "logs", "output")
-RECURRENCE_WINDOW = timedelta(days=7)
 FIRST_LOG_PAGE = 100
 STOP_EVENTS = (
     EventKind.CANCEL_REQUESTED,
@@ -97,7 +95,9 @@ def load_detail(conn: Connection, execution_id: str, tab: str) -> Detail:
         twin = store.find_active_twin(conn, execution.pipeline, execution.params_hash)
     extra: dict[str, Any] = {}
     if tab == "summary":
-        extra["recurrence"] = store.find_recurrence(conn, execution, window=RECURRENCE_WINDOW)
+        extra["recurrence"] = store.find_recurrence(
+            conn, execution, window=display.RECURRENCE_WINDOW
+        )
         extra["captures"] = capture_store.list_execution_captures(conn, execution_id)
     if tab == "logs":
         extra["log_lines"] = log_store.list_log_lines(conn, execution_id, limit=FIRST_LOG_PAGE)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -48,6 +49,8 @@ class Row:
     attempt: str | None
     twin: Execution | None
     """The identical pending or running run that blocks Retry on this row."""
+    similar: int = 0
+    """Failures with this one's error fingerprint in the recurrence window (it included)."""
 
 
 @router.get("/executions")
@@ -71,7 +74,7 @@ def executions_page(request: Request, s: StateDep) -> Response:
             choices=_choices(),
         )  # fmt: skip
     page = _through(page, query.get("last"))
-    rows = list_rows(s, page.items)
+    rows = list_rows(s, page.items, now=page.now)
     unresolved = unresolved_failures(s.db, filters, cache=s.counts, clock=lambda: page.now)
     context: dict[str, Any] = {
         "page": page, "rows": rows, "unresolved": unresolved, "back": back, "filters": filters,
@@ -105,19 +108,31 @@ def parse_view(query: QueryParams) -> listing.ListFilters:
     return filters
 
 
-def list_rows(s: StateDep, executions: list[Execution]) -> list[Row]:
-    """Rows with what their cells need: the run blocking Retry, the attempt text."""
+def list_rows(s: StateDep, executions: list[Execution], *, now: datetime) -> list[Row]:
+    """Rows with what their cells need: the run blocking Retry, the attempt text, and how
+    many failures like each failed one happened lately (so repeats stand out)."""
     retryable = [e for e in executions if e.status in RETRYABLE_STATUSES]
+    fingerprints = {f for e in executions if (f := _fingerprint(e)) is not None}
     with s.db.read() as conn:
         twins = store.list_active_twins(conn, [(e.pipeline, e.params_hash) for e in retryable])
+        similar = store.count_by_fingerprint(
+            conn, fingerprints, since=now - display.RECURRENCE_WINDOW
+        )
     return [
         Row(
             execution=e,
             attempt=display.attempt_text(e, registry),
             twin=twins.get((e.pipeline, e.params_hash)) if e.status in RETRYABLE_STATUSES else None,
+            similar=similar.get(_fingerprint(e) or "", 0),
         )
         for e in executions
     ]
+
+
+def _fingerprint(execution: Execution) -> str | None:
+    if execution.status is not ExecutionStatus.FAILED or execution.error is None:
+        return None
+    return execution.error.fingerprint
 
 
 def _limit(query: QueryParams) -> int:

@@ -15,7 +15,7 @@ from tests.factories import make_execution
 from runplane.api.deps import ListCaches
 from runplane.engine.clock import utcnow
 from runplane.engine.list_caches import CountCache
-from runplane.model import ExecutionStatus, Trigger
+from runplane.model import ErrorClass, ExecutionError, ExecutionStatus, Trigger
 from runplane.store import Database
 from runplane.store import executions as store
 from runplane.store.tables import execution_events, executions
@@ -389,3 +389,26 @@ def test_finished_rows_come_from_the_cache_and_unfinished_ones_are_reread(
 
 def test_nul_byte_in_an_id_is_simply_not_found(client: TestClient) -> None:
     assert_problem(client.get("/v1/executions/abc%00def"), 404)
+
+
+def test_detail_says_how_often_a_failure_like_it_happened(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    t0 = datetime(2025, 12, 22, 8, 0, tzinfo=UTC)
+    error = ExecutionError(
+        type="TransientError", message="HTTP 503 from 127.0.0.1", fingerprint="fp-503",
+        classification=ErrorClass.TRANSIENT, title="HTTP 503", summary="The upstream said 503.",
+    )  # fmt: skip
+    with sqlite_db.write() as conn:
+        failures = [
+            make_execution(conn, status="failed", error=error, created_at=t0 + timedelta(days=d))
+            for d in (-8, 0, 1, 2)
+        ]
+        completed = make_execution(conn, created_at=t0)
+    body = client.get(f"/v1/executions/{failures[-1].execution_id}").json()
+    assert body["recurrence"]["window_days"] == 7
+    assert body["recurrence"]["count"] == 3
+    assert body["recurrence"]["previous"]["execution_id"] == failures[2].execution_id
+    first = client.get(f"/v1/executions/{failures[0].execution_id}").json()["recurrence"]
+    assert first == {"window_days": 7, "count": 1, "previous": None}
+    assert client.get(f"/v1/executions/{completed.execution_id}").json()["recurrence"] is None

@@ -44,6 +44,12 @@ def test_show_gives_the_error_actions_and_trail(cli: Cli) -> None:
     assert "Configuration problem: message" in shown.stdout
     assert "Change the parameter `message`" in shown.stdout
     assert "created by user:" in shown.stdout
+    assert "Seen before: first failure like this in 7 days" in shown.stdout
+    again = run_and_get_id(cli, "runplane.fail", "-p", "error=config")
+    assert (
+        f"2nd failure like this in 7 days (last: {failed},"
+        in cli.run("executions", "show", again).stdout
+    )
     data = cli.json("executions", "show", failed)
     assert data["error"]["classification"] == "config"  # type: ignore[index]
     assert [e["kind"] for e in data["events"]] == ["created", "started", "failed"]  # type: ignore[index]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from runplane.model.timefmt import ago, duration, relative_day
+from runplane.model.timefmt import ago, duration, ordinal, relative_day
 
 NOW = datetime(2025, 12, 22, 10, 0, tzinfo=UTC)
 
@@ -37,3 +37,9 @@ def test_relative_day(at: datetime, text: str) -> None:
 
 def test_ago() -> None:
     assert [ago(12), ago(190), ago(7300), ago(-3)] == ["12s", "3m", "2h", "0s"]
+
+
+def test_ordinal() -> None:
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 103)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "103rd",
+    ]  # fmt: skip

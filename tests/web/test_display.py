@@ -41,10 +41,7 @@ def test_times_are_utc_relative_with_iso_for_hover() -> None:
     assert display.log_time(NOW.replace(microsecond=456789)) == "08:15:03.456"
 
 
-def test_ordinals_counts_and_trends_read_as_words() -> None:
-    assert [display.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 103)] == [
-        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "103rd",
-    ]  # fmt: skip
+def test_counts_and_trends_read_as_words() -> None:
     assert display.rows(15847) == "15,847"
     assert display.rows(None) == "—"
     assert display.trend(3, 1) == "up 2 from 1 the 24 h before"

@@ -173,6 +173,7 @@ def _detail(db: Database, execution_id: str) -> Response:
             None if execution.parent_id is None else store.find_execution(conn, execution.parent_id)
         )
         children = store.list_children(conn, execution_id)
+        recurrence = store.find_recurrence(conn, execution)
     position = next(i for i, e in enumerate(chain) if e.execution_id == execution_id)
     return json_response(
         execution_json(execution)
@@ -183,6 +184,13 @@ def _detail(db: Database, execution_id: str) -> Response:
             "next_attempt": _ref(chain[position + 1]) if position + 1 < len(chain) else None,
             "parent": None if parent is None else _ref(parent),
             "children": [_ref(e) for e in children],
+            "recurrence": None
+            if recurrence is None
+            else {
+                "window_days": store.RECURRENCE_WINDOW.days,
+                "count": recurrence.count,
+                "previous": None if recurrence.previous is None else _ref(recurrence.previous),
+            },
         }
     )
 

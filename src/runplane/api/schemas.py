@@ -85,6 +85,14 @@ class ExecutionRef(BaseModel):
     created_at: Instant
 
 
+class RecurrenceOut(BaseModel):
+    """How often a failure like this one (same error fingerprint) happened lately."""
+
+    window_days: int
+    count: int = Field(description="Failures like this in the window up to this one, it included.")
+    previous: ExecutionRef | None = Field(description="The most recent earlier one.")
+
+
 class EventOut(BaseModel):
     event_id: int | None
     kind: EventKind
@@ -102,6 +110,7 @@ class ExecutionDetail(ExecutionOut):
     next_attempt: ExecutionRef | None
     parent: ExecutionRef | None
     children: list[ExecutionRef]
+    recurrence: RecurrenceOut | None = Field(description="Null unless the execution failed.")
 
 
 class StatusCounts(BaseModel):

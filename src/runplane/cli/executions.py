@@ -82,11 +82,12 @@ def show_command(app: App, execution_id: str, as_json: bool) -> None:
     with app.db.read() as conn:
         execution = store.get_execution(conn, execution_id)
         events = event_store.list_events(conn, execution_id)
+        recurrence = store.find_recurrence(conn, execution)
     if as_json:
         data = execution_json(execution) | {"events": [event_json(e) for e in events]}
         click.echo(json.dumps(data, indent=2))
     else:
-        click.echo(execution_detail(execution, events))
+        click.echo(execution_detail(execution, events, recurrence))
 
 
 @executions.command("logs")

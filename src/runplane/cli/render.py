@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from runplane.model import Execution, ExecutionEvent
-from runplane.model.timefmt import absolute, duration, relative_day
+from runplane.model.timefmt import absolute, duration, ordinal, relative_day
+from runplane.store.executions import RECURRENCE_WINDOW, Recurrence
 
 STATUS_MARK = {
     "pending": "◯",
@@ -51,7 +52,9 @@ def execution_row(e: Execution, now: datetime) -> list[str]:
 EXECUTION_HEADERS = ["id", "status", "pipeline", "started (UTC)", "duration", "rows", "trigger"]
 
 
-def execution_detail(e: Execution, events: Sequence[ExecutionEvent]) -> str:
+def execution_detail(
+    e: Execution, events: Sequence[ExecutionEvent], recurrence: Recurrence | None = None
+) -> str:
     lines = [
         f"Execution {e.execution_id}",
         f"  Status:       {STATUS_MARK[e.status]} {e.status.upper()}",
@@ -77,6 +80,8 @@ def execution_detail(e: Execution, events: Sequence[ExecutionEvent]) -> str:
             f"  {e.error.summary}",
             f"  Class: {e.error.classification}",
         ]
+        if recurrence is not None:
+            lines.append(f"  Seen before: {recurrence_text(recurrence)}")
         lines.append("Suggested actions")
         lines += [f"  {i}. {a.text}" for i, a in enumerate(e.error.suggested_actions, 1)]
     if e.output:
@@ -87,6 +92,14 @@ def execution_detail(e: Execution, events: Sequence[ExecutionEvent]) -> str:
         lines.append("Trail")
         lines += [f"  {event_line(ev)}" for ev in events]
     return "\n".join(lines)
+
+
+def recurrence_text(recurrence: Recurrence) -> str:
+    days = RECURRENCE_WINDOW.days
+    if recurrence.count <= 1 or recurrence.previous is None:
+        return f"first failure like this in {days} days"
+    last = recurrence.previous
+    return f"{ordinal(recurrence.count)} failure like this in {days} days (last: {last.execution_id}, {absolute(last.created_at)})"
 
 
 def event_line(event: ExecutionEvent) -> str:

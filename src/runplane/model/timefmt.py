@@ -1,4 +1,4 @@
-"""Human-readable times and durations for tables and pages; always UTC."""
+"""Human-readable times, durations and ordinals for tables and pages; times always UTC."""
 
 from __future__ import annotations
 
@@ -47,3 +47,10 @@ def ago(seconds: float) -> str:
         if seconds >= size:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+def ordinal(n: int) -> str:
+    """`1st`, `2nd`, `3rd`, `11th`, `22nd`."""
+    if 10 <= n % 100 <= 20:
+        return f"{n}th"
+    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th') }"

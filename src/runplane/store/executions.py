@@ -336,6 +336,10 @@ def list_retry_chain(conn: Connection, execution: Execution) -> list[Execution]:
         chain.append(_from_row(row))
 
 
+RECURRENCE_WINDOW = timedelta(days=7)
+"""How far back "failures like this" are counted (detail, list and API)."""
+
+
 @dataclass(frozen=True)
 class Recurrence:
     """How often a failure like this one happened in a window ending at it."""
@@ -347,7 +351,7 @@ class Recurrence:
 
 
 def find_recurrence(
-    conn: Connection, execution: Execution, *, window: timedelta
+    conn: Connection, execution: Execution, *, window: timedelta = RECURRENCE_WINDOW
 ) -> Recurrence | None:
     """Failures sharing this execution's error fingerprint in `window` up to it; None if not failed."""
     fingerprint = None if execution.error is None else execution.error.fingerprint

@@ -5,7 +5,7 @@ durations, counts. Pure functions, used as template filters and globals.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -14,9 +14,6 @@ from runplane.model import ErrorClass, Execution, ExecutionStatus
 from runplane.model.json import iso
 from runplane.model.timefmt import absolute, ago, duration, relative_day
 from runplane.pipelines import Registry, UnknownPipeline
-
-RECURRENCE_WINDOW = timedelta(days=7)
-"""How far back "failures like this" are counted, on the list and the detail."""
 
 
 @dataclass(frozen=True)
@@ -118,13 +115,6 @@ def number(value: Any) -> str:
     if value is None:
         return "—"
     return str(value)
-
-
-def ordinal(n: int) -> str:
-    """`1st`, `2nd`, `3rd`, `11th`, `22nd`."""
-    if 10 <= n % 100 <= 20:
-        return f"{n}th"
-    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th') }"
 
 
 def attempt_text(execution: Execution, registry: Registry) -> str | None:

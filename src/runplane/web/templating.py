@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from runplane.engine.clock import utcnow
 from runplane.engine.health import HealthReport, HealthStatus, check_health
+from runplane.model.timefmt import ordinal
 from runplane.settings import Tier
 from runplane.store import Database
 from runplane.web import display
@@ -77,7 +78,7 @@ def _environment() -> Environment:
         iso_z=display.iso_z,
         rows=display.rows,
         number=display.number,
-        ordinal=display.ordinal,
+        ordinal=ordinal,
         param=display.param_text,
         query=_query,
         urlquote=lambda s: urllib.parse.quote(str(s), safe=""),

@@ -95,9 +95,7 @@ def load_detail(conn: Connection, execution_id: str, tab: str) -> Detail:
         twin = store.find_active_twin(conn, execution.pipeline, execution.params_hash)
     extra: dict[str, Any] = {}
     if tab == "summary":
-        extra["recurrence"] = store.find_recurrence(
-            conn, execution, window=display.RECURRENCE_WINDOW
-        )
+        extra["recurrence"] = store.find_recurrence(conn, execution, window=store.RECURRENCE_WINDOW)
         extra["captures"] = capture_store.list_execution_captures(conn, execution_id)
     if tab == "logs":
         extra["log_lines"] = log_store.list_log_lines(conn, execution_id, limit=FIRST_LOG_PAGE)

@@ -116,7 +116,7 @@ def list_rows(s: StateDep, executions: list[Execution], *, now: datetime) -> lis
     with s.db.read() as conn:
         twins = store.list_active_twins(conn, [(e.pipeline, e.params_hash) for e in retryable])
         similar = store.count_by_fingerprint(
-            conn, fingerprints, since=now - display.RECURRENCE_WINDOW
+            conn, fingerprints, since=now - store.RECURRENCE_WINDOW
         )
     return [
         Row(

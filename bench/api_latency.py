@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ from runplane.store.tables import execution_logs, executions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from seed_executions import seed
+from serving import free_port, serve
 
 LIST_P95_MS = 10.0
 DETAIL_P95_MS = 10.0
@@ -77,8 +77,8 @@ def main() -> None:
     _print_plans(db, ids["pipeline"])
     db.dispose()
 
-    port = _free_port()
-    server = _serve(url, port)
+    port = free_port()
+    server = serve(url, port)
     failures: list[str] = []
     try:
         print(f"\n{'request':38} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  target")
@@ -148,28 +148,6 @@ def _print_plans(db: Database, pipeline: str) -> None:
             print(f"  {label:16} {plan}")
 
 
-def _serve(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNPLANE_")}
-    env["RUNPLANE_DATABASE_URL"] = url
-    env["RUNPLANE_WORKER_TIMEOUT"] = "864000"  # the seeded running rows' worker stays live
-    runplane = str(Path(sys.executable).with_name("runplane"))
-    process = subprocess.Popen(
-        [runplane, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if _get(http.client.HTTPConnection("127.0.0.1", port), "/health")[0] == 200:
-                return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("runplane serve did not answer within 60 s")
-
-
 def _get(conn: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
     conn.request("GET", path)
     response = conn.getresponse()
@@ -213,13 +191,6 @@ def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 if __name__ == "__main__":

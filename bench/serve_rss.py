@@ -7,9 +7,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,12 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from runplane.store import Database
 from runplane.store.schema import upgrade
 from seed_executions import seed
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from serving import free_port, serve
 
 
 def main() -> None:
@@ -40,18 +32,10 @@ def main() -> None:
         upgrade(db)
         seed(db)
         db.dispose()
-    env = {**os.environ, "RUNPLANE_DATABASE_URL": f"sqlite:///{args.database.resolve()}"}
-    port = free_port()
-    runplane = str(Path(sys.executable).with_name("runplane"))
-    serve = subprocess.Popen(
-        [runplane, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = serve(f"sqlite:///{args.database.resolve()}", free_port(), wait=False)
     try:
         time.sleep(args.after)
-        parent = psutil.Process(serve.pid)
+        parent = psutil.Process(server.pid)
         processes = [parent, *parent.children()]
         for process in processes:
             rss = process.memory_info().rss / 2**20
@@ -62,8 +46,8 @@ def main() -> None:
             f"summed RSS {args.after:.0f} s after start: {total:.1f} MB (target <= 150 MB) {verdict}"
         )
     finally:
-        serve.terminate()
-        serve.wait(timeout=30)
+        server.terminate()
+        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

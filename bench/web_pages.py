@@ -22,9 +22,7 @@ import http.client
 import os
 import re
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -37,6 +35,7 @@ from runplane.store.tables import execution_logs, executions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from seed_executions import seed
+from serving import free_port, serve
 
 LIST_P95_MS = 20.0
 DETAIL_P95_MS = 20.0
@@ -84,8 +83,8 @@ def main() -> None:
         "detail: parameters tab": f"/dashboard/executions/{ids['failed']}?tab=parameters",
         "detail: 100,000-line log, logs tab": f"/dashboard/executions/{ids['log']}?tab=logs",
     }
-    port = _free_port()
-    server = _serve(url, port)
+    port = free_port()
+    server = serve(url, port)
     missed: list[str] = []
     try:
         print(
@@ -156,28 +155,6 @@ def _sample_ids(db: Database) -> dict[str, str]:
             .limit(1)
         ).one()
     return {"log": log_id, "failed": failed[0], "pipeline": failed[1]}
-
-
-def _serve(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNPLANE_")}
-    env["RUNPLANE_DATABASE_URL"] = url
-    env["RUNPLANE_WORKER_TIMEOUT"] = "864000"  # the seeded running rows' worker stays live
-    runplane = str(Path(sys.executable).with_name("runplane"))
-    process = subprocess.Popen(
-        [runplane, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if _get(http.client.HTTPConnection("127.0.0.1", port), "/health")[0] == 200:
-                return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("runplane serve did not answer within 60 s")
 
 
 def _get(conn: http.client.HTTPConnection, path: str, encoding: str = "gzip") -> tuple[int, bytes]:
@@ -252,13 +229,6 @@ def _browser_ready(port: int, path: str, loads: int) -> list[float]:
                 times.append(float(page.evaluate(script)))
         browser.close()
     return times
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 if __name__ == "__main__":

@@ -73,3 +73,14 @@ def test_lines_before_a_sequence_number_come_oldest_first_and_filtered(db: Datab
     assert [line.seq for line in page] == [5, 6, 7]
     assert [line.seq for line in errors] == [6, 9]
     assert [line.message for line in found] == ["line 1", "line 10"]
+
+
+def test_the_text_download_reads_every_line_in_batches(db: Database) -> None:
+    write(db, "e1", [("INFO", f"line {i}") for i in range(1, 6)])
+    write(db, "e2", [("ERROR", "other execution")])
+    chunks = list(log_store.read_log_text(db, "e1", batch=2))
+    assert len(chunks) == 3
+    lines = "".join(chunks).splitlines()
+    assert lines[0] == "08:10:15.124 INFO  line 1"
+    assert [line.rsplit(" ", 1)[1] for line in lines] == ["1", "2", "3", "4", "5"]
+    assert list(log_store.read_log_text(db, "nothing")) == []

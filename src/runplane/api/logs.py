@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -125,7 +125,7 @@ async def get_execution_logs(
     if as_text:
         filename = f"{execution.pipeline}-{execution_id}.log"
         return StreamingResponse(
-            _text(db, execution_id),
+            log_store.read_log_text(db, execution_id),
             media_type="text/plain; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
@@ -166,19 +166,6 @@ def _page(db: Database, execution_id: str, query: LogQuery) -> dict[str, Any]:
 def _execution(db: Database, execution_id: str) -> Execution:
     with db.read() as conn:
         return store.get_execution(conn, execution_id)
-
-
-def _text(db: Database, execution_id: str) -> Iterator[str]:
-    """The whole log in batches, each read in its own short transaction."""
-    after = 0
-    while True:
-        with db.read() as conn:
-            lines = log_store.list_log_lines(conn, execution_id, after=after, limit=BATCH)
-        if lines:
-            yield "".join(line.as_text() + "\n" for line in lines)
-        if len(lines) < BATCH:
-            return
-        after = lines[-1].seq
 
 
 async def _follow(

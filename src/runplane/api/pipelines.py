@@ -6,10 +6,8 @@ response waits for its final status, output or error.
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from typing import Annotated, Any
 
-import anyio
 from fastapi import APIRouter, Body, Path
 from starlette.concurrency import run_in_threadpool
 
@@ -17,7 +15,7 @@ from runplane.api.deps import CallerDep, DbDep, RuntimeDep, SettingsDep
 from runplane.api.errors import problems
 from runplane.api.schemas import ExecutionOut, PipelineDetail, PipelineOut, RunRequest
 from runplane.engine import service
-from runplane.engine.inline import scoped_executor
+from runplane.engine.inline import run_to_end
 from runplane.engine.schedules import list_schedule_states, scheduling_locked
 from runplane.model import Execution, Trigger
 from runplane.model.json import execution_json, iso
@@ -106,27 +104,10 @@ async def run_pipeline(
         )
     )
     if settings.tier is Tier.BASIC:
-        with ExitStack() as stack:
-            if runtime is None:  # no executor in this process: run it as `run --wait` does
-                executor = scoped_executor(db, settings, execution.execution_id)
-                await run_in_threadpool(stack.enter_context, executor)
-            execution = await _wait_until_final(db, execution.execution_id, settings.poll_interval)
-            await run_in_threadpool(stack.close)
+        execution = await run_to_end(
+            db, settings, execution.execution_id, serving=runtime is not None
+        )
     return execution_json(execution)
-
-
-async def _wait_until_final(db: Database, execution_id: str, interval: float) -> Execution:
-    """Poll without holding a thread while the serving executor runs it."""
-    while True:
-        execution = await run_in_threadpool(_read, db, execution_id)
-        if execution.status.is_final:
-            return execution
-        await anyio.sleep(interval)
-
-
-def _read(db: Database, execution_id: str) -> Execution:
-    with db.read() as conn:
-        return store.get_execution(conn, execution_id)
 
 
 def _schedules(

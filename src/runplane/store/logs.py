@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 
 from runplane.model import LogLine
+from runplane.store.database import Database
 from runplane.store.tables import execution_logs as t
 
 
@@ -75,6 +76,20 @@ def iter_log_lines(conn: Connection, execution_id: str, *, batch: int = 5000) ->
     while True:
         lines = list_log_lines(conn, execution_id, after=after, limit=batch)
         yield from lines
+        if len(lines) < batch:
+            return
+        after = lines[-1].seq
+
+
+def read_log_text(db: Database, execution_id: str, *, batch: int = 5000) -> Iterator[str]:
+    """The whole log as text (`HH:MM:SS.mmm LEVEL message` lines), a batch per short read
+    transaction, so a slow download never keeps one open."""
+    after = 0
+    while True:
+        with db.read() as conn:
+            lines = list_log_lines(conn, execution_id, after=after, limit=batch)
+        if lines:
+            yield "".join(line.as_text() + "\n" for line in lines)
         if len(lines) < batch:
             return
         after = lines[-1].seq

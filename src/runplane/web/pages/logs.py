@@ -4,14 +4,12 @@ filter, jump to first error, live tail) and the whole log as a text file.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from runplane.model import LogLine
-from runplane.store import Database
 from runplane.store import executions as store
 from runplane.store import logs as log_store
 from runplane.web.deps import StateDep
@@ -24,7 +22,6 @@ router = APIRouter(route_class=DashboardRoute)
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 PAGE = 500
 MAX_PAGE = 1000
-BATCH = 5000
 
 
 class BadLogQuery(ValueError):
@@ -69,7 +66,7 @@ def log_download(request: Request, execution_id: str, s: StateDep) -> Response:
         execution = store.get_execution(conn, execution_id)
     filename = f"{execution.pipeline}-{execution_id}.log"
     return StreamingResponse(
-        _text(s.db, execution_id),
+        log_store.read_log_text(s.db, execution_id),
         media_type="text/plain; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -133,16 +130,3 @@ def _window(conn: Any, execution_id: str, w: dict[str, Any]) -> tuple[list[LogLi
 
 def _json(line: LogLine) -> dict[str, Any]:
     return {"seq": line.seq, "t": log_time(line.at), "level": line.level, "message": line.message}
-
-
-def _text(db: Database, execution_id: str) -> Iterator[str]:
-    """The whole log in batches, each read in its own short transaction."""
-    after = 0
-    while True:
-        with db.read() as conn:
-            lines = log_store.list_log_lines(conn, execution_id, after=after, limit=BATCH)
-        if lines:
-            yield "".join(line.as_text() + "\n" for line in lines)
-        if len(lines) < BATCH:
-            return
-        after = lines[-1].seq

@@ -5,21 +5,18 @@ answers, with the result shown at once).
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from typing import Any
 
-import anyio
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from runplane.engine import service
 from runplane.engine.clock import utcnow
-from runplane.engine.inline import scoped_executor
+from runplane.engine.inline import run_to_end
 from runplane.engine.schedules import list_schedule_states, scheduling_locked
 from runplane.model import Execution, Trigger
 from runplane.pipelines import InvalidParams, Pipeline, registry
-from runplane.store import Database
 from runplane.store import executions as store
 from runplane.web.deps import CALLER, State, StateDep
 from runplane.web.errors import DashboardRoute
@@ -80,7 +77,7 @@ async def run_action(request: Request, name: str, s: StateDep) -> Response:
         )
     if not s.basic:
         return RedirectResponse(f"/dashboard/executions/{execution.execution_id}", status_code=303)
-    await _run_to_end(s, execution)
+    await run_to_end(s.db, s.settings, execution.execution_id, serving=s.runtime is not None)
     target = f"/dashboard/pipelines/{name}?result={execution.execution_id}#result"
     return RedirectResponse(target, status_code=303)
 
@@ -156,27 +153,3 @@ def _prefill(request: Request, pipeline: Pipeline) -> dict[str, Any]:
     """Parameters named in the URL (`?p.week_ending=2025-12-22`), e.g. from a suggested action."""
     sent = {k: request.query_params.getlist(k) for k in request.query_params if k.startswith(FIELD)}
     return submitted_params(pipeline.schema, sent) if sent else {}
-
-
-async def _run_to_end(s: State, execution: Execution) -> Execution:
-    """The basic tier's synchronous run: the serving executor (or one started here) runs it."""
-    with ExitStack() as stack:
-        if s.runtime is None:
-            executor = scoped_executor(s.db, s.settings, execution.execution_id)
-            await run_in_threadpool(stack.enter_context, executor)
-        done = await _wait(s.db, execution.execution_id, s.settings.poll_interval)
-        await run_in_threadpool(stack.close)
-    return done
-
-
-async def _wait(db: Database, execution_id: str, interval: float) -> Execution:
-    while True:
-        execution = await run_in_threadpool(_read, db, execution_id)
-        if execution.status.is_final:
-            return execution
-        await anyio.sleep(interval)
-
-
-def _read(db: Database, execution_id: str) -> Execution:
-    with db.read() as conn:
-        return store.get_execution(conn, execution_id)

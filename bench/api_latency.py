@@ -23,15 +23,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event
 
 from runplane.engine import listing
 from runplane.store import Database
 from runplane.store.schema import upgrade
-from runplane.store.tables import execution_logs, executions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from seed_executions import seed
+from seed_executions import sample_ids, seed
 from serving import free_port, serve
 
 LIST_P95_MS = 10.0
@@ -58,7 +57,7 @@ def main() -> None:
         print(f"  done in {seeded.seconds:.0f} s")
     url = f"sqlite:///{db_path.resolve()}"
     db = Database(url)
-    ids = _sample_ids(db)
+    ids = sample_ids(db)
     print(f"database: {db_path} ({db_path.stat().st_size / 1e9:.2f} GB)")
     print(f"load average before: {os.getloadavg()}  (2 cores; other work skews figures)")
 
@@ -103,21 +102,6 @@ def main() -> None:
     print(f"load average after: {os.getloadavg()}")
     if failures:
         print("missed: " + ", ".join(failures))
-
-
-def _sample_ids(db: Database) -> dict[str, str]:
-    """The longest log's execution, a failed one, and a pipeline that ran recently."""
-    with db.read() as conn:
-        log_id = conn.execute(
-            select(execution_logs.c.execution_id).order_by(execution_logs.c.seq.desc()).limit(1)
-        ).scalar_one()
-        failed = conn.execute(
-            select(executions.c.execution_id, executions.c.pipeline)
-            .where(executions.c.status == "failed")
-            .order_by(executions.c.created_at.desc())
-            .limit(1)
-        ).one()
-    return {"log": log_id, "failed": failed[0], "pipeline": failed[1]}
 
 
 def _print_plans(db: Database, pipeline: str) -> None:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from runplane.model import ErrorClass, ExecutionError, SuggestedAction
 from runplane.pipelines.params import params_hash
@@ -230,6 +230,21 @@ def main() -> None:
         f"seeded {seeded.executions:,} executions in {seeded.seconds:.0f} s; "
         f"long log: {seeded.log_execution_id}; a failure: {seeded.failed_execution_id}"
     )
+
+
+def sample_ids(db: Database) -> dict[str, str]:
+    """The longest log's execution, the newest failure, and its pipeline (URLs to measure)."""
+    with db.read() as conn:
+        log_id = conn.execute(
+            select(execution_logs.c.execution_id).order_by(execution_logs.c.seq.desc()).limit(1)
+        ).scalar_one()
+        failed = conn.execute(
+            select(executions.c.execution_id, executions.c.pipeline)
+            .where(executions.c.status == "failed")
+            .order_by(executions.c.created_at.desc())
+            .limit(1)
+        ).one()
+    return {"log": log_id, "failed": failed[0], "pipeline": failed[1]}
 
 
 if __name__ == "__main__":

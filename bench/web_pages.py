@@ -31,10 +31,10 @@ from sqlalchemy import select
 
 from runplane.store import Database
 from runplane.store.schema import upgrade
-from runplane.store.tables import execution_logs, executions
+from runplane.store.tables import executions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from seed_executions import seed
+from seed_executions import sample_ids, seed
 from serving import free_port, serve
 
 LIST_P95_MS = 20.0
@@ -67,7 +67,7 @@ def main() -> None:
         db.dispose()
     url = f"sqlite:///{path.resolve()}"
     db = Database(url)
-    ids = _sample_ids(db)
+    ids = sample_ids(db)
     with db.read() as conn:
         total = conn.execute(select(executions.c.execution_id).limit(1)).first()
     db.dispose()
@@ -140,21 +140,6 @@ def main() -> None:
         server.wait(timeout=30)
     print(f"\nload average after: {os.getloadavg()}")
     print("missed: " + ", ".join(missed) if missed else "all targets met")
-
-
-def _sample_ids(db: Database) -> dict[str, str]:
-    """The longest log's execution, the newest failure, and its pipeline."""
-    with db.read() as conn:
-        log_id = conn.execute(
-            select(execution_logs.c.execution_id).order_by(execution_logs.c.seq.desc()).limit(1)
-        ).scalar_one()
-        failed = conn.execute(
-            select(executions.c.execution_id, executions.c.pipeline)
-            .where(executions.c.status == "failed")
-            .order_by(executions.c.created_at.desc())
-            .limit(1)
-        ).one()
-    return {"log": log_id, "failed": failed[0], "pipeline": failed[1]}
 
 
 def _get(conn: http.client.HTTPConnection, path: str, encoding: str = "gzip") -> tuple[int, bytes]:

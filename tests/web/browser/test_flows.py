@@ -239,3 +239,22 @@ def test_keyboard_triage_moves_opens_retries_and_cancels(web: Server, page: Any)
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/dashboard/executions/{running}**")
     web.client.post(f"/v1/executions/{running}/cancel")
+
+
+def test_a_schedule_is_switched_off_and_on_from_its_pipeline_page(web: Server, page: Any) -> None:
+    response = web.client.put(
+        "/v1/schedules/heartbeat", json={"pipeline": "runplane.noop", "cron": "*/10 * * * *"}
+    )
+    assert response.status_code == 201, response.text
+    open_page(page, f"{web.url}/dashboard/pipelines/runplane.noop")
+    row = page.locator('tr[data-schedule="heartbeat"]')
+    assert "Every 10th minute" in row.inner_text()
+    row.locator("button", has_text="Disable").click()
+    page.wait_for_url("**/dashboard/pipelines/runplane.noop#schedule")
+    expect(row.locator("button")).to_contain_text("Enable")
+    assert "none while off" in row.inner_text()
+    assert web.client.get("/v1/schedules/heartbeat").json()["enabled"] is False
+    screenshot(page, "schedule-disabled")
+    row.locator("button", has_text="Enable").click()
+    expect(row.locator("button")).to_contain_text("Disable")
+    assert web.client.get("/v1/schedules/heartbeat").json()["enabled"] is True

@@ -26,6 +26,19 @@ def run(web: Server, pipeline: str, **params: Any) -> str:
     return str(response.json()["execution_id"])
 
 
+def schedule(web: Server) -> None:
+    """A schedule, so the overview and pipeline pages show their schedule tables."""
+    response = web.client.put(
+        "/v1/schedules/finra-weekly",
+        json={
+            "pipeline": "finra.otc_transparency.ingest_week", "cron": "0 6 * * 2",
+            "timezone": "America/New_York",
+            "params": {"week_ending": "{{ last_week_ending }}", "tier": "OTC"},
+        },
+    )  # fmt: skip
+    assert response.status_code in (200, 201), response.text
+
+
 @pytest.mark.parametrize("viewport", [WIDE, NARROW], ids=["1280x800", "390x844"])
 def test_every_page_is_accessible_and_fits_the_screen(
     web: Server, page: Any, viewport: dict[str, int]
@@ -38,6 +51,7 @@ def test_every_page_is_accessible_and_fits_the_screen(
     assert web.wait_for_final(missing)["status"] == "failed"
     running = run(web, "runplane.sleep", seconds=30)
     web.wait_for_status(running, lambda s: s == "running")
+    schedule(web)
     page.set_viewport_size(viewport)
     pages = {
         "overview": "/dashboard",

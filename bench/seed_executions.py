@@ -22,7 +22,7 @@ from sqlalchemy import insert, select
 
 from runplane.model import ErrorClass, ExecutionError, SuggestedAction
 from runplane.pipelines.params import params_hash
-from runplane.store import Database
+from runplane.store import Database, counts
 from runplane.store.schema import upgrade
 from runplane.store.tables import execution_events, execution_logs, executions, workers
 
@@ -156,6 +156,8 @@ def seed(
             _insert(db, batch)
             batch = []
     _insert(db, batch)
+    with db.write() as conn:
+        counts.rebuild(conn)  # the bulk insert bypassed the per-row bookkeeping
     _insert_events(db, recent)
     log_id = _insert_long_log(db, log_lines, now, rng)
     return Seeded(count, log_id, failed_id, time.perf_counter() - started)

@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.pool import NullPool
 
+from runplane.store import counts
+
 _WRITE = "runplane_write"
 
 
@@ -84,7 +86,8 @@ class Database:
 
         On SQLite it holds the database's write lock from the start; with `lock`, on
         PostgreSQL it also takes a transaction-scoped advisory lock on that name, so
-        check-then-insert sequences are serialised on both.
+        check-then-insert sequences are serialised on both. The execution counts its
+        statements noted are written just before it commits.
         """
         with self.engine.connect() as conn:
             conn = conn.execution_options(**{_WRITE: True})
@@ -93,7 +96,11 @@ class Database:
                     conn.execute(
                         text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(lock)}
                     )
-                yield conn
+                try:
+                    yield conn
+                    counts.apply_noted(conn)
+                finally:
+                    counts.discard_noted(conn)
 
     def dispose(self) -> None:
         self.engine.dispose()

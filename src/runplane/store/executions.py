@@ -7,7 +7,7 @@ in the expected status, so executors, cancel requests and monitors can race safe
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +31,7 @@ from runplane.model import (
     Trigger,
     check_transition,
 )
+from runplane.store import counts
 from runplane.store.errors import NotFound
 from runplane.store.tables import executions as t
 from runplane.store.types import UTCDateTime
@@ -45,7 +46,6 @@ class ExecutionFilter:
     triggers: frozenset[Trigger] = frozenset()
     since: datetime | None = None
     until: datetime | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def where(self) -> list[ColumnElement[bool]]:
         clauses: list[ColumnElement[bool]] = []
@@ -68,6 +68,10 @@ Cursor = tuple[datetime, str]
 
 def insert_execution(conn: Connection, execution: Execution) -> None:
     conn.execute(insert(t).values(_to_row(execution)))
+    counts.note(
+        conn, created_at=execution.created_at, pipeline=execution.pipeline,
+        trigger=execution.trigger, old=None, new=execution.status,
+    )  # fmt: skip
 
 
 def find_execution(conn: Connection, execution_id: str) -> Execution | None:
@@ -128,28 +132,16 @@ def list_executions_by_id(conn: Connection, ids: Collection[str]) -> dict[str, E
 def count_by_status(
     conn: Connection, filter: ExecutionFilter = ExecutionFilter()
 ) -> dict[ExecutionStatus, int]:
-    """One indexed count per status, in a single statement.
-
-    A single GROUP BY would make SQLite pick the time index and visit every row of the
-    range; counting each status on `(status, created_at)` touches only index entries.
-    """
-    base = ExecutionFilter(
-        pipelines=filter.pipelines, triggers=filter.triggers, since=filter.since, until=filter.until
-    ).where()
+    """Executions per status within the filter (zero for the statuses it excludes)."""
     wanted = [s for s in ExecutionStatus if not filter.statuses or s in filter.statuses]
-    counts = dict.fromkeys(ExecutionStatus, 0)
-    if not wanted:
-        return counts
-    columns = [
-        select(func.count())
-        .select_from(t)
-        .where(t.c.status == str(status), *base)
-        .scalar_subquery()
-        for status in wanted
-    ]
-    row = conn.execute(select(*columns)).one()
-    counts.update(zip(wanted, row, strict=True))
-    return counts
+    totals = dict.fromkeys(ExecutionStatus, 0)
+    totals.update(
+        counts.count_statuses(
+            conn, wanted, pipelines=filter.pipelines, triggers=filter.triggers,
+            since=filter.since, until=filter.until,
+        )
+    )  # fmt: skip
+    return totals
 
 
 def update_status(
@@ -170,8 +162,19 @@ def update_status(
     where = [t.c.execution_id == execution_id, t.c.status == str(expected)]
     if require_no_cancel:
         where.append(t.c.cancel_requested_at.is_(None))
-    result = conn.execute(update(t).where(*where).values(status=str(new), **values))
-    return result.rowcount == 1
+    moved = conn.execute(
+        update(t)
+        .where(*where)
+        .values(status=str(new), **values)
+        .returning(t.c.created_at, t.c.pipeline, t.c.trigger)
+    ).first()
+    if moved is None:
+        return False
+    counts.note(
+        conn, created_at=moved.created_at, pipeline=moved.pipeline, trigger=moved.trigger,
+        old=expected, new=new,
+    )  # fmt: skip
+    return True
 
 
 def update_execution(conn: Connection, execution_id: str, **values: Any) -> None:

@@ -19,7 +19,7 @@ from runplane.store.database import Database, lock_key
 from runplane.store.errors import SchemaError
 
 # Every revision in `migrations/versions`, oldest first; a test keeps this in step with Alembic.
-REVISIONS = ("0001", "0002", "0003")
+REVISIONS = ("0001", "0002", "0003", "0004")
 HEAD = REVISIONS[-1]
 MIGRATIONS = Path(__file__).parent / "migrations"
 

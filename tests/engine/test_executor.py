@@ -277,10 +277,11 @@ def test_heavy_logging_beside_a_million_row_capture_neither_locks_nor_loses_work
     finally:
         serving.stop()
     assert [f.status for f in finals] == [ExecutionStatus.COMPLETED] * 5, [f.error for f in finals]
-    for execution in loggers:
-        lines = log_lines(db, execution.execution_id)
+    for final in finals[:-1]:
+        lines = log_lines(db, final.execution_id)
         ticks = sum(1 for _, message in lines if message.startswith("tick "))
-        assert ticks >= 7_900
+        assert ticks == final.rows_processed  # every line it logged landed
+        assert ticks >= 7_000  # about 1,000 a second for 8 s, however busy the machine
         assert not any("database is locked" in message for _, message in lines)
     assert finals[-1].rows_processed == 1_000_000
 

@@ -1,13 +1,14 @@
-"""Executions per hour of creation, pipeline, trigger and status (`execution_counts`).
+"""Finished executions per hour of creation, pipeline, trigger and end status
+(`execution_counts`), so counting a day or a month sums hours instead of rows.
 
-Each hour also has rows for all pipelines and triggers together (`ANY` in both), so the
-unfiltered view sums a handful of rows per hour. Every insert and status change notes a
-change of one in its connection; the write
-transaction applies the changes just before it commits, in key order, so concurrent
-writers on PostgreSQL lock count rows in the same order and cannot deadlock. A rolled
-back transaction applies nothing. Counting a window then sums whole hours from this
-table and counts only its partial first and last hours in `executions`; pending and
-running executions, always few, are counted in `executions` directly.
+Only end states are kept: an end state is final, so an execution is counted once, when
+it ends, and pending and running executions (always few) are counted in `executions`
+directly. Each hour also has rows for all pipelines and triggers together (`ANY` in
+both), so the unfiltered view sums a handful of rows per hour. An ending is noted in its
+connection and written just before the transaction commits, in key order (concurrent
+writers on PostgreSQL lock count rows in one order and cannot deadlock); a rolled-back
+transaction writes nothing. A window's partial first and last hours are counted in
+`executions`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import ColumnElement, Connection, delete, func, insert, literal, select
+from sqlalchemy import ColumnElement, Connection, Executable, delete, func, insert, literal, select
 
 from runplane.model import ExecutionStatus
 from runplane.store.tables import execution_counts as c
@@ -36,29 +38,26 @@ def hour_of(at: datetime) -> datetime:
 
 
 def note(
-    conn: Connection,
-    *,
-    created_at: datetime,
-    pipeline: str,
-    trigger: str,
-    old: ExecutionStatus | None,
-    new: ExecutionStatus,
+    conn: Connection, *, created_at: datetime, pipeline: str, trigger: str, status: ExecutionStatus
 ) -> None:
-    """Record that an execution appeared (`old` None) or moved from `old` to `new`."""
+    """Record that an execution was stored with, or moved to, `status` (counted if final)."""
+    if not status.is_final:
+        return
     changes: Counter[Key] = conn.info.setdefault(_PENDING, Counter())
     hour = hour_of(created_at)
-    for scope in ((pipeline, str(trigger)), (ANY, ANY)):
-        if old is not None:
-            changes[(hour, *scope, str(old))] -= 1
-        changes[(hour, *scope, str(new))] += 1
+    changes[(hour, pipeline, str(trigger), str(status))] += 1
+    changes[(hour, ANY, ANY, str(status))] += 1
 
 
 def apply_noted(conn: Connection) -> None:
     """Write the changes this transaction noted (called by `Database.write` before commit)."""
     changes: Counter[Key] | None = conn.info.pop(_PENDING, None)
-    for key, change in sorted((changes or Counter()).items()):
-        if change:
-            _add(conn, key, change)
+    rows = [
+        {"hour": hour, "pipeline": pipeline, "trigger": trigger, "status": status, "n": change}
+        for (hour, pipeline, trigger, status), change in sorted((changes or Counter()).items())
+    ]
+    if rows:
+        conn.execute(_upsert(conn.dialect.name), rows)
 
 
 def discard_noted(conn: Connection) -> None:
@@ -66,24 +65,18 @@ def discard_noted(conn: Connection) -> None:
     conn.info.pop(_PENDING, None)
 
 
-def _add(conn: Connection, key: Key, change: int) -> None:
-    hour, pipeline, trigger, status = key
-    values = {"hour": hour, "pipeline": pipeline, "trigger": trigger, "status": status}
-    columns = [c.c.hour, c.c.pipeline, c.c.trigger, c.c.status]
-    if conn.dialect.name == "sqlite":
-        from sqlalchemy.dialects import sqlite
-
-        lite = sqlite.insert(c).values(**values, n=change)
-        conn.execute(
-            lite.on_conflict_do_update(index_elements=columns, set_={"n": c.c.n + lite.excluded.n})
-        )
+@cache
+def _upsert(dialect: str) -> Executable:
+    """Add `n` to a count row, creating it if missing (built once per dialect)."""
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
     else:
-        from sqlalchemy.dialects import postgresql
-
-        pg = postgresql.insert(c).values(**values, n=change)
-        conn.execute(
-            pg.on_conflict_do_update(index_elements=columns, set_={"n": c.c.n + pg.excluded.n})
-        )
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert  # type: ignore[assignment]
+    statement = dialect_insert(c)
+    return statement.on_conflict_do_update(
+        index_elements=[c.c.status, c.c.pipeline, c.c.trigger, c.c.hour],
+        set_={"n": c.c.n + statement.excluded.n},
+    )
 
 
 def rebuild(conn: Connection) -> None:
@@ -94,11 +87,16 @@ def rebuild(conn: Connection) -> None:
     else:
         hour = func.timezone("UTC", func.date_trunc("hour", func.timezone("UTC", t.c.created_at)))
     names = ["hour", "pipeline", "trigger", "status", "n"]
-    detailed = select(hour, t.c.pipeline, t.c.trigger, t.c.status, func.count()).group_by(
-        hour, t.c.pipeline, t.c.trigger, t.c.status
+    final = t.c.status.in_([str(s) for s in ExecutionStatus if s.is_final])
+    detailed = (
+        select(hour, t.c.pipeline, t.c.trigger, t.c.status, func.count())
+        .where(final)
+        .group_by(hour, t.c.pipeline, t.c.trigger, t.c.status)
     )
-    totals = select(hour, literal(ANY), literal(ANY), t.c.status, func.count()).group_by(
-        hour, t.c.status
+    totals = (
+        select(hour, literal(ANY), literal(ANY), t.c.status, func.count())
+        .where(final)
+        .group_by(hour, t.c.status)
     )
     conn.execute(insert(c).from_select(names, detailed))
     conn.execute(insert(c).from_select(names, totals))

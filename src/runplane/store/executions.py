@@ -70,7 +70,7 @@ def insert_execution(conn: Connection, execution: Execution) -> None:
     conn.execute(insert(t).values(_to_row(execution)))
     counts.note(
         conn, created_at=execution.created_at, pipeline=execution.pipeline,
-        trigger=execution.trigger, old=None, new=execution.status,
+        trigger=execution.trigger, status=execution.status,
     )  # fmt: skip
 
 
@@ -172,7 +172,7 @@ def update_status(
         return False
     counts.note(
         conn, created_at=moved.created_at, pipeline=moved.pipeline, trigger=moved.trigger,
-        old=expected, new=new,
+        status=new,
     )  # fmt: skip
     return True
 

@@ -1,6 +1,6 @@
-"""Executions per hour of creation, pipeline, trigger and status (and each hour's totals,
-pipeline and trigger `*`), counted from the executions already stored, so the filter bar
-sums hours instead of counting rows.
+"""Finished executions per hour of creation, pipeline, trigger and end status (and each
+hour's totals, pipeline and trigger `*`), counted from the executions already stored, so
+the filter bar sums hours instead of counting rows.
 
 Revision ID: 0004
 Revises: 0003

@@ -40,6 +40,9 @@ class LogSink:
         self._progress_written_at = 0.0
         self._seq = 0
         self._cond = threading.Condition()
+        # Held while a batch is taken and written, so `take` waits for a write in flight:
+        # a run's last lines and final status then commit after every earlier line.
+        self._writing = threading.Lock()
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="log-flush", daemon=True)
 
@@ -58,9 +61,11 @@ class LogSink:
     def take(self, *final: tuple[str, str]) -> list[LogLine]:
         """Remove and return the buffered lines plus `final` (level, message) lines.
 
-        For writing a run's last lines in the same transaction as its final status.
+        For writing a run's last lines in the same transaction as its final status; waits
+        for a background write in flight, so no earlier line can be lost with the process
+        once that status is committed.
         """
-        with self._cond:
+        with self._writing, self._cond:
             for level, message in final:
                 self._seq += 1
                 self._buffer.append(
@@ -80,20 +85,23 @@ class LogSink:
 
     def flush(self) -> None:
         """Write what is buffered now; safe to call from any thread."""
-        with self._cond:
-            lines, self._buffer = self._buffer, []
-            progress = self._take_progress()
-        if not lines and progress is None:
-            return
-        try:
-            with self._db.write() as conn:
-                log_store.insert_log_lines(conn, lines)
-                if progress is not None:
-                    execution_store.update_execution(conn, self._execution_id, progress=progress)
-        except Exception:
-            with self._cond:  # keep the lines for the next attempt, in order
-                self._buffer[:0] = lines
-            raise
+        with self._writing:
+            with self._cond:
+                lines, self._buffer = self._buffer, []
+                progress = self._take_progress()
+            if not lines and progress is None:
+                return
+            try:
+                with self._db.write() as conn:
+                    log_store.insert_log_lines(conn, lines)
+                    if progress is not None:
+                        execution_store.update_execution(
+                            conn, self._execution_id, progress=progress
+                        )
+            except Exception:
+                with self._cond:  # keep the lines for the next attempt, in order
+                    self._buffer[:0] = lines
+                raise
 
     def close(self) -> None:
         with self._cond:

@@ -61,7 +61,11 @@ def test_the_demo_runs_successes_and_each_kind_of_failure_on_synthetic_data(
     assert failures[("ingest_week", "transient")] == "HTTP 503 from 127.0.0.1"
     assert "no file at" in failures[("ingest_week", "data")]
     assert "has no published normalize" in failures[("aggregate_week", "dependency")]
-    completed = [e.pipeline.rsplit(".", 1)[1] for e in runs if e.status == "completed"]
+    completed = [
+        e.pipeline.rsplit(".", 1)[1]
+        for e in runs
+        if e.status == "completed" and e.trigger != "scheduled"  # a heartbeat may fire
+    ]
     assert sorted(set(completed)) == [
         "aggregate_week",
         "backfill_range",

@@ -29,14 +29,15 @@ def test_exits_are_counted_by_pipeline_and_status(runtime: ServingRuntime) -> No
         wait_for_final(runtime.db, execution.execution_id)
     metrics = runtime.metrics
 
-    def counted() -> float:
-        return metric(
-            metrics.render().decode(),
-            "runplane_execution_duration_seconds_count",
-            pipeline="runplane.noop",
+    def counted() -> tuple[float, float]:
+        text = metrics.render().decode()
+        return (
+            metric(text, "runplane_execution_duration_seconds_count", pipeline="runplane.noop"),
+            metric(text, "runplane_execution_duration_seconds_count", pipeline="runplane.fail"),
         )
 
-    wait_until(lambda: counted() == 2, timeout=10, what="both noop exits counted")
+    # an exit is counted just after its final status is written
+    wait_until(lambda: counted() == (2, 1), timeout=10, what="all three exits counted")
     text = metrics.render().decode()
     assert (
         metric(text, "runplane_executions_total", pipeline="runplane.noop", status="completed") == 2

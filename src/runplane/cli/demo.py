@@ -76,11 +76,10 @@ def demo(app: App, host: str, port: int, rows: int, no_serve: bool) -> None:
         runtime = ServingRuntime(db, settings)
         runtime.start()
         try:
-            submitted = _submit(db, upstream)
-            if scheduling_locked(settings) is None:
+            executions = _wait(db, _submit(db, upstream))
+            if scheduling_locked(settings) is None:  # saved after the runs: none is scheduled
                 for spec in SCHEDULES:
                     save_schedule(db, spec, source=str(ScheduleSource.CLI), by="demo")
-            executions = _wait(db, submitted)
         except BaseException:
             runtime.stop()
             raise

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import event
 
 from runplane.model import (
     ErrorClass,
@@ -361,6 +363,23 @@ def test_failures_are_counted_per_fingerprint_for_grouping(db: Database) -> None
     with db.read() as conn:
         counts = store.count_by_fingerprint(conn, ["a", "b", "c"], since=T0 - timedelta(hours=1))
     assert counts == {"a": 3, "b": 1}
+
+
+def test_failures_like_one_are_counted_from_the_index_alone(sqlite_db: Database) -> None:
+    """A list page counts the failures like each of its rows: never a read of the rows."""
+    statements: list[tuple[str, Any]] = []
+
+    def record(_c: Any, _cur: Any, sql: str, params: Any, _ctx: Any, _many: bool) -> None:
+        statements.append((sql, params))
+
+    event.listen(sqlite_db.engine, "before_cursor_execute", record)
+    with sqlite_db.read() as conn:
+        store.count_by_fingerprint(conn, ["a", "b"], since=T0)
+    event.remove(sqlite_db.engine, "before_cursor_execute", record)
+    sql, params = next((s, p) for s, p in statements if "error_fingerprint" in s)
+    with sqlite_db.read() as conn:
+        plan = " / ".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
+    assert "COVERING INDEX ix_executions_fingerprint_status" in plan, plan
 
 
 def test_active_twins_are_found_for_a_whole_page_of_identities(db: Database) -> None:

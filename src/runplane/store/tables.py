@@ -80,7 +80,7 @@ executions = Table(
         for name, columns in {
             "ix_executions_parent": ("parent_id",),
             "ix_executions_retry_of": ("retry_of",),
-            "ix_executions_fingerprint": ("error_fingerprint", "created_at"),
+            "ix_executions_fingerprint_status": ("error_fingerprint", "status", "created_at"),
         }.items()
     ),
 )

@@ -25,9 +25,9 @@ from typing import Any
 
 from sqlalchemy import event
 
-from runplane.engine import listing
 from runplane.store import Database
 from runplane.store.schema import upgrade
+from runplane.views import listing
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from seed_executions import sample_ids, seed

@@ -18,8 +18,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from runplane.engine.runtime import ServingRuntime
 from runplane.engine.service import submit_execution
+from runplane.engine.serving.runtime import ServingRuntime
 from runplane.model import Trigger
 from runplane.settings import Settings
 from runplane.store import Database

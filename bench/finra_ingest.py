@@ -24,8 +24,8 @@ from pathlib import Path
 
 from runplane.domains.finra_otc.params import Tier
 from runplane.domains.finra_otc.synthetic import write_week
-from runplane.engine.runtime import ServingRuntime
 from runplane.engine.service import submit_execution
+from runplane.engine.serving.runtime import ServingRuntime
 from runplane.model import Trigger
 from runplane.settings import Settings
 from runplane.store import Database

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 
 import tests.support.pipelines  # noqa: F401  (registers the test-only pipelines here too)
-from runplane.engine.runtime import ServingRuntime
+from runplane.engine.serving.runtime import ServingRuntime
 from runplane.model import Execution
 from runplane.settings import Settings
 from runplane.store import Database

@@ -14,7 +14,7 @@ from tests.domains.finra_otc.conftest import place_real_weeks
 from tests.domains.finra_otc.support import read_figures, run_chain
 
 from runplane.api.app import create_app
-from runplane.engine.runtime import ServingRuntime
+from runplane.engine.serving.runtime import ServingRuntime
 from runplane.settings import Settings
 from runplane.store import Database
 

@@ -13,12 +13,12 @@ from tests.api.conftest import Server
 from tests.factories import make_execution
 
 from runplane.api.deps import ListCaches
-from runplane.engine.clock import utcnow
-from runplane.engine.list_caches import CountCache
 from runplane.model import ErrorClass, ExecutionError, ExecutionStatus, Trigger
+from runplane.model.clock import utcnow
 from runplane.store import Database
 from runplane.store import executions as store
 from runplane.store.tables import execution_events, executions
+from runplane.views.list_caches import CountCache
 
 PROBLEM = "application/problem+json"
 

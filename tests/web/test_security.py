@@ -35,7 +35,7 @@ def test_large_dashboard_responses_are_gzipped(client: TestClient, sqlite_db: Da
     with sqlite_db.write() as conn:
         for _ in range(30):
             make_execution(
-                conn, created_at=__import__("runplane.engine.clock").engine.clock.utcnow()
+                conn, created_at=__import__("runplane.model.clock").engine.clock.utcnow()
             )
     response = client.get("/dashboard/executions", headers={"Accept-Encoding": "gzip"})
     assert response.headers["content-encoding"] == "gzip"

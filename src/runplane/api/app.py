@@ -19,8 +19,8 @@ from runplane import __version__
 from runplane.api import assets, errors, executions, health, pipelines, schedules
 from runplane.api.deps import ListCaches
 from runplane.api.openapi import published_openapi
-from runplane.engine.metrics import EngineMetrics
-from runplane.engine.runtime import ServingRuntime
+from runplane.engine.serving.metrics import EngineMetrics
+from runplane.engine.serving.runtime import ServingRuntime
 from runplane.pipelines import registry
 from runplane.settings import Settings
 from runplane.store import Database

@@ -22,8 +22,8 @@ from runplane.api.schemas import (
 )
 from runplane.domains.finra_otc import queries
 from runplane.domains.finra_otc.params import Tier
-from runplane.engine.listing import ListingError
 from runplane.model.json import iso
+from runplane.views.listing import ListingError
 
 router = APIRouter(prefix="/v1/assets", tags=["assets"])
 

@@ -14,12 +14,12 @@ from fastapi import Depends, Path, Request
 
 from runplane.api.errors import ApiProblem
 from runplane.api.responses import ItemJson
-from runplane.engine.list_caches import CountCache, FinishedCache
-from runplane.engine.listing import ListingError
-from runplane.engine.metrics import EngineMetrics
-from runplane.engine.runtime import ServingRuntime
+from runplane.engine.serving.metrics import EngineMetrics
+from runplane.engine.serving.runtime import ServingRuntime
 from runplane.settings import Settings, Tier
 from runplane.store import Database, NotFound
+from runplane.views.list_caches import CountCache, FinishedCache
+from runplane.views.listing import ListingError
 
 LOCKED_HISTORY = "Execution history is available in the Intermediate tier"
 

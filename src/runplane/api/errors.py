@@ -23,9 +23,9 @@ from runplane.engine.errors import (
     RetryRefused,
     ScheduleRefused,
 )
-from runplane.engine.listing import ListingError
 from runplane.pipelines import InvalidParams, UnknownPipeline
 from runplane.store import NotFound
+from runplane.views.listing import ListingError
 
 log = logging.getLogger(__name__)
 

@@ -25,12 +25,13 @@ from runplane.api.errors import problems
 from runplane.api.openapi import query_schema
 from runplane.api.responses import json_response, list_response
 from runplane.api.schemas import ExecutionDetail, ExecutionList, ExecutionOut, RetryRequest
-from runplane.engine import listing, service
+from runplane.engine import service
 from runplane.model import Execution, ExecutionStatus, Trigger
 from runplane.model.json import event_json, execution_json, iso
 from runplane.store import Database
 from runplane.store import events as event_store
 from runplane.store import executions as store
+from runplane.views import listing
 
 router = APIRouter(
     prefix="/v1/executions",

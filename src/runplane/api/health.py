@@ -13,10 +13,10 @@ from fastapi.responses import JSONResponse
 
 from runplane.api.deps import DbDep, MetricsDep, RuntimeDep, SettingsDep
 from runplane.api.schemas import Capabilities, HealthOut
-from runplane.engine.health import HealthStatus, check_health
-from runplane.engine.metrics import CONTENT_TYPE
+from runplane.engine.serving.metrics import CONTENT_TYPE
 from runplane.model.json import iso
 from runplane.settings import Tier
+from runplane.views.health import HealthStatus, check_health
 
 router = APIRouter(tags=["operations"])
 

@@ -22,12 +22,12 @@ from runplane.api.errors import problems
 from runplane.api.openapi import query_schema
 from runplane.api.responses import json_response
 from runplane.api.schemas import LogPage
-from runplane.engine.listing import ListingError
 from runplane.model import Execution, LogLine
 from runplane.model.json import iso
 from runplane.store import Database
 from runplane.store import executions as store
 from runplane.store import logs as log_store
+from runplane.views.listing import ListingError
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_LIMIT = 500  # a first screenful fast; the dashboard keeps ~1,000 lines in its DOM

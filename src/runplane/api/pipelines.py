@@ -15,8 +15,8 @@ from runplane.api.deps import CallerDep, DbDep, RuntimeDep, SettingsDep
 from runplane.api.errors import problems
 from runplane.api.schemas import ExecutionOut, PipelineDetail, PipelineOut, RunRequest
 from runplane.engine import service
-from runplane.engine.inline import run_to_end
-from runplane.engine.schedules import list_schedule_states, scheduling_locked
+from runplane.engine.executors.scoped import run_to_end
+from runplane.engine.scheduling.schedules import list_schedule_states, scheduling_locked
 from runplane.model import Execution, Trigger
 from runplane.model.json import execution_json, iso
 from runplane.pipelines import registry

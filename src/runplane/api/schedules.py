@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from runplane.api.deps import CallerDep, DbDep, SettingsDep, only_query
 from runplane.api.errors import ApiProblem, problems
 from runplane.api.schemas import ScheduleDetail, ScheduleIn, ScheduleOut
-from runplane.engine import schedules as engine
+from runplane.engine.scheduling import schedules as engine
 from runplane.model.schedule import ScheduleSource
 
 

@@ -23,11 +23,11 @@ import click
 from runplane.cli.app import App, pass_app
 from runplane.cli.render import EXECUTION_HEADERS, execution_row, table
 from runplane.cli.serve import run_server
-from runplane.engine.clock import utcnow
-from runplane.engine.inline import executor_available
-from runplane.engine.schedules import ScheduleSpec, save_schedule, scheduling_locked
+from runplane.engine.executors.scoped import executor_available
+from runplane.engine.scheduling.schedules import ScheduleSpec, save_schedule, scheduling_locked
 from runplane.engine.service import submit_execution
 from runplane.model import Execution, Trigger
+from runplane.model.clock import utcnow
 from runplane.model.schedule import ScheduleSource
 from runplane.settings import Settings
 from runplane.store import Database
@@ -67,7 +67,7 @@ scheduled executions appear while the demo serves."""
 @pass_app
 def demo(app: App, host: str, port: int, rows: int, no_serve: bool) -> None:
     """Run synthetic FINRA weeks through the real pipelines, then serve the dashboard."""
-    from runplane.engine.runtime import ServingRuntime
+    from runplane.engine.serving.runtime import ServingRuntime
 
     settings = _demo_settings(app.settings)
     db = _fresh_database(settings)

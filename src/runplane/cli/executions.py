@@ -10,9 +10,9 @@ from runplane.cli.app import App, BadInput, pass_app
 from runplane.cli.follow import Follower
 from runplane.cli.params import parse_params
 from runplane.cli.render import EXECUTION_HEADERS, execution_detail, execution_row, table
-from runplane.engine.clock import utcnow
 from runplane.engine.service import cancel_execution, retry_execution
 from runplane.model import ExecutionStatus, Trigger
+from runplane.model.clock import utcnow
 from runplane.model.json import event_json, execution_json
 from runplane.model.timerange import DEFAULT_RANGE, LABELS, RANGES, resolve_range
 from runplane.settings import Tier

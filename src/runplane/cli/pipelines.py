@@ -9,8 +9,8 @@ import click
 
 from runplane.cli.app import App, pass_app
 from runplane.cli.render import STATUS_MARK, table
-from runplane.engine.clock import utcnow
 from runplane.model import Execution
+from runplane.model.clock import utcnow
 from runplane.model.json import iso
 from runplane.model.timefmt import relative_day
 from runplane.pipelines import registry

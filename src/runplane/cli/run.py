@@ -11,7 +11,7 @@ from runplane.cli.app import App, pass_app
 from runplane.cli.follow import Follower
 from runplane.cli.params import parse_params
 from runplane.engine.errors import CancelRefused
-from runplane.engine.inline import executor_available, scoped_executor
+from runplane.engine.executors.scoped import executor_available, scoped_executor
 from runplane.engine.service import cancel_execution, submit_execution
 from runplane.model import Execution, ExecutionStatus, Trigger
 from runplane.model.timefmt import duration

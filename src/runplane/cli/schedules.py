@@ -14,9 +14,8 @@ import click
 from runplane.cli.app import App, BadInput, pass_app
 from runplane.cli.params import parse_params
 from runplane.cli.render import STATUS_MARK, table
-from runplane.engine.clock import utcnow
-from runplane.engine.inline import executor_available
-from runplane.engine.schedules import (
+from runplane.engine.executors.scoped import executor_available
+from runplane.engine.scheduling.schedules import (
     ScheduleSpec,
     ScheduleState,
     get_schedule_state,
@@ -27,6 +26,7 @@ from runplane.engine.schedules import (
     set_schedule_enabled,
     state_json,
 )
+from runplane.model.clock import utcnow
 from runplane.model.schedule import CatchUp, ScheduleSource
 from runplane.model.timefmt import absolute, relative_day
 

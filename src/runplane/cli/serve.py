@@ -12,7 +12,7 @@ from runplane.settings import Settings
 from runplane.store import Database
 
 if TYPE_CHECKING:
-    from runplane.engine.runtime import ServingRuntime
+    from runplane.engine.serving.runtime import ServingRuntime
 
 
 @click.command()
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 @pass_app
 def serve(app: App, host: str, port: int, schedules_file: Path | None) -> None:
     """Serve the dashboard and API, run executions and fire schedules."""
-    from runplane.engine.runtime import ServingRuntime
+    from runplane.engine.serving.runtime import ServingRuntime
 
     if schedules_file is not None:
         _load_schedules(app, schedules_file)
@@ -58,8 +58,8 @@ def run_server(
 
 def _load_schedules(app: App, path: Path) -> None:
     """Upsert the file's schedules before anything fires; a bad file stops the start."""
-    from runplane.engine.schedule_file import load_schedule_file
-    from runplane.engine.schedules import scheduling_locked
+    from runplane.engine.scheduling.schedule_file import load_schedule_file
+    from runplane.engine.scheduling.schedules import scheduling_locked
 
     locked = scheduling_locked(app.settings)
     if locked is not None:

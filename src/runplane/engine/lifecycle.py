@@ -14,9 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from runplane.engine import wakeup
-from runplane.engine.clock import Clock, utcnow
 from runplane.engine.ids import new_capture_id, new_execution_id
+from runplane.engine.serving import wakeup
 from runplane.model import (
     EventKind,
     Execution,
@@ -25,6 +24,7 @@ from runplane.model import (
     LogLine,
     SuggestedAction,
 )
+from runplane.model.clock import Clock, utcnow
 from runplane.pipelines import Registry, UnknownPipeline
 from runplane.pipelines import registry as default_registry
 from runplane.store import Database

@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from runplane.engine import wakeup
-from runplane.engine.clock import Clock, utcnow
 from runplane.engine.errors import CancelRefused, RetryRefused
 from runplane.engine.ids import new_capture_id, new_execution_id
+from runplane.engine.serving import wakeup
 from runplane.model import EventKind, Execution, ExecutionStatus, Trigger
+from runplane.model.clock import Clock, utcnow
 from runplane.model.status import RETRYABLE_STATUSES
 from runplane.pipelines import Registry
 from runplane.pipelines import registry as default_registry

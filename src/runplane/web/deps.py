@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from runplane.engine.list_caches import CountCache, FinishedCache
-from runplane.engine.runtime import ServingRuntime
+from runplane.engine.serving.runtime import ServingRuntime
 from runplane.settings import Settings, Tier
 from runplane.store import Database
+from runplane.views.list_caches import CountCache, FinishedCache
 
 CALLER = "local"
 """Who acts from the dashboard, for `triggered_by` and the trail, until access control exists."""

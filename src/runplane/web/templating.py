@@ -17,11 +17,11 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from runplane.engine.clock import utcnow
-from runplane.engine.health import HealthReport, HealthStatus, check_health
+from runplane.model.clock import utcnow
 from runplane.model.timefmt import ordinal
 from runplane.settings import Tier
 from runplane.store import Database
+from runplane.views.health import HealthReport, HealthStatus, check_health
 from runplane.web import display
 from runplane.web.deps import State, app_state
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from runplane.engine.runtime import ServingRuntime
+from runplane.engine.serving.runtime import ServingRuntime
 from runplane.settings import Settings
 from runplane.store import Database
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from runplane.domains.finra_otc import tables
-from runplane.engine.runtime import ServingRuntime
+from runplane.engine.serving.runtime import ServingRuntime
 from runplane.model import ErrorClass
 from tests.domains.finra_otc.support import (
     AGGREGATE,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from runplane.engine.runtime import ServingRuntime
+from runplane.engine.serving.runtime import ServingRuntime
 from runplane.model import ErrorClass, Execution
 from runplane.settings import Settings
 from runplane.store import Database

@@ -13,8 +13,8 @@ from runplane.domains.finra_otc import queries
 from runplane.domains.finra_otc.params import Tier
 from runplane.domains.finra_otc.stages import Stage
 from runplane.domains.finra_otc.synthetic import write_week
-from runplane.engine.runtime import ServingRuntime
 from runplane.engine.service import submit_execution
+from runplane.engine.serving.runtime import ServingRuntime
 from runplane.model import ErrorClass, Execution, Trigger
 from runplane.settings import Settings
 from runplane.store import captures as capture_store

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from runplane.domains.finra_otc import tables
 from runplane.domains.finra_otc.params import Tier
 from runplane.domains.finra_otc.synthetic import write_week
-from runplane.engine.runtime import ServingRuntime
+from runplane.engine.serving.runtime import ServingRuntime
 from runplane.model import ErrorClass
 from runplane.settings import Settings
 from tests.domains.finra_otc.support import INGEST, NORMALIZE, count, read_figures, run

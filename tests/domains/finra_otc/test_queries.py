@@ -11,7 +11,7 @@ from sqlalchemy import insert
 
 from runplane.domains.finra_otc import queries, tables
 from runplane.domains.finra_otc.stages import Stage
-from runplane.engine.runtime import ServingRuntime
+from runplane.engine.serving.runtime import ServingRuntime
 from runplane.store import Database
 from runplane.store import captures as capture_store
 from tests.domains.finra_otc.support import INGEST, NORMALIZE, read_figures, run, run_chain

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from runplane.engine.clock import utcnow
 from runplane.model import LogLine
+from runplane.model.clock import utcnow
 from runplane.store import logs as log_store
 from tests.api.conftest import Server
 from tests.factories import make_execution

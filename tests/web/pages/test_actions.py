@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from runplane.engine.clock import utcnow
+from runplane.model.clock import utcnow
 from runplane.store import Database
 from runplane.store import executions as store
 from runplane.store.tables import executions

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from runplane.domains.finra_otc import tables
 from runplane.domains.finra_otc.params import Tier
 from runplane.domains.finra_otc.synthetic import write_weeks
-from runplane.engine.runtime import ServingRuntime
+from runplane.engine.serving.runtime import ServingRuntime
 from runplane.settings import Settings
 from runplane.store import Database
 from tests.domains.finra_otc.support import run, run_chain

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from runplane.engine.classify import classify
-from runplane.engine.clock import utcnow
 from runplane.model import EventKind, LogLine
+from runplane.model.clock import utcnow
 from runplane.pipelines.errors import DependencyError, TransientError
 from runplane.store import Database
 from runplane.store import events as event_store

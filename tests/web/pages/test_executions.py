@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 from fastapi.testclient import TestClient
 
-from runplane.engine.clock import utcnow
 from runplane.model import ErrorClass, ExecutionError, Trigger
+from runplane.model.clock import utcnow
 from runplane.store import Database
 from tests.factories import make_execution
 from tests.web.conftest import row_ids, text

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from runplane.engine.clock import utcnow
 from runplane.model import LogLine
+from runplane.model.clock import utcnow
 from runplane.store import Database
 from runplane.store import logs as log_store
 from tests.factories import make_execution

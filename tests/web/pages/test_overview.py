@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from fastapi.testclient import TestClient
 
 from runplane.domains.finra_otc.queries import WeekSummary
-from runplane.engine.clock import utcnow
+from runplane.model.clock import utcnow
 from runplane.store import Database
 from runplane.web.pages.overview import latest_weeks
 from tests.factories import make_execution, make_schedule

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from runplane.engine.clock import utcnow
+from runplane.model.clock import utcnow
 from runplane.model.schedule import ScheduleFire
 from runplane.store import Database
 from runplane.store import executions as store

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from runplane.engine.clock import utcnow
+from runplane.model.clock import utcnow
 from runplane.pipelines import registry
 from runplane.store import Database
 from tests.factories import make_execution, make_schedule

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from runplane.engine.clock import utcnow
+from runplane.model.clock import utcnow
 from runplane.store import Database
 from runplane.store import schedules as schedule_store
 from tests.factories import make_schedule

@@ -115,7 +115,7 @@ class ForkServer:
 def serve(sock: socket.socket) -> None:
     """The server loop: fork on request, report exits, stop when the executor goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the executor to handle
-    from runplane.engine import preload
+    from runplane.engine.executors import preload
     from runplane.settings import Settings
 
     settings = Settings.model_validate_json(json.loads(sock.recv(_PACKET))["settings"])
@@ -166,7 +166,7 @@ def _report_exits(sock: socket.socket) -> None:
 
 
 def _run_child(execution_id: str, lifeline_fd: int, settings: Settings, db: Database) -> None:
-    from runplane.engine.runner import child_main
+    from runplane.engine.running.runner import child_main
 
     code = 1
     try:

@@ -22,12 +22,13 @@ from multiprocessing.connection import Connection, wait
 
 import psutil
 
-from runplane.engine import lifecycle, processes, wakeup
+from runplane.engine import lifecycle, processes
 from runplane.engine.classify import worker_lost
-from runplane.engine.clock import Clock, utcnow
 from runplane.engine.executors.forkserver import ForkServer
-from runplane.engine.runner import EXIT_CANCELLED, EXIT_DONE
+from runplane.engine.running.runner import EXIT_CANCELLED, EXIT_DONE
+from runplane.engine.serving import wakeup
 from runplane.model import EventKind, ExecutionStatus
+from runplane.model.clock import Clock, utcnow
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import events as event_store

@@ -11,9 +11,9 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from runplane.engine import service
-from runplane.engine.clock import utcnow
 from runplane.engine.errors import CancelRefused, RetryRefused
 from runplane.model import Execution, Trigger
+from runplane.model.clock import utcnow
 from runplane.model.status import RETRYABLE_STATUSES
 from runplane.pipelines import InvalidParams, UnknownPipeline, registry
 from runplane.store import executions as store

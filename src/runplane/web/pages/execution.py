@@ -11,9 +11,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import Connection
 
-from runplane.engine.clock import utcnow
-from runplane.engine.overview import PendingReason, explain_pending
 from runplane.model import EventKind, Execution, ExecutionEvent, LogLine
+from runplane.model.clock import utcnow
 from runplane.model.status import RETRYABLE_STATUSES
 from runplane.pipelines import registry
 from runplane.store import captures as capture_store
@@ -21,6 +20,7 @@ from runplane.store import events as event_store
 from runplane.store import executions as store
 from runplane.store import logs as log_store
 from runplane.store.captures import Capture
+from runplane.views.overview import PendingReason, explain_pending
 from runplane.web import display
 from runplane.web.deps import State, StateDep
 from runplane.web.errors import DashboardRoute

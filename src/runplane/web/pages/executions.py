@@ -13,12 +13,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request, Response
 from starlette.datastructures import QueryParams
 
-from runplane.engine import listing
-from runplane.engine.overview import unresolved_failures
 from runplane.model import Execution, ExecutionStatus
 from runplane.model.status import RETRYABLE_STATUSES
 from runplane.pipelines import registry
 from runplane.store import executions as store
+from runplane.views import listing
+from runplane.views.overview import unresolved_failures
 from runplane.web import display
 from runplane.web.deps import StateDep
 from runplane.web.errors import DashboardRoute

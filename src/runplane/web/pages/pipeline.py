@@ -12,10 +12,10 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from runplane.engine import service
-from runplane.engine.clock import utcnow
-from runplane.engine.inline import run_to_end
-from runplane.engine.schedules import list_schedule_states, scheduling_locked
+from runplane.engine.executors.scoped import run_to_end
+from runplane.engine.scheduling.schedules import list_schedule_states, scheduling_locked
 from runplane.model import Execution, Trigger
+from runplane.model.clock import utcnow
 from runplane.pipelines import InvalidParams, Pipeline, registry
 from runplane.store import executions as store
 from runplane.web.deps import CALLER, State, StateDep

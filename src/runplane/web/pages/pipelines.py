@@ -7,8 +7,12 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request, Response
 
-from runplane.engine.clock import utcnow
-from runplane.engine.schedules import ScheduleState, list_schedule_states, scheduling_locked
+from runplane.engine.scheduling.schedules import (
+    ScheduleState,
+    list_schedule_states,
+    scheduling_locked,
+)
+from runplane.model.clock import utcnow
 from runplane.pipelines import registry
 from runplane.store import executions as store
 from runplane.store import failures as failure_store

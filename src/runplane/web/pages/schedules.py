@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from runplane.engine.schedules import scheduling_locked, set_schedule_enabled
+from runplane.engine.scheduling.schedules import scheduling_locked, set_schedule_enabled
 from runplane.web.deps import CALLER, StateDep
 from runplane.web.errors import DashboardRoute
 from runplane.web.forms import read_form

@@ -1,0 +1,62 @@
+"""What a serving process runs beside its web server: worker row, executor, lost-run monitor,
+and (except in the basic tier) the scheduler."""
+
+from __future__ import annotations
+
+import logging
+
+from runplane.engine.executors.local import LocalExecutor
+from runplane.engine.scheduling.scheduler import Scheduler
+from runplane.engine.serving.metrics import EngineMetrics
+from runplane.engine.serving.recovery import recover_lost_executions
+from runplane.engine.serving.workers import WorkerRegistration
+from runplane.model.clock import Clock, utcnow
+from runplane.settings import Settings, Tier
+from runplane.store import Database
+
+log = logging.getLogger(__name__)
+
+
+class ServingRuntime:
+    """Start after the database is ready; stop before the process exits."""
+
+    def __init__(self, db: Database, settings: Settings, *, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.settings = settings
+        self._clock = clock
+        self.registration = WorkerRegistration(
+            db, settings, kind="serve", max_workers=settings.max_workers, clock=clock
+        )
+        self.metrics = EngineMetrics(db)
+        self.executor = LocalExecutor(
+            db,
+            settings,
+            worker_id=self.registration.worker.worker_id,
+            host=self.registration.worker.host,
+            clock=clock,
+            on_exit=self.metrics.record_exit,
+        )
+        self.metrics.executor = self.executor
+        self.scheduler = (
+            None if settings.tier is Tier.BASIC else Scheduler(db, settings, clock=clock)
+        )
+
+    def start(self) -> None:
+        self.registration.register()
+        for execution_id in self._recover():
+            log.warning("marked %s as worker_lost at start", execution_id)
+        self.executor.start()
+        self.registration.start_heartbeat(on_tick=self._recover)
+        if self.scheduler is not None:
+            self.scheduler.start()
+
+    def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        self.executor.stop()
+        self.registration.stop()
+
+    def _recover(self) -> list[str]:
+        return recover_lost_executions(
+            self.db, self.settings, me=self.registration.worker.worker_id, clock=self._clock
+        )

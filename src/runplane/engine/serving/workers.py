@@ -1,0 +1,95 @@
+"""Worker registration: a row per process that runs executions, kept fresh by a heartbeat.
+
+Other processes judge liveness from these rows: a stale heartbeat, or (on the same host)
+a pid whose start time no longer matches, means the worker and its executions are lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+from runplane.engine import processes
+from runplane.engine.ids import new_execution_id
+from runplane.model import Worker
+from runplane.model.clock import Clock, utcnow
+from runplane.settings import Settings
+from runplane.store import Database
+from runplane.store import workers as worker_store
+
+log = logging.getLogger(__name__)
+
+
+class WorkerRegistration:
+    """Registers this process as a worker and runs `on_tick` after every heartbeat."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        kind: str,
+        max_workers: int,
+        scope: str | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
+        self._db = db
+        self._settings = settings
+        self._clock = clock
+        now = clock()
+        pid = os.getpid()
+        self.worker = Worker(
+            worker_id=new_execution_id(),
+            host=socket.gethostname(),
+            pid=pid,
+            process_started_at=processes.start_time(pid) or 0.0,
+            kind=kind,
+            started_at=now,
+            heartbeat_at=now,
+            max_workers=max_workers,
+            info={"scope": scope} if scope else {},
+        )
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def register(self) -> None:
+        with self._db.write() as conn:
+            worker_store.insert_worker(conn, self.worker)
+
+    def start_heartbeat(self, on_tick: Callable[[], object] = lambda: None) -> None:
+        self._thread = threading.Thread(
+            target=self._beat, args=(on_tick,), name="heartbeat", daemon=True
+        )
+        self._thread.start()
+
+    def heartbeat(self) -> None:
+        with self._db.write() as conn:
+            worker_store.update_heartbeat(conn, self.worker.worker_id, self._clock())
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        with self._db.write() as conn:
+            worker_store.update_stopped(conn, self.worker.worker_id, self._clock())
+
+    def _beat(self, on_tick: Callable[[], object]) -> None:
+        while not self._stop.wait(self._settings.heartbeat_interval):
+            try:
+                self.heartbeat()
+                on_tick()
+            except Exception:
+                log.exception("heartbeat failed; retrying at the next interval")
+
+
+def live_workers(
+    db: Database, settings: Settings, *, kind: str | None = None, clock: Clock = utcnow
+) -> list[Worker]:
+    """Workers whose heartbeat is younger than the worker timeout."""
+    since = clock() - timedelta(seconds=settings.worker_timeout)
+    with db.read() as conn:
+        return worker_store.list_live_workers(conn, since=since, kind=kind)

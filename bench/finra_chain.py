@@ -19,7 +19,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from runplane.domains.finra_otc.params import Tier
+from runplane.domains.finra_otc.params import MarketTier
 from runplane.domains.finra_otc.synthetic import write_week
 from runplane.engine.service import submit_execution
 from runplane.engine.serving.runtime import ServingRuntime
@@ -46,7 +46,7 @@ def place_week(data_dir: Path) -> str:
     if REAL.exists():
         shutil.copyfile(REAL, target)
         return f"real file {REAL.name}"
-    write_week(target, tier=Tier.OTC, week_ending=WEEK, rows=5_328)
+    write_week(target, tier=MarketTier.OTC, week_ending=WEEK, rows=5_328)
     return "synthetic week (../shared/data/finra-otc is missing)"
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from runplane.domains.finra_otc.params import Tier
+from runplane.domains.finra_otc.params import MarketTier
 from runplane.domains.finra_otc.synthetic import write_week
 from runplane.engine.service import submit_execution
 from runplane.engine.serving.runtime import ServingRuntime
@@ -60,7 +60,7 @@ def synthetic_file(rows: int) -> Path:
     path = OUT / f"synthetic_{rows}.psv"
     if not path.exists():
         print(f"generating {rows:,} synthetic rows into {path} ...", file=sys.stderr)
-        write_week(path.with_suffix(".tmp"), tier=Tier.OTC, week_ending=WEEK, rows=rows)
+        write_week(path.with_suffix(".tmp"), tier=MarketTier.OTC, week_ending=WEEK, rows=rows)
         path.with_suffix(".tmp").rename(path)
     return path
 

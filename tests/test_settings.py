@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from runplane.settings import Settings, Tier
+from runplane.settings import Settings
+from runplane.tiers import Tier
 
 
 def test_environment_variables_configure_runplane(

@@ -6,18 +6,13 @@ Intervals and timeouts live here so tests can shorten them instead of sleeping.
 from __future__ import annotations
 
 import os
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-
-class Tier(StrEnum):
-    BASIC = "basic"
-    INTERMEDIATE = "intermediate"
-    ADVANCED = "advanced"
+from runplane.tiers import Feature, Tier, includes
 
 
 class Settings(BaseSettings):
@@ -75,12 +70,12 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    def has(self, feature: Feature) -> bool:
+        """Whether this deployment's tier includes `feature`."""
+        return includes(self.tier, feature)
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'runplane.db').resolve()}"
-
-
-def load_settings() -> Settings:
-    return Settings()

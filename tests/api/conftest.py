@@ -21,8 +21,8 @@ from fastapi.testclient import TestClient
 from pydantic_settings import NoDecode
 from tests.conftest import ROOT, fast_settings
 
-from runplane.api.app import create_app
 from runplane.model import Execution, ExecutionStatus
+from runplane.server import create_app
 from runplane.settings import Settings
 from runplane.store import Database
 

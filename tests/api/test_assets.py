@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from tests.domains.finra_otc.conftest import place_real_weeks
 from tests.domains.finra_otc.support import read_figures, run_chain
 
-from runplane.api.app import create_app
 from runplane.engine.serving.runtime import ServingRuntime
+from runplane.server import create_app
 from runplane.settings import Settings
 from runplane.store import Database
 

@@ -8,9 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.api.conftest import Server
 
-from runplane.api.app import create_app
-from runplane.settings import Settings, Tier
+from runplane.server import create_app
+from runplane.settings import Settings
 from runplane.store import Database
+from runplane.tiers import Tier
 
 
 def metric(text: str, name: str, **labels: str) -> float:

@@ -11,11 +11,12 @@ from tests.api.conftest import Server
 from tests.api.test_executions import assert_problem
 from tests.factories import make_execution
 
-from runplane.api.app import create_app
 from runplane.pipelines import registry
-from runplane.settings import Settings, Tier
+from runplane.server import create_app
+from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store.tables import executions
+from runplane.tiers import Tier
 
 T0 = datetime(2025, 12, 22, 8, 0, tzinfo=UTC)
 

@@ -17,8 +17,8 @@ from tests.api.test_executions import assert_problem
 from tests.conftest import fast_settings
 from tests.factories import make_schedule
 
-from runplane.api.app import create_app
 from runplane.model.schedule import CatchUp
+from runplane.server import create_app
 from runplane.store import Database
 from runplane.store.tables import schedules
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from runplane.api.app import create_app
+from runplane.server import create_app
 from runplane.settings import Settings
 from runplane.store import Database
 from tests.conftest import fast_settings

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from runplane.api.app import create_app
+from runplane.server import create_app
 from runplane.store import Database
 from runplane.web.templating import static_url
 from tests.conftest import fast_settings

@@ -21,13 +21,13 @@ from runplane.api.schemas import (
     WeekSymbolsOut,
 )
 from runplane.domains.finra_otc import queries
-from runplane.domains.finra_otc.params import Tier
+from runplane.domains.finra_otc.params import MarketTier
 from runplane.model.json import iso
 from runplane.views.listing import ListingError
 
 router = APIRouter(prefix="/v1/assets", tags=["assets"])
 
-TierPath = Annotated[Tier, Path(description="OTC, NMS_TIER_1 or NMS_TIER_2.")]
+TierPath = Annotated[MarketTier, Path(description="OTC, NMS_TIER_1 or NMS_TIER_2.")]
 WeekPath = Annotated[
     str,
     Path(description="FINRA's week date as in `lastUpdateDate`, e.g. 2025-12-22."),
@@ -46,7 +46,7 @@ def list_weeks(
         str | None,
         Query(
             description="Only this tier.",
-            json_schema_extra=query_schema(type="string", enum=[str(t) for t in Tier]),
+            json_schema_extra=query_schema(type="string", enum=[str(t) for t in MarketTier]),
         ),
     ] = None,
 ) -> dict[str, Any]:
@@ -168,9 +168,9 @@ def _capture(info: queries.CaptureInfo) -> dict[str, Any]:
     return data
 
 
-def _tier(value: str) -> Tier:
+def _tier(value: str) -> MarketTier:
     try:
-        return Tier(value)
+        return MarketTier(value)
     except ValueError:
         raise ListingError(
             "tier", f"unknown tier {value!r}; use OTC, NMS_TIER_1 or NMS_TIER_2"

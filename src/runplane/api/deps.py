@@ -16,12 +16,11 @@ from runplane.api.errors import ApiProblem
 from runplane.api.responses import ItemJson
 from runplane.engine.serving.metrics import EngineMetrics
 from runplane.engine.serving.runtime import ServingRuntime
-from runplane.settings import Settings, Tier
+from runplane.settings import Settings
 from runplane.store import Database, NotFound
+from runplane.tiers import Feature, locked_reason
 from runplane.views.list_caches import CountCache, FinishedCache
 from runplane.views.listing import ListingError
-
-LOCKED_HISTORY = "Execution history is available in the Intermediate tier"
 
 
 async def get_db(request: Request) -> Database:
@@ -81,16 +80,16 @@ CallerDep = Annotated[str, Depends(get_caller)]
 ExecutionIdDep = Annotated[str, Depends(get_execution_id)]
 
 
-async def require_history(settings: SettingsDep) -> None:
-    """The basic tier has no execution history: answer 403 instead."""
-    if settings.tier is Tier.BASIC:
-        raise ApiProblem(
-            403,
-            "tier-locked",
-            "Not available in the Basic tier",
-            f"{LOCKED_HISTORY}; the Basic tier runs pipelines synchronously and shows "
-            "the result at once (POST /v1/pipelines/{name}/run)",
-        )
+def require(feature: Feature) -> Callable[[Settings], Awaitable[None]]:
+    """A router dependency answering 403 when this deployment's tier lacks `feature`."""
+
+    async def check(settings: SettingsDep) -> None:
+        reason = locked_reason(feature, settings.tier)
+        if reason is not None:
+            title = f"Not available in the {settings.tier.title} tier"
+            raise ApiProblem(403, "tier-locked", title, reason)
+
+    return check
 
 
 def only_query(*names: str) -> Callable[[Request], Awaitable[None]]:

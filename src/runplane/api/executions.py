@@ -19,7 +19,7 @@ from runplane.api.deps import (
     ExecutionIdDep,
     SettingsDep,
     only_query,
-    require_history,
+    require,
 )
 from runplane.api.errors import problems
 from runplane.api.openapi import query_schema
@@ -31,12 +31,13 @@ from runplane.model.json import event_json, execution_json, iso
 from runplane.store import Database
 from runplane.store import events as event_store
 from runplane.store import executions as store
+from runplane.tiers import Feature
 from runplane.views import listing
 
 router = APIRouter(
     prefix="/v1/executions",
     tags=["executions"],
-    dependencies=[Depends(require_history)],
+    dependencies=[Depends(require(Feature.HISTORY))],
     responses=problems(403),
 )
 

@@ -15,28 +15,10 @@ from runplane.api.deps import DbDep, MetricsDep, RuntimeDep, SettingsDep
 from runplane.api.schemas import Capabilities, HealthOut
 from runplane.engine.serving.metrics import CONTENT_TYPE
 from runplane.model.json import iso
-from runplane.settings import Tier
+from runplane.tiers import features
 from runplane.views.health import HealthStatus, check_health
 
 router = APIRouter(tags=["operations"])
-
-FEATURES: dict[Tier, dict[str, bool]] = {
-    Tier.BASIC: dict.fromkeys(
-        ("history", "scheduling", "sla", "cost", "resources", "baseline"), False
-    ),
-    Tier.INTERMEDIATE: {
-        "history": True,
-        "scheduling": True,
-        "sla": False,
-        "cost": False,
-        "resources": False,
-        "baseline": False,
-    },
-    Tier.ADVANCED: dict.fromkeys(
-        ("history", "scheduling", "sla", "cost", "resources", "baseline"), True
-    ),
-}
-"""What each tier offers, as PRODUCT.md's tier table lists it."""
 
 
 @router.get(
@@ -58,7 +40,7 @@ def get_health(db: DbDep, settings: SettingsDep, runtime: RuntimeDep) -> Any:
 @router.get("/v1/capabilities", response_model=Capabilities)
 async def get_capabilities(settings: SettingsDep) -> dict[str, Any]:
     """The deployment's tier and the features it includes."""
-    return {"tier": str(settings.tier), "features": FEATURES[settings.tier]}
+    return {"tier": str(settings.tier), "features": features(settings.tier)}
 
 
 @router.get(

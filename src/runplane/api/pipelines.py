@@ -16,13 +16,14 @@ from runplane.api.errors import problems
 from runplane.api.schemas import ExecutionOut, PipelineDetail, PipelineOut, RunRequest
 from runplane.engine import service
 from runplane.engine.executors.scoped import run_to_end
-from runplane.engine.scheduling.schedules import list_schedule_states, scheduling_locked
+from runplane.engine.scheduling.schedules import list_schedule_states
 from runplane.model import Execution, Trigger
 from runplane.model.json import execution_json, iso
 from runplane.pipelines import registry
-from runplane.settings import Settings, Tier
+from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import executions as store
+from runplane.tiers import Feature
 
 RECENT_RUNS = 10
 
@@ -103,7 +104,7 @@ async def run_pipeline(
             dry_run=request.dry_run,
         )
     )
-    if settings.tier is Tier.BASIC:
+    if not settings.has(Feature.HISTORY):  # no history to look it up in: wait for it
         execution = await run_to_end(
             db, settings, execution.execution_id, serving=runtime is not None
         )
@@ -114,7 +115,7 @@ def _schedules(
     db: Database, settings: Settings, *, pipeline: str | None = None
 ) -> dict[str, list[dict[str, Any]]]:
     """Schedule summaries by pipeline; none in a tier without scheduling."""
-    if scheduling_locked(settings) is not None:
+    if not settings.has(Feature.SCHEDULING):
         return {}
     by_pipeline: dict[str, list[dict[str, Any]]] = {}
     for state in list_schedule_states(db, settings, pipeline=pipeline):

@@ -10,24 +10,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from runplane.api.deps import CallerDep, DbDep, SettingsDep, only_query
-from runplane.api.errors import ApiProblem, problems
+from runplane.api.deps import CallerDep, DbDep, SettingsDep, only_query, require
+from runplane.api.errors import problems
 from runplane.api.schemas import ScheduleDetail, ScheduleIn, ScheduleOut
 from runplane.engine.scheduling import schedules as engine
 from runplane.model.schedule import ScheduleSource
-
-
-async def require_scheduling(settings: SettingsDep) -> None:
-    """The basic tier has no scheduling: answer 403 with the explanation."""
-    locked = engine.scheduling_locked(settings)
-    if locked is not None:
-        raise ApiProblem(403, "tier-locked", "Not available in the Basic tier", locked)
-
+from runplane.tiers import Feature
 
 router = APIRouter(
     prefix="/v1/schedules",
     tags=["schedules"],
-    dependencies=[Depends(require_scheduling)],
+    dependencies=[Depends(require(Feature.SCHEDULING))],
     responses=problems(403),
 )
 

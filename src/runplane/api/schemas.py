@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from runplane.model import ErrorClass, EventKind, ExecutionStatus, Trigger
 from runplane.model.schedule import CatchUp
-from runplane.settings import Tier
+from runplane.tiers import Tier
 
 Instant = Annotated[
     str,

@@ -24,7 +24,7 @@ from runplane.cli.app import App, pass_app
 from runplane.cli.render import EXECUTION_HEADERS, execution_row, table
 from runplane.cli.serve import run_server
 from runplane.engine.executors.scoped import executor_available
-from runplane.engine.scheduling.schedules import ScheduleSpec, save_schedule, scheduling_locked
+from runplane.engine.scheduling.schedules import ScheduleSpec, save_schedule
 from runplane.engine.service import submit_execution
 from runplane.model import Execution, Trigger
 from runplane.model.clock import utcnow
@@ -33,6 +33,7 @@ from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import executions as store
 from runplane.store.schema import upgrade
+from runplane.tiers import Feature
 
 TIER = "OTC"
 WEEKS = (date(2025, 12, 1), date(2025, 12, 8), date(2025, 12, 15))
@@ -77,7 +78,7 @@ def demo(app: App, host: str, port: int, rows: int, no_serve: bool) -> None:
         runtime.start()
         try:
             executions = _wait(db, _submit(db, upstream))
-            if scheduling_locked(settings) is None:  # saved after the runs: none is scheduled
+            if settings.has(Feature.SCHEDULING):  # saved after the runs: none is scheduled
                 for spec in SCHEDULES:
                     save_schedule(db, spec, source=str(ScheduleSource.CLI), by="demo")
         except BaseException:
@@ -132,10 +133,10 @@ def _fresh_database(settings: Settings) -> Database:
 
 
 def _write_weeks(data_dir: Path, rows: int) -> None:
-    from runplane.domains.finra_otc.params import Tier
+    from runplane.domains.finra_otc.params import MarketTier
     from runplane.domains.finra_otc.synthetic import write_weeks
 
-    files = write_weeks(data_dir, tier=Tier(TIER), weeks=list(WEEKS), rows=rows, bad_rows=1)
+    files = write_weeks(data_dir, tier=MarketTier(TIER), weeks=list(WEEKS), rows=rows, bad_rows=1)
     click.echo(
         f"Wrote {len(files)} synthetic {TIER} weeks of {rows:,} rows to {data_dir} "
         "(every security name ends with '(synthetic)'; one row per week is bad on purpose)",

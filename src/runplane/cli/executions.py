@@ -15,21 +15,19 @@ from runplane.model import ExecutionStatus, Trigger
 from runplane.model.clock import utcnow
 from runplane.model.json import event_json, execution_json
 from runplane.model.timerange import DEFAULT_RANGE, LABELS, RANGES, resolve_range
-from runplane.settings import Tier
 from runplane.store import events as event_store
 from runplane.store import executions as store
 from runplane.store import logs as log_store
+from runplane.tiers import Feature, locked_reason
 
 
 @click.group()
 @pass_app
 def executions(app: App) -> None:
     """Inspect, retry and cancel executions."""
-    if app.settings.tier is Tier.BASIC:
-        raise BadInput(
-            "Execution history is available in the Intermediate tier. Basic tier supports "
-            "sync execution with immediate results: `runplane run PIPELINE` (set RUNPLANE_TIER)."
-        )
+    locked = locked_reason(Feature.HISTORY, app.settings.tier)
+    if locked is not None:
+        raise BadInput(locked)
 
 
 @executions.command("list")

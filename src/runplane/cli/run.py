@@ -15,7 +15,7 @@ from runplane.engine.executors.scoped import executor_available, scoped_executor
 from runplane.engine.service import cancel_execution, submit_execution
 from runplane.model import Execution, ExecutionStatus, Trigger
 from runplane.model.timefmt import duration
-from runplane.settings import Tier
+from runplane.tiers import Feature
 
 EXIT_CODES = {
     ExecutionStatus.COMPLETED: 0,
@@ -46,7 +46,7 @@ def run(app: App, pipeline: str, params: tuple[str, ...], dry_run: bool, wait: b
         dry_run=dry_run,
     )
     click.echo(f"Submitted {execution.execution_id} ({pipeline})", err=True)
-    wait = wait or app.settings.tier is Tier.BASIC
+    wait = wait or not app.settings.has(Feature.HISTORY)  # no history to look it up later
     served = executor_available(app.db, app.settings)
     if not wait:
         if served:

@@ -22,20 +22,20 @@ from runplane.engine.scheduling.schedules import (
     list_schedule_states,
     remove_schedule,
     save_schedule,
-    scheduling_locked,
     set_schedule_enabled,
     state_json,
 )
 from runplane.model.clock import utcnow
 from runplane.model.schedule import CatchUp, ScheduleSource
 from runplane.model.timefmt import absolute, relative_day
+from runplane.tiers import Feature, locked_reason
 
 
 @click.group()
 @pass_app
 def schedules(app: App) -> None:
     """Run pipelines on a timetable (fired by `runplane serve`)."""
-    locked = scheduling_locked(app.settings)
+    locked = locked_reason(Feature.SCHEDULING, app.settings.tier)
     if locked is not None:
         raise BadInput(locked)
 

@@ -10,6 +10,7 @@ import click
 from runplane.cli.app import App, BadInput, pass_app
 from runplane.settings import Settings
 from runplane.store import Database
+from runplane.tiers import Feature, locked_reason
 
 if TYPE_CHECKING:
     from runplane.engine.serving.runtime import ServingRuntime
@@ -42,7 +43,7 @@ def run_server(
     """Serve the web app beside a started runtime until interrupted, then stop the runtime."""
     import uvicorn
 
-    from runplane.api.app import create_app
+    from runplane.server import create_app
 
     click.echo(f"Runplane {settings.tier} tier · database {db.location}", err=True)
     click.echo(
@@ -59,9 +60,8 @@ def run_server(
 def _load_schedules(app: App, path: Path) -> None:
     """Upsert the file's schedules before anything fires; a bad file stops the start."""
     from runplane.engine.scheduling.schedule_file import load_schedule_file
-    from runplane.engine.scheduling.schedules import scheduling_locked
 
-    locked = scheduling_locked(app.settings)
+    locked = locked_reason(Feature.SCHEDULING, app.settings.tier)
     if locked is not None:
         raise BadInput(f"--schedules: {locked}")
     result = load_schedule_file(app.db, path, by=app.user)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from runplane.engine.serving.runtime import ServingRuntime
-from runplane.settings import Settings, Tier
+from runplane.settings import Settings
 from runplane.store import Database
+from runplane.tiers import Feature, locked_reason
 from runplane.views.list_caches import CountCache, FinishedCache
 
 CALLER = "local"
@@ -24,11 +26,6 @@ class State:
     counts: CountCache
     finished: FinishedCache
 
-    @property
-    def basic(self) -> bool:
-        """The basic tier: no execution history, runs are synchronous."""
-        return self.settings.tier is Tier.BASIC
-
 
 def app_state(request: Request) -> State:
     s = request.app.state
@@ -42,3 +39,24 @@ async def state(request: Request) -> State:
 
 
 StateDep = Annotated[State, Depends(state)]
+
+
+class FeatureLocked(Exception):
+    """A page or action of a feature this deployment's tier does not include."""
+
+    def __init__(self, feature: Feature, reason: str) -> None:
+        super().__init__(reason)
+        self.feature = feature
+        self.reason = reason
+
+
+def requires(feature: Feature) -> Callable[[Request], Awaitable[None]]:
+    """A router dependency: its pages render the locked card when the tier lacks `feature`."""
+
+    async def check(request: Request) -> None:
+        settings: Settings = request.app.state.settings
+        reason = locked_reason(feature, settings.tier)
+        if reason is not None:
+            raise FeatureLocked(feature, reason)
+
+    return check

@@ -14,12 +14,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from runplane.pipelines import UnknownPipeline
 from runplane.store import NotFound
+from runplane.tiers import Feature
+from runplane.web.deps import FeatureLocked
 from runplane.web.security import CrossSiteRequest
 from runplane.web.templating import render
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+_NAV = {Feature.HISTORY: "executions"}
+"""The sidebar entry a locked feature's pages belong to."""
 
 
 class DashboardRoute(APIRoute):
@@ -41,6 +45,12 @@ def error_page(request: Request, exc: Exception) -> Response:
     """The page for an exception a dashboard route raised."""
     if isinstance(exc, NotFound | UnknownPipeline):
         return not_found_page(request, str(exc))
+    if isinstance(exc, FeatureLocked):
+        return render(
+            request, "locked.html", title=exc.feature.label, nav=_NAV.get(exc.feature),
+            status=200 if request.method == "GET" else 403, feature=str(exc.feature),
+            reason=exc.reason,
+        )  # fmt: skip
     if isinstance(exc, CrossSiteRequest):
         return render(
             request,

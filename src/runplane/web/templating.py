@@ -19,8 +19,8 @@ from markupsafe import Markup
 
 from runplane.model.clock import utcnow
 from runplane.model.timefmt import ordinal
-from runplane.settings import Tier
 from runplane.store import Database
+from runplane.tiers import Feature, locked_reasons
 from runplane.views.health import HealthReport, HealthStatus, check_health
 from runplane.web import display
 from runplane.web.deps import State, app_state
@@ -72,6 +72,7 @@ def _environment() -> Environment:
         elapsed_run=display.elapsed,
         queued_for=display.queued_for,
         trend=display.trend,
+        FEATURE_LABELS={str(f): f.label for f in Feature},
     )
     env.filters.update(
         utc=display.utc,
@@ -139,7 +140,7 @@ def render(
         NAV=NAV,
         health=health,
         tier=str(s.settings.tier),
-        locked=s.settings.tier is Tier.BASIC,
+        locked=locked_reasons(s.settings.tier),
         banner=banner,
         now=context.pop("now", None) or utcnow(),
         **context,

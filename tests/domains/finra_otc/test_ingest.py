@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from runplane.domains.finra_otc import queries
-from runplane.domains.finra_otc.params import Tier
+from runplane.domains.finra_otc.params import MarketTier
 from runplane.domains.finra_otc.stages import Stage
 from runplane.domains.finra_otc.synthetic import write_week
 from runplane.engine.service import submit_execution
@@ -190,7 +190,7 @@ def test_a_row_of_another_week_deep_in_the_file_fails_and_removes_what_was_writt
     sqlite_runtime: ServingRuntime, sqlite_settings: Settings
 ) -> None:
     path = sqlite_settings.data_dir / "finra-otc" / "OTC" / f"{WEEK}.psv"
-    week = write_week(path, tier=Tier.OTC, week_ending=date(2025, 12, 22), rows=30_000)
+    week = write_week(path, tier=MarketTier.OTC, week_ending=date(2025, 12, 22), rows=30_000)
     with path.open("a") as handle:
         handle.write("OTC|ZZZZ|Stray Corp (synthetic)|OTCN OTC LINK NQB IDQS|OTCN|5|1|2025-12-29\n")
     done = run(sqlite_runtime.db, INGEST, week_ending=WEEK)
@@ -209,7 +209,7 @@ def test_rows_with_the_wrong_number_of_fields_are_kept_for_normalize_to_reject(
     sqlite_runtime: ServingRuntime, sqlite_settings: Settings
 ) -> None:
     path = sqlite_settings.data_dir / "finra-otc" / "OTC" / f"{WEEK}.psv"
-    write_week(path, tier=Tier.OTC, week_ending=date(2025, 12, 22), rows=10)
+    write_week(path, tier=MarketTier.OTC, week_ending=date(2025, 12, 22), rows=10)
     with path.open("a") as handle:
         handle.write("OTC|ABCD|Short Row (synthetic)|OTCN\n\nOTC|A|B|C|D|1|2|2025-12-22|extra\n")
     done = run(sqlite_runtime.db, INGEST, week_ending=WEEK)
@@ -326,7 +326,7 @@ def test_a_large_ingest_leaves_the_write_lock_to_other_runs_between_batches(
     sqlite_runtime: ServingRuntime, sqlite_settings: Settings
 ) -> None:
     path = sqlite_settings.data_dir / "finra-otc" / "OTC" / f"{WEEK}.psv"
-    write_week(path, tier=Tier.OTC, week_ending=date(2025, 12, 22), rows=300_000)
+    write_week(path, tier=MarketTier.OTC, week_ending=date(2025, 12, 22), rows=300_000)
     db = sqlite_runtime.db
     ingest = submit_execution(
         db, INGEST, {"week_ending": WEEK}, trigger=Trigger.API, triggered_by="test"

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from runplane.domains.finra_otc import tables
-from runplane.domains.finra_otc.params import Tier
+from runplane.domains.finra_otc.params import MarketTier
 from runplane.domains.finra_otc.synthetic import write_week
 from runplane.engine.serving.runtime import ServingRuntime
 from runplane.model import ErrorClass
@@ -74,7 +74,7 @@ def test_row_problems_reject_only_their_rows(
     sqlite_runtime: ServingRuntime, sqlite_settings: Settings
 ) -> None:
     path = sqlite_settings.data_dir / "finra-otc" / "OTC" / f"{WEEK}.psv"
-    write_week(path, tier=Tier.OTC, week_ending=date(2025, 12, 22), rows=20, seed=3)
+    write_week(path, tier=MarketTier.OTC, week_ending=date(2025, 12, 22), rows=20, seed=3)
     bad = [
         "OTC|ZZAA|Bad Volume (synthetic)|OTCN OTC LINK NQB IDQS|OTCN|12x|1|2025-12-22",
         "OTC|ZZAB|Short (synthetic)|OTCN OTC LINK NQB IDQS",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runplane.domains.finra_otc.params import Tier
+from runplane.domains.finra_otc.params import MarketTier
 from runplane.domains.finra_otc.psv import HEADER_LINE, Row, Where, normalise, records
 from runplane.pipelines import DataError
 
@@ -48,7 +48,7 @@ def test_a_wrong_header_names_the_file_line_one_and_the_expected_header() -> Non
 
 def test_a_good_row_is_trimmed_and_upper_cased_with_integer_volumes() -> None:
     assert normalise(list(GOOD)) == Row(
-        tier=Tier.OTC,
+        tier=MarketTier.OTC,
         symbol="EARI",
         issue_name="Entertainment Arts Research Inc",
         participant_name="OTCN OTC LINK",
@@ -61,7 +61,7 @@ def test_a_good_row_is_trimmed_and_upper_cased_with_integer_volumes() -> None:
 def test_nms_tier_names_map_to_their_parameter_values() -> None:
     row = normalise(["NMS Tier 2", *GOOD[1:]])
     assert isinstance(row, Row)
-    assert row.tier is Tier.NMS_TIER_2
+    assert row.tier is MarketTier.NMS_TIER_2
 
 
 @pytest.mark.parametrize(

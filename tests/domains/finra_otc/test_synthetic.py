@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from runplane.domains.finra_otc.params import Tier
+from runplane.domains.finra_otc.params import MarketTier
 from runplane.domains.finra_otc.psv import HEADER
 from runplane.domains.finra_otc.synthetic import write_week, write_weeks
 
@@ -18,9 +18,11 @@ def _rows(path: Path) -> list[list[str]]:
         return list(csv.reader(handle, delimiter="|"))
 
 
-@pytest.mark.parametrize(("tier", "name"), [(Tier.OTC, "OTC"), (Tier.NMS_TIER_1, "NMS Tier 1")])
+@pytest.mark.parametrize(
+    ("tier", "name"), [(MarketTier.OTC, "OTC"), (MarketTier.NMS_TIER_1, "NMS Tier 1")]
+)
 def test_a_week_has_the_rows_asked_for_in_finras_format(
-    tmp_path: Path, tier: Tier, name: str
+    tmp_path: Path, tier: MarketTier, name: str
 ) -> None:
     week = write_week(tmp_path / "w.psv", tier=tier, week_ending=date(2025, 12, 8), rows=2_500)
     header, *rows = _rows(week.path)
@@ -38,14 +40,14 @@ def test_a_week_has_the_rows_asked_for_in_finras_format(
 
 def test_bad_rows_have_an_empty_symbol(tmp_path: Path) -> None:
     week = write_week(
-        tmp_path / "w.psv", tier=Tier.OTC, week_ending=date(2025, 12, 8), rows=300, bad_rows=2
+        tmp_path / "w.psv", tier=MarketTier.OTC, week_ending=date(2025, 12, 8), rows=300, bad_rows=2
     )
     assert sum(1 for r in _rows(week.path)[1:] if r[1] == "") == 2
 
 
 def test_consecutive_weeks_share_most_symbols_and_add_some(tmp_path: Path) -> None:
     first, second = write_weeks(
-        tmp_path, tier=Tier.OTC, weeks=[date(2025, 12, 1), date(2025, 12, 8)], rows=3_000
+        tmp_path, tier=MarketTier.OTC, weeks=[date(2025, 12, 1), date(2025, 12, 8)], rows=3_000
     )
     assert second.path == tmp_path / "finra-otc" / "OTC" / "2025-12-08.psv"
     one = {r[1] for r in _rows(first.path)[1:]}
@@ -54,6 +56,6 @@ def test_consecutive_weeks_share_most_symbols_and_add_some(tmp_path: Path) -> No
     assert (
         first.path.read_bytes()
         == write_week(
-            tmp_path / "again.psv", tier=Tier.OTC, week_ending=date(2025, 12, 1), rows=3_000
+            tmp_path / "again.psv", tier=MarketTier.OTC, week_ending=date(2025, 12, 1), rows=3_000
         ).path.read_bytes()
     )

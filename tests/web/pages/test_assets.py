@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from runplane.domains.finra_otc import tables
-from runplane.domains.finra_otc.params import Tier
+from runplane.domains.finra_otc.params import MarketTier
 from runplane.domains.finra_otc.synthetic import write_weeks
 from runplane.engine.serving.runtime import ServingRuntime
 from runplane.settings import Settings
@@ -25,8 +25,8 @@ WEEKS = (date(2025, 12, 15), date(2025, 12, 22))
 @pytest.fixture
 def weeks(sqlite_db: Database, sqlite_settings: Settings) -> None:
     """OTC weeks 2025-12-15 and -22 through the whole chain; NMS_TIER_1 only 2025-12-15."""
-    write_weeks(sqlite_settings.data_dir, tier=Tier.OTC, weeks=list(WEEKS), rows=300)
-    write_weeks(sqlite_settings.data_dir, tier=Tier.NMS_TIER_1, weeks=[WEEKS[0]], rows=200)
+    write_weeks(sqlite_settings.data_dir, tier=MarketTier.OTC, weeks=list(WEEKS), rows=300)
+    write_weeks(sqlite_settings.data_dir, tier=MarketTier.NMS_TIER_1, weeks=[WEEKS[0]], rows=200)
     runtime = ServingRuntime(sqlite_db, sqlite_settings)
     runtime.start()
     try:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from runplane.domains.finra_otc import queries
-from runplane.domains.finra_otc.params import ROLLING_WEEKS, BackfillParams, Tier
+from runplane.domains.finra_otc.params import ROLLING_WEEKS, BackfillParams, MarketTier
 from runplane.domains.finra_otc.stages import BACKFILL, Stage, week_asset
 from runplane.pipelines import DependencyError, Output, RunContext, pipeline
 
@@ -25,7 +25,7 @@ DRY_RUN = "dry_run"
 class Chain:
     """The child executions of one week and tier, in order."""
 
-    tier: Tier
+    tier: MarketTier
     week: date
     runs: dict[Stage, str] = field(default_factory=dict)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from runplane.domains.finra_otc import bulk, figures, queries, tables
-from runplane.domains.finra_otc.params import IngestParams, Tier
+from runplane.domains.finra_otc.params import IngestParams, MarketTier
 from runplane.domains.finra_otc.psv import DATE, FIELDS, TIER, Where, records
 from runplane.domains.finra_otc.sources import open_lines, resolve_source
 from runplane.domains.finra_otc.stages import Stage, week_asset
@@ -75,7 +75,7 @@ def _load(
     out: CaptureWriter,
     rows: Iterator[list[str]],
     where: Where,
-    tier: Tier,
+    tier: MarketTier,
     week: str,
 ) -> int:
     """Write every data row in batches; fail on a row that belongs to another week or tier."""
@@ -122,11 +122,11 @@ def _fit(fields: list[str]) -> list[str | None]:
     return [*fields[:FIELDS], *([None] * (FIELDS - len(fields)))]
 
 
-def _check_row(fields: list[str], line: int, where: Where, tier: Tier, week: str) -> None:
+def _check_row(fields: list[str], line: int, where: Where, tier: MarketTier, week: str) -> None:
     """Refuse a row of another tier or week; blank values are for normalize to reject."""
     found_tier = fields[TIER].strip()
     if found_tier and found_tier != tier.description:
-        other = Tier.from_description(found_tier)
+        other = MarketTier.from_description(found_tier)
         fix = f"pass tier={other}" if other else "check that this is a FINRA OTC file"
         raise where.error(
             f"tierDescription is {found_tier!r}, but tier={tier} expects "

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import (
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from runplane.pipelines import Params
 
 
-class Tier(StrEnum):
+class MarketTier(StrEnum):
     """FINRA's transparency tiers, as parameter values (the file says `NMS Tier 1` etc.)."""
 
     OTC = "OTC"
@@ -24,14 +32,31 @@ class Tier(StrEnum):
         return TIER_DESCRIPTIONS[self]
 
     @classmethod
-    def from_description(cls, text: str) -> Tier | None:
+    def from_description(cls, text: str) -> MarketTier | None:
         return _BY_DESCRIPTION.get(text.strip())
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        """Published as `Tier` (`$defs.Tier`), the name parameter schemas have always used."""
+        schema = dict(handler(source))
+        schema["ref"] = f"{__name__}.Tier:{id(cls)}"
+        return cast(CoreSchema, schema)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        published = handler.resolve_ref_schema(handler(schema))
+        published["title"] = "Tier"
+        return published
 
 
 TIER_DESCRIPTIONS = {
-    Tier.OTC: "OTC",
-    Tier.NMS_TIER_1: "NMS Tier 1",
-    Tier.NMS_TIER_2: "NMS Tier 2",
+    MarketTier.OTC: "OTC",
+    MarketTier.NMS_TIER_1: "NMS Tier 1",
+    MarketTier.NMS_TIER_2: "NMS Tier 2",
 }
 _BY_DESCRIPTION = {text: tier for tier, text in TIER_DESCRIPTIONS.items()}
 
@@ -46,7 +71,7 @@ class WeekParams(Params):
     """One week of one tier: what normalize and aggregate work on."""
 
     week_ending: date = Field(..., description=WEEK_DESCRIPTION)
-    tier: Tier = Field(Tier.OTC, description=TIER_DESCRIPTION)
+    tier: MarketTier = Field(MarketTier.OTC, description=TIER_DESCRIPTION)
 
     def keys(self) -> dict[str, str]:
         """The parameters as a child run or a `DependencyError` names them."""
@@ -90,8 +115,8 @@ MAX_BACKFILL_WEEKS = 104
 class BackfillParams(Params):
     start: date = Field(..., description="First week_ending of the range (FINRA's week date).")
     end: date = Field(..., description="Last week_ending of the range; weeks are 7 days apart.")
-    tiers: list[Tier] = Field(
-        default_factory=lambda: [Tier.OTC],
+    tiers: list[MarketTier] = Field(
+        default_factory=lambda: [MarketTier.OTC],
         min_length=1,
         description="Tiers to backfill, e.g. OTC or OTC,NMS_TIER_1.",
     )

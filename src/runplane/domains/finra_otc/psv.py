@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from runplane.domains.finra_otc.params import Tier
+from runplane.domains.finra_otc.params import MarketTier
 from runplane.pipelines import DataError
 
 HEADER = (
@@ -99,7 +99,7 @@ def check_header(header: list[str], where: Where) -> None:
 class Row(NamedTuple):
     """A validated, normalised row."""
 
-    tier: Tier
+    tier: MarketTier
     symbol: str
     issue_name: str
     participant_name: str
@@ -122,7 +122,7 @@ def normalise(fields: list[str | None]) -> Row | str:
     mpid = values[MPID].upper()
     if not _MPID.match(mpid):
         return f"MPID {values[MPID]!r} is not a market participant id"
-    tier = Tier.from_description(values[TIER])
+    tier = MarketTier.from_description(values[TIER])
     if tier is None:
         return f"tierDescription {values[TIER]!r} is not OTC, NMS Tier 1 or NMS Tier 2"
     shares, trades = values[SHARES], values[TRADES]

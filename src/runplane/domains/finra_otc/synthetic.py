@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from runplane.domains.finra_otc.params import Tier
+from runplane.domains.finra_otc.params import MarketTier
 from runplane.domains.finra_otc.psv import HEADER_LINE
 from runplane.domains.finra_otc.sources import default_path
 
@@ -47,7 +47,7 @@ _CLASSES = ("Common Stock", "Ordinary Shares", "Common Shares", "ADR")
 @dataclass(frozen=True)
 class WeekFile:
     path: Path
-    tier: Tier
+    tier: MarketTier
     week_ending: date
     rows: int
     symbols: int
@@ -56,7 +56,7 @@ class WeekFile:
 def write_week(
     path: Path,
     *,
-    tier: Tier,
+    tier: MarketTier,
     week_ending: date,
     rows: int,
     seed: int = 0,
@@ -87,7 +87,13 @@ def write_week(
 
 
 def write_weeks(
-    data_dir: Path, *, tier: Tier, weeks: list[date], rows: int, seed: int = 0, bad_rows: int = 0
+    data_dir: Path,
+    *,
+    tier: MarketTier,
+    weeks: list[date],
+    rows: int,
+    seed: int = 0,
+    bad_rows: int = 0,
 ) -> list[WeekFile]:
     """One file per week at the ingest's default path inside `data_dir`."""
     return [
@@ -103,7 +109,7 @@ def write_weeks(
     ]
 
 
-def universe(rows: int, tier: Tier, seed: int) -> list[str]:
+def universe(rows: int, tier: MarketTier, seed: int) -> list[str]:
     """Sorted, unique ticker symbols: enough for `rows` rows in any week of the tier."""
     rng = random.Random(f"{seed}:{tier}:universe")
     wanted = math.ceil(rows / 0.8) + 16  # every listed symbol has at least one row

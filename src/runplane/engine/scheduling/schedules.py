@@ -30,17 +30,10 @@ from runplane.model.json import fire_json, iso, schedule_json
 from runplane.model.schedule import CatchUp, Schedule, ScheduleFire
 from runplane.pipelines import InvalidParams, Registry, UnknownPipeline
 from runplane.pipelines import registry as default_registry
-from runplane.settings import Settings, Tier
+from runplane.settings import Settings
 from runplane.store import Database, NotFound
 from runplane.store import executions as execution_store
 from runplane.store import schedules as store
-
-LOCKED = (
-    "Scheduling is available in the Intermediate tier. The Basic tier runs pipelines "
-    "synchronously with immediate results: `runplane run PIPELINE` "
-    "(set RUNPLANE_TIER=intermediate to schedule runs)."
-)
-"""The explanation shown instead of schedules in the basic tier."""
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 NAME_RULE = (
@@ -48,11 +41,6 @@ NAME_RULE = (
     "or digit (e.g. finra-weekly)"
 )
 RECENT_FIRES = 20
-
-
-def scheduling_locked(settings: Settings) -> str | None:
-    """The locked explanation when this tier has no scheduling, else None."""
-    return LOCKED if settings.tier is Tier.BASIC else None
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from runplane.engine.serving.metrics import EngineMetrics
 from runplane.engine.serving.recovery import recover_lost_executions
 from runplane.engine.serving.workers import WorkerRegistration
 from runplane.model.clock import Clock, utcnow
-from runplane.settings import Settings, Tier
+from runplane.settings import Settings
 from runplane.store import Database
+from runplane.tiers import Feature
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class ServingRuntime:
         )
         self.metrics.executor = self.executor
         self.scheduler = (
-            None if settings.tier is Tier.BASIC else Scheduler(db, settings, clock=clock)
+            Scheduler(db, settings, clock=clock) if settings.has(Feature.SCHEDULING) else None
         )
 
     def start(self) -> None:

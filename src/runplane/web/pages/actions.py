@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -17,21 +17,19 @@ from runplane.model.clock import utcnow
 from runplane.model.status import RETRYABLE_STATUSES
 from runplane.pipelines import InvalidParams, UnknownPipeline, registry
 from runplane.store import executions as store
-from runplane.web.deps import CALLER, State, StateDep
+from runplane.tiers import Feature
+from runplane.web.deps import CALLER, State, StateDep, requires
 from runplane.web.errors import DashboardRoute
 from runplane.web.forms import diff, form_fields, read_form, submitted_params
-from runplane.web.pages.locked import locked_page
 from runplane.web.security import check_same_origin, local_target
 from runplane.web.templating import render, render_fragment
 
-router = APIRouter(route_class=DashboardRoute)
+router = APIRouter(route_class=DashboardRoute, dependencies=[Depends(requires(Feature.HISTORY))])
 
 
 @router.get("/executions/{execution_id}/retry")
 def retry_page(request: Request, execution_id: str, s: StateDep) -> Response:
     """Retry Execution? The parameters it reruns with, and a form to change them."""
-    if s.basic:
-        return locked_page(request)
     execution = _load(s, execution_id)
     return _confirm(request, "retry", execution, _retry_context(s, execution))
 
@@ -39,8 +37,6 @@ def retry_page(request: Request, execution_id: str, s: StateDep) -> Response:
 @router.post("/executions/{execution_id}/retry")
 async def retry_action(request: Request, execution_id: str, s: StateDep) -> Response:
     """Create the new attempt (with changed parameters if asked), then open it."""
-    if s.basic:
-        return await run_in_threadpool(locked_page, request)
     check_same_origin(request)
     values = await read_form(request)
     execution = await run_in_threadpool(_load, s, execution_id)
@@ -61,8 +57,6 @@ async def retry_action(request: Request, execution_id: str, s: StateDep) -> Resp
 @router.get("/executions/{execution_id}/cancel")
 def cancel_page(request: Request, execution_id: str, s: StateDep) -> Response:
     """Cancel Execution? With how long it has been running (or queued)."""
-    if s.basic:
-        return locked_page(request)
     execution = _load(s, execution_id)
     return _confirm(request, "cancel", execution, {"refused": None})
 
@@ -70,8 +64,6 @@ def cancel_page(request: Request, execution_id: str, s: StateDep) -> Response:
 @router.post("/executions/{execution_id}/cancel")
 async def cancel_action(request: Request, execution_id: str, s: StateDep) -> Response:
     """Cancel a pending run at once, or ask a running one to stop; then go back."""
-    if s.basic:
-        return await run_in_threadpool(locked_page, request)
     check_same_origin(request)
     values = await read_form(request)
     try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import Connection
 
 from runplane.model import EventKind, Execution, ExecutionEvent, LogLine
@@ -20,15 +20,15 @@ from runplane.store import events as event_store
 from runplane.store import executions as store
 from runplane.store import logs as log_store
 from runplane.store.captures import Capture
+from runplane.tiers import Feature
 from runplane.views.overview import PendingReason, explain_pending
 from runplane.web import display
-from runplane.web.deps import State, StateDep
+from runplane.web.deps import State, StateDep, requires
 from runplane.web.errors import DashboardRoute
-from runplane.web.pages.locked import locked_page
 from runplane.web.security import local_target
 from runplane.web.templating import render, render_fragment
 
-router = APIRouter(route_class=DashboardRoute)
+router = APIRouter(route_class=DashboardRoute, dependencies=[Depends(requires(Feature.HISTORY))])
 
 TABS = ("summary", "parameters", "logs", "output")
 FIRST_LOG_PAGE = 100
@@ -71,8 +71,6 @@ class Detail:
 @router.get("/executions/{execution_id}")
 def execution_page(request: Request, execution_id: str, s: StateDep) -> Response:
     """One execution: what happened, why, and what to do next."""
-    if s.basic:
-        return locked_page(request)
     tab = request.query_params.get("tab", "summary")
     tab = tab if tab in TABS else "summary"
     with s.db.read() as conn:

@@ -10,23 +10,23 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from starlette.datastructures import QueryParams
 
 from runplane.model import Execution, ExecutionStatus
 from runplane.model.status import RETRYABLE_STATUSES
 from runplane.pipelines import registry
 from runplane.store import executions as store
+from runplane.tiers import Feature
 from runplane.views import listing
 from runplane.views.overview import unresolved_failures
 from runplane.web import display
-from runplane.web.deps import StateDep
+from runplane.web.deps import StateDep, requires
 from runplane.web.errors import DashboardRoute
-from runplane.web.pages.locked import locked_page
 from runplane.web.rows import rows_html
 from runplane.web.templating import recent_health, render, render_fragment
 
-router = APIRouter(route_class=DashboardRoute)
+router = APIRouter(route_class=DashboardRoute, dependencies=[Depends(requires(Feature.HISTORY))])
 
 MAX_EXTENT = 1000
 """Rows one refresh may re-fetch after several "Load more" clicks."""
@@ -56,8 +56,6 @@ class Row:
 @router.get("/executions")
 def executions_page(request: Request, s: StateDep) -> Response:
     """What ran, when, and what failed: newest first, filtered by the URL."""
-    if s.basic:
-        return locked_page(request)
     query = request.query_params
     back = _view_query(query)
     try:

@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from runplane.model import LogLine
 from runplane.store import executions as store
 from runplane.store import logs as log_store
-from runplane.web.deps import StateDep
+from runplane.tiers import Feature
+from runplane.web.deps import StateDep, requires
 from runplane.web.display import log_time
 from runplane.web.errors import DashboardRoute
-from runplane.web.pages.locked import locked_page
 
-router = APIRouter(route_class=DashboardRoute)
+router = APIRouter(route_class=DashboardRoute, dependencies=[Depends(requires(Feature.HISTORY))])
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 PAGE = 500
@@ -32,8 +32,6 @@ class BadLogQuery(ValueError):
 def log_lines(request: Request, execution_id: str, s: StateDep) -> Response:
     """A window of lines: `after=N`, `before=N`, `around=N` or `tail=1`, filtered by
     `level` and `search` over the whole log."""
-    if s.basic:
-        return JSONResponse({"error": "Execution history is locked in the Basic tier"}, 403)
     try:
         window = _parse(request)
     except BadLogQuery as exc:
@@ -60,8 +58,6 @@ def log_lines(request: Request, execution_id: str, s: StateDep) -> Response:
 @router.get("/executions/{execution_id}/logs.txt")
 def log_download(request: Request, execution_id: str, s: StateDep) -> Response:
     """The whole log as a text file (`HH:MM:SS.mmm LEVEL message` per line)."""
-    if s.basic:
-        return locked_page(request)
     with s.db.read() as conn:
         execution = store.get_execution(conn, execution_id)
     filename = f"{execution.pipeline}-{execution_id}.log"

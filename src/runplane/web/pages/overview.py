@@ -10,8 +10,9 @@ from fastapi import APIRouter, Request, Response
 
 from runplane.domains.finra_otc import queries as assets
 from runplane.domains.finra_otc.stages import PIPELINES, Stage
-from runplane.engine.scheduling.schedules import list_schedule_states, scheduling_locked
+from runplane.engine.scheduling.schedules import list_schedule_states
 from runplane.model.clock import utcnow
+from runplane.tiers import Feature
 from runplane.views.health import check_health
 from runplane.views.overview import system_overview
 from runplane.web.deps import StateDep
@@ -37,15 +38,18 @@ def overview_page(request: Request, s: StateDep) -> Response:
     schedules."""
     now = utcnow()
     health = check_health(s.db, s.settings, s.runtime)
-    figures = None if s.basic else system_overview(s.db, clock=lambda: now)
+    figures = system_overview(s.db, clock=lambda: now) if s.settings.has(Feature.HISTORY) else None
     with s.db.read() as conn:
         weeks = latest_weeks(assets.list_weeks(conn))
-    schedule_locked = scheduling_locked(s.settings)
-    schedules = [] if schedule_locked else list_schedule_states(s.db, s.settings, clock=lambda: now)
+    schedules = (
+        list_schedule_states(s.db, s.settings, clock=lambda: now)
+        if s.settings.has(Feature.SCHEDULING)
+        else []
+    )
     return render(
         request, "overview.html", title="Overview", nav="overview", health=health, now=now,
         figures=figures, weeks=weeks, ingest=PIPELINES[Stage.INGEST], schedules=schedules,
-        schedule_locked=schedule_locked, overdue=sum(st.overdue for st in schedules),
+        overdue=sum(st.overdue for st in schedules),
     )  # fmt: skip
 
 

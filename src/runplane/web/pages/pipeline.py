@@ -13,11 +13,12 @@ from starlette.concurrency import run_in_threadpool
 
 from runplane.engine import service
 from runplane.engine.executors.scoped import run_to_end
-from runplane.engine.scheduling.schedules import list_schedule_states, scheduling_locked
+from runplane.engine.scheduling.schedules import list_schedule_states
 from runplane.model import Execution, Trigger
 from runplane.model.clock import utcnow
 from runplane.pipelines import InvalidParams, Pipeline, registry
 from runplane.store import executions as store
+from runplane.tiers import Feature
 from runplane.web.deps import CALLER, State, StateDep
 from runplane.web.errors import DashboardRoute
 from runplane.web.forms import PREFIX as FIELD
@@ -75,7 +76,7 @@ async def run_action(request: Request, name: str, s: StateDep) -> Response:
         return await run_in_threadpool(
             _invalid, request, s, pipeline, params, exc, (values.get("from") or [""])[-1]
         )
-    if not s.basic:
+    if s.settings.has(Feature.HISTORY):
         return RedirectResponse(f"/dashboard/executions/{execution.execution_id}", status_code=303)
     await run_to_end(s.db, s.settings, execution.execution_id, serving=s.runtime is not None)
     target = f"/dashboard/pipelines/{name}?result={execution.execution_id}#result"
@@ -119,17 +120,16 @@ def _page(
     refused: InvalidParams | None = None,
 ) -> Response:
     now = utcnow()
-    schedule_locked = scheduling_locked(s.settings)
     schedules = (
-        []
-        if schedule_locked
-        else list_schedule_states(s.db, s.settings, pipeline=pipeline.name, clock=lambda: now)
+        list_schedule_states(s.db, s.settings, pipeline=pipeline.name, clock=lambda: now)
+        if s.settings.has(Feature.SCHEDULING)
+        else []
     )
     return render(
         request, "pipeline.html", title=pipeline.name, nav="pipelines", status=status,
         pipeline=pipeline, recent=recent, result=result, refused=refused,
-        fields=form_fields(pipeline.schema, values, errors=errors), basic=s.basic,
-        schedules=schedules, schedule_locked=schedule_locked, now=now,
+        fields=form_fields(pipeline.schema, values, errors=errors),
+        schedules=schedules, now=now,
     )  # fmt: skip
 
 

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Request, Response
 from runplane.engine.scheduling.schedules import (
     ScheduleState,
     list_schedule_states,
-    scheduling_locked,
 )
 from runplane.model.clock import utcnow
 from runplane.pipelines import registry
 from runplane.store import executions as store
 from runplane.store import failures as failure_store
+from runplane.tiers import Feature
 from runplane.web.deps import StateDep
 from runplane.web.errors import DashboardRoute
 from runplane.web.templating import render
@@ -31,9 +31,8 @@ def pipelines_page(request: Request, s: StateDep) -> Response:
     with s.db.read() as conn:
         last = {p.name: store.find_last_execution(conn, p.name) for p in pipelines}
         failures = failure_store.count_failures_by_pipeline(conn, since=now - timedelta(hours=24))
-    schedule_locked = scheduling_locked(s.settings)
     schedules: dict[str, list[ScheduleState]] = {}
-    if schedule_locked is None:
+    if s.settings.has(Feature.SCHEDULING):
         for state in list_schedule_states(s.db, s.settings, clock=lambda: now):
             schedules.setdefault(state.schedule.pipeline, []).append(state)
     next_up = {
@@ -44,5 +43,4 @@ def pipelines_page(request: Request, s: StateDep) -> Response:
     return render(
         request, "pipelines.html", title="Pipelines", nav="pipelines", now=now,
         pipelines=pipelines, last=last, failures=failures, schedules=schedules, next_up=next_up,
-        schedule_locked=schedule_locked,
     )  # fmt: skip

@@ -1,8 +1,9 @@
 """Builds the ASGI application `runplane serve` runs: the JSON API under `/v1`, health, metrics,
 and the dashboard under `/dashboard` (`/` redirects there).
 
-The routers are thin; what they share (database, settings, the serving runtime, the
-list's count cache, metrics) lives on `app.state` and reaches them through `api/deps.py`.
+The adapters are thin; what they share (database, settings, the serving runtime, the
+list caches, metrics, the clock) lives on `app.state` and reaches them through
+`api/deps.py` and `web/deps.py`.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from runplane import __version__
-from runplane.api import assets, errors, executions, health, pipelines, schedules
 from runplane.api.deps import ListCaches
 from runplane.api.openapi import published_openapi
+from runplane.api.routes import install_api
 from runplane.engine.serving.metrics import EngineMetrics
 from runplane.engine.serving.runtime import ServingRuntime
 from runplane.pipelines import registry
@@ -63,12 +64,7 @@ def create_app(
     app.state.runtime = runtime
     app.state.list_caches = ListCaches()
     app.state.metrics = runtime.metrics if runtime is not None else EngineMetrics(db)
-    errors.install(app)
-    app.include_router(health.router)
-    app.include_router(executions.router)
-    app.include_router(pipelines.router)
-    app.include_router(schedules.router)
-    app.include_router(assets.router)
+    install_api(app)
     app.openapi = partial(published_openapi, app)  # type: ignore[method-assign]
     mount_dashboard(app)
     app.add_api_route("/", _to_dashboard, include_in_schema=False)

@@ -18,6 +18,8 @@ from runplane.model import (
 )
 from runplane.store import Database, NotFound
 from runplane.store import executions as store
+from runplane.store import failures as failure_store
+from runplane.store import queue as queue_store
 from tests.factories import make_execution
 
 T0 = datetime(2025, 12, 22, 8, 0, tzinfo=UTC)
@@ -226,7 +228,7 @@ def test_runnable_is_fifo_and_respects_not_before_and_after(db: Database) -> Non
         )
         second = make_execution(conn, status="pending", created_at=T0 + timedelta(seconds=3))
     with db.read() as conn:
-        runnable = store.list_runnable(conn, T0 + timedelta(minutes=1), limit=10)
+        runnable = queue_store.list_runnable(conn, T0 + timedelta(minutes=1), limit=10)
     assert [e.execution_id for e in runnable] == [first.execution_id, second.execution_id]
     with db.write() as conn:
         store.update_status(
@@ -236,7 +238,7 @@ def test_runnable_is_fifo_and_respects_not_before_and_after(db: Database) -> Non
             conn, first.execution_id, ExecutionStatus.RUNNING, ExecutionStatus.COMPLETED
         )
     with db.read() as conn:
-        later = store.list_runnable(conn, T0 + timedelta(hours=2), limit=10)
+        later = queue_store.list_runnable(conn, T0 + timedelta(hours=2), limit=10)
     assert [e.execution_id for e in later] == [
         future.execution_id,
         waiting_on_first.execution_id,
@@ -255,7 +257,7 @@ def test_a_dry_run_prerequisite_releases_its_dry_run_chain(db: Database) -> None
             dry_run=True,
         )
     with db.read() as conn:
-        runnable = store.list_runnable(conn, T0 + timedelta(minutes=1), limit=10)
+        runnable = queue_store.list_runnable(conn, T0 + timedelta(minutes=1), limit=10)
     assert [e.execution_id for e in runnable] == [chained.execution_id]
 
 
@@ -264,7 +266,7 @@ def test_active_twin_finds_only_pending_or_running_with_same_identity(db: Databa
     with db.write() as conn:
         make_execution(conn, pipeline="runplane.sleep", params=params, status="failed")
         assert (
-            store.find_active_twin(
+            queue_store.find_active_twin(
                 conn,
                 "runplane.sleep",
                 make_execution(
@@ -274,7 +276,7 @@ def test_active_twin_finds_only_pending_or_running_with_same_identity(db: Databa
             is None
         )
         running = make_execution(conn, pipeline="runplane.sleep", params=params, status="running")
-        assert store.find_active_twin(conn, "runplane.sleep", running.params_hash) == running
+        assert queue_store.find_active_twin(conn, "runplane.sleep", running.params_hash) == running
 
 
 def test_retry_chain_links_every_attempt_in_order(db: Database) -> None:
@@ -310,7 +312,7 @@ def test_queue_position_counts_older_pending_executions(db: Database) -> None:
         make_execution(conn, status="pending", created_at=T0 + timedelta(seconds=2))
         last = make_execution(conn, status="pending", created_at=T0 + timedelta(seconds=3))
     with db.read() as conn:
-        assert store.queue_position(conn, last) == 2
+        assert queue_store.queue_position(conn, last) == 2
 
 
 def failure(fingerprint: str) -> ExecutionError:
@@ -343,14 +345,14 @@ def test_recurrence_counts_similar_failures_in_the_window_up_to_this_one(db: Dat
             conn, status="failed", error=failure("fp"), created_at=T0 + timedelta(hours=1)
         )
     with db.read() as conn:
-        recurrence = store.find_recurrence(conn, this, window=timedelta(days=7))
-        first = store.find_recurrence(conn, earlier, window=timedelta(days=1))
-        ok = store.find_recurrence(conn, make_execution(conn), window=timedelta(days=7))
+        recurrence = failure_store.find_recurrence(conn, this, window=timedelta(days=7))
+        first = failure_store.find_recurrence(conn, earlier, window=timedelta(days=1))
+        ok = failure_store.find_recurrence(conn, make_execution(conn), window=timedelta(days=7))
     assert recurrence is not None
     assert recurrence.count == 3
     assert recurrence.previous is not None
     assert recurrence.previous.execution_id == latest.execution_id
-    assert first == store.Recurrence(count=1, previous=None)
+    assert first == failure_store.Recurrence(count=1, previous=None)
     assert ok is None
 
 
@@ -361,7 +363,9 @@ def test_failures_are_counted_per_fingerprint_for_grouping(db: Database) -> None
         make_execution(conn, status="failed", error=failure("b"), created_at=T0)
         make_execution(conn, status="failed", error=failure("a"), created_at=T0 - timedelta(days=3))
     with db.read() as conn:
-        counts = store.count_by_fingerprint(conn, ["a", "b", "c"], since=T0 - timedelta(hours=1))
+        counts = failure_store.count_by_fingerprint(
+            conn, ["a", "b", "c"], since=T0 - timedelta(hours=1)
+        )
     assert counts == {"a": 3, "b": 1}
 
 
@@ -374,7 +378,7 @@ def test_failures_like_one_are_counted_from_the_index_alone(sqlite_db: Database)
 
     event.listen(sqlite_db.engine, "before_cursor_execute", record)
     with sqlite_db.read() as conn:
-        store.count_by_fingerprint(conn, ["a", "b"], since=T0)
+        failure_store.count_by_fingerprint(conn, ["a", "b"], since=T0)
     event.remove(sqlite_db.engine, "before_cursor_execute", record)
     sql, params = next((s, p) for s, p in statements if "error_fingerprint" in s)
     with sqlite_db.read() as conn:
@@ -395,9 +399,9 @@ def test_active_twins_are_found_for_a_whole_page_of_identities(db: Database) -> 
         )
         make_execution(conn, pipeline="runplane.sleep", params={"seconds": 2}, status="completed")
     with db.read() as conn:
-        found = store.list_active_twins(
+        found = queue_store.list_active_twins(
             conn,
             [(failed.pipeline, failed.params_hash), (other.pipeline, other.params_hash)],
         )
-        assert store.list_active_twins(conn, []) == {}
+        assert queue_store.list_active_twins(conn, []) == {}
     assert found == {(twin.pipeline, twin.params_hash): twin}

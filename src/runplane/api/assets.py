@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from runplane.api.deps import DbDep, only_query
 from runplane.api.errors import ApiProblem, problems
 from runplane.api.openapi import query_schema
-from runplane.api.schemas import (
+from runplane.api.schemas.assets import (
     CaptureRecordOut,
     SymbolHistoryOut,
     WeekListOut,

@@ -24,13 +24,19 @@ from runplane.api.deps import (
 from runplane.api.errors import problems
 from runplane.api.openapi import query_schema
 from runplane.api.responses import json_response, list_response
-from runplane.api.schemas import ExecutionDetail, ExecutionList, ExecutionOut, RetryRequest
+from runplane.api.schemas.executions import (
+    ExecutionDetail,
+    ExecutionList,
+    ExecutionOut,
+    RetryRequest,
+)
 from runplane.engine import service
 from runplane.model import Execution, ExecutionStatus, Trigger
 from runplane.model.json import event_json, execution_json, iso
 from runplane.store import Database
 from runplane.store import events as event_store
 from runplane.store import executions as store
+from runplane.store import failures as failure_store
 from runplane.tiers import Feature
 from runplane.views import listing
 
@@ -175,7 +181,7 @@ def _detail(db: Database, execution_id: str) -> Response:
             None if execution.parent_id is None else store.find_execution(conn, execution.parent_id)
         )
         children = store.list_children(conn, execution_id)
-        recurrence = store.find_recurrence(conn, execution)
+        recurrence = failure_store.find_recurrence(conn, execution)
     position = next(i for i, e in enumerate(chain) if e.execution_id == execution_id)
     return json_response(
         execution_json(execution)
@@ -189,7 +195,7 @@ def _detail(db: Database, execution_id: str) -> Response:
             "recurrence": None
             if recurrence is None
             else {
-                "window_days": store.RECURRENCE_WINDOW.days,
+                "window_days": failure_store.RECURRENCE_WINDOW.days,
                 "count": recurrence.count,
                 "previous": None if recurrence.previous is None else _ref(recurrence.previous),
             },

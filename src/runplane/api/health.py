@@ -12,7 +12,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from runplane.api.deps import DbDep, MetricsDep, RuntimeDep, SettingsDep
-from runplane.api.schemas import Capabilities, HealthOut
+from runplane.api.schemas.operations import Capabilities, HealthOut
 from runplane.engine.serving.metrics import CONTENT_TYPE
 from runplane.model.json import iso
 from runplane.tiers import features

@@ -21,7 +21,7 @@ from runplane.api.deps import DbDep, ExecutionIdDep, SettingsDep, only_query
 from runplane.api.errors import problems
 from runplane.api.openapi import query_schema
 from runplane.api.responses import json_response
-from runplane.api.schemas import LogPage
+from runplane.api.schemas.executions import LogPage
 from runplane.model import Execution, LogLine
 from runplane.model.json import iso
 from runplane.store import Database

@@ -13,7 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from runplane.api.deps import CallerDep, DbDep, RuntimeDep, SettingsDep
 from runplane.api.errors import problems
-from runplane.api.schemas import ExecutionOut, PipelineDetail, PipelineOut, RunRequest
+from runplane.api.schemas.executions import ExecutionOut
+from runplane.api.schemas.pipelines import PipelineDetail, PipelineOut, RunRequest
 from runplane.engine import service
 from runplane.engine.executors.scoped import run_to_end
 from runplane.engine.scheduling.schedules import list_schedule_states

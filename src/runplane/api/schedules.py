@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from runplane.api.deps import CallerDep, DbDep, SettingsDep, only_query, require
 from runplane.api.errors import problems
-from runplane.api.schemas import ScheduleDetail, ScheduleIn, ScheduleOut
+from runplane.api.schemas.schedules import ScheduleDetail, ScheduleIn, ScheduleOut
 from runplane.engine.scheduling import schedules as engine
 from runplane.model.schedule import ScheduleSource
 from runplane.tiers import Feature

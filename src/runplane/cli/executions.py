@@ -17,6 +17,7 @@ from runplane.model.json import event_json, execution_json
 from runplane.model.timerange import DEFAULT_RANGE, LABELS, RANGES, resolve_range
 from runplane.store import events as event_store
 from runplane.store import executions as store
+from runplane.store import failures as failure_store
 from runplane.store import logs as log_store
 from runplane.tiers import Feature, locked_reason
 
@@ -80,7 +81,7 @@ def show_command(app: App, execution_id: str, as_json: bool) -> None:
     with app.db.read() as conn:
         execution = store.get_execution(conn, execution_id)
         events = event_store.list_events(conn, execution_id)
-        recurrence = store.find_recurrence(conn, execution)
+        recurrence = failure_store.find_recurrence(conn, execution)
     if as_json:
         data = execution_json(execution) | {"events": [event_json(e) for e in events]}
         click.echo(json.dumps(data, indent=2))

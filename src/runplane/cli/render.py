@@ -7,7 +7,7 @@ from datetime import datetime
 
 from runplane.model import Execution, ExecutionEvent
 from runplane.model.timefmt import absolute, duration, ordinal, relative_day
-from runplane.store.executions import RECURRENCE_WINDOW, Recurrence
+from runplane.store.failures import RECURRENCE_WINDOW, Recurrence
 
 STATUS_MARK = {
     "pending": "◯",

@@ -32,6 +32,7 @@ from runplane.store import captures as capture_store
 from runplane.store import events as event_store
 from runplane.store import executions as store
 from runplane.store import logs as log_store
+from runplane.store import queue as queue_store
 
 _FINAL_EVENTS = {
     ExecutionStatus.COMPLETED: EventKind.COMPLETED,
@@ -205,12 +206,12 @@ def mark_lost(
 def cancel_blocked(db: Database, *, clock: Clock = utcnow) -> int:
     """Cancel pending executions whose `after` execution failed or was cancelled."""
     with db.read() as conn:
-        if not store.list_blocked_by_failure(conn):
+        if not queue_store.list_blocked_by_failure(conn):
             return 0  # the common case: no write transaction at all
     now = clock()
     cancelled = 0
     with db.write() as conn:
-        for execution_id, after_id, after_status in store.list_blocked_by_failure(conn):
+        for execution_id, after_id, after_status in queue_store.list_blocked_by_failure(conn):
             if store.update_status(
                 conn,
                 execution_id,
@@ -275,7 +276,7 @@ def _schedule_auto_retry(
         not_before=not_before,
     )
     store.insert_execution(conn, retry)
-    store.update_after(conn, execution.execution_id, retry.execution_id)
+    queue_store.update_after(conn, execution.execution_id, retry.execution_id)
     event_store.insert_event(
         conn,
         retry.execution_id,

@@ -23,6 +23,7 @@ from runplane.pipelines.params import canonical_params, params_hash, validate_pa
 from runplane.store import Database
 from runplane.store import events as event_store
 from runplane.store import executions as store
+from runplane.store import queue as queue_store
 
 
 def prepare_params(
@@ -170,7 +171,7 @@ def retry_execution(
     )
     with db.write(lock=f"identity:{original.pipeline}:{identity}") as conn:
         _check_retryable(store.get_execution(conn, execution_id))
-        twin = store.find_active_twin(conn, original.pipeline, identity)
+        twin = queue_store.find_active_twin(conn, original.pipeline, identity)
         if twin is not None:
             raise RetryRefused(
                 f"an identical run of {original.pipeline} is already {twin.status} "

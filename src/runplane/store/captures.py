@@ -39,12 +39,6 @@ def insert_capture(
     )
 
 
-def update_capture_rows(conn: Connection, capture_id: str, asset: str, rows: int) -> None:
-    conn.execute(
-        update(t).where(t.c.capture_id == capture_id, t.c.asset == asset).values(rows=rows)
-    )
-
-
 def publish_captures(conn: Connection, execution_id: str, at: datetime) -> int:
     """Make every capture of an execution visible; call inside the final-status transaction."""
     result = conn.execute(

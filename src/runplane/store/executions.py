@@ -1,14 +1,15 @@
-"""Queries over executions: insert, look up, list newest first, count, and compare-and-set.
+"""Execution rows: insert, look up, list newest first, count, and compare-and-set.
 
 Every status change goes through `update_status`, which writes only if the row is still
 in the expected status, so executors, cancel requests and monitors can race safely.
+What executors ask of pending work is in `queue.py`; failure questions in `failures.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -18,7 +19,6 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    or_,
     select,
     tuple_,
     update,
@@ -66,6 +66,14 @@ Cursor = tuple[datetime, str]
 """A keyset position: the `(created_at, execution_id)` of the last row seen."""
 
 
+def older_than(position: Cursor) -> ColumnElement[bool]:
+    """Rows before `position` in list order (newest first): the keyset clause."""
+    at, execution_id = position
+    return tuple_(t.c.created_at, t.c.execution_id) < tuple_(
+        literal(at, UTCDateTime()), literal(execution_id, t.c.execution_id.type)
+    )
+
+
 def insert_execution(conn: Connection, execution: Execution) -> None:
     conn.execute(insert(t).values(_to_row(execution)))
     counts.note(
@@ -76,7 +84,7 @@ def insert_execution(conn: Connection, execution: Execution) -> None:
 
 def find_execution(conn: Connection, execution_id: str) -> Execution | None:
     row = conn.execute(select(t).where(t.c.execution_id == execution_id)).first()
-    return None if row is None else _from_row(row)
+    return None if row is None else from_row(row)
 
 
 def get_execution(conn: Connection, execution_id: str) -> Execution:
@@ -96,12 +104,9 @@ def list_executions(
     """Newest first by `(created_at, execution_id)`; `after` continues from a previous page."""
     query = select(t).where(*filter.where())
     if after is not None:
-        position = tuple_(
-            literal(after[0], UTCDateTime()), literal(after[1], t.c.execution_id.type)
-        )
-        query = query.where(tuple_(t.c.created_at, t.c.execution_id) < position)
+        query = query.where(older_than(after))
     query = query.order_by(t.c.created_at.desc(), t.c.execution_id.desc()).limit(limit)
-    return [_from_row(row) for row in conn.execute(query).all()]
+    return [from_row(row) for row in conn.execute(query).all()]
 
 
 def list_execution_keys(
@@ -114,10 +119,7 @@ def list_execution_keys(
     """Like `list_executions`, but only `(execution_id, created_at, status)` of each row."""
     query = select(t.c.execution_id, t.c.created_at, t.c.status).where(*filter.where())
     if after is not None:
-        position = tuple_(
-            literal(after[0], UTCDateTime()), literal(after[1], t.c.execution_id.type)
-        )
-        query = query.where(tuple_(t.c.created_at, t.c.execution_id) < position)
+        query = query.where(older_than(after))
     query = query.order_by(t.c.created_at.desc(), t.c.execution_id.desc()).limit(limit)
     return [(row[0], row[1], ExecutionStatus(row[2])) for row in conn.execute(query).all()]
 
@@ -126,7 +128,7 @@ def list_executions_by_id(conn: Connection, ids: Collection[str]) -> dict[str, E
     if not ids:
         return {}
     rows = conn.execute(select(t).where(t.c.execution_id.in_(sorted(ids)))).all()
-    return {row.execution_id: _from_row(row) for row in rows}
+    return {row.execution_id: from_row(row) for row in rows}
 
 
 def count_by_status(
@@ -207,108 +209,12 @@ def find_last_execution(conn: Connection, pipeline: str) -> Execution | None:
         .order_by(t.c.created_at.desc(), t.c.execution_id.desc())
         .limit(1)
     ).first()
-    return None if row is None else _from_row(row)
-
-
-def find_active_twin(conn: Connection, pipeline: str, params_hash: str) -> Execution | None:
-    """A pending or running execution of the same pipeline with the same parameters.
-
-    The few active rows are sorted here: an ORDER BY in SQL lets SQLite walk the time index
-    of the whole table instead of the identity index (about 200 ms at a million rows).
-    """
-    rows = conn.execute(
-        select(t).where(
-            t.c.pipeline == pipeline,
-            t.c.params_hash == params_hash,
-            t.c.status.in_([str(ExecutionStatus.PENDING), str(ExecutionStatus.RUNNING)]),
-        )
-    ).all()
-    newest = max(rows, key=lambda r: (r.created_at, r.execution_id), default=None)
-    return None if newest is None else _from_row(newest)
-
-
-def list_active_twins(
-    conn: Connection, identities: Iterable[tuple[str, str]]
-) -> dict[tuple[str, str], Execution]:
-    """The newest pending or running execution per `(pipeline, params_hash)` among these.
-
-    One query for a whole page of rows, so a list can disable Retry where it would be refused.
-    """
-    wanted = sorted(set(identities))
-    if not wanted:
-        return {}
-    rows = conn.execute(
-        select(t).where(
-            tuple_(t.c.pipeline, t.c.params_hash).in_(wanted),
-            t.c.status.in_([str(ExecutionStatus.PENDING), str(ExecutionStatus.RUNNING)]),
-        )
-    )
-    newest_last = sorted(map(_from_row, rows), key=lambda e: (e.created_at, e.execution_id))
-    return {(e.pipeline, e.params_hash): e for e in newest_last}
-
-
-def update_after(conn: Connection, old: str, new: str) -> None:
-    """Make pending executions that wait for `old` wait for `new` instead (its retry)."""
-    conn.execute(
-        update(t)
-        .where(t.c.after_id == old, t.c.status == str(ExecutionStatus.PENDING))
-        .values(after_id=new)
-    )
-
-
-def list_runnable(
-    conn: Connection, now: datetime, *, limit: int, scope: Collection[str] | None = None
-) -> list[Execution]:
-    """Pending executions that may start now, oldest first.
-
-    Skips ones whose `not_before` is in the future or whose `after` execution has not
-    succeeded (completed, or dry_run for a dry-run chain). With `scope`, only those ids and their children (a `run --wait` tree).
-    """
-    after = t.alias("after")
-    query = (
-        select(t)
-        .outerjoin(after, after.c.execution_id == t.c.after_id)
-        .where(
-            t.c.status == str(ExecutionStatus.PENDING),
-            or_(t.c.not_before.is_(None), t.c.not_before <= now),
-            or_(
-                t.c.after_id.is_(None),
-                after.c.status.in_([str(ExecutionStatus.COMPLETED), str(ExecutionStatus.DRY_RUN)]),
-            ),
-        )
-        .order_by(t.c.created_at, t.c.execution_id)
-        .limit(limit)
-    )
-    if scope is not None:
-        ids = sorted(scope)
-        query = query.where(or_(t.c.execution_id.in_(ids), t.c.parent_id.in_(ids)))
-    return [_from_row(row) for row in conn.execute(query)]
-
-
-def list_blocked_by_failure(conn: Connection) -> list[tuple[str, str, ExecutionStatus]]:
-    """Pending executions whose `after` execution ended without completing."""
-    after = t.alias("after")
-    rows = conn.execute(
-        select(t.c.execution_id, after.c.execution_id, after.c.status)
-        .join(after, after.c.execution_id == t.c.after_id)
-        .where(
-            t.c.status == str(ExecutionStatus.PENDING),
-            after.c.status.in_([str(ExecutionStatus.FAILED), str(ExecutionStatus.CANCELLED)]),
-        )
-    )
-    return [(row[0], row[1], ExecutionStatus(row[2])) for row in rows]
-
-
-def list_running(conn: Connection, *, worker_id: str | None = None) -> list[Execution]:
-    query = select(t).where(t.c.status == str(ExecutionStatus.RUNNING))
-    if worker_id is not None:
-        query = query.where(t.c.worker_id == worker_id)
-    return [_from_row(row) for row in conn.execute(query.order_by(t.c.started_at))]
+    return None if row is None else from_row(row)
 
 
 def list_children(conn: Connection, parent_id: str) -> list[Execution]:
     query = select(t).where(t.c.parent_id == parent_id).order_by(t.c.created_at, t.c.execution_id)
-    return [_from_row(row) for row in conn.execute(query)]
+    return [from_row(row) for row in conn.execute(query)]
 
 
 def list_statuses(conn: Connection, ids: Iterable[str]) -> dict[str, ExecutionStatus]:
@@ -336,80 +242,7 @@ def list_retry_chain(conn: Connection, execution: Execution) -> list[Execution]:
         ).first()
         if row is None or row.execution_id in {e.execution_id for e in chain}:
             return chain
-        chain.append(_from_row(row))
-
-
-RECURRENCE_WINDOW = timedelta(days=7)
-"""How far back "failures like this" are counted (detail, list and API)."""
-
-
-@dataclass(frozen=True)
-class Recurrence:
-    """How often a failure like this one happened in a window ending at it."""
-
-    count: int
-    """Failures with the same fingerprint in the window, this one included."""
-    previous: Execution | None
-    """The most recent earlier one, if any."""
-
-
-def find_recurrence(
-    conn: Connection, execution: Execution, *, window: timedelta = RECURRENCE_WINDOW
-) -> Recurrence | None:
-    """Failures sharing this execution's error fingerprint in `window` up to it; None if not failed."""
-    fingerprint = None if execution.error is None else execution.error.fingerprint
-    if fingerprint is None:
-        return None
-    similar = [
-        t.c.error_fingerprint == fingerprint,
-        t.c.status == str(ExecutionStatus.FAILED),
-        t.c.created_at >= execution.created_at - window,
-        t.c.created_at <= execution.created_at,
-    ]
-    count = conn.execute(select(func.count()).select_from(t).where(*similar)).scalar_one()
-    previous = conn.execute(
-        select(t)
-        .where(*similar, t.c.execution_id != execution.execution_id)
-        .order_by(t.c.created_at.desc(), t.c.execution_id.desc())
-        .limit(1)
-    ).first()
-    return Recurrence(count=count, previous=None if previous is None else _from_row(previous))
-
-
-def count_by_fingerprint(
-    conn: Connection, fingerprints: Iterable[str], *, since: datetime | None
-) -> dict[str, int]:
-    """Failures per error fingerprint since a time, for grouping repeated failures in a list."""
-    wanted = sorted(set(fingerprints))
-    if not wanted:
-        return {}
-    query = select(t.c.error_fingerprint, func.count()).where(
-        t.c.error_fingerprint.in_(wanted), t.c.status == str(ExecutionStatus.FAILED)
-    )
-    if since is not None:
-        query = query.where(t.c.created_at >= since)
-    rows = conn.execute(query.group_by(t.c.error_fingerprint))
-    return {row[0]: row[1] for row in rows}
-
-
-def queue_position(conn: Connection, execution: Execution) -> int:
-    """How many pending executions were created before this one (0 = next in line)."""
-    return conn.execute(
-        select(func.count())
-        .select_from(t)
-        .where(
-            t.c.status == str(ExecutionStatus.PENDING),
-            tuple_(t.c.created_at, t.c.execution_id)
-            < tuple_(
-                literal(execution.created_at, UTCDateTime()),
-                literal(execution.execution_id, t.c.execution_id.type),
-            ),
-        )
-    ).scalar_one()
-
-
-def pipeline_names_with_runs(conn: Connection) -> list[str]:
-    return list(conn.execute(select(t.c.pipeline).distinct().order_by(t.c.pipeline)).scalars())
+        chain.append(from_row(row))
 
 
 def _to_row(e: Execution) -> dict[str, Any]:
@@ -447,7 +280,7 @@ def _to_row(e: Execution) -> dict[str, Any]:
     }
 
 
-def _from_row(row: Row[Any]) -> Execution:
+def from_row(row: Row[Any]) -> Execution:
     m = row._mapping
     return Execution(
         execution_id=m["execution_id"],

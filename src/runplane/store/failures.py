@@ -1,18 +1,73 @@
-"""Failure questions the dashboard asks: which failures are still unresolved, and how many
-failed per pipeline. Read-only; the executions table is the only source.
+"""Failure questions: how often a failure like this one happened lately (same error
+fingerprint), which failures are still unresolved, and how many failed per pipeline.
+Read-only; the executions table is the only source.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from datetime import datetime
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, exists, func, select
 
-from runplane.model import ExecutionStatus
+from runplane.model import Execution, ExecutionStatus
 from runplane.model.status import SUCCESS_STATUSES
-from runplane.store.executions import ExecutionFilter
+from runplane.store.executions import ExecutionFilter, from_row
 from runplane.store.tables import executions as t
+
+RECURRENCE_WINDOW = timedelta(days=7)
+"""How far back "failures like this" are counted (detail, list and API)."""
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """How often a failure like this one happened in a window ending at it."""
+
+    count: int
+    """Failures with the same fingerprint in the window, this one included."""
+    previous: Execution | None
+    """The most recent earlier one, if any."""
+
+
+def find_recurrence(
+    conn: Connection, execution: Execution, *, window: timedelta = RECURRENCE_WINDOW
+) -> Recurrence | None:
+    """Failures sharing this execution's error fingerprint in `window` up to it; None if not failed."""
+    fingerprint = None if execution.error is None else execution.error.fingerprint
+    if fingerprint is None:
+        return None
+    similar = [
+        t.c.error_fingerprint == fingerprint,
+        t.c.status == str(ExecutionStatus.FAILED),
+        t.c.created_at >= execution.created_at - window,
+        t.c.created_at <= execution.created_at,
+    ]
+    count = conn.execute(select(func.count()).select_from(t).where(*similar)).scalar_one()
+    previous = conn.execute(
+        select(t)
+        .where(*similar, t.c.execution_id != execution.execution_id)
+        .order_by(t.c.created_at.desc(), t.c.execution_id.desc())
+        .limit(1)
+    ).first()
+    return Recurrence(count=count, previous=None if previous is None else from_row(previous))
+
+
+def count_by_fingerprint(
+    conn: Connection, fingerprints: Iterable[str], *, since: datetime | None
+) -> dict[str, int]:
+    """Failures per error fingerprint since a time, for grouping repeated failures in a list."""
+    wanted = sorted(set(fingerprints))
+    if not wanted:
+        return {}
+    query = select(t.c.error_fingerprint, func.count()).where(
+        t.c.error_fingerprint.in_(wanted), t.c.status == str(ExecutionStatus.FAILED)
+    )
+    if since is not None:
+        query = query.where(t.c.created_at >= since)
+    rows = conn.execute(query.group_by(t.c.error_fingerprint))
+    return {row[0]: row[1] for row in rows}
+
 
 MAX_HOPS = 20
 """Retry chains longer than this are not followed (automatic retries stop at a few)."""

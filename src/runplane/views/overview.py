@@ -14,6 +14,7 @@ from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import executions as store
 from runplane.store import failures as failure_store
+from runplane.store import queue as queue_store
 from runplane.store import workers as worker_store
 from runplane.views.list_caches import CountCache
 from runplane.views.listing import ListFilters
@@ -119,11 +120,11 @@ def explain_pending(
             after = store.find_execution(conn, execution.after_id)
             if after is not None and after.status not in SUCCESS_STATUSES:
                 waiting_for = after
-        position = store.queue_position(conn, execution)
+        position = queue_store.queue_position(conn, execution)
         live = worker_store.list_live_workers(
             conn, since=now - timedelta(seconds=settings.worker_timeout)
         )
-        running = store.list_running(conn)
+        running = queue_store.list_running(conn)
     by_worker: dict[str, list[Execution]] = {}
     for run in running:
         if run.worker_id is not None:

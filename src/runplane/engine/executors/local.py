@@ -33,6 +33,7 @@ from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import events as event_store
 from runplane.store import executions as store
+from runplane.store import queue as queue_store
 from runplane.store import resources as resource_store
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,9 @@ class LocalExecutor:
         if free <= 0:
             return
         with self._db.read() as conn:
-            candidates = store.list_runnable(conn, self._clock(), limit=free, scope=self._scope)
+            candidates = queue_store.list_runnable(
+                conn, self._clock(), limit=free, scope=self._scope
+            )
         for candidate in candidates:
             if lifecycle.claim_execution(
                 self._db,
@@ -262,7 +265,7 @@ class LocalExecutor:
         with self._db.read() as conn:
             requested = [
                 e
-                for e in store.list_running(conn, worker_id=self.worker_id)
+                for e in queue_store.list_running(conn, worker_id=self.worker_id)
                 if e.cancel_requested_at is not None
             ]
         now = self._clock()

@@ -16,7 +16,7 @@ from runplane.model import Execution, Worker
 from runplane.model.clock import Clock, utcnow
 from runplane.settings import Settings
 from runplane.store import Database
-from runplane.store import executions as store
+from runplane.store import queue as queue_store
 from runplane.store import workers as worker_store
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def recover_lost_executions(
     host = socket.gethostname()
     now = clock()
     with db.read() as conn:
-        running = [e for e in store.list_running(conn) if e.worker_id != me]
+        running = [e for e in queue_store.list_running(conn) if e.worker_id != me]
         workers = {
             e.worker_id: worker_store.find_worker(conn, e.worker_id)
             for e in running

@@ -17,6 +17,7 @@ from runplane.model.clock import utcnow
 from runplane.model.status import RETRYABLE_STATUSES
 from runplane.pipelines import InvalidParams, UnknownPipeline, registry
 from runplane.store import executions as store
+from runplane.store import queue as queue_store
 from runplane.tiers import Feature
 from runplane.web.deps import CALLER, State, StateDep, requires
 from runplane.web.errors import DashboardRoute
@@ -102,7 +103,7 @@ def _retry_context(
 ) -> dict[str, Any]:
     """The confirm's parameters, form fields (with field errors) and what changed."""
     with s.db.read() as conn:
-        twin = store.find_active_twin(conn, execution.pipeline, execution.params_hash)
+        twin = queue_store.find_active_twin(conn, execution.pipeline, execution.params_hash)
     try:
         schema: dict[str, Any] | None = registry.get(execution.pipeline).schema
     except UnknownPipeline:

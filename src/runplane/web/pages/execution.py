@@ -18,7 +18,9 @@ from runplane.pipelines import registry
 from runplane.store import captures as capture_store
 from runplane.store import events as event_store
 from runplane.store import executions as store
+from runplane.store import failures as failure_store
 from runplane.store import logs as log_store
+from runplane.store import queue as queue_store
 from runplane.store.captures import Capture
 from runplane.tiers import Feature
 from runplane.views.overview import PendingReason, explain_pending
@@ -51,7 +53,7 @@ class Detail:
     parent: Execution | None
     children: list[Execution]
     twin: Execution | None
-    recurrence: store.Recurrence | None = None
+    recurrence: failure_store.Recurrence | None = None
     captures: list[Capture] = field(default_factory=list)
     log_lines: list[LogLine] = field(default_factory=list)
     log_total: int = 0
@@ -90,10 +92,12 @@ def load_detail(conn: Connection, execution_id: str, tab: str) -> Detail:
     execution = store.get_execution(conn, execution_id)
     twin = None
     if execution.status in RETRYABLE_STATUSES:
-        twin = store.find_active_twin(conn, execution.pipeline, execution.params_hash)
+        twin = queue_store.find_active_twin(conn, execution.pipeline, execution.params_hash)
     extra: dict[str, Any] = {}
     if tab == "summary":
-        extra["recurrence"] = store.find_recurrence(conn, execution, window=store.RECURRENCE_WINDOW)
+        extra["recurrence"] = failure_store.find_recurrence(
+            conn, execution, window=failure_store.RECURRENCE_WINDOW
+        )
         extra["captures"] = capture_store.list_execution_captures(conn, execution_id)
     if tab == "logs":
         extra["log_lines"] = log_store.list_log_lines(conn, execution_id, limit=FIRST_LOG_PAGE)

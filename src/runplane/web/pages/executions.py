@@ -16,7 +16,8 @@ from starlette.datastructures import QueryParams
 from runplane.model import Execution, ExecutionStatus
 from runplane.model.status import RETRYABLE_STATUSES
 from runplane.pipelines import registry
-from runplane.store import executions as store
+from runplane.store import failures as failure_store
+from runplane.store import queue as queue_store
 from runplane.tiers import Feature
 from runplane.views import listing
 from runplane.views.overview import unresolved_failures
@@ -112,9 +113,11 @@ def list_rows(s: StateDep, executions: list[Execution], *, now: datetime) -> lis
     retryable = [e for e in executions if e.status in RETRYABLE_STATUSES]
     fingerprints = {f for e in executions if (f := _fingerprint(e)) is not None}
     with s.db.read() as conn:
-        twins = store.list_active_twins(conn, [(e.pipeline, e.params_hash) for e in retryable])
-        similar = store.count_by_fingerprint(
-            conn, fingerprints, since=now - store.RECURRENCE_WINDOW
+        twins = queue_store.list_active_twins(
+            conn, [(e.pipeline, e.params_hash) for e in retryable]
+        )
+        similar = failure_store.count_by_fingerprint(
+            conn, fingerprints, since=now - failure_store.RECURRENCE_WINDOW
         )
     return [
         Row(

@@ -1,0 +1,161 @@
+"""Bodies of `/v1/executions`: an execution, its detail, the list and a log page; the retry request."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from runplane.api.schemas.values import Instant, Params
+from runplane.model import ErrorClass, EventKind, ExecutionStatus, Trigger
+
+
+class SuggestedActionOut(BaseModel):
+    text: str
+    run: dict[str, Any] | None = Field(
+        None, description="A pipeline and parameters to offer as a one-click run."
+    )
+    execution_id: str | None = Field(None, description="A related execution, e.g. the retry.")
+
+
+class ErrorOut(BaseModel):
+    """Why an execution failed, classified, with what to do next."""
+
+    type: str
+    message: str
+    classification: ErrorClass
+    title: str
+    summary: str
+    suggested_actions: list[SuggestedActionOut]
+    traceback: str | None
+    fingerprint: str | None
+    details: dict[str, Any]
+
+
+class ExecutionOut(BaseModel):
+    """One run of a pipeline, as PRODUCT.md defines it."""
+
+    execution_id: str
+    pipeline: str
+    status: ExecutionStatus
+    trigger: Trigger
+    triggered_by: str = Field(description="`user:<name>`, `local`, `schedule:<name>`, ...")
+    trigger_time: Instant
+    created_at: Instant
+    started_at: Instant | None
+    completed_at: Instant | None
+    not_before: Instant | None = Field(description="Waits until then (automatic retry backoff).")
+    duration_seconds: float | None
+    rows_processed: int | None
+    params: dict[str, Any]
+    dry_run: bool
+    capture_id: str
+    retry_of: str | None
+    attempt: int
+    parent_id: str | None
+    after_id: str | None
+    output: dict[str, Any] | None
+    error: ErrorOut | None
+    progress: dict[str, Any] | None
+    cancel_requested_at: Instant | None
+    cancel_requested_by: str | None
+
+
+class ExecutionRef(BaseModel):
+    """A linked execution (attempt, parent or child), enough to show and link it."""
+
+    execution_id: str
+    pipeline: str
+    status: ExecutionStatus
+    attempt: int
+    created_at: Instant
+
+
+class RecurrenceOut(BaseModel):
+    """How often a failure like this one (same error fingerprint) happened lately."""
+
+    window_days: int
+    count: int = Field(description="Failures like this in the window up to this one, it included.")
+    previous: ExecutionRef | None = Field(description="The most recent earlier one.")
+
+
+class EventOut(BaseModel):
+    event_id: int | None
+    kind: EventKind
+    actor: str
+    at: Instant
+    detail: dict[str, Any]
+
+
+class ExecutionDetail(ExecutionOut):
+    """An execution with its trail of events and the executions linked to it."""
+
+    events: list[EventOut]
+    retry_chain: list[ExecutionRef] = Field(description="Every attempt, first attempt first.")
+    previous_attempt: ExecutionRef | None
+    next_attempt: ExecutionRef | None
+    parent: ExecutionRef | None
+    children: list[ExecutionRef]
+    recurrence: RecurrenceOut | None = Field(description="Null unless the execution failed.")
+
+
+class StatusCounts(BaseModel):
+    """Executions per status for the list's filter (0 for statuses the filter excludes)."""
+
+    pending: int
+    running: int
+    completed: int
+    failed: int
+    cancelled: int
+    dry_run: int
+    total: int
+
+
+class AppliedFilters(BaseModel):
+    """The filters the list applied, presets expanded; `since`/`until` resolved to instants."""
+
+    status: list[ExecutionStatus]
+    pipeline: list[str]
+    trigger: list[Trigger]
+    range: Literal["1h", "24h", "7d", "30d", "today"] | None = Field(
+        description="Null for a custom window (since/until) or no time limit."
+    )
+    since: Instant | None
+    until: Instant | None
+    preset: Literal["recent-failures", "running-now", "todays-runs", "this-pipeline"] | None
+
+
+class ExecutionList(BaseModel):
+    items: list[ExecutionOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next (older) page.")
+    has_more: bool
+    counts: StatusCounts
+    filters: AppliedFilters
+
+
+class LogLineOut(BaseModel):
+    seq: int = Field(description="Line number, from 1.")
+    at: Instant
+    level: str
+    message: str
+
+
+class LogPage(BaseModel):
+    """Log lines after `after`, filtered server-side, and where the first error is."""
+
+    execution_id: str
+    status: ExecutionStatus
+    finished: bool = Field(description="The execution ended: no more lines will come.")
+    lines: list[LogLineOut]
+    next_after: int = Field(description="Pass as `after` to continue after this page.")
+    has_more: bool
+    total_lines: int
+    first_error_seq: int | None = Field(description="Line number of the first ERROR line.")
+
+
+class RetryRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    params: Params | None = Field(
+        None, description="Parameters to change; the others are those of the original."
+    )

@@ -22,6 +22,7 @@ from runplane.api.openapi import published_openapi
 from runplane.api.routes import install_api
 from runplane.engine.serving.metrics import EngineMetrics
 from runplane.engine.serving.runtime import ServingRuntime
+from runplane.model.clock import Clock, utcnow
 from runplane.pipelines import registry
 from runplane.settings import Settings
 from runplane.store import Database
@@ -53,8 +54,13 @@ def _threads_for(db: Database) -> Callable[[FastAPI], AbstractAsyncContextManage
 
 
 def create_app(
-    db: Database, settings: Settings, *, runtime: ServingRuntime | None = None
+    db: Database,
+    settings: Settings,
+    *,
+    runtime: ServingRuntime | None = None,
+    clock: Clock = utcnow,
 ) -> FastAPI:
+    """The application; `clock` is what every page and route reads as now (tests move it)."""
     app = FastAPI(
         title="Runplane", version=__version__, description=DESCRIPTION, lifespan=_threads_for(db)
     )
@@ -62,6 +68,7 @@ def create_app(
     app.state.db = db
     app.state.settings = settings
     app.state.runtime = runtime
+    app.state.clock = clock
     app.state.list_caches = ListCaches()
     app.state.metrics = runtime.metrics if runtime is not None else EngineMetrics(db)
     install_api(app)

@@ -8,6 +8,7 @@ import gzip
 import pytest
 from fastapi.testclient import TestClient
 
+from runplane.model.clock import utcnow
 from runplane.store import Database
 from runplane.web.security import CSP, local_target
 from tests.factories import make_execution
@@ -34,9 +35,7 @@ def test_the_api_is_left_without_dashboard_headers(client: TestClient) -> None:
 def test_large_dashboard_responses_are_gzipped(client: TestClient, sqlite_db: Database) -> None:
     with sqlite_db.write() as conn:
         for _ in range(30):
-            make_execution(
-                conn, created_at=__import__("runplane.model.clock").engine.clock.utcnow()
-            )
+            make_execution(conn, created_at=utcnow())
     response = client.get("/dashboard/executions", headers={"Accept-Encoding": "gzip"})
     assert response.headers["content-encoding"] == "gzip"
     raw = client.get("/dashboard/executions", headers={"Accept-Encoding": "identity"})

@@ -16,6 +16,7 @@ from runplane.api.errors import ApiProblem
 from runplane.api.responses import ItemJson
 from runplane.engine.serving.metrics import EngineMetrics
 from runplane.engine.serving.runtime import ServingRuntime
+from runplane.model.clock import Clock
 from runplane.settings import Settings
 from runplane.store import Database, NotFound
 from runplane.tiers import Feature, locked_reason
@@ -47,6 +48,11 @@ class ListCaches:
     items: ItemJson = field(default_factory=ItemJson)
 
 
+async def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
 async def get_caches(request: Request) -> ListCaches:
     caches: ListCaches = request.app.state.list_caches
     return caches
@@ -75,6 +81,7 @@ DbDep = Annotated[Database, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RuntimeDep = Annotated[ServingRuntime | None, Depends(get_runtime)]
 CachesDep = Annotated[ListCaches, Depends(get_caches)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
 MetricsDep = Annotated[EngineMetrics, Depends(get_metrics)]
 CallerDep = Annotated[str, Depends(get_caller)]
 ExecutionIdDep = Annotated[str, Depends(get_execution_id)]

@@ -15,6 +15,7 @@ from runplane.api.blocking import call
 from runplane.api.deps import (
     CachesDep,
     CallerDep,
+    ClockDep,
     DbDep,
     ExecutionIdDep,
     SettingsDep,
@@ -75,6 +76,7 @@ def _enum(values: tuple[str, ...]) -> dict[str, Any]:
 async def list_executions(
     db: DbDep,
     caches: CachesDep,
+    clock: ClockDep,
     status: Annotated[
         tuple[str, ...],
         Query(
@@ -153,6 +155,7 @@ async def list_executions(
         cursor=cursor,
         counts=caches.counts,
         finished=caches.finished,
+        clock=clock,
     )
     by_status = {str(s): page.counts.get(s, 0) for s in ExecutionStatus}
     return list_response(

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from runplane.engine.serving.runtime import ServingRuntime
+from runplane.model.clock import Clock
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.tiers import Feature, locked_reason
@@ -23,6 +24,7 @@ class State:
     db: Database
     settings: Settings
     runtime: ServingRuntime | None
+    clock: Clock
     counts: CountCache
     finished: FinishedCache
 
@@ -30,7 +32,7 @@ class State:
 def app_state(request: Request) -> State:
     s = request.app.state
     caches = s.list_caches
-    return State(s.db, s.settings, s.runtime, caches.counts, caches.finished)
+    return State(s.db, s.settings, s.runtime, s.clock, caches.counts, caches.finished)
 
 
 async def state(request: Request) -> State:

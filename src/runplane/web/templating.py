@@ -17,7 +17,6 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from runplane.model.clock import utcnow
 from runplane.model.timefmt import ordinal
 from runplane.store import Database
 from runplane.tiers import Feature, locked_reasons
@@ -142,7 +141,7 @@ def render(
         tier=str(s.settings.tier),
         locked=locked_reasons(s.settings.tier),
         banner=banner,
-        now=context.pop("now", None) or utcnow(),
+        now=context.pop("now", None) or s.clock(),
         **context,
     )
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-cache"})

@@ -4,7 +4,6 @@ enable/disable, removal, and each schedule's next run and overdue flag."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -12,13 +11,11 @@ from sqlalchemy import func, select
 from runplane.engine.errors import InvalidSchedule, ScheduleRefused
 from runplane.engine.scheduling.scheduler import Scheduler
 from runplane.engine.scheduling.schedules import (
-    LOCKED,
     ScheduleSpec,
     get_schedule_state,
     list_schedule_states,
     remove_schedule,
     save_schedule,
-    scheduling_locked,
     set_schedule_enabled,
 )
 from runplane.model.schedule import CatchUp
@@ -26,7 +23,7 @@ from runplane.settings import Settings
 from runplane.store import Database, NotFound
 from runplane.store import schedules as store
 from runplane.store.tables import executions, schedules
-from tests.conftest import FakeClock, fast_settings
+from tests.conftest import FakeClock
 from tests.factories import make_schedule
 
 T0 = datetime(2025, 12, 22, 8, 0, tzinfo=UTC)  # a Monday
@@ -218,12 +215,6 @@ def test_list_narrows_to_one_pipeline(db: Database, settings: Settings, clock: F
 def test_a_name_no_schedule_can_have_is_not_found(db: Database, settings: Settings) -> None:
     with pytest.raises(NotFound, match="no schedule named"):
         get_schedule_state(db, "a\x00b", settings)
-
-
-def test_the_basic_tier_locks_scheduling(tmp_path: Path, sqlite_url: str) -> None:
-    assert scheduling_locked(fast_settings(tmp_path, sqlite_url, tier="basic")) == LOCKED
-    assert LOCKED.startswith("Scheduling is available in the Intermediate tier.")
-    assert scheduling_locked(fast_settings(tmp_path, sqlite_url)) is None
 
 
 def test_catch_up_policy_is_stored(db: Database, clock: FakeClock) -> None:

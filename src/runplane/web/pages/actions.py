@@ -13,13 +13,12 @@ from starlette.concurrency import run_in_threadpool
 from runplane.engine import service
 from runplane.engine.errors import CancelRefused, RetryRefused
 from runplane.model import Execution, Trigger
-from runplane.model.clock import utcnow
 from runplane.model.status import RETRYABLE_STATUSES
 from runplane.pipelines import InvalidParams, UnknownPipeline, registry
 from runplane.store import executions as store
 from runplane.store import queue as queue_store
 from runplane.tiers import Feature
-from runplane.web.deps import CALLER, State, StateDep, requires
+from runplane.web.deps import CALLER, State, StateDep, app_state, requires
 from runplane.web.errors import DashboardRoute
 from runplane.web.forms import diff, form_fields, read_form, submitted_params
 from runplane.web.security import check_same_origin, local_target
@@ -129,7 +128,7 @@ def _confirm(
     back = local_target(
         request.query_params.get("back"), f"/dashboard/executions/{execution.execution_id}"
     )
-    context = {**context, "e": execution, "back": back, "now": utcnow()}
+    context = {**context, "e": execution, "back": back, "now": app_state(request).clock()}
     partial = f"_confirm_{kind}.html"
     if request.query_params.get("fragment") == "modal":
         return render_fragment(partial, status, **context)

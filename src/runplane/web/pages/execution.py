@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import Connection
 
 from runplane.model import EventKind, Execution, ExecutionEvent, LogLine
-from runplane.model.clock import utcnow
 from runplane.model.status import RETRYABLE_STATUSES
 from runplane.pipelines import registry
 from runplane.store import captures as capture_store
@@ -134,7 +133,7 @@ def _context(
         "here": here,
         "attempt": display.attempt_text(e, registry),
         "max_attempts": _max_attempts(e.pipeline),
-        "now": utcnow(),
+        "now": s.clock(),
         "grace": s.settings.cancel_grace,
     }
 

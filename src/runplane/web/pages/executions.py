@@ -64,7 +64,7 @@ def executions_page(request: Request, s: StateDep) -> Response:
         limit = _limit(query)
         page = listing.list_page(
             s.db, filters, limit=limit, cursor=query.get("cursor"), counts=s.counts,
-            finished=s.finished,
+            finished=s.finished, clock=s.clock,
         )  # fmt: skip
     except listing.ListingError as exc:
         return render(

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request, Response
 from runplane.domains.finra_otc import queries as assets
 from runplane.domains.finra_otc.stages import PIPELINES, Stage
 from runplane.engine.scheduling.schedules import list_schedule_states
-from runplane.model.clock import utcnow
 from runplane.tiers import Feature
 from runplane.views.health import check_health
 from runplane.views.overview import system_overview
@@ -36,7 +35,7 @@ class TierWeek:
 def overview_page(request: Request, s: StateDep) -> Response:
     """The health check, failures in 24 h (vs the 24 h before), running now, latest weeks,
     schedules."""
-    now = utcnow()
+    now = s.clock()
     health = check_health(s.db, s.settings, s.runtime)
     figures = system_overview(s.db, clock=lambda: now) if s.settings.has(Feature.HISTORY) else None
     with s.db.read() as conn:

@@ -15,7 +15,6 @@ from runplane.engine import service
 from runplane.engine.executors.scoped import run_to_end
 from runplane.engine.scheduling.schedules import list_schedule_states
 from runplane.model import Execution, Trigger
-from runplane.model.clock import utcnow
 from runplane.pipelines import InvalidParams, Pipeline, registry
 from runplane.store import executions as store
 from runplane.tiers import Feature
@@ -119,7 +118,7 @@ def _page(
     status: int = 200,
     refused: InvalidParams | None = None,
 ) -> Response:
-    now = utcnow()
+    now = s.clock()
     schedules = (
         list_schedule_states(s.db, s.settings, pipeline=pipeline.name, clock=lambda: now)
         if s.settings.has(Feature.SCHEDULING)

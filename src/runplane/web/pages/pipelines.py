@@ -11,7 +11,6 @@ from runplane.engine.scheduling.schedules import (
     ScheduleState,
     list_schedule_states,
 )
-from runplane.model.clock import utcnow
 from runplane.pipelines import registry
 from runplane.store import executions as store
 from runplane.store import failures as failure_store
@@ -26,7 +25,7 @@ router = APIRouter(route_class=DashboardRoute)
 @router.get("/pipelines")
 def pipelines_page(request: Request, s: StateDep) -> Response:
     """What can run, how it last went, and a Run button for each."""
-    now = utcnow()
+    now = s.clock()
     pipelines = list(registry)
     with s.db.read() as conn:
         last = {p.name: store.find_last_execution(conn, p.name) for p in pipelines}

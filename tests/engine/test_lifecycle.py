@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from runplane.engine import lifecycle
-from runplane.engine.classify import classify, worker_lost
-from runplane.model import EventKind, ExecutionStatus, Trigger
+from runplane.engine.classify import classify
+from runplane.engine.running.exits import EXIT_CANCELLED, ProcessExit
+from runplane.model import ErrorClass, EventKind, ExecutionStatus, Trigger
 from runplane.pipelines import DataError, TransientError
 from runplane.store import Database
 from runplane.store import captures as capture_store
@@ -121,9 +122,8 @@ def test_a_lost_execution_with_a_cancel_request_ends_cancelled(
         )
     with db.read() as conn:
         running = store.get_execution(conn, running.execution_id)
-    lifecycle.mark_lost(
-        db, running, error=worker_lost(pipeline="p.q", reason="gone", host="h"), clock=clock
-    )
+    ended = ProcessExit(pid=running.pid, code=None, killed=True, lost="gone")
+    assert lifecycle.record_exit(db, running.execution_id, ended, host="h", clock=clock)
     with db.read() as conn:
         assert store.get_execution(conn, running.execution_id).status is ExecutionStatus.CANCELLED
         kinds = [e.kind for e in event_store.list_events(conn, running.execution_id)]
@@ -141,3 +141,56 @@ def test_executions_chained_after_a_retried_failure_wait_for_the_retry(
         (retry,) = [e for e in store.list_executions(conn) if e.retry_of == running.execution_id]
         assert store.get_execution(conn, chained.execution_id).after_id == retry.execution_id
     assert lifecycle.cancel_blocked(db, clock=clock) == 0
+
+
+def test_a_process_that_died_without_a_result_fails_as_worker_lost(
+    db: Database, clock: FakeClock
+) -> None:
+    with db.write() as conn:
+        running = make_execution(conn, status="running", pid=4242)
+    assert lifecycle.record_exit(
+        db, running.execution_id, ProcessExit(pid=4242, code=-9), host="h", clock=clock
+    )
+    with db.read() as conn:
+        lost = store.get_execution(conn, running.execution_id)
+    assert lost.status is ExecutionStatus.FAILED
+    assert lost.error is not None
+    assert lost.error.classification is ErrorClass.WORKER_LOST
+    assert "killed by SIGKILL before it recorded a result" in lost.error.message
+
+
+def test_an_exit_after_the_runner_recorded_its_result_changes_nothing(
+    db: Database, clock: FakeClock
+) -> None:
+    with db.write() as conn:
+        done = make_execution(conn, status="completed")
+        running = make_execution(conn, status="running")
+    assert not lifecycle.record_exit(
+        db, running.execution_id, ProcessExit(pid=1, code=0), host="h", clock=clock
+    )
+    assert not lifecycle.record_exit(
+        db, done.execution_id, ProcessExit(pid=1, code=-9), host="h", clock=clock
+    )
+    with db.read() as conn:
+        assert store.get_execution(conn, running.execution_id).status is ExecutionStatus.RUNNING
+        assert store.get_execution(conn, done.execution_id).status is ExecutionStatus.COMPLETED
+
+
+def test_a_cancel_requested_run_that_stopped_by_itself_is_recorded_as_cooperative(
+    db: Database, clock: FakeClock
+) -> None:
+    with db.write() as conn:
+        running = make_execution(conn, status="running")
+        store.request_cancel(
+            conn, running.execution_id, by="user:ana", at=clock.now, kill_after=clock.now
+        )
+    assert lifecycle.record_exit(
+        db, running.execution_id, ProcessExit(pid=1, code=EXIT_CANCELLED), host="h", clock=clock
+    )
+    with db.read() as conn:
+        assert store.get_execution(conn, running.execution_id).status is ExecutionStatus.CANCELLED
+        stopped = [
+            e for e in event_store.list_events(conn, running.execution_id)
+            if e.kind is EventKind.STOPPED
+        ]  # fmt: skip
+    assert stopped[0].detail["how"] == "stopped cooperatively"

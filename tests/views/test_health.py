@@ -12,8 +12,8 @@ from tests.conftest import wait_until
 def test_a_running_runtime_is_healthy_and_lists_its_worker(
     runtime: ServingRuntime, settings: Settings
 ) -> None:
-    wait_until(lambda: runtime.executor.stats.last_tick > 0, what="the first executor tick")
-    report = check_health(runtime.db, settings, runtime)
+    wait_until(lambda: runtime.executor.facts().alive, what="the executor loop")
+    report = check_health(runtime.db, settings, runtime.executor)
     assert report.status is HealthStatus.OK
     assert report.database.ok
     assert report.database.latency_ms >= 0
@@ -27,7 +27,7 @@ def test_a_stopped_executor_is_degraded(db: Database, settings: Settings) -> Non
     runtime = ServingRuntime(db, settings)
     runtime.start()
     runtime.stop()
-    report = check_health(db, settings, runtime)
+    report = check_health(db, settings, runtime.executor)
     assert report.status is HealthStatus.DEGRADED
     assert report.executor is not None
     assert not report.executor.alive

@@ -28,7 +28,7 @@ router = APIRouter(tags=["operations"])
 )
 def get_health(db: DbDep, settings: SettingsDep, runtime: RuntimeDep) -> Any:
     """Database reachable (with latency), executor alive, live workers."""
-    report = check_health(db, settings, runtime)
+    report = check_health(db, settings, None if runtime is None else runtime.executor)
     body: dict[str, Any] = asdict(report)
     body["status"] = str(report.status)
     body["checked_at"] = iso(report.checked_at)

@@ -14,7 +14,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from runplane.engine.classify import worker_lost
 from runplane.engine.ids import new_capture_id, new_execution_id
+from runplane.engine.running.exits import ProcessExit
 from runplane.engine.serving import wakeup
 from runplane.model import (
     EventKind,
@@ -140,8 +142,40 @@ def record_finish(
     return True
 
 
-def mark_stopped(
-    db: Database, execution_id: str, *, killed: bool, exit_code: int | None, clock: Clock = utcnow
+def record_exit(
+    db: Database,
+    execution_id: str,
+    ended: ProcessExit,
+    *,
+    host: str | None,
+    registry: Registry = default_registry,
+    retry_scale: float = 1.0,
+    clock: Clock = utcnow,
+) -> bool:
+    """What a process that ended means for its execution: the one place that decides.
+
+    Nothing, if the runner recorded the result or the execution is no longer running;
+    `cancelled` if a cancel was requested (stopped cooperatively, or killed); otherwise
+    `failed` as `worker_lost`, which its retry policy may retry. Returns whether it wrote.
+    """
+    if ended.recorded:
+        return False
+    with db.read() as conn:
+        execution = store.get_execution(conn, execution_id)
+    if execution.status is not ExecutionStatus.RUNNING:
+        return False
+    if execution.cancel_requested_at is not None:
+        return _mark_stopped(
+            db, execution_id, killed=not ended.cooperative, exit_code=ended.code, clock=clock
+        )
+    error = worker_lost(pipeline=execution.pipeline, reason=ended.describe(), host=host)
+    return _mark_lost(
+        db, execution, error=error, registry=registry, retry_scale=retry_scale, clock=clock
+    )
+
+
+def _mark_stopped(
+    db: Database, execution_id: str, *, killed: bool, exit_code: int | None, clock: Clock
 ) -> bool:
     """After the process of a cancel-requested execution exited: write `cancelled`."""
     now = clock()
@@ -165,18 +199,16 @@ def mark_stopped(
     return True
 
 
-def mark_lost(
+def _mark_lost(
     db: Database,
     execution: Execution,
     *,
     error: ExecutionError,
-    registry: Registry = default_registry,
-    retry_scale: float = 1.0,
-    clock: Clock = utcnow,
+    registry: Registry,
+    retry_scale: float,
+    clock: Clock,
 ) -> bool:
-    """A running execution whose process died: `failed` (`worker_lost`), or `cancelled` if asked."""
-    if execution.cancel_requested_at is not None:
-        return mark_stopped(db, execution.execution_id, killed=True, exit_code=None, clock=clock)
+    """A running execution whose process died without a result: `failed` (`worker_lost`)."""
     now = clock()
     with db.write() as conn:
         error = _schedule_auto_retry(conn, execution, error, registry, retry_scale, now)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from runplane.engine.serving.runtime import ServingRuntime
+from runplane.engine.executors.base import Executor, ExecutorFacts
 from runplane.model.clock import Clock, utcnow
 from runplane.settings import Settings
 from runplane.store import Database
@@ -69,27 +69,28 @@ class HealthReport:
 def check_health(
     db: Database,
     settings: Settings,
-    runtime: ServingRuntime | None = None,
+    executor: Executor | None = None,
     *,
     clock: Clock = utcnow,
 ) -> HealthReport:
-    """Probe the database with one trivial query and read the live workers; never raises."""
+    """Probe the database with one trivial query, read the live workers and the facts of
+    this process's executor (if it serves one); never raises."""
     now = clock()
     database, workers = _probe(db, now - timedelta(seconds=settings.worker_timeout), now)
-    executor = None if runtime is None else _executor(runtime, settings)
+    facts = None if executor is None else _executor(executor.facts(), settings)
     if not database.ok:
         status = HealthStatus.DOWN
         message = f"The database does not answer ({database.error})"
-    elif executor is not None and not executor.alive:
+    elif facts is not None and not facts.alive:
         status = HealthStatus.DEGRADED
         message = "The executor of this server has stopped: queued executions will not start"
-    elif executor is None and not any(w.kind == "serve" for w in workers):
+    elif facts is None and not any(w.kind == "serve" for w in workers):
         status = HealthStatus.DEGRADED
         message = "No executor is running: queued executions wait for `runplane serve`"
     else:
         status = HealthStatus.OK
         message = "Database reachable and executor running"
-    return HealthReport(status, message, now, database, executor, workers)
+    return HealthReport(status, message, now, database, facts, workers)
 
 
 def _probe(
@@ -120,13 +121,11 @@ def _probe(
     return DatabaseHealth(True, db.dialect, round(latency, 3)), workers
 
 
-def _executor(runtime: ServingRuntime, settings: Settings) -> ExecutorHealth:
-    executor = runtime.executor
-    age = max(0.0, time.monotonic() - executor.stats.last_tick)
-    stalled = age > max(STALL_SECONDS, 20 * settings.poll_interval)
+def _executor(facts: ExecutorFacts, settings: Settings) -> ExecutorHealth:
+    stalled = facts.last_tick_seconds_ago > max(STALL_SECONDS, 20 * settings.poll_interval)
     return ExecutorHealth(
-        alive=executor.alive and not stalled,
-        last_tick_seconds_ago=round(age, 3),
-        running=len(executor.running_ids),
-        max_workers=executor.max_workers,
+        alive=facts.alive and not stalled,
+        last_tick_seconds_ago=round(facts.last_tick_seconds_ago, 3),
+        running=facts.running,
+        max_workers=facts.max_workers,
     )

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from runplane.engine.executors.base import Executor
 from runplane.engine.serving.runtime import ServingRuntime
 from runplane.model.clock import Clock
 from runplane.settings import Settings
@@ -27,6 +28,11 @@ class State:
     clock: Clock
     counts: CountCache
     finished: FinishedCache
+
+    @property
+    def executor(self) -> Executor | None:
+        """The executor this server runs, if any (the test app runs none)."""
+        return None if self.runtime is None else self.runtime.executor
 
 
 def app_state(request: Request) -> State:

@@ -105,7 +105,7 @@ def recent_health(s: State) -> HealthReport:
     cached = _health.get(s.db)
     if cached is not None and time.monotonic() - cached[0] < HEALTH_TTL:
         return cached[1]
-    report = check_health(s.db, s.settings, s.runtime)
+    report = check_health(s.db, s.settings, s.executor)
     _health[s.db] = (time.monotonic(), report)
     return report
 

@@ -166,11 +166,12 @@ def _report_exits(sock: socket.socket) -> None:
 
 
 def _run_child(execution_id: str, lifeline_fd: int, settings: Settings, db: Database) -> None:
+    from runplane.engine.running.link import Lifeline
     from runplane.engine.running.runner import child_main
 
     code = 1
     try:
-        code = child_main(execution_id, Connection(lifeline_fd), settings, db)
+        code = child_main(execution_id, Lifeline(Connection(lifeline_fd)), settings, db)
     except BaseException:
         traceback.print_exc()
     finally:

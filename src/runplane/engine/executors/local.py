@@ -2,8 +2,8 @@
 
 Processes come from a fork server that has already imported Runplane and the registered
 pipelines (a fork costs milliseconds, a fresh interpreter hundreds). Each child holds one
-end of a socket pair (its lifeline): stop signals go down it, and the child exits when it
-closes, so no child outlives its executor.
+end of a socket pair (its lifeline, `running/link.py`): stop signals go down it, and the
+child exits when it closes, so no child outlives its executor.
 """
 
 from __future__ import annotations
@@ -16,18 +16,18 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection, wait
 
 import psutil
 
 from runplane.engine import lifecycle, processes
-from runplane.engine.classify import worker_lost
+from runplane.engine.executors.base import ExecutorFacts
 from runplane.engine.executors.forkserver import ForkServer
-from runplane.engine.running.runner import EXIT_CANCELLED, EXIT_DONE
+from runplane.engine.running.exits import ProcessExit
 from runplane.engine.serving import wakeup
-from runplane.model import EventKind, ExecutionStatus
+from runplane.model import EventKind
 from runplane.model.clock import Clock, utcnow
 from runplane.settings import Settings
 from runplane.store import Database
@@ -51,17 +51,9 @@ class _Child:
     closed: bool = False
 
 
-@dataclass
-class ExecutorStats:
-    """Counters for health checks and metrics, kept in memory."""
-
-    started: int = 0
-    finished: int = 0
-    last_tick: float = field(default_factory=time.monotonic)
-
-
 class LocalExecutor:
-    """Claims pending executions from the database and runs them in child processes.
+    """Claims pending executions from the database and runs them in child processes
+    (an `Executor`, see `base.py`).
 
     With `scope`, it runs only those executions and their descendants (`run --wait`).
     `on_exit(execution_id)` runs after each child's exit is recorded (metrics count there).
@@ -98,7 +90,7 @@ class LocalExecutor:
         self._forkserver = ForkServer(self._settings_json)
         self._last_cancel_check = 0.0
         self._last_blocked_check = 0.0
-        self.stats = ExecutorStats()
+        self._last_tick = time.monotonic()
         self._actor = f"worker:{host}:{os.getpid()}"
 
     def start(self) -> None:
@@ -111,14 +103,34 @@ class LocalExecutor:
         with contextlib.suppress(BlockingIOError):  # a wake-up is already pending
             os.write(self._wake_w, b"!")
 
-    @property
     def running_ids(self) -> list[str]:
         with self._lock:
             return list(self._children)
 
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
+    def facts(self) -> ExecutorFacts:
+        with self._lock:
+            running = len(self._children)
+        return ExecutorFacts(
+            alive=self._thread.is_alive(),
+            last_tick_seconds_ago=max(0.0, time.monotonic() - self._last_tick),
+            running=running,
+            max_workers=self.max_workers,
+        )
+
+    def request_stop(self, execution_id: str, *, kill: bool = False) -> bool:
+        with self._lock:
+            child = self._children.get(execution_id)
+        if child is None:
+            return False
+        if kill:
+            child.killed = True
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child.pid, signal.SIGKILL)
+        else:
+            child.stop_sent = True
+            with contextlib.suppress(OSError):
+                child.lifeline.send(("stop",))
+        return True
 
     def stop(self, *, reason: str = "the worker shut down while it ran") -> None:
         """Stop claiming work; kill running children and record them as lost."""
@@ -130,7 +142,7 @@ class LocalExecutor:
         for child in list(self._children.values()):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child.pid, signal.SIGKILL)
-            self._record_exit(child, code=None, lost_reason=reason)
+            self._record_exit(child, ProcessExit(child.pid, None, killed=True, lost=reason))
         self._children.clear()
         self._forkserver.stop()
         os.close(self._wake_r)
@@ -150,7 +162,7 @@ class LocalExecutor:
         waitables: list[object] = [self._wake_r, self._forkserver]
         waitables += [c.lifeline for c in children if not c.closed]
         ready = wait(waitables, timeout=self._settings.poll_interval)  # type: ignore[arg-type]
-        self.stats.last_tick = time.monotonic()
+        self._last_tick = time.monotonic()
         if self._wake_r in ready:
             os.read(self._wake_r, 4096)
         for child in children:
@@ -158,8 +170,8 @@ class LocalExecutor:
                 self._read_messages(child)
         by_pid = {c.pid: c for c in children}
         for pid, code in self._forkserver.exits():
-            if pid in by_pid:
-                self._record_exit(by_pid[pid], code=code)
+            if (exited := by_pid.get(pid)) is not None:
+                self._record_exit(exited, ProcessExit(pid, code, killed=exited.killed))
         if self._stopping.is_set():
             return
         now = time.monotonic()
@@ -205,7 +217,6 @@ class LocalExecutor:
             stats = None
         with self._lock:
             self._children[execution_id] = _Child(execution_id, pid, lifeline, stats)
-        self.stats.started += 1
         with self._db.write() as conn:
             store.update_execution(conn, execution_id, pid=pid, process_started_at=started)
 
@@ -221,45 +232,23 @@ class LocalExecutor:
         except (EOFError, OSError):
             child.closed = True  # the child is exiting; its sentinel reports that
 
-    def _record_exit(
-        self, child: _Child, *, code: int | None, lost_reason: str | None = None
-    ) -> None:
-        self._record_result(child, code=code, lost_reason=lost_reason)
+    def _record_exit(self, child: _Child, ended: ProcessExit) -> None:
+        with self._lock:
+            self._children.pop(child.execution_id, None)
+        child.lifeline.close()
+        lifecycle.record_exit(
+            self._db,
+            child.execution_id,
+            ended,
+            host=self._host,
+            retry_scale=self._settings.retry_backoff_scale,
+            clock=self._clock,
+        )
         if self._on_exit is not None:
             try:
                 self._on_exit(child.execution_id)
             except Exception:
                 log.exception("on_exit hook failed for %s", child.execution_id)
-
-    def _record_result(self, child: _Child, *, code: int | None, lost_reason: str | None) -> None:
-        with self._lock:
-            self._children.pop(child.execution_id, None)
-        child.lifeline.close()
-        self.stats.finished += 1
-        if code == EXIT_DONE and lost_reason is None:
-            return
-        with self._db.read() as conn:
-            execution = store.get_execution(conn, child.execution_id)
-        if execution.status is not ExecutionStatus.RUNNING:
-            return
-        if execution.cancel_requested_at is not None:
-            lifecycle.mark_stopped(
-                self._db,
-                child.execution_id,
-                killed=child.killed or code != EXIT_CANCELLED,
-                exit_code=code,
-                clock=self._clock,
-            )
-            return
-        reason = lost_reason or _describe_exit(code, child.pid)
-        error = worker_lost(pipeline=execution.pipeline, reason=reason, host=self._host)
-        lifecycle.mark_lost(
-            self._db,
-            execution,
-            error=error,
-            retry_scale=self._settings.retry_backoff_scale,
-            clock=self._clock,
-        )
 
     def _handle_cancels(self) -> None:
         with self._db.read() as conn:
@@ -274,19 +263,14 @@ class LocalExecutor:
                 child = self._children.get(execution.execution_id)
             if child is None:
                 continue
-            if not child.stop_sent:
-                child.stop_sent = True
-                with contextlib.suppress(OSError):
-                    child.lifeline.send(("stop",))
+            if not child.stop_sent and self.request_stop(execution.execution_id):
                 self._event(execution.execution_id, EventKind.STOP_SIGNAL_SENT, now)
             if (
                 not child.killed
                 and execution.kill_after is not None
                 and now >= execution.kill_after
+                and self.request_stop(execution.execution_id, kill=True)
             ):
-                child.killed = True
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(child.pid, signal.SIGKILL)
                 self._event(execution.execution_id, EventKind.KILLED, now)
 
     def _event(self, execution_id: str, kind: EventKind, at: datetime) -> None:
@@ -319,10 +303,3 @@ class LocalExecutor:
                         resource_store.insert_samples(conn, samples)
                 except Exception:
                     log.debug("resource samples not written", exc_info=True)
-
-
-def _describe_exit(code: int | None, pid: int | None) -> str:
-    if code is not None and code < 0:
-        name = signal.Signals(-code).name
-        return f"Its process (pid {pid}) was killed by {name} before it recorded a result"
-    return f"Its process (pid {pid}) exited with code {code} before it recorded a result"

@@ -15,7 +15,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
-from runplane.engine.executors.local import LocalExecutor
+from runplane.engine.executors.base import Executor
 from runplane.model import ExecutionStatus
 from runplane.store import Database
 from runplane.store import executions as store
@@ -32,7 +32,7 @@ DURATION_BUCKETS = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 
 class EngineMetrics:
     """One registry per serving process (not the global one, so tests can run several)."""
 
-    def __init__(self, db: Database, executor: LocalExecutor | None = None) -> None:
+    def __init__(self, db: Database, executor: Executor | None = None) -> None:
         self._db = db
         self.executor = executor
         self.registry = CollectorRegistry()
@@ -96,13 +96,14 @@ class _QueueCollector(Collector):
         yield running
         executor = self._metrics.executor
         if executor is not None:
+            facts = executor.facts()
             busy = GaugeMetricFamily(
                 "runplane_executor_busy_slots", "Child processes this server's executor runs."
             )
-            busy.add_metric([], len(executor.running_ids))
+            busy.add_metric([], facts.running)
             slots = GaugeMetricFamily(
                 "runplane_executor_slots", "Executions this server's executor may run at once."
             )
-            slots.add_metric([], executor.max_workers)
+            slots.add_metric([], facts.max_workers)
             yield busy
             yield slots

@@ -11,7 +11,7 @@ import socket
 from datetime import datetime
 
 from runplane.engine import lifecycle, processes
-from runplane.engine.classify import worker_lost
+from runplane.engine.running.exits import ProcessExit
 from runplane.model import Execution, Worker
 from runplane.model.clock import Clock, utcnow
 from runplane.settings import Settings
@@ -43,11 +43,14 @@ def recover_lost_executions(
             continue
         if worker is not None and worker.host == host and execution.pid is not None:
             processes.kill(execution.pid, execution.process_started_at)
-        error = worker_lost(
-            pipeline=execution.pipeline, reason=reason, host=worker.host if worker else None
-        )
-        if lifecycle.mark_lost(
-            db, execution, error=error, retry_scale=settings.retry_backoff_scale, clock=clock
+        ended = ProcessExit(pid=execution.pid, code=None, killed=True, lost=reason)
+        if lifecycle.record_exit(
+            db,
+            execution.execution_id,
+            ended,
+            host=worker.host if worker else None,
+            retry_scale=settings.retry_backoff_scale,
+            clock=clock,
         ):
             log.warning("execution %s lost: %s", execution.execution_id, reason)
             lost.append(execution.execution_id)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 
-from runplane.engine.executors.local import LocalExecutor
+from runplane.engine.executors.base import Executor
+from runplane.engine.executors.configured import configured_executor
 from runplane.engine.scheduling.scheduler import Scheduler
 from runplane.engine.serving.metrics import EngineMetrics
 from runplane.engine.serving.recovery import recover_lost_executions
@@ -29,7 +30,7 @@ class ServingRuntime:
             db, settings, kind="serve", max_workers=settings.max_workers, clock=clock
         )
         self.metrics = EngineMetrics(db)
-        self.executor = LocalExecutor(
+        self.executor: Executor = configured_executor(
             db,
             settings,
             worker_id=self.registration.worker.worker_id,
@@ -54,7 +55,7 @@ class ServingRuntime:
     def stop(self) -> None:
         if self.scheduler is not None:
             self.scheduler.stop()
-        self.executor.stop()
+        self.executor.stop(reason="the worker shut down while it ran")
         self.registration.stop()
 
     def _recover(self) -> list[str]:

@@ -36,7 +36,7 @@ def overview_page(request: Request, s: StateDep) -> Response:
     """The health check, failures in 24 h (vs the 24 h before), running now, latest weeks,
     schedules."""
     now = s.clock()
-    health = check_health(s.db, s.settings, s.runtime)
+    health = check_health(s.db, s.settings, s.executor, clock=s.clock)
     figures = system_overview(s.db, clock=lambda: now) if s.settings.has(Feature.HISTORY) else None
     with s.db.read() as conn:
         weeks = latest_weeks(assets.list_weeks(conn))

@@ -27,7 +27,7 @@ from sqlalchemy import event
 
 from runplane.store import Database
 from runplane.store.schema import upgrade
-from runplane.views import listing
+from runplane.views import list_query, listing
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from seed_executions import sample_ids, seed
@@ -120,7 +120,7 @@ def _print_plans(db: Database, pipeline: str) -> None:
             statements.append((sql, params))  # noqa: B023 (used before the next loop)
 
         event.listen(db.engine, "before_cursor_execute", record)
-        listing.list_page(db, listing.parse_filters(**kwargs))
+        listing.list_page(db, list_query.parse_filters(**kwargs))
         event.remove(db.engine, "before_cursor_execute", record)
         plans = set()
         with db.read() as conn:

@@ -13,9 +13,9 @@ from sqlalchemy import event
 
 from runplane.model import Execution, ExecutionStatus, Trigger
 from runplane.store import Database
-from runplane.views import listing
+from runplane.views import list_query, listing
 from runplane.views.list_caches import CountCache
-from runplane.views.listing import ListingError, Preset
+from runplane.views.list_query import ListingError, Preset
 from tests.conftest import FakeClock
 from tests.factories import make_execution
 
@@ -23,13 +23,13 @@ NOW = datetime(2025, 12, 22, 12, 0, tzinfo=UTC)
 
 
 def test_no_filters_means_the_last_24_hours() -> None:
-    filters = listing.parse_filters()
+    filters = list_query.parse_filters()
     assert filters.range == "24h"
     assert filters.window(NOW) == (NOW - timedelta(hours=24), None)
 
 
 def test_values_are_validated_deduplicated_and_empty_ones_ignored() -> None:
-    filters = listing.parse_filters(
+    filters = list_query.parse_filters(
         status=["failed", "", "failed", "running"], trigger=["api"], pipeline=["runplane.noop"]
     )
     assert filters.statuses == (ExecutionStatus.FAILED, ExecutionStatus.RUNNING)
@@ -38,7 +38,7 @@ def test_values_are_validated_deduplicated_and_empty_ones_ignored() -> None:
 
 
 def test_custom_window_is_utc_and_open_ended_when_one_side_is_missing() -> None:
-    filters = listing.parse_filters(since="2025-12-22T09:00:00+01:00")
+    filters = list_query.parse_filters(since="2025-12-22T09:00:00+01:00")
     assert filters.range is None
     assert filters.window(NOW) == (datetime(2025, 12, 22, 8, 0, tzinfo=UTC), None)
 
@@ -56,7 +56,7 @@ def test_custom_window_is_utc_and_open_ended_when_one_side_is_missing() -> None:
 def test_presets_expand_to_explicit_filters(
     preset: str, extra: dict[str, Any], statuses: tuple[ExecutionStatus, ...], range_: str | None
 ) -> None:
-    filters = listing.parse_filters(preset=preset, **extra)
+    filters = list_query.parse_filters(preset=preset, **extra)
     assert (filters.statuses, filters.range, filters.preset) == (statuses, range_, preset)
     echoed = filters.to_json(NOW)
     assert echoed["preset"] == preset
@@ -64,7 +64,7 @@ def test_presets_expand_to_explicit_filters(
 
 
 def test_running_now_has_no_time_limit() -> None:
-    filters = listing.parse_filters(preset=Preset.RUNNING_NOW)
+    filters = list_query.parse_filters(preset=Preset.RUNNING_NOW)
     assert filters.window(NOW) == (None, None)
 
 
@@ -82,11 +82,13 @@ def test_running_now_has_no_time_limit() -> None:
 )
 def test_a_preset_that_contradicts_an_explicit_filter_is_refused(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ListingError):
-        listing.parse_filters(**kwargs)
+        list_query.parse_filters(**kwargs)
 
 
 def test_today_starts_at_midnight_utc() -> None:
-    assert listing.parse_filters(range="today").window(NOW)[0] == datetime(2025, 12, 22, tzinfo=UTC)
+    assert list_query.parse_filters(range="today").window(NOW)[0] == datetime(
+        2025, 12, 22, tzinfo=UTC
+    )
 
 
 @pytest.mark.parametrize(
@@ -103,13 +105,13 @@ def test_today_starts_at_midnight_utc() -> None:
     ],
 )
 def test_the_window_reads_as_words(kwargs: dict[str, Any], label: str) -> None:
-    assert listing.parse_filters(**kwargs).window_label == label
+    assert list_query.parse_filters(**kwargs).window_label == label
 
 
-def reparse(filters: listing.ListFilters) -> listing.ListFilters:
+def reparse(filters: list_query.ListFilters) -> list_query.ListFilters:
     params = filters.query_params()
     single = {k: v for k, v in params if k in ("range", "since", "until", "preset")}
-    return listing.parse_filters(
+    return list_query.parse_filters(
         status=[v for k, v in params if k == "status"],
         pipeline=[v for k, v in params if k == "pipeline"],
         trigger=[v for k, v in params if k == "trigger"],
@@ -130,7 +132,7 @@ def reparse(filters: listing.ListFilters) -> listing.ListFilters:
     ],
 )
 def test_query_params_reproduce_the_filters(kwargs: dict[str, Any]) -> None:
-    filters = listing.parse_filters(**kwargs)
+    filters = list_query.parse_filters(**kwargs)
     assert reparse(filters) == filters
 
 
@@ -147,10 +149,10 @@ def test_cursor_round_trips_and_garbage_is_refused() -> None:
         created_at=NOW,
         capture_id="cap",
     )
-    assert listing.decode_cursor(listing.encode_cursor(execution)) == (NOW, "e" * 36)
+    assert list_query.decode_cursor(list_query.encode_cursor(execution)) == (NOW, "e" * 36)
     for garbage in ("%%%", "bm8tc2VwYXJhdG9y", "eA", "MjAyNS0xMi0yMnxhYmM"):
         with pytest.raises(ListingError) as refused:
-            listing.decode_cursor(garbage)
+            list_query.decode_cursor(garbage)
         assert refused.value.param == "cursor"
 
 
@@ -162,7 +164,7 @@ def test_pages_cover_every_row_once_newest_first(db: Database) -> None:
     expected = sorted(made, key=lambda e: (e.created_at, e.execution_id), reverse=True)
     seen: list[str] = []
     cursor = None
-    filters = listing.parse_filters()
+    filters = list_query.parse_filters()
     while True:
         page = listing.list_page(db, filters, limit=4, cursor=cursor, clock=clock)
         seen += [e.execution_id for e in page.items]
@@ -181,7 +183,7 @@ def test_counts_cover_the_filter_and_only_its_statuses(db: Database) -> None:
             make_execution(conn, status=status, created_at=NOW - timedelta(minutes=i))
         make_execution(conn, status="failed", pipeline="runplane.fail", created_at=NOW)
         make_execution(conn, status="failed", created_at=NOW - timedelta(days=3))
-    noop = listing.parse_filters(pipeline=["runplane.noop"])
+    noop = list_query.parse_filters(pipeline=["runplane.noop"])
     page = listing.list_page(db, noop, clock=clock)
     assert {str(k): v for k, v in page.counts.items() if v} == {
         "completed": 4,
@@ -191,7 +193,7 @@ def test_counts_cover_the_filter_and_only_its_statuses(db: Database) -> None:
     }
     assert page.total == len(statuses)
     failures = listing.list_page(
-        db, listing.parse_filters(preset=Preset.RECENT_FAILURES), clock=clock
+        db, list_query.parse_filters(preset=Preset.RECENT_FAILURES), clock=clock
     )
     assert failures.counts[ExecutionStatus.FAILED] == 4
     assert failures.counts[ExecutionStatus.COMPLETED] == 0
@@ -201,7 +203,7 @@ def test_count_cache_reuses_counts_until_the_ttl_passes(db: Database) -> None:
     tick = [0.0]
     cache = CountCache(ttl=2.0, monotonic=lambda: tick[0])
     clock = FakeClock(NOW)
-    filters = listing.parse_filters()
+    filters = list_query.parse_filters()
     with db.write() as conn:
         make_execution(conn, status="failed", created_at=NOW)
     assert listing.list_page(db, filters, counts=cache, clock=clock).total == 1
@@ -210,25 +212,25 @@ def test_count_cache_reuses_counts_until_the_ttl_passes(db: Database) -> None:
     tick[0] = 1.9
     cached = listing.list_page(db, filters, counts=cache, clock=clock)
     assert (cached.total, len(cached.items)) == (1, 2)
-    same_rows = listing.parse_filters(status=["failed"], range="24h")
+    same_rows = list_query.parse_filters(status=["failed"], range="24h")
     assert listing.list_page(db, same_rows, counts=cache, clock=clock).total == 2
     tick[0] = 2.1
     assert listing.list_page(db, filters, counts=cache, clock=clock).total == 2
 
 
 def test_a_preset_and_its_explicit_filters_share_a_cache_entry() -> None:
-    preset = listing.parse_filters(preset=Preset.RECENT_FAILURES)
-    explicit = listing.parse_filters(status=["failed"], range="24h")
+    preset = list_query.parse_filters(preset=Preset.RECENT_FAILURES)
+    explicit = list_query.parse_filters(status=["failed"], range="24h")
     assert preset.cache_key() == explicit.cache_key()
 
 
 def test_an_unknown_pipeline_that_never_ran_is_refused(db: Database) -> None:
     with pytest.raises(ListingError, match=r"no pipeline named 'ghost\.pipeline'"):
-        listing.list_page(db, listing.parse_filters(pipeline=["ghost.pipeline"]))
+        listing.list_page(db, list_query.parse_filters(pipeline=["ghost.pipeline"]))
     with db.write() as conn:
         make_execution(conn, pipeline="ghost.pipeline", created_at=NOW)
     page = listing.list_page(
-        db, listing.parse_filters(pipeline=["ghost.pipeline"]), clock=FakeClock(NOW)
+        db, list_query.parse_filters(pipeline=["ghost.pipeline"]), clock=FakeClock(NOW)
     )
     assert len(page.items) == 1
 
@@ -274,12 +276,12 @@ def test_list_and_counts_search_an_index_and_never_sort(
                 status=["completed", "failed", "running"][i % 3],
                 created_at=NOW - timedelta(hours=i),
             )
-    first = listing.list_page(sqlite_db, listing.parse_filters(**kwargs), clock=FakeClock(NOW))
+    first = listing.list_page(sqlite_db, list_query.parse_filters(**kwargs), clock=FakeClock(NOW))
     with captured(sqlite_db) as statements:
         listing.list_page(
             sqlite_db,
-            listing.parse_filters(**kwargs),
-            cursor=listing.encode_cursor(first.items[0]) if first.items else None,
+            list_query.parse_filters(**kwargs),
+            cursor=list_query.encode_cursor(first.items[0]) if first.items else None,
             clock=FakeClock(NOW),
         )
     assert statements

@@ -8,7 +8,7 @@ from runplane.model import Worker
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import workers as worker_store
-from runplane.views.listing import parse_filters
+from runplane.views.list_query import parse_filters
 from runplane.views.overview import explain_pending, system_overview, unresolved_failures
 from tests.conftest import FakeClock
 from tests.factories import make_execution

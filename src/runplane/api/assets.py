@@ -23,7 +23,7 @@ from runplane.api.schemas.assets import (
 from runplane.domains.finra_otc import queries
 from runplane.domains.finra_otc.params import MarketTier
 from runplane.model.json import iso
-from runplane.views.listing import ListingError
+from runplane.views.list_query import ListingError
 
 router = APIRouter(prefix="/v1/assets", tags=["assets"])
 

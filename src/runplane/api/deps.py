@@ -21,7 +21,7 @@ from runplane.settings import Settings
 from runplane.store import Database, NotFound
 from runplane.tiers import Feature, locked_reason
 from runplane.views.list_caches import CountCache, FinishedCache
-from runplane.views.listing import ListingError
+from runplane.views.list_query import ListingError
 
 
 async def get_db(request: Request) -> Database:

@@ -25,7 +25,7 @@ from runplane.engine.errors import (
 )
 from runplane.pipelines import InvalidParams, UnknownPipeline
 from runplane.store import NotFound
-from runplane.views.listing import ListingError
+from runplane.views.list_query import ListingError
 
 log = logging.getLogger(__name__)
 

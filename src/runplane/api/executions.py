@@ -32,14 +32,12 @@ from runplane.api.schemas.executions import (
     RetryRequest,
 )
 from runplane.engine import service
-from runplane.model import Execution, ExecutionStatus, Trigger
-from runplane.model.json import event_json, execution_json, iso
+from runplane.model import ExecutionStatus, Trigger
+from runplane.model.json import execution_json
 from runplane.store import Database
-from runplane.store import events as event_store
-from runplane.store import executions as store
-from runplane.store import failures as failure_store
 from runplane.tiers import Feature
-from runplane.views import listing
+from runplane.views import list_query, listing
+from runplane.views.execution_detail import detail_json, load_execution_detail
 
 router = APIRouter(
     prefix="/v1/executions",
@@ -81,7 +79,7 @@ async def list_executions(
         tuple[str, ...],
         Query(
             description="Repeatable.",
-            json_schema_extra=_enum(listing.STATUSES),
+            json_schema_extra=_enum(list_query.STATUSES),
         ),
     ] = (),
     pipeline: Annotated[tuple[str, ...], Query(description="Repeatable.")] = (),
@@ -89,7 +87,7 @@ async def list_executions(
         tuple[str, ...],
         Query(
             description="Repeatable.",
-            json_schema_extra=_enum(listing.TRIGGERS),
+            json_schema_extra=_enum(list_query.TRIGGERS),
         ),
     ] = (),
     range_: Annotated[
@@ -97,7 +95,7 @@ async def list_executions(
         Query(
             alias="range",
             description="Default 24h; `today` is the current UTC day.",
-            json_schema_extra=query_schema(type="string", enum=list(listing.RANGE_NAMES)),
+            json_schema_extra=query_schema(type="string", enum=list(list_query.RANGE_NAMES)),
         ),
     ] = None,
     since: Annotated[
@@ -118,14 +116,14 @@ async def list_executions(
         str | None,
         Query(
             description="Expands to explicit filters, echoed in `filters`.",
-            json_schema_extra=query_schema(type="string", enum=list(listing.PRESETS)),
+            json_schema_extra=query_schema(type="string", enum=list(list_query.PRESETS)),
         ),
     ] = None,
     limit: Annotated[
         str | None,
         Query(
             description="Page size, 1..200 (default 50).",
-            json_schema_extra=query_schema(type="integer", minimum=1, maximum=listing.MAX_LIMIT),
+            json_schema_extra=query_schema(type="integer", minimum=1, maximum=list_query.MAX_LIMIT),
         ),
     ] = None,
     cursor: Annotated[
@@ -137,7 +135,7 @@ async def list_executions(
     ] = None,
 ) -> Response:
     """List executions newest first, with counts by status for the same filter."""
-    filters = listing.parse_filters(
+    filters = list_query.parse_filters(
         status=status,
         pipeline=pipeline,
         trigger=trigger,
@@ -151,7 +149,7 @@ async def list_executions(
         listing.list_page,
         db,
         filters,
-        limit=listing.parse_limit(limit),
+        limit=list_query.parse_limit(limit),
         cursor=cursor,
         counts=caches.counts,
         finished=caches.finished,
@@ -177,33 +175,7 @@ async def get_execution(execution_id: ExecutionIdDep, db: DbDep) -> Response:
 
 def _detail(db: Database, execution_id: str) -> Response:
     with db.read() as conn:
-        execution = store.get_execution(conn, execution_id)
-        events = event_store.list_events(conn, execution_id)
-        chain = store.list_retry_chain(conn, execution)
-        parent = (
-            None if execution.parent_id is None else store.find_execution(conn, execution.parent_id)
-        )
-        children = store.list_children(conn, execution_id)
-        recurrence = failure_store.find_recurrence(conn, execution)
-    position = next(i for i, e in enumerate(chain) if e.execution_id == execution_id)
-    return json_response(
-        execution_json(execution)
-        | {
-            "events": [event_json(e) for e in events],
-            "retry_chain": [_ref(e) for e in chain],
-            "previous_attempt": _ref(chain[position - 1]) if position > 0 else None,
-            "next_attempt": _ref(chain[position + 1]) if position + 1 < len(chain) else None,
-            "parent": None if parent is None else _ref(parent),
-            "children": [_ref(e) for e in children],
-            "recurrence": None
-            if recurrence is None
-            else {
-                "window_days": failure_store.RECURRENCE_WINDOW.days,
-                "count": recurrence.count,
-                "previous": None if recurrence.previous is None else _ref(recurrence.previous),
-            },
-        }
-    )
+        return json_response(detail_json(load_execution_detail(conn, execution_id)))
 
 
 @router.post(
@@ -240,16 +212,6 @@ def cancel_execution(
         db, execution_id, by=caller, grace_seconds=settings.cancel_grace
     )
     return execution_json(execution)
-
-
-def _ref(e: Execution) -> dict[str, Any]:
-    return {
-        "execution_id": e.execution_id,
-        "pipeline": e.pipeline,
-        "status": str(e.status),
-        "attempt": e.attempt,
-        "created_at": iso(e.created_at),
-    }
 
 
 router.include_router(logs.router)  # after the routes above, so the document lists it last

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import anyio
@@ -22,18 +21,23 @@ from runplane.api.errors import problems
 from runplane.api.openapi import query_schema
 from runplane.api.responses import json_response
 from runplane.api.schemas.executions import LogPage
-from runplane.model import Execution, LogLine
-from runplane.model.json import iso
+from runplane.model import LOG_LEVELS, Execution, LogLine
 from runplane.store import Database
 from runplane.store import executions as store
 from runplane.store import logs as log_store
-from runplane.views.listing import ListingError
+from runplane.views.list_query import ListingError
+from runplane.views.log_window import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_SEQ,
+    LogQuery,
+    line_json,
+    parse_log_query,
+    read_log_window,
+    window_json,
+)
 
-LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-DEFAULT_LIMIT = 500  # a first screenful fast; the dashboard keeps ~1,000 lines in its DOM
-MAX_LIMIT = 5000
 BATCH = 5000
-MAX_SEQ = 2**63 - 1  # the largest integer a database parameter can carry
 KEEPALIVE_SECONDS = 15.0
 
 router = APIRouter()
@@ -42,14 +46,6 @@ _CONTENT = {
     "text/plain": {"schema": {"type": "string"}},
     "text/event-stream": {"schema": {"type": "string"}},
 }
-
-
-@dataclass(frozen=True)
-class LogQuery:
-    after: int = 0
-    limit: int = DEFAULT_LIMIT
-    levels: tuple[str, ...] = ()
-    search: str | None = None
 
 
 @router.get(
@@ -73,7 +69,7 @@ async def get_execution_logs(
         tuple[str, ...],
         Query(
             description="Only these levels; repeatable.",
-            json_schema_extra={"items": {"type": "string", "enum": list(LEVELS)}},
+            json_schema_extra={"items": {"type": "string", "enum": list(LOG_LEVELS)}},
         ),
     ] = (),
     after: Annotated[
@@ -114,7 +110,7 @@ async def get_execution_logs(
     last_event_id: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Any:
     """Read an execution's log: a page of lines, the whole log as text, or a live tail."""
-    query = _parse(after or last_event_id, limit, level, search)
+    query = parse_log_query(after=after or last_event_id, limit=limit, levels=level, search=search)
     as_text = _choice("format", format, ("json", "text")) == "text"
     following = _flag("follow", follow)
     if as_text and following:
@@ -139,28 +135,7 @@ async def get_execution_logs(
 
 def _page(db: Database, execution_id: str, query: LogQuery) -> dict[str, Any]:
     with db.read() as conn:
-        execution = store.get_execution(conn, execution_id)
-        lines = log_store.list_log_lines(
-            conn,
-            execution_id,
-            after=query.after,
-            limit=query.limit + 1,
-            levels=query.levels,
-            search=query.search,
-        )
-        total = log_store.count_log_lines(conn, execution_id)
-        first_error = log_store.find_first_error_seq(conn, execution_id)
-    page = lines[: query.limit]
-    return {
-        "execution_id": execution_id,
-        "status": str(execution.status),
-        "finished": execution.status.is_final,
-        "lines": [_line(line) for line in page],
-        "next_after": page[-1].seq if page else query.after,
-        "has_more": len(lines) > query.limit,
-        "total_lines": total,
-        "first_error_seq": first_error,
-    }
+        return window_json(read_log_window(conn, execution_id, query))
 
 
 def _execution(db: Database, execution_id: str) -> Execution:
@@ -181,7 +156,7 @@ async def _follow(
             after = lines[-1].seq
             beat = time.monotonic()
             yield "".join(
-                f"id: {line.seq}\nevent: line\ndata: {json.dumps(_line(line))}\n\n"
+                f"id: {line.seq}\nevent: line\ndata: {json.dumps(line_json(line))}\n\n"
                 for line in lines
             )
         if execution.status.is_final and len(lines) < BATCH:
@@ -204,42 +179,6 @@ def _poll(
             conn, execution_id, after=after, limit=BATCH, levels=query.levels, search=query.search
         )
     return execution, lines
-
-
-def _line(line: LogLine) -> dict[str, Any]:
-    return {"seq": line.seq, "at": iso(line.at), "level": line.level, "message": line.message}
-
-
-def _parse(
-    after: str | None, limit: str | None, levels: list[str] | tuple[str, ...], search: str | None
-) -> LogQuery:
-    start = _number("after", after, 0, MAX_SEQ, 0)
-    size = _number("limit", limit, 1, MAX_LIMIT, DEFAULT_LIMIT)
-    chosen = []
-    for raw in levels:
-        value = raw.strip().upper()
-        if not value:
-            continue
-        if value not in LEVELS:
-            raise ListingError(
-                "level", f"unknown log level {raw!r}; use one of {', '.join(LEVELS)}"
-            )
-        chosen.append(value)
-    if search is not None and "\x00" in search:
-        raise ListingError("search", "search must not contain NUL characters")
-    return LogQuery(start, size, tuple(dict.fromkeys(chosen)), search or None)
-
-
-def _number(param: str, value: str | None, low: int, high: int, default: int) -> int:
-    if value is None or not value.strip():
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ListingError(param, f"{param} {value!r} is not a whole number") from None
-    if not low <= number <= high:
-        raise ListingError(param, f"{param} must be between {low} and {high} (got {number})")
-    return number
 
 
 def _choice(param: str, value: str | None, allowed: tuple[str, ...]) -> str | None:

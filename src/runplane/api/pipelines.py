@@ -25,6 +25,7 @@ from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import executions as store
 from runplane.tiers import Feature
+from runplane.views.pipelines import list_pipelines_with_last_run
 
 RECENT_RUNS = 10
 
@@ -36,19 +37,18 @@ NamePath = Annotated[str, Path(description="A registered pipeline, e.g. runplane
 @router.get("", response_model=list[PipelineOut])
 def list_pipelines(db: DbDep, settings: SettingsDep) -> list[dict[str, Any]]:
     """Every registered pipeline with its last run and its schedules (next run, overdue)."""
-    pipelines = list(registry)
     with db.read() as conn:
-        last = {p.name: store.find_last_execution(conn, p.name) for p in pipelines}
+        rows = list_pipelines_with_last_run(conn)
     schedules = _schedules(db, settings)
     return [
         {
-            "name": p.name,
-            "title": p.title,
-            "description": p.description,
-            "last_run": _json(last[p.name]),
-            "schedules": schedules.get(p.name, []),
+            "name": row.pipeline.name,
+            "title": row.pipeline.title,
+            "description": row.pipeline.description,
+            "last_run": None if row.last_run is None else execution_json(row.last_run),
+            "schedules": schedules.get(row.pipeline.name, []),
         }
-        for p in pipelines
+        for row in rows
     ]
 
 
@@ -132,7 +132,3 @@ def _schedules(
             }
         )
     return by_pipeline
-
-
-def _json(execution: Execution | None) -> dict[str, Any] | None:
-    return None if execution is None else execution_json(execution)

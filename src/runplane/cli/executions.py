@@ -15,11 +15,10 @@ from runplane.model import ExecutionStatus, Trigger
 from runplane.model.clock import utcnow
 from runplane.model.json import event_json, execution_json
 from runplane.model.timerange import DEFAULT_RANGE, LABELS, RANGES, resolve_range
-from runplane.store import events as event_store
 from runplane.store import executions as store
-from runplane.store import failures as failure_store
 from runplane.store import logs as log_store
 from runplane.tiers import Feature, locked_reason
+from runplane.views.execution_detail import load_execution_detail
 
 
 @click.group()
@@ -79,14 +78,12 @@ def list_command(
 def show_command(app: App, execution_id: str, as_json: bool) -> None:
     """Show one execution: status, parameters, error and suggested actions, trail."""
     with app.db.read() as conn:
-        execution = store.get_execution(conn, execution_id)
-        events = event_store.list_events(conn, execution_id)
-        recurrence = failure_store.find_recurrence(conn, execution)
+        detail = load_execution_detail(conn, execution_id)
     if as_json:
-        data = execution_json(execution) | {"events": [event_json(e) for e in events]}
-        click.echo(json.dumps(data, indent=2))
+        events = [event_json(e) for e in detail.events]
+        click.echo(json.dumps(execution_json(detail.execution) | {"events": events}, indent=2))
     else:
-        click.echo(execution_detail(execution, events, recurrence))
+        click.echo(execution_detail(detail))
 
 
 @executions.command("logs")

@@ -14,7 +14,7 @@ from runplane.model.clock import utcnow
 from runplane.model.json import iso
 from runplane.model.timefmt import relative_day
 from runplane.pipelines import registry
-from runplane.store import executions as store
+from runplane.views.pipelines import list_pipelines_with_last_run
 
 
 @click.group()
@@ -29,20 +29,24 @@ def list_command(app: App, as_json: bool) -> None:
     """Every registered pipeline with its last run."""
     now = utcnow()
     with app.db.read() as conn:
-        last = {p.name: store.find_last_execution(conn, p.name) for p in registry}
+        found = list_pipelines_with_last_run(conn)
     if as_json:
         data = [
-            {"name": p.name, "description": p.description, "last_run": _last_json(last[p.name])}
-            for p in registry
+            {
+                "name": row.pipeline.name,
+                "description": row.pipeline.description,
+                "last_run": _last_json(row.last_run),
+            }
+            for row in found
         ]
         click.echo(json.dumps(data, indent=2))
         return
     rows = []
-    for p in registry:
-        e = last[p.name]
+    for row in found:
+        e = row.last_run
         status = "never run" if e is None else f"{STATUS_MARK[e.status]} {e.status}"
         when = "" if e is None else relative_day(e.created_at, now)
-        rows.append([p.name, status, when, p.title])
+        rows.append([row.pipeline.name, status, when, row.pipeline.title])
     click.echo(table(["pipeline", "last run", "when (UTC)", "description"], rows))
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from runplane.model import Execution, ExecutionEvent
 from runplane.model.timefmt import absolute, duration, ordinal, relative_day
 from runplane.store.failures import RECURRENCE_WINDOW, Recurrence
+from runplane.views.execution_detail import ExecutionDetail
 
 STATUS_MARK = {
     "pending": "◯",
@@ -52,9 +53,8 @@ def execution_row(e: Execution, now: datetime) -> list[str]:
 EXECUTION_HEADERS = ["id", "status", "pipeline", "started (UTC)", "duration", "rows", "trigger"]
 
 
-def execution_detail(
-    e: Execution, events: Sequence[ExecutionEvent], recurrence: Recurrence | None = None
-) -> str:
+def execution_detail(detail: ExecutionDetail) -> str:
+    e, recurrence = detail.execution, detail.recurrence
     lines = [
         f"Execution {e.execution_id}",
         f"  Status:       {STATUS_MARK[e.status]} {e.status.upper()}",
@@ -88,9 +88,9 @@ def execution_detail(
         lines.append("Output")
         lines += [f"  • {bullet}" for bullet in e.output.get("summary", [])]
         lines += [f"  {k}: {v}" for k, v in (e.output.get("figures") or {}).items()]
-    if events:
+    if detail.events:
         lines.append("Trail")
-        lines += [f"  {event_line(ev)}" for ev in events]
+        lines += [f"  {event_line(ev)}" for ev in detail.events]
     return "\n".join(lines)
 
 

@@ -2,7 +2,7 @@
 
 from runplane.model.errors import ErrorClass, ExecutionError, SuggestedAction
 from runplane.model.event import EventKind, ExecutionEvent
-from runplane.model.execution import Execution, LogLine, Worker
+from runplane.model.execution import LOG_LEVELS, Execution, LogLine, Worker
 from runplane.model.status import (
     ACTIVE_STATUSES,
     FINAL_STATUSES,
@@ -16,6 +16,7 @@ from runplane.model.trigger import Trigger
 __all__ = [
     "ACTIVE_STATUSES",
     "FINAL_STATUSES",
+    "LOG_LEVELS",
     "TRANSITIONS",
     "ErrorClass",
     "EventKind",

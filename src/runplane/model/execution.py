@@ -58,8 +58,14 @@ class Execution:
         return (end - self.started_at).total_seconds()
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+"""The levels a log line may carry, lowest first."""
+
+
 @dataclass(frozen=True)
 class LogLine:
+    """One line of an execution's log; `seq` numbers them from 1 in the order written."""
+
     execution_id: str
     seq: int
     at: datetime

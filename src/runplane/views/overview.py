@@ -17,7 +17,7 @@ from runplane.store import failures as failure_store
 from runplane.store import queue as queue_store
 from runplane.store import workers as worker_store
 from runplane.views.list_caches import CountCache
-from runplane.views.listing import ListFilters
+from runplane.views.list_query import ListFilters
 
 DAY = timedelta(hours=24)
 UNRESOLVED_WINDOW = timedelta(days=7)

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from runplane.model import LOG_LEVELS
 from runplane.model.timefmt import ordinal
 from runplane.store import Database
 from runplane.tiers import Feature, locked_reasons
@@ -65,6 +66,7 @@ def _environment() -> Environment:
         error_look=display.error_look,
         STATUS=display.STATUS,
         ERROR_CLASS=display.ERROR_CLASS,
+        LOG_LEVELS=LOG_LEVELS,
         TRIGGERS=display.TRIGGER_LABELS,
         when=display.when,
         elapsed=display.since,

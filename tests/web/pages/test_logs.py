@@ -53,16 +53,18 @@ def seqs(body: dict[str, object]) -> list[int]:
 def test_windows_page_forward_and_back_without_gaps(client: TestClient, logged: str) -> None:
     first = lines(client, logged, "after=0&limit=500")
     assert seqs(first) == list(range(1, 501))
-    assert (first["has_before"], first["has_after"]) == (False, True)
-    assert first["total"] == LINES
-    assert first["first_error"] == 1000
-    assert first["final"] is True
+    assert (first["has_before"], first["has_more"]) == (False, True)
+    assert first["total_lines"] == LINES
+    assert first["first_error_seq"] == 1000
+    assert first["finished"] is True
+    assert first["lines"][0]["at"].endswith("Z")  # type: ignore[index]
+    assert first["next_after"] == 500
     back = lines(client, logged, "before=1501&limit=500")
     assert seqs(back) == list(range(1001, 1501))
-    assert (back["has_before"], back["has_after"]) == (True, True)
+    assert (back["has_before"], back["has_more"]) == (True, True)
     tail = lines(client, logged, "tail=1&limit=200")
     assert seqs(tail) == list(range(2801, 3001))
-    assert tail["has_after"] is False
+    assert tail["has_more"] is False
 
 
 def test_jump_to_the_first_error_lands_just_before_it(client: TestClient, logged: str) -> None:

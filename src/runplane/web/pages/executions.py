@@ -19,7 +19,7 @@ from runplane.pipelines import registry
 from runplane.store import failures as failure_store
 from runplane.store import queue as queue_store
 from runplane.tiers import Feature
-from runplane.views import listing
+from runplane.views import list_query, listing
 from runplane.views.overview import unresolved_failures
 from runplane.web import display
 from runplane.web.deps import StateDep, requires
@@ -66,7 +66,7 @@ def executions_page(request: Request, s: StateDep) -> Response:
             s.db, filters, limit=limit, cursor=query.get("cursor"), counts=s.counts,
             finished=s.finished, clock=s.clock,
         )  # fmt: skip
-    except listing.ListingError as exc:
+    except list_query.ListingError as exc:
         return render(
             request, "executions.html", title="Executions", nav="executions", status=400,
             error=exc, filters=None, page=None, rows=[], unresolved=0, back=back,
@@ -88,12 +88,12 @@ def executions_page(request: Request, s: StateDep) -> Response:
     )  # fmt: skip
 
 
-def parse_view(query: QueryParams) -> listing.ListFilters:
+def parse_view(query: QueryParams) -> list_query.ListFilters:
     """The list filters of a dashboard URL; `range=custom` means the from/to fields
     (datetime-local values are UTC), both empty meaning no time limit."""
     custom = query.get("range") == "custom"
     since, until = (_instant(query.get(name)) for name in ("since", "until"))
-    filters = listing.parse_filters(
+    filters = list_query.parse_filters(
         status=query.getlist("status"),
         pipeline=query.getlist("pipeline"),
         trigger=query.getlist("trigger"),
@@ -140,12 +140,14 @@ def _limit(query: QueryParams) -> int:
     """A page (`limit`), or for a refresh the rows already shown plus room for new ones."""
     extent = query.get("extent")
     if extent is None:
-        return listing.parse_limit(query.get("limit"))
+        return list_query.parse_limit(query.get("limit"))
     try:
         value = int(extent)
     except ValueError:
-        raise listing.ListingError("extent", f"extent {extent!r} is not a whole number") from None
-    return max(1, min(value + listing.DEFAULT_LIMIT, MAX_EXTENT))
+        raise list_query.ListingError(
+            "extent", f"extent {extent!r} is not a whole number"
+        ) from None
+    return max(1, min(value + list_query.DEFAULT_LIMIT, MAX_EXTENT))
 
 
 def _through(page: listing.ExecutionPage, last: str | None) -> listing.ExecutionPage:
@@ -157,7 +159,7 @@ def _through(page: listing.ExecutionPage, last: str | None) -> listing.Execution
     end = ids.index(last) + 1
     items = page.items[:end]
     more = page.has_more or end < len(page.items)
-    cursor = listing.encode_cursor(items[-1]) if more else None
+    cursor = list_query.encode_cursor(items[-1]) if more else None
     return replace(page, items=items, has_more=more, next_cursor=cursor)
 
 
@@ -177,5 +179,5 @@ def _choices() -> dict[str, object]:
         "statuses": [(str(s), display.STATUS[s].label) for s in ExecutionStatus],
         "pipelines": registry.names(),
         "ranges": list(RANGE_LABELS.items()),
-        "presets": list(listing.PRESET_LABELS.items()),
+        "presets": list(list_query.PRESET_LABELS.items()),
     }

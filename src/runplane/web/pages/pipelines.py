@@ -11,10 +11,9 @@ from runplane.engine.scheduling.schedules import (
     ScheduleState,
     list_schedule_states,
 )
-from runplane.pipelines import registry
-from runplane.store import executions as store
 from runplane.store import failures as failure_store
 from runplane.tiers import Feature
+from runplane.views.pipelines import list_pipelines_with_last_run
 from runplane.web.deps import StateDep
 from runplane.web.errors import DashboardRoute
 from runplane.web.templating import render
@@ -26,9 +25,8 @@ router = APIRouter(route_class=DashboardRoute)
 def pipelines_page(request: Request, s: StateDep) -> Response:
     """What can run, how it last went, and a Run button for each."""
     now = s.clock()
-    pipelines = list(registry)
     with s.db.read() as conn:
-        last = {p.name: store.find_last_execution(conn, p.name) for p in pipelines}
+        rows = list_pipelines_with_last_run(conn)
         failures = failure_store.count_failures_by_pipeline(conn, since=now - timedelta(hours=24))
     schedules: dict[str, list[ScheduleState]] = {}
     if s.settings.has(Feature.SCHEDULING):
@@ -41,5 +39,5 @@ def pipelines_page(request: Request, s: StateDep) -> Response:
     }
     return render(
         request, "pipelines.html", title="Pipelines", nav="pipelines", now=now,
-        pipelines=pipelines, last=last, failures=failures, schedules=schedules, next_up=next_up,
+        rows=rows, failures=failures, schedules=schedules, next_up=next_up,
     )  # fmt: skip

@@ -1,7 +1,7 @@
 // Runplane dashboard behaviour: plain DOM code wired through data-* attributes.
 // Live counters, list auto-refresh and "Load more", keyboard triage, confirm modals,
-// parameter forms (inline validation, diff), copy buttons, the detail page's live parts
-// and the windowed log viewer. The pages work without it; it makes them live.
+// parameter forms (inline validation, diff), copy buttons and the detail page's live parts.
+// The pages work without it; it makes them live. The log view is logview.js.
 "use strict";
 
 (() => {
@@ -447,182 +447,6 @@
     setTimeout(poll, 2000);
   }
 
-  // --- logs: a window of at most ~1,000 lines over the whole log ---------------------------
-  const MAX_LINES = 1000;
-  function setupLogs() {
-    const box = $("[data-logs]");
-    if (!box) return;
-    const view = $("[data-log-view]", box);
-    const lines = $("[data-log-lines]", box);
-    const end = $("[data-log-end]", box);
-    const statusEl = $("[data-log-status]", box);
-    const follow = $("[data-log-follow]", box);
-    const filterForm = $("[data-log-filter]", box);
-    const state = {
-      final: box.dataset.final === "true",
-      total: Number(box.dataset.total),
-      firstError: box.dataset.firstError ? Number(box.dataset.firstError) : null,
-      hasBefore: false,
-      hasAfter: Number(box.dataset.total) > lines.children.length,
-      level: "",
-      search: "",
-      loading: false,
-    };
-    const first = () => Number(lines.firstElementChild?.dataset.seq || 0);
-    const last = () => Number(lines.lastElementChild?.dataset.seq || 0);
-    const atBottom = () => view.scrollTop + view.clientHeight >= view.scrollHeight - 24;
-
-    function lineNode(line) {
-      const div = document.createElement("div");
-      div.className = `ln l-${line.level}`;
-      div.dataset.seq = line.seq;
-      const t = document.createElement("span");
-      t.className = "t";
-      t.textContent = line.t;
-      const lv = document.createElement("span");
-      lv.className = "lv";
-      lv.textContent = line.level;
-      const m = document.createElement("span");
-      m.className = "m";
-      m.textContent = line.message;
-      div.append(t, " ", lv, " ", m);
-      return div;
-    }
-    async function fetchLines(params) {
-      const url = new URL(box.dataset.src, window.location.href);
-      for (const [k, v] of Object.entries(params)) url.searchParams.set(k, String(v));
-      if (state.level) url.searchParams.set("level", state.level);
-      if (state.search) url.searchParams.set("search", state.search);
-      const response = await fetch(url, { cache: "no-store" });
-      if (!response.ok) throw new Error(String(response.status));
-      const page = await response.json();
-      state.final = page.final;
-      state.total = page.total;
-      state.firstError = page.first_error;
-      return page;
-    }
-    function describe(note) {
-      const shown = lines.children.length;
-      const filtered = state.level || state.search;
-      const total = `${state.total.toLocaleString()} line${state.total === 1 ? "" : "s"}`;
-      const range = `${first().toLocaleString()}–${last().toLocaleString()}`;
-      let text = shown
-        ? `${total} · showing ${filtered ? `${shown.toLocaleString()} matching lines, ` : ""}line ${range}`
-        : filtered ? `${total} · no line matches` : "No lines yet";
-      if (!state.final) text += " · live";
-      statusEl.textContent = note ? `${note} · ${text}` : text;
-      const following = atBottom();
-      end.hidden = !(state.final && !state.hasAfter);
-      end.textContent = filtered ? "─── END OF MATCHING LINES ───" : "─── END OF LOGS ───";
-      $("[data-log-before]", box).hidden = !state.hasBefore;
-      if (following) view.scrollTop = view.scrollHeight;
-    }
-    function trim(fromTop) {
-      while (lines.children.length > MAX_LINES) {
-        if (fromTop) {
-          const node = lines.firstElementChild;
-          const h = node.offsetHeight;
-          node.remove();
-          view.scrollTop -= h;
-          state.hasBefore = true;
-        } else {
-          lines.lastElementChild.remove();
-          state.hasAfter = true;
-        }
-      }
-    }
-    async function load(kind) {
-      if (state.loading) return;
-      state.loading = true;
-      try {
-        if (kind === "after") {
-          const live = !state.final;
-          const page = await fetchLines({ after: last(), limit: 500 });
-          const follow = live && atBottom();
-          lines.append(...page.lines.map(lineNode));
-          state.hasAfter = page.has_after;
-          trim(true);
-          if (follow) view.scrollTop = view.scrollHeight;
-        } else if (kind === "before") {
-          const page = await fetchLines({ before: first(), limit: 500 });
-          const height = view.scrollHeight;
-          lines.prepend(...page.lines.map(lineNode));
-          view.scrollTop += view.scrollHeight - height;
-          state.hasBefore = page.has_before;
-          trim(false);
-        }
-        describe();
-      } catch {
-        describe("Reconnecting…");
-      } finally {
-        state.loading = false;
-      }
-    }
-    async function reset(params, note, scrollTo) {
-      state.loading = true;
-      try {
-        const page = await fetchLines(params);
-        lines.replaceChildren(...page.lines.map(lineNode));
-        state.hasBefore = page.has_before;
-        state.hasAfter = page.has_after;
-        if (scrollTo === "end") view.scrollTop = view.scrollHeight;
-        else if (scrollTo) {
-          const hit = $(`[data-seq="${scrollTo}"]`, lines);
-          hit?.classList.add("hit");
-          if (hit) view.scrollTop = hit.offsetTop - view.clientHeight / 3;
-        } else view.scrollTop = 0;
-        describe(note);
-      } catch {
-        describe("Reconnecting…");
-      } finally {
-        state.loading = false;
-      }
-    }
-    view.addEventListener("scroll", () => {
-      if (view.scrollTop + view.clientHeight > view.scrollHeight - 200 && state.hasAfter) load("after");
-      else if (view.scrollTop < 200 && state.hasBefore) load("before");
-      follow.hidden = state.final || atBottom();
-    });
-    filterForm.addEventListener("submit", (event) => {
-      event.preventDefault();
-      state.level = filterForm.elements.level.value;
-      state.search = filterForm.elements.search.value.trim();
-      reset({ after: 0 }, state.search || state.level ? "Searched the whole log" : "");
-    });
-    $("[data-log-first-error]", box).addEventListener("click", () => {
-      if (state.firstError == null) return;
-      filterForm.reset();
-      state.level = "";
-      state.search = "";
-      reset({ around: state.firstError }, "First error", state.firstError);
-    });
-    $("[data-log-tail]", box).addEventListener("click", () => {
-      reset({ tail: 1 }, "", "end");
-    });
-    $("[data-log-copy]", box).addEventListener("click", async (event) => {
-      const button = event.currentTarget;
-      button.disabled = true;
-      try {
-        const response = await fetch($("[data-log-download]", box).href, { cache: "no-store" });
-        const text = await response.text();
-        const ok = await copyText(text);
-        const count = text ? text.split("\n").length - 1 : 0;
-        describe(ok ? `Copied ${count.toLocaleString()} lines` : "Copy failed: use Download");
-      } finally {
-        button.disabled = false;
-      }
-    });
-    async function tail() {
-      if (!state.final && !state.hasAfter && !paused() && !state.level && !state.search) {
-        await load("after");
-      }
-      if (!state.final || state.hasAfter) setTimeout(tail, 1000);
-      else describe();
-    }
-    if (!state.final) reset({ tail: 1 }, "", "end").then(() => setTimeout(tail, 1000));
-    describe();
-  }
-
   // --- filters: clean URLs ---------------------------------------------------------------
   function setupFilters() {
     const form = $("form[data-filters]");
@@ -647,10 +471,14 @@
   setupForms(document);
   setupCopy();
   setupLive();
-  setupLogs();
   setupFilters();
-  if (main) {
-    main.dataset.ready = "true";
-    performance.mark("runplane-ready");
-  }
+  // For the scripts a page adds (the Logs tab's log view).
+  window.Runplane = { $, paused, copyText };
+  document.addEventListener("DOMContentLoaded", () => {
+    // after every deferred script of the page has run
+    if (main) {
+      main.dataset.ready = "true";
+      performance.mark("runplane-ready");
+    }
+  });
 })();

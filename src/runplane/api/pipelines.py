@@ -17,8 +17,7 @@ from runplane.api.schemas.executions import ExecutionOut
 from runplane.api.schemas.pipelines import PipelineDetail, PipelineOut, RunRequest
 from runplane.engine import service
 from runplane.engine.executors.scoped import run_to_end
-from runplane.engine.scheduling.schedules import list_schedule_states
-from runplane.model import Execution, Trigger
+from runplane.model import Trigger
 from runplane.model.json import execution_json, iso
 from runplane.pipelines import registry
 from runplane.settings import Settings
@@ -26,6 +25,7 @@ from runplane.store import Database
 from runplane.store import executions as store
 from runplane.tiers import Feature
 from runplane.views.pipelines import list_pipelines_with_last_run
+from runplane.views.schedules import list_schedule_states
 
 RECENT_RUNS = 10
 

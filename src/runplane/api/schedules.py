@@ -16,6 +16,7 @@ from runplane.api.schemas.schedules import ScheduleDetail, ScheduleIn, ScheduleO
 from runplane.engine.scheduling import schedules as engine
 from runplane.model.schedule import ScheduleSource
 from runplane.tiers import Feature
+from runplane.views import schedules as schedule_views
 
 router = APIRouter(
     prefix="/v1/schedules",
@@ -39,14 +40,16 @@ def list_schedules(
     pipeline: Annotated[str | None, Query(description="Only this pipeline's schedules.")] = None,
 ) -> list[dict[str, Any]]:
     """Every schedule by name, with its next run, last fire and overdue flag."""
-    states = engine.list_schedule_states(db, settings, pipeline=pipeline)
-    return [engine.state_json(state) for state in states]
+    states = schedule_views.list_schedule_states(db, settings, pipeline=pipeline)
+    return [schedule_views.state_json(state) for state in states]
 
 
 @router.get("/{name}", response_model=ScheduleDetail, responses=problems(404))
 def get_schedule(name: NamePath, db: DbDep, settings: SettingsDep) -> dict[str, Any]:
     """One schedule with its recent fires and the status of the executions they created."""
-    return engine.state_json(engine.get_schedule_state(db, name, settings), fires=True)
+    return schedule_views.state_json(
+        schedule_views.get_schedule_state(db, name, settings), fires=True
+    )
 
 
 @router.put(
@@ -77,7 +80,9 @@ def put_schedule(
     )
     _, created = engine.save_schedule(db, spec, source=str(ScheduleSource.API), by=caller)
     response.status_code = 201 if created else 200
-    return engine.state_json(engine.get_schedule_state(db, name, settings), fires=True)
+    return schedule_views.state_json(
+        schedule_views.get_schedule_state(db, name, settings), fires=True
+    )
 
 
 @router.delete("/{name}", status_code=204, response_class=Response, responses=problems(404, 409))
@@ -93,7 +98,7 @@ def enable_schedule(
 ) -> dict[str, Any]:
     """Switch a schedule on; it fires from its next instant (nothing missed while off)."""
     engine.set_schedule_enabled(db, name, True, by=caller)
-    return engine.state_json(engine.get_schedule_state(db, name, settings))
+    return schedule_views.state_json(schedule_views.get_schedule_state(db, name, settings))
 
 
 @router.post("/{name}/disable", response_model=ScheduleOut, responses=problems(404))
@@ -102,4 +107,4 @@ def disable_schedule(
 ) -> dict[str, Any]:
     """Switch a schedule off; it stays defined (a file's schedule until the file is loaded)."""
     engine.set_schedule_enabled(db, name, False, by=caller)
-    return engine.state_json(engine.get_schedule_state(db, name, settings))
+    return schedule_views.state_json(schedule_views.get_schedule_state(db, name, settings))

@@ -23,7 +23,6 @@ import click
 from runplane.cli.app import App, pass_app
 from runplane.cli.render import EXECUTION_HEADERS, execution_row, table
 from runplane.cli.serve import run_server
-from runplane.engine.executors.scoped import executor_available
 from runplane.engine.scheduling.schedules import ScheduleSpec, save_schedule
 from runplane.engine.service import submit_execution
 from runplane.model import Execution, Trigger
@@ -34,6 +33,7 @@ from runplane.store import Database
 from runplane.store import executions as store
 from runplane.store.schema import upgrade
 from runplane.tiers import Feature
+from runplane.views.workers import executor_available
 
 TIER = "OTC"
 WEEKS = (date(2025, 12, 1), date(2025, 12, 8), date(2025, 12, 15))

@@ -11,11 +11,12 @@ from runplane.cli.app import App, pass_app
 from runplane.cli.follow import Follower
 from runplane.cli.params import parse_params
 from runplane.engine.errors import CancelRefused
-from runplane.engine.executors.scoped import executor_available, scoped_executor
+from runplane.engine.executors.scoped import scoped_executor
 from runplane.engine.service import cancel_execution, submit_execution
 from runplane.model import Execution, ExecutionStatus, Trigger
 from runplane.model.timefmt import duration
 from runplane.tiers import Feature
+from runplane.views.workers import executor_available
 
 EXIT_CODES = {
     ExecutionStatus.COMPLETED: 0,

@@ -14,21 +14,23 @@ import click
 from runplane.cli.app import App, BadInput, pass_app
 from runplane.cli.params import parse_params
 from runplane.cli.render import STATUS_MARK, table
-from runplane.engine.executors.scoped import executor_available
 from runplane.engine.scheduling.schedules import (
     ScheduleSpec,
-    ScheduleState,
-    get_schedule_state,
-    list_schedule_states,
     remove_schedule,
     save_schedule,
     set_schedule_enabled,
-    state_json,
 )
 from runplane.model.clock import utcnow
 from runplane.model.schedule import CatchUp, ScheduleSource
 from runplane.model.timefmt import absolute, relative_day
 from runplane.tiers import Feature, locked_reason
+from runplane.views.schedules import (
+    ScheduleState,
+    get_schedule_state,
+    list_schedule_states,
+    state_json,
+)
+from runplane.views.workers import executor_available
 
 
 @click.group()

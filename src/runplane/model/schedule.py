@@ -5,6 +5,7 @@ Plain types; the engine's scheduler creates fires and the store keeps both.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -12,6 +13,13 @@ from typing import Any
 
 FILE_SOURCE = "file:"
 """Prefix of `Schedule.source` for schedules loaded by `runplane serve --schedules FILE`."""
+
+
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+NAME_RULE = (
+    "a schedule name is 1-100 letters, digits, '.', '_' or '-', starting with a letter "
+    "or digit (e.g. finra-weekly)"
+)
 
 
 class CatchUp(StrEnum):

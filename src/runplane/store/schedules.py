@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Executable, Row, delete, insert, select, update
 
-from runplane.model.schedule import CatchUp, Schedule, ScheduleFire
+from runplane.model.schedule import NAME, CatchUp, Schedule, ScheduleFire
 from runplane.store.errors import NotFound
 from runplane.store.tables import schedule_fires as f
 from runplane.store.tables import schedules as t
@@ -53,6 +53,9 @@ def delete_schedule(conn: Connection, name: str) -> bool:
 
 
 def find_schedule(conn: Connection, name: str) -> Schedule | None:
+    """A name no schedule can have is simply not found (and never reaches the database)."""
+    if not NAME.fullmatch(name):
+        return None
     row = conn.execute(select(t).where(t.c.name == name)).first()
     return None if row is None else _from_row(row)
 
@@ -60,7 +63,7 @@ def find_schedule(conn: Connection, name: str) -> Schedule | None:
 def get_schedule(conn: Connection, name: str) -> Schedule:
     schedule = find_schedule(conn, name)
     if schedule is None:
-        raise NotFound(f"no schedule named {name!r}")
+        raise NotFound(f"no schedule named {name[:100]!r}")
     return schedule
 
 

@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import func, select
 
 from runplane.engine.scheduling.scheduler import COUNT_LIMIT, Scheduler, fire_due, plan_fires
-from runplane.engine.scheduling.schedules import get_schedule_state
 from runplane.engine.scheduling.timetable import Timetable
 from runplane.engine.serving.runtime import ServingRuntime
 from runplane.model import EventKind, Execution, ExecutionStatus, Trigger
@@ -25,6 +24,7 @@ from runplane.store import events as event_store
 from runplane.store import executions as execution_store
 from runplane.store import schedules as schedule_store
 from runplane.store.tables import executions, schedule_fires
+from runplane.views.schedules import get_schedule_state
 from tests.conftest import FakeClock, fast_settings, wait_for_final, wait_until
 from tests.factories import make_schedule
 

@@ -12,8 +12,6 @@ from runplane.engine.errors import InvalidSchedule, ScheduleRefused
 from runplane.engine.scheduling.scheduler import Scheduler
 from runplane.engine.scheduling.schedules import (
     ScheduleSpec,
-    get_schedule_state,
-    list_schedule_states,
     remove_schedule,
     save_schedule,
     set_schedule_enabled,
@@ -23,6 +21,7 @@ from runplane.settings import Settings
 from runplane.store import Database, NotFound
 from runplane.store import schedules as store
 from runplane.store.tables import executions, schedules
+from runplane.views.schedules import get_schedule_state, list_schedule_states
 from tests.conftest import FakeClock
 from tests.factories import make_schedule
 

@@ -14,17 +14,11 @@ import anyio
 import anyio.to_thread
 
 from runplane.engine.executors.local import LocalExecutor
-from runplane.engine.serving.workers import WorkerRegistration, live_workers
+from runplane.engine.serving.workers import WorkerRegistration
 from runplane.model import Execution
-from runplane.model.clock import Clock, utcnow
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import executions as store
-
-
-def executor_available(db: Database, settings: Settings, *, clock: Clock = utcnow) -> bool:
-    """True if a `runplane serve` worker is alive to pick up queued executions."""
-    return bool(live_workers(db, settings, kind="serve", clock=clock))
 
 
 @contextmanager

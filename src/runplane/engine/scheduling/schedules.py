@@ -1,5 +1,5 @@
-"""Operating schedules: validate and save, enable or disable, remove, and each one's state
-(next run, last fire, overdue) for the CLI, the API and the dashboard.
+"""Changing schedules: validate and save, enable or disable, remove. Each one's state (next
+run, last fire, overdue) is a read model, `views/schedules.py`.
 
 A schedule defined in a TOML file (`runplane serve --schedules FILE`) is changed in that
 file only: saving or removing it here is refused, naming the file. Switching it on or
@@ -8,12 +8,9 @@ off is allowed, until the file is loaded again.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-
-from sqlalchemy import Connection
 
 from runplane.engine.errors import InvalidSchedule, ScheduleRefused
 from runplane.engine.scheduling.param_templates import check_templates, has_template, render_params
@@ -21,26 +18,14 @@ from runplane.engine.scheduling.timetable import (
     TimetableError,
     parse_cron,
     parse_timezone,
-    timetable,
 )
 from runplane.engine.service import prepare_params
-from runplane.model import Execution
 from runplane.model.clock import Clock, utcnow
-from runplane.model.json import fire_json, iso, schedule_json
-from runplane.model.schedule import CatchUp, Schedule, ScheduleFire
+from runplane.model.schedule import NAME, NAME_RULE, CatchUp, Schedule
 from runplane.pipelines import InvalidParams, Registry, UnknownPipeline
 from runplane.pipelines import registry as default_registry
-from runplane.settings import Settings
-from runplane.store import Database, NotFound
-from runplane.store import executions as execution_store
+from runplane.store import Database
 from runplane.store import schedules as store
-
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-NAME_RULE = (
-    "a schedule name is 1-100 letters, digits, '.', '_' or '-', starting with a letter "
-    "or digit (e.g. finra-weekly)"
-)
-RECENT_FIRES = 20
 
 
 @dataclass(frozen=True)
@@ -54,55 +39,6 @@ class ScheduleSpec:
     params: dict[str, Any] = field(default_factory=dict)
     enabled: bool = True
     catch_up: CatchUp = CatchUp.LATEST
-
-
-@dataclass(frozen=True)
-class FireView:
-    """A fire with the execution it created (None if it created none or it was deleted)."""
-
-    fire: ScheduleFire
-    execution: Execution | None
-
-
-@dataclass(frozen=True)
-class ScheduleState:
-    """A schedule as operators see it.
-
-    `last_due` is the latest instant at or before now since the schedule became active;
-    `overdue`: it is past by more than `schedule_overdue_after` seconds and produced no
-    execution (no scheduler ran, the catch-up policy left it out, or its fire failed).
-    `next_run` is None while the schedule is disabled.
-    """
-
-    schedule: Schedule
-    description: str
-    next_run: datetime | None
-    last_due: datetime | None
-    overdue: bool
-    last_fire: FireView | None
-    recent_fires: list[FireView]
-
-    def local(self, instant: datetime) -> datetime:
-        """The instant on the schedule's wall clock."""
-        return timetable(self.schedule.cron, self.schedule.timezone).local(instant)
-
-
-def state_json(state: ScheduleState, *, fires: bool = False) -> dict[str, Any]:
-    """The JSON shape of `GET /v1/schedules` and `runplane schedules list --json`."""
-    last = state.last_fire
-    body = schedule_json(state.schedule) | {
-        "description": state.description,
-        "next_run": iso(state.next_run),
-        "next_run_local": None
-        if state.next_run is None
-        else state.local(state.next_run).isoformat(),
-        "last_due": iso(state.last_due),
-        "overdue": state.overdue,
-        "last_fire": None if last is None else fire_json(last.fire, last.execution),
-    }
-    if fires:
-        body["recent_fires"] = [fire_json(v.fire, v.execution) for v in state.recent_fires]
-    return body
 
 
 def validate_schedule(
@@ -223,7 +159,6 @@ def set_schedule_enabled(
 ) -> Schedule:
     """Switch a schedule on or off. Switched on, it fires from the next instant on:
     instants that passed while it was off are not missed ones. Raises `NotFound`."""
-    _check_name(name)
     now = clock()
     with db.write(lock=f"schedule:{name}") as conn:
         schedule = store.get_schedule(conn, name)
@@ -237,7 +172,6 @@ def remove_schedule(db: Database, name: str, *, by: str) -> Schedule:
 
     Raises `NotFound`, or `ScheduleRefused` for a schedule defined in a file.
     """
-    _check_name(name)
     with db.write(lock=f"schedule:{name}") as conn:
         schedule = store.get_schedule(conn, name)
         refuse_if_from_file(schedule, "removed")
@@ -252,67 +186,3 @@ def refuse_if_from_file(schedule: Schedule, verb: str) -> None:
             f"{verb} there: edit that file and restart `runplane serve --schedules "
             f"{schedule.file}`"
         )
-
-
-def list_schedule_states(
-    db: Database, settings: Settings, *, pipeline: str | None = None, clock: Clock = utcnow
-) -> list[ScheduleState]:
-    """Every schedule (of `pipeline`, if given) by name, with next run and overdue flag."""
-    now = clock()
-    with db.read() as conn:
-        return [
-            _state(conn, schedule, now, settings, fires=0)
-            for schedule in store.list_schedules(conn, pipeline=pipeline)
-        ]
-
-
-def get_schedule_state(
-    db: Database, name: str, settings: Settings, *, clock: Clock = utcnow
-) -> ScheduleState:
-    """One schedule with its recent fires, newest first. Raises `NotFound`."""
-    _check_name(name)
-    now = clock()
-    with db.read() as conn:
-        return _state(conn, store.get_schedule(conn, name), now, settings, fires=RECENT_FIRES)
-
-
-def _state(
-    conn: Connection, schedule: Schedule, now: datetime, settings: Settings, *, fires: int
-) -> ScheduleState:
-    table = timetable(schedule.cron, schedule.timezone)
-    last_due = table.last_at_or_before(now)
-    if last_due is not None and last_due <= schedule.active_since:
-        last_due = None
-    due_fire = None if last_due is None else store.find_fire(conn, schedule.name, last_due)
-    grace = timedelta(seconds=settings.schedule_overdue_after)
-    overdue = (
-        schedule.enabled
-        and last_due is not None
-        and now - last_due > grace
-        and (due_fire is None or due_fire.execution_id is None)
-    )
-    recent = [_view(conn, fire) for fire in store.list_fires(conn, schedule.name, limit=fires or 1)]
-    return ScheduleState(
-        schedule=schedule,
-        description=table.describe(),
-        next_run=table.next_after(now) if schedule.enabled else None,
-        last_due=last_due,
-        overdue=overdue,
-        last_fire=recent[0] if recent else None,
-        recent_fires=recent if fires else [],
-    )
-
-
-def _view(conn: Connection, fire: ScheduleFire) -> FireView:
-    execution = (
-        None
-        if fire.execution_id is None
-        else execution_store.find_execution(conn, fire.execution_id)
-    )
-    return FireView(fire, execution)
-
-
-def _check_name(name: str) -> None:
-    """A name no schedule can have is simply not found (and never reaches the database)."""
-    if not NAME.fullmatch(name):
-        raise NotFound(f"no schedule named {name[:100]!r}")

@@ -11,7 +11,6 @@ import os
 import socket
 import threading
 from collections.abc import Callable
-from datetime import timedelta
 
 from runplane.engine import processes
 from runplane.engine.ids import new_execution_id
@@ -84,12 +83,3 @@ class WorkerRegistration:
                 on_tick()
             except Exception:
                 log.exception("heartbeat failed; retrying at the next interval")
-
-
-def live_workers(
-    db: Database, settings: Settings, *, kind: str | None = None, clock: Clock = utcnow
-) -> list[Worker]:
-    """Workers whose heartbeat is younger than the worker timeout."""
-    since = clock() - timedelta(seconds=settings.worker_timeout)
-    with db.read() as conn:
-        return worker_store.list_live_workers(conn, since=since, kind=kind)

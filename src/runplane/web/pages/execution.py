@@ -15,7 +15,7 @@ from runplane.store import captures as capture_store
 from runplane.tiers import Feature
 from runplane.views.execution_detail import ExecutionDetail, load_execution_detail
 from runplane.views.log_window import LogQuery, read_log_window
-from runplane.views.overview import explain_pending
+from runplane.views.pending import explain_pending
 from runplane.web import display
 from runplane.web.deps import State, StateDep, requires
 from runplane.web.errors import DashboardRoute

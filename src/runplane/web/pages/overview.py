@@ -10,10 +10,10 @@ from fastapi import APIRouter, Request, Response
 
 from runplane.domains.finra_otc import queries as assets
 from runplane.domains.finra_otc.stages import PIPELINES, Stage
-from runplane.engine.scheduling.schedules import list_schedule_states
 from runplane.tiers import Feature
 from runplane.views.health import check_health
 from runplane.views.overview import system_overview
+from runplane.views.schedules import list_schedule_states
 from runplane.web.deps import StateDep
 from runplane.web.errors import DashboardRoute
 from runplane.web.templating import render

@@ -13,11 +13,11 @@ from starlette.concurrency import run_in_threadpool
 
 from runplane.engine import service
 from runplane.engine.executors.scoped import run_to_end
-from runplane.engine.scheduling.schedules import list_schedule_states
 from runplane.model import Execution, Trigger
 from runplane.pipelines import InvalidParams, Pipeline, registry
 from runplane.store import executions as store
 from runplane.tiers import Feature
+from runplane.views.schedules import list_schedule_states
 from runplane.web.deps import CALLER, State, StateDep
 from runplane.web.errors import DashboardRoute
 from runplane.web.forms import PREFIX as FIELD

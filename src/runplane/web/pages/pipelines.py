@@ -7,13 +7,10 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request, Response
 
-from runplane.engine.scheduling.schedules import (
-    ScheduleState,
-    list_schedule_states,
-)
 from runplane.store import failures as failure_store
 from runplane.tiers import Feature
 from runplane.views.pipelines import list_pipelines_with_last_run
+from runplane.views.schedules import ScheduleState, list_schedule_states
 from runplane.web.deps import StateDep
 from runplane.web.errors import DashboardRoute
 from runplane.web.templating import render

@@ -13,7 +13,7 @@ from alembic.config import Config
 from sqlalchemy import func, insert, select
 
 from runplane.model import ExecutionStatus, Trigger
-from runplane.store import Database, counts, schema
+from runplane.store import Database, Rollback, counts, schema
 from runplane.store import executions as store
 from runplane.store.tables import execution_counts, executions
 from tests.factories import make_execution
@@ -169,3 +169,35 @@ def test_the_upgrade_counts_the_executions_already_stored(db: Database) -> None:
         (T0 + timedelta(hours=1), "runplane.noop", "completed", 1),
     ]
     assert (day[S.COMPLETED], day[S.FAILED]) == (3, 1)
+
+
+def test_a_status_change_outside_a_write_transaction_is_refused_not_counted_elsewhere(
+    db: Database,
+) -> None:
+    with db.write() as conn:
+        running = make_execution(conn, status="running", created_at=T0)
+    with (
+        db.engine.connect() as conn,
+        conn.begin(),
+        pytest.raises(RuntimeError, match=r"outside Database.write\(\)"),
+    ):
+        store.update_status(
+            conn, running.execution_id, ExecutionStatus.RUNNING, ExecutionStatus.COMPLETED
+        )
+    with db.write() as conn:  # the next writer is credited with nothing of the above
+        make_execution(conn, status="failed", created_at=T0)
+    with db.read() as conn:
+        assert counts.count_statuses(conn, [ExecutionStatus.COMPLETED, ExecutionStatus.FAILED]) == {
+            ExecutionStatus.COMPLETED: 0,
+            ExecutionStatus.FAILED: 1,
+        }
+
+
+def test_a_rolled_back_write_counts_nothing(db: Database) -> None:
+    with db.write() as conn:
+        make_execution(conn, status="completed", created_at=T0)
+        raise Rollback
+    with db.read() as conn:
+        assert counts.count_statuses(conn, [ExecutionStatus.COMPLETED]) == {
+            ExecutionStatus.COMPLETED: 0
+        }

@@ -344,10 +344,11 @@ def test_recurrence_counts_similar_failures_in_the_window_up_to_this_one(db: Dat
         make_execution(
             conn, status="failed", error=failure("fp"), created_at=T0 + timedelta(hours=1)
         )
+        succeeded = make_execution(conn)
     with db.read() as conn:
         recurrence = failure_store.find_recurrence(conn, this, window=timedelta(days=7))
         first = failure_store.find_recurrence(conn, earlier, window=timedelta(days=1))
-        ok = failure_store.find_recurrence(conn, make_execution(conn), window=timedelta(days=7))
+        ok = failure_store.find_recurrence(conn, succeeded, window=timedelta(days=7))
     assert recurrence is not None
     assert recurrence.count == 3
     assert recurrence.previous is not None

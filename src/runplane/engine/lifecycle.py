@@ -29,7 +29,7 @@ from runplane.model import (
 from runplane.model.clock import Clock, utcnow
 from runplane.pipelines import Registry, UnknownPipeline
 from runplane.pipelines import registry as default_registry
-from runplane.store import Database
+from runplane.store import Database, Rollback
 from runplane.store import captures as capture_store
 from runplane.store import events as event_store
 from runplane.store import executions as store
@@ -95,7 +95,7 @@ def finish_execution(
             now=clock(),
         )
         if not finished:
-            conn.rollback()
+            raise Rollback
     if finished:
         wakeup.notify()
     return finished
@@ -212,16 +212,16 @@ def _mark_lost(
     now = clock()
     with db.write() as conn:
         error = _schedule_auto_retry(conn, execution, error, registry, retry_scale, now)
-        if not store.update_status(
+        moved = store.update_status(
             conn,
             execution.execution_id,
             ExecutionStatus.RUNNING,
             ExecutionStatus.FAILED,
             completed_at=now,
             **store.error_values(error),
-        ):
-            conn.rollback()
-            return False
+        )
+        if not moved:
+            raise Rollback  # the automatic retry it may have inserted goes too
         event_store.insert_event(
             conn,
             execution.execution_id,
@@ -231,8 +231,9 @@ def _mark_lost(
             classification=str(error.classification),
             reason=error.message,
         )
-    wakeup.notify()
-    return True
+    if moved:
+        wakeup.notify()
+    return moved
 
 
 def cancel_blocked(db: Database, *, clock: Clock = utcnow) -> int:

@@ -4,7 +4,7 @@ SQLite (WAL) is the embedded default and PostgreSQL the production database; eve
 query here runs unchanged on both.
 """
 
-from runplane.store.database import Database
+from runplane.store.database import Database, Rollback
 from runplane.store.errors import NotFound, SchemaError
 
-__all__ = ["Database", "NotFound", "SchemaError"]
+__all__ = ["Database", "NotFound", "Rollback", "SchemaError"]

@@ -4,17 +4,20 @@
 Only end states are kept: an end state is final, so an execution is counted once, when
 it ends, and pending and running executions (always few) are counted in `executions`
 directly. Each hour also has rows for all pipelines and triggers together (`ANY` in
-both), so the unfiltered view sums a handful of rows per hour. An ending is noted in its
-connection and written just before the transaction commits, in key order (concurrent
-writers on PostgreSQL lock count rows in one order and cannot deadlock); a rolled-back
-transaction writes nothing. A window's partial first and last hours are counted in
-`executions`.
+both), so the unfiltered view sums a handful of rows per hour. An ending is noted against
+the write transaction that made it (`Database.write` opens the tally) and written just
+before that transaction commits, in key order (concurrent writers on PostgreSQL lock
+count rows in one order and cannot deadlock); a rolled-back transaction writes nothing,
+and a status change outside `Database.write` is refused rather than counted elsewhere.
+A window's partial first and last hours are counted in `executions`.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -29,40 +32,55 @@ Key = tuple[datetime, str, str, str]
 
 ANY = "*"
 """The pipeline and trigger of an hour's totals (no pipeline name or trigger is `*`)."""
-_PENDING = "runplane_count_changes"
 HOUR = timedelta(hours=1)
+_tallies: weakref.WeakKeyDictionary[Connection, Counter[Key]] = weakref.WeakKeyDictionary()
+"""The endings noted by each open write transaction, keyed by its connection (a checkout,
+not the pooled DBAPI connection, so nothing carries over to the next writer)."""
 
 
 def hour_of(at: datetime) -> datetime:
     return at.replace(minute=0, second=0, microsecond=0)
 
 
+@contextmanager
+def tally(conn: Connection) -> Iterator[None]:
+    """Collect the endings noted on `conn` and write them when the block ends without an
+    error, i.e. just before the transaction commits (`Database.write` wraps every writer)."""
+    _tallies[conn] = Counter()
+    try:
+        yield
+        _apply(conn, _tallies[conn])
+    finally:
+        _tallies.pop(conn, None)
+
+
 def note(
     conn: Connection, *, created_at: datetime, pipeline: str, trigger: str, status: ExecutionStatus
 ) -> None:
-    """Record that an execution was stored with, or moved to, `status` (counted if final)."""
+    """Record that an execution was stored with, or moved to, `status` (counted if final).
+
+    Raises `RuntimeError` outside `Database.write`: the counts must commit with the change.
+    """
+    changes = _tallies.get(conn)
+    if changes is None:
+        raise RuntimeError(
+            "an execution's status changed outside Database.write(); its hourly count "
+            "would be lost (open the transaction with db.write())"
+        )
     if not status.is_final:
         return
-    changes: Counter[Key] = conn.info.setdefault(_PENDING, Counter())
     hour = hour_of(created_at)
     changes[(hour, pipeline, str(trigger), str(status))] += 1
     changes[(hour, ANY, ANY, str(status))] += 1
 
 
-def apply_noted(conn: Connection) -> None:
-    """Write the changes this transaction noted (called by `Database.write` before commit)."""
-    changes: Counter[Key] | None = conn.info.pop(_PENDING, None)
+def _apply(conn: Connection, changes: Counter[Key]) -> None:
     rows = [
         {"hour": hour, "pipeline": pipeline, "trigger": trigger, "status": status, "n": change}
-        for (hour, pipeline, trigger, status), change in sorted((changes or Counter()).items())
+        for (hour, pipeline, trigger, status), change in sorted(changes.items())
     ]
     if rows:
         conn.execute(_upsert(conn.dialect.name), rows)
-
-
-def discard_noted(conn: Connection) -> None:
-    """Forget the changes of a transaction that rolled back."""
-    conn.info.pop(_PENDING, None)
 
 
 @cache

@@ -20,6 +20,11 @@ from runplane.store import counts
 _WRITE = "runplane_write"
 
 
+class Rollback(Exception):
+    """Raised inside `Database.write()` to undo the whole transaction without an error,
+    e.g. when a compare-and-set found the row already moved."""
+
+
 class Database:
     """One database (URL) and its connection pool; cheap to pass around, one per process."""
 
@@ -86,21 +91,21 @@ class Database:
 
         On SQLite it holds the database's write lock from the start; with `lock`, on
         PostgreSQL it also takes a transaction-scoped advisory lock on that name, so
-        check-then-insert sequences are serialised on both. The execution counts its
-        statements noted are written just before it commits.
+        check-then-insert sequences are serialised on both. The hourly execution counts
+        of the statuses it changed are written just before it commits (`counts.tally`).
         """
         with self.engine.connect() as conn:
             conn = conn.execution_options(**{_WRITE: True})
-            with conn.begin():
-                if lock is not None and self.dialect == "postgresql":
-                    conn.execute(
-                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(lock)}
-                    )
-                try:
-                    yield conn
-                    counts.apply_noted(conn)
-                finally:
-                    counts.discard_noted(conn)
+            try:
+                with conn.begin():
+                    if lock is not None and self.dialect == "postgresql":
+                        conn.execute(
+                            text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(lock)}
+                        )
+                    with counts.tally(conn):
+                        yield conn
+            except Rollback:
+                pass
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -27,7 +27,7 @@ from runplane.pipelines import Cancelled, Output, PipelineError, registry
 from runplane.pipelines.params import validate_params
 from runplane.pipelines.rules import ErrorRule
 from runplane.settings import Settings
-from runplane.store import Database
+from runplane.store import Database, Rollback
 from runplane.store import executions as store
 from runplane.store import logs as log_store
 
@@ -139,7 +139,7 @@ def warm_up(db: Database) -> None:
         created_at=utcnow(),
         capture_id="cap_warm",
     )
-    with db.engine.connect() as conn, conn.begin() as transaction:
+    with db.write() as conn:
         store.find_execution(conn, fake.execution_id)
         log_store.insert_log_lines(conn, [LogLine(fake.execution_id, 1, utcnow(), "INFO", "x")])
         lifecycle.record_finish(
@@ -154,7 +154,7 @@ def warm_up(db: Database) -> None:
             retry_scale=1.0,
             now=utcnow(),
         )
-        transaction.rollback()
+        raise Rollback
 
 
 def _capture_output(sink: LogSink) -> None:

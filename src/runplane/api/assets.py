@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from runplane.api.blocking import read
 from runplane.api.deps import DbDep, only_query
 from runplane.api.errors import ApiProblem, problems
 from runplane.api.openapi import query_schema
@@ -40,7 +41,7 @@ WeekPath = Annotated[
     responses=problems(400),
     dependencies=[Depends(only_query("tier"))],
 )
-def list_weeks(
+async def list_weeks(
     db: DbDep,
     tier: Annotated[
         str | None,
@@ -51,8 +52,7 @@ def list_weeks(
     ] = None,
 ) -> dict[str, Any]:
     """Weeks with published data per tier, newest first, with captures, rows and symbols."""
-    with db.read() as conn:
-        weeks = queries.list_weeks(conn, None if tier is None else str(_tier(tier)))
+    weeks = await read(db, queries.list_weeks, None if tier is None else str(_tier(tier)))
     return {
         "weeks": [
             {
@@ -73,7 +73,7 @@ def list_weeks(
     responses=problems(400, 404),
     dependencies=[Depends(only_query("limit", "offset", "capture_id"))],
 )
-def get_week_symbols(
+async def get_week_symbols(
     db: DbDep,
     tier: TierPath,
     week_ending: WeekPath,
@@ -83,10 +83,10 @@ def get_week_symbols(
 ) -> dict[str, Any]:
     """A week's symbols ranked by volume, each with its venues' shares and concentration."""
     week = _week(week_ending)
-    with db.read() as conn:
-        found = queries.list_week_symbols(
-            conn, str(tier), week, capture_id=capture_id, limit=limit, offset=offset
-        )
+    found = await read(
+        db, queries.list_week_symbols, str(tier), week, capture_id=capture_id, limit=limit,
+        offset=offset,
+    )  # fmt: skip
     if found is None:
         raise ApiProblem(
             404,
@@ -119,11 +119,12 @@ def get_week_symbols(
     responses=problems(400),
     dependencies=[Depends(only_query())],
 )
-def list_week_captures(db: DbDep, tier: TierPath, week_ending: WeekPath) -> list[dict[str, Any]]:
+async def list_week_captures(
+    db: DbDep, tier: TierPath, week_ending: WeekPath
+) -> list[dict[str, Any]]:
     """Every capture of the week, newest first, published or not; `current` is what readers see."""
     week = _week(week_ending)
-    with db.read() as conn:
-        records = queries.list_week_captures(conn, str(tier), week)
+    records = await read(db, queries.list_week_captures, str(tier), week)
     return [
         {
             "capture_id": r.capture_id,
@@ -145,14 +146,13 @@ def list_week_captures(db: DbDep, tier: TierPath, week_ending: WeekPath) -> list
     responses=problems(400),
     dependencies=[Depends(only_query())],
 )
-def get_symbol_history(
+async def get_symbol_history(
     db: DbDep,
     tier: TierPath,
     symbol: Annotated[str, Path(max_length=20, description="An issue symbol, e.g. AABB.")],
 ) -> dict[str, Any]:
     """One symbol across every aggregated week of the tier, oldest first, with rolling figures."""
-    with db.read() as conn:
-        history = queries.list_symbol_history(conn, str(tier), symbol)
+    history = await read(db, queries.list_symbol_history, str(tier), symbol)
     return {
         "tier": str(tier),
         "symbol": symbol.strip().upper(),

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Response
 
 from runplane.api import logs
-from runplane.api.blocking import call
+from runplane.api.blocking import call, read, write
 from runplane.api.deps import (
     CachesDep,
     CallerDep,
@@ -34,7 +34,6 @@ from runplane.api.schemas.executions import (
 from runplane.engine import service
 from runplane.model import ExecutionStatus, Trigger
 from runplane.model.json import execution_json
-from runplane.store import Database
 from runplane.tiers import Feature
 from runplane.views import list_query, listing
 from runplane.views.execution_detail import detail_json, load_execution_detail
@@ -170,12 +169,7 @@ async def list_executions(
 @router.get("/{execution_id}", response_model=ExecutionDetail, responses=problems(404))
 async def get_execution(execution_id: ExecutionIdDep, db: DbDep) -> Response:
     """One execution: output, error with suggested actions, events, retry chain, relatives."""
-    return await call(db, _detail, db, execution_id)
-
-
-def _detail(db: Database, execution_id: str) -> Response:
-    with db.read() as conn:
-        return json_response(detail_json(load_execution_detail(conn, execution_id)))
+    return json_response(detail_json(await read(db, load_execution_detail, execution_id)))
 
 
 @router.post(
@@ -184,7 +178,7 @@ def _detail(db: Database, execution_id: str) -> Response:
     response_model=ExecutionOut,
     responses=problems(400, 404, 409, 422),
 )
-def retry_execution(
+async def retry_execution(
     execution_id: ExecutionIdDep,
     db: DbDep,
     caller: CallerDep,
@@ -192,9 +186,10 @@ def retry_execution(
 ) -> dict[str, Any]:
     """Start a new attempt of a failed or cancelled execution, optionally with new params."""
     overrides = None if body is None else body.params
-    retry = service.retry_execution(
-        db, execution_id, overrides, trigger=Trigger.API, triggered_by=caller
-    )
+    retry = await write(
+        service.retry_execution, db, execution_id, overrides, trigger=Trigger.API,
+        triggered_by=caller,
+    )  # fmt: skip
     return execution_json(retry)
 
 
@@ -204,12 +199,12 @@ def retry_execution(
     response_model=ExecutionOut,
     responses=problems(404, 409),
 )
-def cancel_execution(
+async def cancel_execution(
     execution_id: ExecutionIdDep, db: DbDep, settings: SettingsDep, caller: CallerDep
 ) -> dict[str, Any]:
     """Cancel a pending execution at once, or ask a running one to stop."""
-    execution = service.cancel_execution(
-        db, execution_id, by=caller, grace_seconds=settings.cancel_grace
+    execution = await write(
+        service.cancel_execution, db, execution_id, by=caller, grace_seconds=settings.cancel_grace
     )
     return execution_json(execution)
 

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
+from runplane.api.blocking import call
 from runplane.api.deps import DbDep, MetricsDep, RuntimeDep, SettingsDep
 from runplane.api.schemas.operations import Capabilities, HealthOut
 from runplane.engine.serving.metrics import CONTENT_TYPE
@@ -26,9 +27,10 @@ router = APIRouter(tags=["operations"])
     response_model=HealthOut,
     responses={503: {"model": HealthOut, "description": "The database does not answer."}},
 )
-def get_health(db: DbDep, settings: SettingsDep, runtime: RuntimeDep) -> Any:
+async def get_health(db: DbDep, settings: SettingsDep, runtime: RuntimeDep) -> Any:
     """Database reachable (with latency), executor alive, live workers."""
-    report = check_health(db, settings, None if runtime is None else runtime.executor)
+    executor = None if runtime is None else runtime.executor
+    report = await call(db, check_health, db, settings, executor)
     body: dict[str, Any] = asdict(report)
     body["status"] = str(report.status)
     body["checked_at"] = iso(report.checked_at)
@@ -48,6 +50,6 @@ async def get_capabilities(settings: SettingsDep) -> dict[str, Any]:
     response_class=Response,
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
-def get_metrics(metrics: MetricsDep) -> Response:
+async def get_metrics(db: DbDep, metrics: MetricsDep) -> Response:
     """Prometheus metrics: executions by pipeline and status, durations, queue depth, running."""
-    return Response(metrics.render(), media_type=CONTENT_TYPE)
+    return Response(await call(db, metrics.render), media_type=CONTENT_TYPE)

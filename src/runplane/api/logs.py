@@ -13,9 +13,8 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import StreamingResponse
-from starlette.concurrency import run_in_threadpool
 
-from runplane.api.blocking import call
+from runplane.api.blocking import call, read
 from runplane.api.deps import DbDep, ExecutionIdDep, SettingsDep, only_query
 from runplane.api.errors import problems
 from runplane.api.openapi import query_schema
@@ -116,8 +115,8 @@ async def get_execution_logs(
     if as_text and following:
         raise ListingError("follow", "use either format=text or follow=true, not both")
     if not (as_text or following):
-        return json_response(await call(db, _page, db, execution_id, query))
-    execution = await call(db, _execution, db, execution_id)
+        return json_response(window_json(await read(db, read_log_window, execution_id, query)))
+    execution = await read(db, store.get_execution, execution_id)
     if as_text:
         filename = f"{execution.pipeline}-{execution_id}.log"
         return StreamingResponse(
@@ -133,16 +132,6 @@ async def get_execution_logs(
     )
 
 
-def _page(db: Database, execution_id: str, query: LogQuery) -> dict[str, Any]:
-    with db.read() as conn:
-        return window_json(read_log_window(conn, execution_id, query))
-
-
-def _execution(db: Database, execution_id: str) -> Execution:
-    with db.read() as conn:
-        return store.get_execution(conn, execution_id)
-
-
 async def _follow(
     db: Database, execution_id: str, query: LogQuery, interval: float
 ) -> AsyncIterator[str]:
@@ -151,7 +140,7 @@ async def _follow(
     beat = time.monotonic()
     yield "retry: 2000\n\n"
     while True:
-        execution, lines = await run_in_threadpool(_poll, db, execution_id, after, query)
+        execution, lines = await call(db, _poll, db, execution_id, after, query)
         if lines:
             after = lines[-1].seq
             beat = time.monotonic()

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path
-from starlette.concurrency import run_in_threadpool
 
+from runplane.api.blocking import call, write
 from runplane.api.deps import CallerDep, DbDep, RuntimeDep, SettingsDep
 from runplane.api.errors import problems
 from runplane.api.schemas.executions import ExecutionOut
@@ -19,7 +19,7 @@ from runplane.engine import service
 from runplane.engine.executors.scoped import run_to_end
 from runplane.model import Trigger
 from runplane.model.json import execution_json, iso
-from runplane.pipelines import registry
+from runplane.pipelines import Pipeline, registry
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import executions as store
@@ -35,48 +35,15 @@ NamePath = Annotated[str, Path(description="A registered pipeline, e.g. runplane
 
 
 @router.get("", response_model=list[PipelineOut])
-def list_pipelines(db: DbDep, settings: SettingsDep) -> list[dict[str, Any]]:
+async def list_pipelines(db: DbDep, settings: SettingsDep) -> list[dict[str, Any]]:
     """Every registered pipeline with its last run and its schedules (next run, overdue)."""
-    with db.read() as conn:
-        rows = list_pipelines_with_last_run(conn)
-    schedules = _schedules(db, settings)
-    return [
-        {
-            "name": row.pipeline.name,
-            "title": row.pipeline.title,
-            "description": row.pipeline.description,
-            "last_run": None if row.last_run is None else execution_json(row.last_run),
-            "schedules": schedules.get(row.pipeline.name, []),
-        }
-        for row in rows
-    ]
+    return await call(db, _pipelines, db, settings)
 
 
 @router.get("/{name}", response_model=PipelineDetail, responses=problems(404))
-def get_pipeline(name: NamePath, db: DbDep, settings: SettingsDep) -> dict[str, Any]:
+async def get_pipeline(name: NamePath, db: DbDep, settings: SettingsDep) -> dict[str, Any]:
     """A pipeline's description, parameter JSON Schema, retry policy and recent runs."""
-    pipeline = registry.get(name)
-    with db.read() as conn:
-        recent = store.list_executions(
-            conn, store.ExecutionFilter(pipelines=frozenset({name})), limit=RECENT_RUNS
-        )
-    retry = pipeline.retry
-    return {
-        "name": pipeline.name,
-        "title": pipeline.title,
-        "description": pipeline.description,
-        "params_schema": pipeline.schema,
-        "retry": None
-        if retry is None
-        else {
-            "max_attempts": retry.max_attempts,
-            "backoff_seconds": retry.backoff_seconds,
-            "backoff_factor": retry.backoff_factor,
-            "classes": sorted(str(c) for c in retry.classes),
-        },
-        "recent_runs": [execution_json(e) for e in recent],
-        "schedules": _schedules(db, settings, pipeline=name).get(name, []),
-    }
+    return await call(db, _pipeline, db, settings, registry.get(name))
 
 
 @router.post(
@@ -95,21 +62,60 @@ async def run_pipeline(
 ) -> dict[str, Any]:
     """Run a pipeline: queued (201 at once), or in the basic tier finished before answering."""
     request = body or RunRequest()
-    execution = await run_in_threadpool(
-        lambda: service.submit_execution(
-            db,
-            name,
-            request.params,
-            trigger=Trigger.API,
-            triggered_by=caller,
-            dry_run=request.dry_run,
-        )
+    execution = await write(
+        service.submit_execution,
+        db,
+        name,
+        request.params,
+        trigger=Trigger.API,
+        triggered_by=caller,
+        dry_run=request.dry_run,
     )
     if not settings.has(Feature.HISTORY):  # no history to look it up in: wait for it
         execution = await run_to_end(
             db, settings, execution.execution_id, serving=runtime is not None
         )
     return execution_json(execution)
+
+
+def _pipelines(db: Database, settings: Settings) -> list[dict[str, Any]]:
+    with db.read() as conn:
+        rows = list_pipelines_with_last_run(conn)
+    schedules = _schedules(db, settings)
+    return [
+        {
+            "name": row.pipeline.name,
+            "title": row.pipeline.title,
+            "description": row.pipeline.description,
+            "last_run": None if row.last_run is None else execution_json(row.last_run),
+            "schedules": schedules.get(row.pipeline.name, []),
+        }
+        for row in rows
+    ]
+
+
+def _pipeline(db: Database, settings: Settings, pipeline: Pipeline) -> dict[str, Any]:
+    with db.read() as conn:
+        recent = store.list_executions(
+            conn, store.ExecutionFilter(pipelines=frozenset({pipeline.name})), limit=RECENT_RUNS
+        )
+    retry = pipeline.retry
+    return {
+        "name": pipeline.name,
+        "title": pipeline.title,
+        "description": pipeline.description,
+        "params_schema": pipeline.schema,
+        "retry": None
+        if retry is None
+        else {
+            "max_attempts": retry.max_attempts,
+            "backoff_seconds": retry.backoff_seconds,
+            "backoff_factor": retry.backoff_factor,
+            "classes": sorted(str(c) for c in retry.classes),
+        },
+        "recent_runs": [execution_json(e) for e in recent],
+        "schedules": _schedules(db, settings, pipeline=pipeline.name).get(pipeline.name, []),
+    }
 
 
 def _schedules(

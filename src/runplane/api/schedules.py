@@ -10,11 +10,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
+from runplane.api.blocking import call, write
 from runplane.api.deps import CallerDep, DbDep, SettingsDep, only_query, require
 from runplane.api.errors import problems
 from runplane.api.schemas.schedules import ScheduleDetail, ScheduleIn, ScheduleOut
 from runplane.engine.scheduling import schedules as engine
 from runplane.model.schedule import ScheduleSource
+from runplane.settings import Settings
+from runplane.store import Database
 from runplane.tiers import Feature
 from runplane.views import schedules as schedule_views
 
@@ -34,22 +37,20 @@ NamePath = Annotated[str, Path(description="A schedule name, e.g. finra-weekly."
     responses=problems(400),
     dependencies=[Depends(only_query("pipeline"))],
 )
-def list_schedules(
+async def list_schedules(
     db: DbDep,
     settings: SettingsDep,
     pipeline: Annotated[str | None, Query(description="Only this pipeline's schedules.")] = None,
 ) -> list[dict[str, Any]]:
     """Every schedule by name, with its next run, last fire and overdue flag."""
-    states = schedule_views.list_schedule_states(db, settings, pipeline=pipeline)
+    states = await call(db, schedule_views.list_schedule_states, db, settings, pipeline=pipeline)
     return [schedule_views.state_json(state) for state in states]
 
 
 @router.get("/{name}", response_model=ScheduleDetail, responses=problems(404))
-def get_schedule(name: NamePath, db: DbDep, settings: SettingsDep) -> dict[str, Any]:
+async def get_schedule(name: NamePath, db: DbDep, settings: SettingsDep) -> dict[str, Any]:
     """One schedule with its recent fires and the status of the executions they created."""
-    return schedule_views.state_json(
-        schedule_views.get_schedule_state(db, name, settings), fires=True
-    )
+    return await call(db, _state, db, name, settings, fires=True)
 
 
 @router.put(
@@ -60,7 +61,7 @@ def get_schedule(name: NamePath, db: DbDep, settings: SettingsDep) -> dict[str, 
         201: {"model": ScheduleDetail, "description": "Created."},
     },
 )
-def put_schedule(
+async def put_schedule(
     name: NamePath,
     body: ScheduleIn,
     response: Response,
@@ -78,33 +79,39 @@ def put_schedule(
         enabled=body.enabled,
         catch_up=body.catch_up,
     )
-    _, created = engine.save_schedule(db, spec, source=str(ScheduleSource.API), by=caller)
-    response.status_code = 201 if created else 200
-    return schedule_views.state_json(
-        schedule_views.get_schedule_state(db, name, settings), fires=True
+    _, created = await write(
+        engine.save_schedule, db, spec, source=str(ScheduleSource.API), by=caller
     )
+    response.status_code = 201 if created else 200
+    return await call(db, _state, db, name, settings, fires=True)
 
 
 @router.delete("/{name}", status_code=204, response_class=Response, responses=problems(404, 409))
-def delete_schedule(name: NamePath, db: DbDep, caller: CallerDep) -> Response:
+async def delete_schedule(name: NamePath, db: DbDep, caller: CallerDep) -> Response:
     """Remove a schedule; the executions it created stay. Refused for one in a file."""
-    engine.remove_schedule(db, name, by=caller)
+    await write(engine.remove_schedule, db, name, by=caller)
     return Response(status_code=204)
 
 
 @router.post("/{name}/enable", response_model=ScheduleOut, responses=problems(404))
-def enable_schedule(
+async def enable_schedule(
     name: NamePath, db: DbDep, settings: SettingsDep, caller: CallerDep
 ) -> dict[str, Any]:
     """Switch a schedule on; it fires from its next instant (nothing missed while off)."""
-    engine.set_schedule_enabled(db, name, True, by=caller)
-    return schedule_views.state_json(schedule_views.get_schedule_state(db, name, settings))
+    await write(engine.set_schedule_enabled, db, name, True, by=caller)
+    return await call(db, _state, db, name, settings)
 
 
 @router.post("/{name}/disable", response_model=ScheduleOut, responses=problems(404))
-def disable_schedule(
+async def disable_schedule(
     name: NamePath, db: DbDep, settings: SettingsDep, caller: CallerDep
 ) -> dict[str, Any]:
     """Switch a schedule off; it stays defined (a file's schedule until the file is loaded)."""
-    engine.set_schedule_enabled(db, name, False, by=caller)
-    return schedule_views.state_json(schedule_views.get_schedule_state(db, name, settings))
+    await write(engine.set_schedule_enabled, db, name, False, by=caller)
+    return await call(db, _state, db, name, settings)
+
+
+def _state(db: Database, name: str, settings: Settings, *, fires: bool = False) -> dict[str, Any]:
+    return schedule_views.state_json(
+        schedule_views.get_schedule_state(db, name, settings), fires=fires
+    )

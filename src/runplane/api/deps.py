@@ -16,6 +16,7 @@ from runplane.api.errors import ApiProblem
 from runplane.api.responses import ItemJson
 from runplane.engine.serving.metrics import EngineMetrics
 from runplane.engine.serving.runtime import ServingRuntime
+from runplane.identity import Caller, current_caller
 from runplane.model.clock import Clock
 from runplane.settings import Settings
 from runplane.store import Database, NotFound
@@ -63,11 +64,6 @@ async def get_metrics(request: Request) -> EngineMetrics:
     return metrics
 
 
-async def get_caller() -> str:
-    """Who is acting, for `triggered_by` and the trail."""
-    return "local"
-
-
 async def get_execution_id(
     execution_id: Annotated[str, Path(description="An execution id (UUID).")],
 ) -> str:
@@ -83,7 +79,7 @@ RuntimeDep = Annotated[ServingRuntime | None, Depends(get_runtime)]
 CachesDep = Annotated[ListCaches, Depends(get_caches)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 MetricsDep = Annotated[EngineMetrics, Depends(get_metrics)]
-CallerDep = Annotated[str, Depends(get_caller)]
+CallerDep = Annotated[Caller, Depends(current_caller)]
 ExecutionIdDep = Annotated[str, Depends(get_execution_id)]
 
 

@@ -188,7 +188,7 @@ async def retry_execution(
     overrides = None if body is None else body.params
     retry = await write(
         service.retry_execution, db, execution_id, overrides, trigger=Trigger.API,
-        triggered_by=caller,
+        triggered_by=caller.actor,
     )  # fmt: skip
     return execution_json(retry)
 
@@ -204,7 +204,11 @@ async def cancel_execution(
 ) -> dict[str, Any]:
     """Cancel a pending execution at once, or ask a running one to stop."""
     execution = await write(
-        service.cancel_execution, db, execution_id, by=caller, grace_seconds=settings.cancel_grace
+        service.cancel_execution,
+        db,
+        execution_id,
+        by=caller.actor,
+        grace_seconds=settings.cancel_grace,
     )
     return execution_json(execution)
 

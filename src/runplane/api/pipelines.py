@@ -68,7 +68,7 @@ async def run_pipeline(
         name,
         request.params,
         trigger=Trigger.API,
-        triggered_by=caller,
+        triggered_by=caller.actor,
         dry_run=request.dry_run,
     )
     if not settings.has(Feature.HISTORY):  # no history to look it up in: wait for it

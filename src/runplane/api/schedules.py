@@ -80,7 +80,7 @@ async def put_schedule(
         catch_up=body.catch_up,
     )
     _, created = await write(
-        engine.save_schedule, db, spec, source=str(ScheduleSource.API), by=caller
+        engine.save_schedule, db, spec, source=str(ScheduleSource.API), by=caller.actor
     )
     response.status_code = 201 if created else 200
     return await call(db, _state, db, name, settings, fires=True)
@@ -89,7 +89,7 @@ async def put_schedule(
 @router.delete("/{name}", status_code=204, response_class=Response, responses=problems(404, 409))
 async def delete_schedule(name: NamePath, db: DbDep, caller: CallerDep) -> Response:
     """Remove a schedule; the executions it created stay. Refused for one in a file."""
-    await write(engine.remove_schedule, db, name, by=caller)
+    await write(engine.remove_schedule, db, name, by=caller.actor)
     return Response(status_code=204)
 
 
@@ -98,7 +98,7 @@ async def enable_schedule(
     name: NamePath, db: DbDep, settings: SettingsDep, caller: CallerDep
 ) -> dict[str, Any]:
     """Switch a schedule on; it fires from its next instant (nothing missed while off)."""
-    await write(engine.set_schedule_enabled, db, name, True, by=caller)
+    await write(engine.set_schedule_enabled, db, name, True, by=caller.actor)
     return await call(db, _state, db, name, settings)
 
 
@@ -107,7 +107,7 @@ async def disable_schedule(
     name: NamePath, db: DbDep, settings: SettingsDep, caller: CallerDep
 ) -> dict[str, Any]:
     """Switch a schedule off; it stays defined (a file's schedule until the file is loaded)."""
-    await write(engine.set_schedule_enabled, db, name, False, by=caller)
+    await write(engine.set_schedule_enabled, db, name, False, by=caller.actor)
     return await call(db, _state, db, name, settings)
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import getpass
 from dataclasses import dataclass, field
 
 import click
 
+from runplane.identity import Caller, os_caller
 from runplane.pipelines import registry
 from runplane.settings import Settings
 from runplane.store import Database
@@ -41,9 +41,9 @@ class App:
         return self._db
 
     @property
-    def user(self) -> str:
+    def caller(self) -> Caller:
         """Who is acting, for `triggered_by` and the event trail."""
-        return f"user:{getpass.getuser()}"
+        return os_caller()
 
 
 pass_app = click.make_pass_decorator(App, ensure=True)

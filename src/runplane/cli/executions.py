@@ -112,7 +112,11 @@ def logs_command(app: App, execution_id: str, follow: bool) -> None:
 def retry_command(app: App, execution_id: str, params: tuple[str, ...]) -> None:
     """Retry a failed or cancelled execution (optionally with changed parameters)."""
     retry = retry_execution(
-        app.db, execution_id, parse_params(params), trigger=Trigger.MANUAL, triggered_by=app.user
+        app.db,
+        execution_id,
+        parse_params(params),
+        trigger=Trigger.MANUAL,
+        triggered_by=app.caller.actor,
     )
     click.echo(f"Submitted {retry.execution_id} (attempt {retry.attempt} of {retry.pipeline})")
 
@@ -123,7 +127,7 @@ def retry_command(app: App, execution_id: str, params: tuple[str, ...]) -> None:
 def cancel_command(app: App, execution_id: str) -> None:
     """Cancel a pending execution, or ask a running one to stop."""
     execution = cancel_execution(
-        app.db, execution_id, by=app.user, grace_seconds=app.settings.cancel_grace
+        app.db, execution_id, by=app.caller.actor, grace_seconds=app.settings.cancel_grace
     )
     if execution.status is ExecutionStatus.CANCELLED:
         click.echo(f"Cancelled {execution_id}")

@@ -43,7 +43,7 @@ def run(app: App, pipeline: str, params: tuple[str, ...], dry_run: bool, wait: b
         pipeline,
         parse_params(params),
         trigger=Trigger.MANUAL,
-        triggered_by=app.user,
+        triggered_by=app.caller.actor,
         dry_run=dry_run,
     )
     click.echo(f"Submitted {execution.execution_id} ({pipeline})", err=True)
@@ -79,7 +79,7 @@ def _follow_with_interrupts(app: App, execution: Execution) -> Execution:
                 cancel_execution(
                     app.db,
                     execution.execution_id,
-                    by=app.user,
+                    by=app.caller.actor,
                     grace_seconds=app.settings.cancel_grace,
                     force=force,
                 )

@@ -164,7 +164,7 @@ def add_command(
         catch_up=CatchUp(catch_up),
     )
     schedule, created = save_schedule(
-        app.db, spec, source=str(ScheduleSource.CLI), by=app.user, replace_existing=replace
+        app.db, spec, source=str(ScheduleSource.CLI), by=app.caller.actor, replace_existing=replace
     )
     state = get_schedule_state(app.db, schedule.name, app.settings)
     verb = "Added" if created else "Replaced"
@@ -181,7 +181,7 @@ def add_command(
 @pass_app
 def enable_command(app: App, name: str) -> None:
     """Switch a schedule on; it fires from its next instant (nothing missed while off)."""
-    schedule = set_schedule_enabled(app.db, name, True, by=app.user)
+    schedule = set_schedule_enabled(app.db, name, True, by=app.caller.actor)
     state = get_schedule_state(app.db, schedule.name, app.settings)
     click.echo(f"Enabled {name}; next run {_next(state)}{_file_note(schedule.file)}")
     _warn_without_server(app)
@@ -192,7 +192,7 @@ def enable_command(app: App, name: str) -> None:
 @pass_app
 def disable_command(app: App, name: str) -> None:
     """Switch a schedule off; it stays defined."""
-    schedule = set_schedule_enabled(app.db, name, False, by=app.user)
+    schedule = set_schedule_enabled(app.db, name, False, by=app.caller.actor)
     click.echo(f"Disabled {name}; it fires no more until enabled{_file_note(schedule.file)}")
 
 
@@ -201,7 +201,7 @@ def disable_command(app: App, name: str) -> None:
 @pass_app
 def remove_command(app: App, name: str) -> None:
     """Delete a schedule; the executions it created stay."""
-    remove_schedule(app.db, name, by=app.user)
+    remove_schedule(app.db, name, by=app.caller.actor)
     click.echo(f"Removed schedule {name}; its past executions stay in the history")
 
 

@@ -64,7 +64,7 @@ def _load_schedules(app: App, path: Path) -> None:
     locked = locked_reason(Feature.SCHEDULING, app.settings.tier)
     if locked is not None:
         raise BadInput(f"--schedules: {locked}")
-    result = load_schedule_file(app.db, path, by=app.user)
+    result = load_schedule_file(app.db, path, by=app.caller.actor)
     counts = [
         f"{len(names)} {label}"
         for names, label in (

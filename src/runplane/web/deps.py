@@ -10,14 +10,12 @@ from fastapi import Depends, Request
 
 from runplane.engine.executors.base import Executor
 from runplane.engine.serving.runtime import ServingRuntime
+from runplane.identity import Caller, current_caller
 from runplane.model.clock import Clock
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.tiers import Feature, locked_reason
 from runplane.views.list_caches import CountCache, FinishedCache
-
-CALLER = "local"
-"""Who acts from the dashboard, for `triggered_by` and the trail, until access control exists."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +45,7 @@ async def state(request: Request) -> State:
 
 
 StateDep = Annotated[State, Depends(state)]
+CallerDep = Annotated[Caller, Depends(current_caller)]
 
 
 class FeatureLocked(Exception):

@@ -18,7 +18,7 @@ from runplane.pipelines import InvalidParams, UnknownPipeline, registry
 from runplane.store import executions as store
 from runplane.store import queue as queue_store
 from runplane.tiers import Feature
-from runplane.web.deps import CALLER, State, StateDep, app_state, requires
+from runplane.web.deps import CallerDep, State, StateDep, app_state, requires
 from runplane.web.errors import DashboardRoute
 from runplane.web.forms import diff, form_fields, read_form, submitted_params
 from runplane.web.security import check_same_origin, local_target
@@ -35,7 +35,9 @@ def retry_page(request: Request, execution_id: str, s: StateDep) -> Response:
 
 
 @router.post("/executions/{execution_id}/retry")
-async def retry_action(request: Request, execution_id: str, s: StateDep) -> Response:
+async def retry_action(
+    request: Request, execution_id: str, s: StateDep, caller: CallerDep
+) -> Response:
     """Create the new attempt (with changed parameters if asked), then open it."""
     check_same_origin(request)
     values = await read_form(request)
@@ -44,7 +46,7 @@ async def retry_action(request: Request, execution_id: str, s: StateDep) -> Resp
     try:
         retry = await run_in_threadpool(
             lambda: service.retry_execution(
-                s.db, execution_id, overrides, trigger=Trigger.MANUAL, triggered_by=CALLER
+                s.db, execution_id, overrides, trigger=Trigger.MANUAL, triggered_by=caller.actor
             )
         )
     except (RetryRefused, InvalidParams, UnknownPipeline) as exc:
@@ -62,14 +64,16 @@ def cancel_page(request: Request, execution_id: str, s: StateDep) -> Response:
 
 
 @router.post("/executions/{execution_id}/cancel")
-async def cancel_action(request: Request, execution_id: str, s: StateDep) -> Response:
+async def cancel_action(
+    request: Request, execution_id: str, s: StateDep, caller: CallerDep
+) -> Response:
     """Cancel a pending run at once, or ask a running one to stop; then go back."""
     check_same_origin(request)
     values = await read_form(request)
     try:
         await run_in_threadpool(
             lambda: service.cancel_execution(
-                s.db, execution_id, by=CALLER, grace_seconds=s.settings.cancel_grace
+                s.db, execution_id, by=caller.actor, grace_seconds=s.settings.cancel_grace
             )
         )
     except CancelRefused as exc:

@@ -18,7 +18,7 @@ from runplane.pipelines import InvalidParams, Pipeline, registry
 from runplane.store import executions as store
 from runplane.tiers import Feature
 from runplane.views.schedules import list_schedule_states
-from runplane.web.deps import CALLER, State, StateDep
+from runplane.web.deps import CallerDep, State, StateDep
 from runplane.web.errors import DashboardRoute
 from runplane.web.forms import PREFIX as FIELD
 from runplane.web.forms import form_fields, read_form, submitted_params
@@ -58,7 +58,7 @@ def run_page(request: Request, name: str, s: StateDep) -> Response:
 
 
 @router.post("/pipelines/{name}/run")
-async def run_action(request: Request, name: str, s: StateDep) -> Response:
+async def run_action(request: Request, name: str, s: StateDep, caller: CallerDep) -> Response:
     """Submit a run; open it, or in the basic tier wait and show its result here."""
     check_same_origin(request)
     pipeline = registry.get(name)
@@ -67,7 +67,7 @@ async def run_action(request: Request, name: str, s: StateDep) -> Response:
     try:
         execution = await run_in_threadpool(
             lambda: service.submit_execution(
-                s.db, name, params, trigger=Trigger.MANUAL, triggered_by=CALLER,
+                s.db, name, params, trigger=Trigger.MANUAL, triggered_by=caller.actor,
                 dry_run=(values.get("dry_run") or ["false"])[-1] == "true",
             )
         )  # fmt: skip

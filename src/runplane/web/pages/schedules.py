@@ -9,8 +9,9 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from runplane.engine.scheduling.schedules import set_schedule_enabled
+from runplane.identity import Caller
 from runplane.tiers import Feature
-from runplane.web.deps import CALLER, StateDep, requires
+from runplane.web.deps import CallerDep, State, StateDep, requires
 from runplane.web.errors import DashboardRoute
 from runplane.web.forms import read_form
 from runplane.web.security import check_same_origin, local_target
@@ -19,20 +20,24 @@ router = APIRouter(route_class=DashboardRoute, dependencies=[Depends(requires(Fe
 
 
 @router.post("/schedules/{name}/enable")
-async def enable_action(request: Request, name: str, s: StateDep) -> Response:
+async def enable_action(request: Request, name: str, s: StateDep, caller: CallerDep) -> Response:
     """Switch a schedule on: it fires from its next instant (none missed while it was off)."""
-    return await _switch(request, name, s, enabled=True)
+    return await _switch(request, name, s, caller, enabled=True)
 
 
 @router.post("/schedules/{name}/disable")
-async def disable_action(request: Request, name: str, s: StateDep) -> Response:
+async def disable_action(request: Request, name: str, s: StateDep, caller: CallerDep) -> Response:
     """Switch a schedule off: no instant fires until it is switched on again."""
-    return await _switch(request, name, s, enabled=False)
+    return await _switch(request, name, s, caller, enabled=False)
 
 
-async def _switch(request: Request, name: str, s: StateDep, *, enabled: bool) -> Response:
+async def _switch(
+    request: Request, name: str, s: State, caller: Caller, *, enabled: bool
+) -> Response:
     check_same_origin(request)
     values = await read_form(request)
-    schedule = await run_in_threadpool(lambda: set_schedule_enabled(s.db, name, enabled, by=CALLER))
+    schedule = await run_in_threadpool(
+        lambda: set_schedule_enabled(s.db, name, enabled, by=caller.actor)
+    )
     fallback = f"/dashboard/pipelines/{schedule.pipeline}#schedule"
     return RedirectResponse(local_target((values.get("back") or [""])[-1], fallback), 303)

@@ -1,4 +1,4 @@
-"""The tier table (PRODUCT.md's) and the one wording of a locked feature."""
+"""The tier table and the one wording of a locked feature."""
 
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ from runplane.pipelines import registry
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.web.app import mount_dashboard
+from runplane.web.urls import PREFIX
 
 DESCRIPTION = (
     "Trigger, watch, debug, retry and cancel pipeline executions. Times are UTC ISO-8601; "
@@ -80,4 +81,4 @@ def create_app(
 
 async def _to_dashboard() -> RedirectResponse:
     """The root address opens the dashboard."""
-    return RedirectResponse("/dashboard", status_code=307)
+    return RedirectResponse(PREFIX, status_code=307)

@@ -8,12 +8,13 @@ from typing import Any
 import click
 
 from runplane.cli.app import App, pass_app
-from runplane.cli.render import STATUS_MARK, table
+from runplane.cli.render import table
 from runplane.model import Execution
 from runplane.model.clock import utcnow
 from runplane.model.json import iso
 from runplane.model.timefmt import relative_day
 from runplane.pipelines import registry
+from runplane.pipelines.params import property_schema
 from runplane.views.pipelines import list_pipelines_with_last_run
 
 
@@ -44,7 +45,7 @@ def list_command(app: App, as_json: bool) -> None:
     rows = []
     for row in found:
         e = row.last_run
-        status = "never run" if e is None else f"{STATUS_MARK[e.status]} {e.status}"
+        status = "never run" if e is None else f"{e.status.icon} {e.status}"
         when = "" if e is None else relative_day(e.created_at, now)
         rows.append([row.pipeline.name, status, when, row.pipeline.title])
     click.echo(table(["pipeline", "last run", "when (UTC)", "description"], rows))
@@ -60,7 +61,7 @@ def show_command(app: App, name: str) -> None:
     schema = pipeline.schema
     required = set(schema.get("required", []))
     for field, spec in schema.get("properties", {}).items():
-        spec = _resolve(schema, spec)
+        spec, _ = property_schema(spec, schema.get("$defs", {}))
         kind = spec.get("format") or spec.get("type") or "value"
         if "enum" in spec:
             kind = " | ".join(str(v) for v in spec["enum"])
@@ -78,12 +79,3 @@ def _last_json(execution: Execution | None) -> dict[str, Any] | None:
         "status": str(execution.status),
         "created_at": iso(execution.created_at),
     }
-
-
-def _resolve(schema: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
-    """Inline a `$ref` (pydantic puts enums under `$defs`), keeping the field's own keys."""
-    ref = spec.get("$ref") or next((s.get("$ref") for s in spec.get("allOf", [])), None)
-    if ref is None:
-        return spec
-    target = schema.get("$defs", {}).get(ref.rsplit("/", 1)[-1], {})
-    return {**target, **{k: v for k, v in spec.items() if k not in ("$ref", "allOf")}}

@@ -10,15 +10,6 @@ from runplane.model.timefmt import absolute, duration, ordinal, relative_day
 from runplane.store.failures import RECURRENCE_WINDOW, Recurrence
 from runplane.views.execution_detail import ExecutionDetail
 
-STATUS_MARK = {
-    "pending": "◯",
-    "running": "⏳",
-    "completed": "✓",
-    "failed": "❌",
-    "cancelled": "⏹",
-    "dry_run": "📋",
-}
-
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     widths = [
@@ -41,7 +32,7 @@ def execution_row(e: Execution, now: datetime) -> list[str]:
         took = duration(e.duration_seconds)
     return [
         e.execution_id,
-        f"{STATUS_MARK[e.status]} {e.status}",
+        f"{e.status.icon} {e.status}",
         e.pipeline,
         relative_day(started, now),
         took,
@@ -57,7 +48,7 @@ def execution_detail(detail: ExecutionDetail) -> str:
     e, recurrence = detail.execution, detail.recurrence
     lines = [
         f"Execution {e.execution_id}",
-        f"  Status:       {STATUS_MARK[e.status]} {e.status.upper()}",
+        f"  Status:       {e.status.icon} {e.status.upper()}",
         f"  Pipeline:     {e.pipeline}",
         f"  Created:      {absolute(e.created_at)}",
         f"  Started:      {absolute(e.started_at)}",

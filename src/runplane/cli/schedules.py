@@ -13,13 +13,14 @@ import click
 
 from runplane.cli.app import App, BadInput, pass_app
 from runplane.cli.params import parse_params
-from runplane.cli.render import STATUS_MARK, table
+from runplane.cli.render import table
 from runplane.engine.scheduling.schedules import (
     ScheduleSpec,
     remove_schedule,
     save_schedule,
     set_schedule_enabled,
 )
+from runplane.model import ExecutionStatus
 from runplane.model.clock import utcnow
 from runplane.model.schedule import CatchUp, ScheduleSource
 from runplane.model.timefmt import absolute, relative_day
@@ -226,7 +227,7 @@ def _row(state: ScheduleState, now: datetime) -> list[str]:
 
 
 def _run(status: str) -> str:
-    return f"{STATUS_MARK[status]} {status}"
+    return f"{ExecutionStatus(status).icon} {status}"
 
 
 def _next(state: ScheduleState) -> str:

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from runplane.engine.classify import worker_lost
-from runplane.engine.ids import new_capture_id, new_execution_id
 from runplane.engine.running.exits import ProcessExit
+from runplane.engine.service import next_attempt
 from runplane.engine.serving import wakeup
 from runplane.model import (
     EventKind,
@@ -290,22 +290,14 @@ def _schedule_auto_retry(
     delay = policy.backoff_seconds * policy.backoff_factor ** (execution.attempt - 1)
     delay *= 1 + random.uniform(-policy.jitter, policy.jitter)
     not_before = now + timedelta(seconds=delay * retry_scale)
-    attempt = execution.attempt + 1
-    retry = Execution(
-        execution_id=new_execution_id(),
-        pipeline=execution.pipeline,
-        status=ExecutionStatus.PENDING,
+    retry = next_attempt(
+        execution,
         params=execution.params,
         params_hash=execution.params_hash,
         trigger=execution.trigger,
         triggered_by=f"auto-retry:{execution.execution_id}",
         trigger_time=execution.trigger_time,
-        created_at=now,
-        capture_id=new_capture_id(now),
-        dry_run=execution.dry_run,
-        attempt=attempt,
-        retry_of=execution.execution_id,
-        parent_id=execution.parent_id,
+        now=now,
         not_before=not_before,
     )
     store.insert_execution(conn, retry)
@@ -330,7 +322,7 @@ def _schedule_auto_retry(
     )
     note = SuggestedAction(
         f"Automatic retry scheduled for {not_before:%H:%M:%S} UTC "
-        f"(attempt {attempt} of {policy.max_attempts}): no action needed yet",
+        f"(attempt {retry.attempt} of {policy.max_attempts}): no action needed yet",
         execution_id=retry.execution_id,
     )
     return replace(error, suggested_actions=(note, *error.suggested_actions))

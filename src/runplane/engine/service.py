@@ -93,20 +93,75 @@ def prepare_execution(
     transaction the caller may share with its own writes (the scheduler's fire record).
     """
     canonical, identity = prepare_params(pipeline, params, registry)
+    return new_execution(
+        pipeline,
+        canonical,
+        identity,
+        trigger=trigger,
+        triggered_by=triggered_by,
+        now=now,
+        trigger_time=trigger_time,
+        dry_run=dry_run,
+        parent_id=parent_id,
+        after_id=after,
+        not_before=not_before,
+    )
+
+
+def new_execution(
+    pipeline: str,
+    params: dict[str, Any],
+    params_hash: str,
+    *,
+    trigger: Trigger,
+    triggered_by: str,
+    now: datetime,
+    trigger_time: datetime | None = None,
+    **links: Any,
+) -> Execution:
+    """The one constructor of a new pending execution: fresh execution and capture ids,
+    created `now`; `links` are its `attempt`, `retry_of`, `parent_id`, `after_id`,
+    `not_before` and `dry_run`, where they differ from a first run's."""
     return Execution(
         execution_id=new_execution_id(),
         pipeline=pipeline,
         status=ExecutionStatus.PENDING,
-        params=canonical,
-        params_hash=identity,
+        params=params,
+        params_hash=params_hash,
         trigger=trigger,
         triggered_by=triggered_by,
         trigger_time=trigger_time or now,
         created_at=now,
         capture_id=new_capture_id(now),
-        dry_run=dry_run,
-        parent_id=parent_id,
-        after_id=after,
+        **links,
+    )
+
+
+def next_attempt(
+    original: Execution,
+    *,
+    params: dict[str, Any],
+    params_hash: str,
+    trigger: Trigger,
+    triggered_by: str,
+    now: datetime,
+    trigger_time: datetime | None = None,
+    not_before: datetime | None = None,
+) -> Execution:
+    """A new attempt of `original`: same pipeline, parent and dry-run flag, linked by
+    `retry_of`, its attempt number one higher."""
+    return new_execution(
+        original.pipeline,
+        params,
+        params_hash,
+        trigger=trigger,
+        triggered_by=triggered_by,
+        now=now,
+        trigger_time=trigger_time,
+        dry_run=original.dry_run,
+        attempt=original.attempt + 1,
+        retry_of=original.execution_id,
+        parent_id=original.parent_id,
         not_before=not_before,
     )
 
@@ -153,21 +208,13 @@ def retry_execution(
         original.pipeline, {**original.params, **(overrides or {})}, registry
     )
     now = clock()
-    retry = Execution(
-        execution_id=new_execution_id(),
-        pipeline=original.pipeline,
-        status=ExecutionStatus.PENDING,
+    retry = next_attempt(
+        original,
         params=params,
         params_hash=identity,
         trigger=trigger,
         triggered_by=triggered_by,
-        trigger_time=now,
-        created_at=now,
-        capture_id=new_capture_id(now),
-        dry_run=original.dry_run,
-        attempt=original.attempt + 1,
-        retry_of=original.execution_id,
-        parent_id=original.parent_id,
+        now=now,
     )
     with db.write(lock=f"identity:{original.pipeline}:{identity}") as conn:
         _check_retryable(store.get_execution(conn, execution_id))

@@ -20,6 +20,25 @@ class ExecutionStatus(StrEnum):
     def is_final(self) -> bool:
         return self in FINAL_STATUSES
 
+    @property
+    def icon(self) -> str:
+        """The page spec's status indicator, shown beside the word (never instead of it)."""
+        return _ICONS[self]
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+_ICONS = {
+    ExecutionStatus.PENDING: "◯",
+    ExecutionStatus.RUNNING: "⏳",
+    ExecutionStatus.COMPLETED: "✓",
+    ExecutionStatus.FAILED: "❌",
+    ExecutionStatus.CANCELLED: "⏹",
+    ExecutionStatus.DRY_RUN: "📋",
+}
+
 
 TRANSITIONS: Mapping[ExecutionStatus, frozenset[ExecutionStatus]] = {
     ExecutionStatus.PENDING: frozenset({ExecutionStatus.RUNNING, ExecutionStatus.CANCELLED}),

@@ -19,6 +19,12 @@ LABELS = {
     "30d": "the last 30 days",
     "today": "today (UTC)",
 }
+"""Each range in a sentence ("no executions in the last 24 h")."""
+TITLES = {
+    name: (text := label.removeprefix("the "))[0].upper() + text[1:]
+    for name, label in LABELS.items()
+}
+"""Each range as a menu option ("Last 24 h")."""
 
 
 def resolve_range(name: str, now: datetime) -> tuple[datetime, datetime | None]:

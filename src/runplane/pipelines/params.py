@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -51,3 +52,21 @@ def params_hash(pipeline: str, params: dict[str, Any]) -> str:
 def params_schema(model: type[Params]) -> dict[str, Any]:
     """JSON Schema for the run form."""
     return model.model_json_schema()
+
+
+def property_schema(raw: Mapping[str, Any], defs: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+    """A parameter's JSON Schema with what pydantic wraps around it unwrapped: `$ref` (enums
+    live under `$defs`), `allOf: [{$ref}]` and `anyOf: [X, null]`; and whether it may be
+    null. The property's own keys (description, default) win over the referenced ones."""
+    spec = dict(raw)
+    nullable = False
+    if "anyOf" in spec:
+        options = [o for o in spec["anyOf"] if o.get("type") != "null"]
+        nullable = len(options) < len(spec["anyOf"])
+        if len(options) == 1:
+            spec = {**spec, **options[0]}
+            del spec["anyOf"]
+    ref = spec.pop("$ref", None) or next((s.get("$ref") for s in spec.pop("allOf", [])), None)
+    if ref is not None:
+        spec = {**defs.get(ref.rsplit("/", 1)[-1], {}), **spec}
+    return spec, nullable

@@ -21,8 +21,9 @@ from runplane.web.pages import (
     schedules,
     tiers,
 )
-from runplane.web.security import PREFIX, DashboardHeaders
+from runplane.web.security import DashboardHeaders
 from runplane.web.templating import STATIC
+from runplane.web.urls import PREFIX
 
 YEAR = 365 * 24 * 3600
 

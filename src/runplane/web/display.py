@@ -26,14 +26,16 @@ class Look:
     """A CSS colour family: gray, blue, green, red."""
 
 
-STATUS = {
-    ExecutionStatus.PENDING: Look("◯", "Pending", "gray"),
-    ExecutionStatus.RUNNING: Look("⏳", "Running", "blue"),
-    ExecutionStatus.COMPLETED: Look("✓", "Completed", "green"),
-    ExecutionStatus.FAILED: Look("❌", "Failed", "red"),
-    ExecutionStatus.CANCELLED: Look("⏹", "Cancelled", "gray"),
-    ExecutionStatus.DRY_RUN: Look("📋", "Dry run", "blue"),
+TONES = {
+    ExecutionStatus.PENDING: "gray",
+    ExecutionStatus.RUNNING: "blue",
+    ExecutionStatus.COMPLETED: "green",
+    ExecutionStatus.FAILED: "red",
+    ExecutionStatus.CANCELLED: "gray",
+    ExecutionStatus.DRY_RUN: "blue",
 }
+"""The page spec's colour of each status."""
+STATUS = {s: Look(s.icon, s.label, TONES[s]) for s in ExecutionStatus}
 
 ERROR_CLASS = {
     ErrorClass.TRANSIENT: Look("🔄", "Transient", "blue"),

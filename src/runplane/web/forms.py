@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 
 from fastapi import Request
 
+from runplane.pipelines.params import property_schema
 from runplane.web.display import param_text
 
 PREFIX = "p."
@@ -58,7 +59,7 @@ def form_fields(
     defs = schema.get("$defs", {})
     fields = []
     for name, raw in schema.get("properties", {}).items():
-        spec, nullable = _resolve(raw, defs)
+        spec, nullable = property_schema(raw, defs)
         kind, options = _kind(spec, defs)
         has_default = "default" in raw
         if values is not None and name in values:
@@ -107,7 +108,7 @@ def submitted_params(
     params: dict[str, Any] = {}
     defs = schema.get("$defs", {})
     for name, raw in schema.get("properties", {}).items():
-        spec, nullable = _resolve(raw, defs)
+        spec, nullable = property_schema(raw, defs)
         kind, _ = _kind(spec, defs)
         sent = list(form.get(PREFIX + name, ()))
         if kind == "checkbox":
@@ -145,26 +146,6 @@ def diff(original: Mapping[str, Any], changed: Mapping[str, Any]) -> list[Change
     ]
 
 
-def _resolve(raw: Mapping[str, Any], defs: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
-    """The schema of a property with `$ref` and `anyOf: [X, null]` unwrapped."""
-    spec = dict(raw)
-    nullable = False
-    if "anyOf" in spec:
-        options = [o for o in spec["anyOf"] if o.get("type") != "null"]
-        nullable = len(options) < len(spec["anyOf"])
-        if len(options) == 1:
-            spec = {**spec, **options[0]}
-            del spec["anyOf"]
-    if "$ref" in spec:
-        spec = {**_ref(spec["$ref"], defs), **{k: v for k, v in spec.items() if k != "$ref"}}
-    return spec, nullable
-
-
-def _ref(ref: str, defs: Mapping[str, Any]) -> dict[str, Any]:
-    target: dict[str, Any] = dict(defs.get(ref.rsplit("/", 1)[-1], {}))
-    return target
-
-
 def _kind(spec: Mapping[str, Any], defs: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
     if "enum" in spec:
         return "select", tuple(str(v) for v in spec["enum"])
@@ -176,7 +157,7 @@ def _kind(spec: Mapping[str, Any], defs: Mapping[str, Any]) -> tuple[str, tuple[
     if kind == "number":
         return "number", ()
     if kind == "array":
-        items, _ = _resolve(spec.get("items", {}), defs)
+        items, _ = property_schema(spec.get("items", {}), defs)
         if "enum" in items:
             return "choices", tuple(str(v) for v in items["enum"])
         return "list", ()

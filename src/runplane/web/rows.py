@@ -18,6 +18,7 @@ from markupsafe import Markup
 from runplane.model import Execution
 from runplane.web.display import when
 from runplane.web.templating import env
+from runplane.web.urls import executions_url
 
 MAX_ROWS = 5000
 
@@ -64,7 +65,7 @@ def rows_html(rows: Sequence[ListRow], *, back: str, now: datetime) -> list[Mark
     template = env.get_template("_row.html")
     links = {
         "back_q": f"?back={quote(back, safe='')}" if back else "",
-        "list_q": quote(f"/dashboard/executions?{back}", safe=""),
+        "list_q": quote(executions_url(back), safe=""),
     }
     out = []
     for row in rows:

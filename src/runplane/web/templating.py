@@ -24,10 +24,10 @@ from runplane.tiers import Feature, locked_reasons
 from runplane.views.health import HealthReport, HealthStatus, check_health
 from runplane.web import display
 from runplane.web.deps import State, app_state
+from runplane.web.urls import PREFIX
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
-PREFIX = "/dashboard"
 
 NAV = (
     ("overview", "Overview", PREFIX),

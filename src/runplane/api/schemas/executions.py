@@ -33,7 +33,7 @@ class ErrorOut(BaseModel):
 
 
 class ExecutionOut(BaseModel):
-    """One run of a pipeline, as PRODUCT.md defines it."""
+    """One run of a pipeline: what ran, when, with which inputs, and how it ended."""
 
     execution_id: str
     pipeline: str

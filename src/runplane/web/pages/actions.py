@@ -23,6 +23,7 @@ from runplane.web.errors import DashboardRoute
 from runplane.web.forms import diff, form_fields, read_form, submitted_params
 from runplane.web.security import check_same_origin, local_target
 from runplane.web.templating import render, render_fragment
+from runplane.web.urls import execution_url
 
 router = APIRouter(route_class=DashboardRoute, dependencies=[Depends(requires(Feature.HISTORY))])
 
@@ -53,7 +54,7 @@ async def retry_action(
         context = _retry_context(s, execution, overrides=overrides, refused=exc)
         status = 422 if isinstance(exc, InvalidParams) else 409
         return await run_in_threadpool(_confirm, request, "retry", execution, context, status)
-    return RedirectResponse(f"/dashboard/executions/{retry.execution_id}", status_code=303)
+    return RedirectResponse(execution_url(retry.execution_id), status_code=303)
 
 
 @router.get("/executions/{execution_id}/cancel")
@@ -80,7 +81,7 @@ async def cancel_action(
         execution = await run_in_threadpool(_load, s, execution_id)
         context = {"refused": exc}
         return await run_in_threadpool(_confirm, request, "cancel", execution, context, 409)
-    back = local_target((values.get("back") or [""])[-1], f"/dashboard/executions/{execution_id}")
+    back = local_target((values.get("back") or [""])[-1], execution_url(execution_id))
     return RedirectResponse(back, status_code=303)
 
 
@@ -129,9 +130,7 @@ def _retry_context(
 def _confirm(
     request: Request, kind: str, execution: Execution, context: dict[str, Any], status: int = 200
 ) -> Response:
-    back = local_target(
-        request.query_params.get("back"), f"/dashboard/executions/{execution.execution_id}"
-    )
+    back = local_target(request.query_params.get("back"), execution_url(execution.execution_id))
     context = {**context, "e": execution, "back": back, "now": app_state(request).clock()}
     partial = f"_confirm_{kind}.html"
     if request.query_params.get("fragment") == "modal":

@@ -21,6 +21,7 @@ from runplane.web.deps import State, StateDep, requires
 from runplane.web.errors import DashboardRoute
 from runplane.web.security import local_target
 from runplane.web.templating import render, render_fragment
+from runplane.web.urls import execution_url, executions_url
 
 router = APIRouter(route_class=DashboardRoute, dependencies=[Depends(requires(Feature.HISTORY))])
 
@@ -55,8 +56,8 @@ def execution_page(request: Request, execution_id: str, s: StateDep) -> Response
 
 def _context(request: Request, s: State, detail: ExecutionDetail, tab: str) -> dict[str, Any]:
     e = detail.execution
-    back = local_target(_back(request), "/dashboard/executions")
-    here = f"/dashboard/executions/{e.execution_id}"
+    back = local_target(_back(request), executions_url())
+    here = execution_url(e.execution_id)
     return {
         "d": detail,
         "e": e,
@@ -84,7 +85,7 @@ def _back(request: Request) -> str | None:
     back = request.query_params.get("back")
     if back is None:
         return None
-    return back if back.startswith("/") else f"/dashboard/executions?{back}"
+    return back if back.startswith("/") else executions_url(back)
 
 
 def _max_attempts(pipeline: str) -> int | None:

@@ -15,6 +15,7 @@ from starlette.datastructures import QueryParams
 
 from runplane.model import Execution, ExecutionStatus
 from runplane.model.status import RETRYABLE_STATUSES
+from runplane.model.timerange import TITLES
 from runplane.pipelines import registry
 from runplane.store import failures as failure_store
 from runplane.store import queue as queue_store
@@ -32,13 +33,6 @@ router = APIRouter(route_class=DashboardRoute, dependencies=[Depends(requires(Fe
 MAX_EXTENT = 1000
 """Rows one refresh may re-fetch after several "Load more" clicks."""
 NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
-RANGE_LABELS = {
-    "1h": "Last hour",
-    "24h": "Last 24 h",
-    "7d": "Last 7 days",
-    "30d": "Last 30 days",
-    "today": "Today (UTC)",
-}
 VIEW_PARAMS = ("preset", "status", "pipeline", "trigger", "range", "since", "until")
 
 
@@ -178,6 +172,6 @@ def _choices() -> dict[str, object]:
     return {
         "statuses": [(str(s), display.STATUS[s].label) for s in ExecutionStatus],
         "pipelines": registry.names(),
-        "ranges": list(RANGE_LABELS.items()),
+        "ranges": list(TITLES.items()),
         "presets": list(list_query.PRESET_LABELS.items()),
     }

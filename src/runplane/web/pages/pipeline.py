@@ -24,6 +24,7 @@ from runplane.web.forms import PREFIX as FIELD
 from runplane.web.forms import form_fields, read_form, submitted_params
 from runplane.web.security import check_same_origin, local_target
 from runplane.web.templating import render, render_fragment
+from runplane.web.urls import execution_url, pipeline_url
 
 router = APIRouter(route_class=DashboardRoute)
 
@@ -76,9 +77,9 @@ async def run_action(request: Request, name: str, s: StateDep, caller: CallerDep
             _invalid, request, s, pipeline, params, exc, (values.get("from") or [""])[-1]
         )
     if s.settings.has(Feature.HISTORY):
-        return RedirectResponse(f"/dashboard/executions/{execution.execution_id}", status_code=303)
+        return RedirectResponse(execution_url(execution.execution_id), status_code=303)
     await run_to_end(s.db, s.settings, execution.execution_id, serving=s.runtime is not None)
-    target = f"/dashboard/pipelines/{name}?result={execution.execution_id}#result"
+    target = f"{pipeline_url(name)}?result={execution.execution_id}#result"
     return RedirectResponse(target, status_code=303)
 
 
@@ -138,7 +139,7 @@ def _run_context(
     values: dict[str, Any],
     errors: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    back = local_target(request.query_params.get("back"), f"/dashboard/pipelines/{pipeline.name}")
+    back = local_target(request.query_params.get("back"), pipeline_url(pipeline.name))
     return {
         "pipeline": pipeline,
         "params": values,

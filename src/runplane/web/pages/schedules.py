@@ -15,6 +15,7 @@ from runplane.web.deps import CallerDep, State, StateDep, requires
 from runplane.web.errors import DashboardRoute
 from runplane.web.forms import read_form
 from runplane.web.security import check_same_origin, local_target
+from runplane.web.urls import pipeline_url
 
 router = APIRouter(route_class=DashboardRoute, dependencies=[Depends(requires(Feature.SCHEDULING))])
 
@@ -39,5 +40,5 @@ async def _switch(
     schedule = await run_in_threadpool(
         lambda: set_schedule_enabled(s.db, name, enabled, by=caller.actor)
     )
-    fallback = f"/dashboard/pipelines/{schedule.pipeline}#schedule"
+    fallback = f"{pipeline_url(schedule.pipeline)}#schedule"
     return RedirectResponse(local_target((values.get("back") or [""])[-1], fallback), 303)

@@ -1,0 +1,21 @@
+"""Where the dashboard lives and the addresses of its pages, built in one place."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+PREFIX = "/dashboard"
+EXECUTIONS = f"{PREFIX}/executions"
+
+
+def execution_url(execution_id: str) -> str:
+    return f"{EXECUTIONS}/{quote(execution_id, safe='')}"
+
+
+def executions_url(query: str = "") -> str:
+    """The list, with the query string of a view (`status=failed&range=7d`)."""
+    return f"{EXECUTIONS}?{query}" if query else EXECUTIONS
+
+
+def pipeline_url(name: str) -> str:
+    return f"{PREFIX}/pipelines/{quote(name, safe='')}"

@@ -1,7 +1,7 @@
 // Runplane dashboard behaviour: plain DOM code wired through data-* attributes.
 // Live counters, list auto-refresh and "Load more", keyboard triage, confirm modals,
-// parameter forms (inline validation, diff), copy buttons and the detail page's live parts.
-// The pages work without it; it makes them live. The log view is logview.js.
+// copy buttons and the detail page's live parts. The pages work without it; it makes them
+// live. Parameter forms are forms.js; the Logs tab's log view is logview.js.
 "use strict";
 
 (() => {
@@ -264,7 +264,7 @@
     setTimeout(() => row.classList.remove("nope"), 600);
   }
 
-  // --- confirm modals and parameter forms ------------------------------------------------
+  // --- confirm modals -------------------------------------------------------------------
   function setupModals() {
     const dialog = $("#modal");
     const body = $("[data-modal-body]", dialog);
@@ -283,7 +283,7 @@
         window.location.assign(link.href);
         return;
       }
-      setupForms(body);
+      window.Runplane.setupForms?.(body); // forms.js
       dialog.showModal();
     });
     document.addEventListener("click", (event) => {
@@ -299,97 +299,6 @@
       opener = null;
     });
     $("#keys").addEventListener("close", () => main.focus({ preventScroll: true }));
-  }
-
-  function setupForms(root) {
-    for (const form of $$("form[data-confirm], form[data-run-form]", root)) {
-      const modify = $("[data-modify]", form);
-      const fields = $("[data-modify-fields]", form);
-      if (modify && fields) {
-        modify.addEventListener("change", () => {
-          fields.disabled = !modify.checked;
-          showDiff(form);
-        });
-      }
-      form.addEventListener("input", (event) => {
-        validate(event.target);
-        showDiff(form);
-      });
-      form.addEventListener("change", (event) => {
-        validate(event.target);
-        showDiff(form);
-      });
-      form.addEventListener("submit", (event) => {
-        const controls = $$("input, select", form).filter((c) => !c.disabled && !c.closest("fieldset:disabled"));
-        const invalid = controls.filter((c) => !validate(c));
-        if (invalid.length || form.dataset.sent) {
-          event.preventDefault();
-          invalid[0]?.focus();
-          return;
-        }
-        form.dataset.sent = "true";
-        for (const button of $$("[data-submit]", form)) {
-          button.disabled = true;
-          button.setAttribute("aria-busy", "true");
-          button.textContent = "Working…";
-        }
-      });
-    }
-  }
-  function validate(control) {
-    if (!(control instanceof HTMLInputElement || control instanceof HTMLSelectElement)) return true;
-    const holder = control.closest("[data-field]");
-    const message = holder && $("[data-error-for]", holder);
-    if (!message) return true;
-    control.setCustomValidity("");
-    const above = control.dataset.above;
-    if (above !== undefined && control.value !== "" && Number(control.value) <= Number(above)) {
-      control.setCustomValidity(`Must be greater than ${above}.`);
-    }
-    const ok = control.checkValidity();
-    message.textContent = ok ? "" : control.validationMessage;
-    if (ok) control.removeAttribute("aria-invalid");
-    else control.setAttribute("aria-invalid", "true");
-    holder.classList.toggle("invalid", !ok);
-    return ok;
-  }
-  function fieldValue(holder) {
-    const box = $$('input[type="checkbox"]', holder);
-    if ($("fieldset.choices", holder)) return box.filter((b) => b.checked).map((b) => b.value).join(", ");
-    if (box.length === 1) return box[0].checked ? "true" : "false";
-    return $("input:not([type=hidden]), select", holder)?.value ?? "";
-  }
-  function showDiff(form) {
-    const out = $("[data-diff]", form);
-    if (!out) return;
-    const modify = $("[data-modify]", form);
-    out.replaceChildren();
-    if (modify && !modify.checked) return;
-    const changes = [];
-    for (const holder of $$("[data-field]", form)) {
-      const original = $("[data-original]", holder)?.dataset.original ?? "";
-      const value = fieldValue(holder);
-      if (value !== original) changes.push([holder.dataset.field, original || "(none)", value || "(none)"]);
-    }
-    const intro = document.createElement("p");
-    intro.textContent = changes.length
-      ? "Changes against the original:"
-      : "No changes yet: the retry uses the original parameters.";
-    out.append(intro);
-    if (!changes.length) return;
-    const list = document.createElement("ul");
-    for (const [name, before, after] of changes) {
-      const item = document.createElement("li");
-      const code = document.createElement("code");
-      code.textContent = name;
-      const del = document.createElement("del");
-      del.textContent = before;
-      const ins = document.createElement("ins");
-      ins.textContent = after;
-      item.append(code, ": ", del, " → ", ins);
-      list.append(item);
-    }
-    out.append(list);
   }
 
   // --- copy ------------------------------------------------------------------------------
@@ -468,12 +377,11 @@
   setupList();
   setupKeys();
   setupModals();
-  setupForms(document);
   setupCopy();
   setupLive();
   setupFilters();
-  // For the scripts a page adds (the Logs tab's log view).
-  window.Runplane = { $, paused, copyText };
+  // For the page's other scripts: forms.js, and the Logs tab's logview.js.
+  window.Runplane = { $, $$, paused, copyText };
   document.addEventListener("DOMContentLoaded", () => {
     // after every deferred script of the page has run
     if (main) {

@@ -1,1 +1,1 @@
-"""The `runplane` command line: thin commands over the engine and store queries."""
+"""The `runplane` command line: thin commands over the engine and the read models."""

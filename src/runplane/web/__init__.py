@@ -1,2 +1,2 @@
-"""The dashboard under `/dashboard`: server-rendered pages (Jinja2) over the engine and store,
-with one plain script (`static/app.js`) for refresh, modals, logs and keyboard triage."""
+"""The dashboard under `/dashboard`: server-rendered pages (Jinja2) over the engine and the
+read models in `views/`, with plain scripts (`static/`) wired through data-* attributes."""

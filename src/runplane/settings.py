@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -36,6 +36,53 @@ class Settings(BaseSettings):
     log_flush_lines: int = Field(500, ge=1)
     resource_sample_interval: float = Field(1.0, gt=0)
     sqlite_busy_timeout: float = Field(30.0, gt=0)
+    sqlite_max_page_count: int | None = Field(
+        None,
+        ge=1,
+        description="Caps a SQLite database at this many pages on every process's connections "
+        "(the fault tests' full disk where they cannot mount one).",
+    )
+    final_write_timeout: float = Field(
+        30.0,
+        ge=0,
+        description="How long a run retries its final write (disk full, database locked) "
+        "before it hands its outcome to its executor, which writes it once storage recovers.",
+    )
+    log_max_lines: int = Field(
+        200_000, ge=100, description="Log lines one execution keeps; past it, head and tail."
+    )
+    log_max_bytes: int = Field(
+        100 * 1024 * 1024, ge=10_000, description="Log bytes one execution keeps."
+    )
+    log_max_line_bytes: int = Field(
+        16 * 1024, ge=100, description="Longer log lines are cut to this many bytes."
+    )
+    log_tail_lines: int = Field(
+        10_000, ge=0, description="Last lines kept once a log is past its caps."
+    )
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Largest request body the server reads (else 413)."
+    )
+    health_probe_interval: float = Field(
+        5.0, gt=0, description="Seconds between the health check's write probes."
+    )
+    health_min_free_mb: int = Field(
+        200, ge=0, description="Free disk space (MB) under which the health check is degraded."
+    )
+    health_stuck_after: float = Field(
+        30.0,
+        gt=0,
+        description="A due pending execution this old while the executor has free slots "
+        "means the executor is not taking work.",
+    )
+    fault_at: Literal["claim", "mid-run", "publish", "final-write"] | None = Field(
+        None,
+        description="Test-only: the engine point where a process pauses for the fault tests "
+        "(ignored unless `fault_dir` is set too).",
+    )
+    fault_dir: Path | None = Field(
+        None, description="Test-only: where a paused process says so and waits to go on."
+    )
     retry_backoff_scale: float = Field(
         1.0, ge=0, description="Multiplies every automatic-retry backoff (tests use 0.01)."
     )

@@ -9,7 +9,7 @@ import click
 from runplane.identity import Caller, os_caller
 from runplane.pipelines import registry
 from runplane.settings import Settings
-from runplane.store import Database
+from runplane.store import Database, open_database
 from runplane.store.schema import ensure_ready
 
 
@@ -31,9 +31,7 @@ class App:
     def db(self) -> Database:
         """The database, created and migrated if it is new (said on stderr)."""
         if self._db is None:
-            db = Database(
-                self.settings.resolved_database_url, busy_timeout=self.settings.sqlite_busy_timeout
-            )
+            db = open_database(self.settings)
             created = ensure_ready(db)
             if created is not None:
                 click.echo(f"Created a new Runplane database at {db.location}", err=True)

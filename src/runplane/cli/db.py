@@ -4,7 +4,7 @@ import click
 
 from runplane.cli.app import App, pass_app
 from runplane.settings import Settings
-from runplane.store import Database
+from runplane.store import open_database
 from runplane.store.schema import upgrade
 
 
@@ -18,7 +18,7 @@ def db() -> None:
 def upgrade_command(app: App) -> None:
     """Create the database or migrate it to this version's schema."""
     settings: Settings = app.settings
-    database = Database(settings.resolved_database_url, busy_timeout=settings.sqlite_busy_timeout)
+    database = open_database(settings)
     result = upgrade(database)
     if result.created:
         click.echo(f"Created the database at {database.location} (schema {result.after})")

@@ -29,7 +29,7 @@ from runplane.model import Execution, Trigger
 from runplane.model.clock import utcnow
 from runplane.model.schedule import ScheduleSource
 from runplane.settings import Settings
-from runplane.store import Database
+from runplane.store import Database, open_database
 from runplane.store import executions as store
 from runplane.store.schema import upgrade
 from runplane.tiers import Feature
@@ -111,7 +111,7 @@ def _fresh_database(settings: Settings) -> Database:
     """Replace the previous demo; refused while a server still runs on it."""
     previous = settings.home / "runplane.db"
     if previous.exists():
-        old = Database(settings.resolved_database_url, busy_timeout=settings.sqlite_busy_timeout)
+        old = open_database(settings)
         try:
             serving = executor_available(old, settings)
         except Exception:  # an unreadable or older demo database is simply replaced
@@ -126,7 +126,7 @@ def _fresh_database(settings: Settings) -> Database:
     for path in settings.home.glob("runplane.db*"):
         path.unlink()
     shutil.rmtree(settings.data_dir, ignore_errors=True)
-    db = Database(settings.resolved_database_url, busy_timeout=settings.sqlite_busy_timeout)
+    db = open_database(settings)
     upgrade(db)
     click.echo(f"Created a fresh demo database at {db.location}", err=True)
     return db

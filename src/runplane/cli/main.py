@@ -8,17 +8,21 @@ from typing import Any
 
 import click
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from runplane import __version__
 from runplane.cli import db, demo, executions, pipelines, run, schedules, serve
-from runplane.cli.app import BadInput
+from runplane.cli.app import App, BadInput
 from runplane.engine.errors import InvalidSchedule, InvalidScheduleFile, Refused
 from runplane.pipelines import InvalidParams, UnknownPipeline
-from runplane.store import NotFound, SchemaError
+from runplane.settings import Settings
+from runplane.store import NotFound, SchemaError, StorageUnavailable, storage_problem
+from runplane.store.database import location_of
 
 
 class RunplaneGroup(click.Group):
-    """Turns the engine's refusals into one-line errors with exit code 2."""
+    """Turns the engine's refusals, and a database that cannot be used (full, read-only,
+    gone, down), into one-line errors with exit code 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -39,6 +43,17 @@ class RunplaneGroup(click.Group):
                 for e in exc.errors()
             )
             raise BadInput(f"invalid setting: {problems}") from None
+        except (StorageUnavailable, SQLAlchemyError, OSError) as exc:
+            problem = storage_problem(exc, _location(ctx))
+            if problem is None:
+                raise
+            raise BadInput(str(problem)) from None
+
+
+def _location(ctx: click.Context) -> str:
+    """The configured database, as messages name it (no password)."""
+    app = ctx.find_object(App)
+    return location_of((app.settings if app is not None else Settings()).resolved_database_url)
 
 
 @click.group(cls=RunplaneGroup)

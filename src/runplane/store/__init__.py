@@ -4,7 +4,15 @@ SQLite (WAL) is the embedded default and PostgreSQL the production database; eve
 query here runs unchanged on both.
 """
 
-from runplane.store.database import Database, Rollback
-from runplane.store.errors import NotFound, SchemaError
+from runplane.store.database import Database, Rollback, open_database
+from runplane.store.errors import NotFound, SchemaError, StorageUnavailable, storage_problem
 
-__all__ = ["Database", "NotFound", "Rollback", "SchemaError"]
+__all__ = [
+    "Database",
+    "NotFound",
+    "Rollback",
+    "SchemaError",
+    "StorageUnavailable",
+    "open_database",
+    "storage_problem",
+]

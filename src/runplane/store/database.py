@@ -2,20 +2,35 @@
 
 Writers open `BEGIN IMMEDIATE` on SQLite so a transaction that reads before it writes
 waits for the lock (busy timeout) instead of failing with "database is locked".
+
+A SQLite file is created once, when its `Database` is made; connections afterwards open
+it read-write only, so a process never quietly starts an empty database in place of one
+that was removed. Every transaction checks that the file at the configured path is still
+the one it opened (its inode): a removed file refuses writes, a replaced one is adopted.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.pool import NullPool
 
 from runplane.store import counts
+from runplane.store.errors import DATABASE_UNAVAILABLE, StorageUnavailable
+
+if TYPE_CHECKING:
+    from runplane.settings import Settings
+
+log = logging.getLogger(__name__)
 
 _WRITE = "runplane_write"
 
@@ -26,26 +41,60 @@ class Rollback(Exception):
 
 
 class Database:
-    """One database (URL) and its connection pool; cheap to pass around, one per process."""
+    """One database (URL) and its connection pool; cheap to pass around, one per process.
 
-    def __init__(self, url: str, *, busy_timeout: float = 30.0, pool: bool = True) -> None:
+    `max_page_count` caps a SQLite file's size on every connection (the fault tests'
+    stand-in for a full disk). Raises `StorageUnavailable` when a SQLite file can be
+    neither found nor created (a read-only folder, a missing mount).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        busy_timeout: float = 30.0,
+        pool: bool = True,
+        max_page_count: int | None = None,
+    ) -> None:
         self.url = make_url(url)
         self.dialect = self.url.get_backend_name()
-        self.engine = self._create_engine(busy_timeout, pool)
+        self._identity = self._create_file()
+        self.engine = self._create_engine(busy_timeout, pool, max_page_count)
 
-    def _create_engine(self, busy_timeout: float, pool: bool) -> Engine:
+    def _create_file(self) -> tuple[int, int] | None:
+        """Create the SQLite file if it is new; its (device, inode), to recognise it later."""
+        if self.path is None:
+            return None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644))
+            found = os.stat(self.path)
+        except OSError as exc:
+            raise StorageUnavailable(
+                DATABASE_UNAVAILABLE,
+                f"the database file {self.path} cannot be opened for writing "
+                f"({exc.strerror}); make its folder writable, or point RUNPLANE_HOME or "
+                "RUNPLANE_DATABASE_URL somewhere that is",
+            ) from None
+        return found.st_dev, found.st_ino
+
+    def _create_engine(self, busy_timeout: float, pool: bool, max_page_count: int | None) -> Engine:
         if self.dialect != "sqlite":
             kwargs: dict[str, Any] = {"pool_pre_ping": True}
             if not pool:
                 kwargs["poolclass"] = NullPool
             return create_engine(self.url, **kwargs)
+        options: dict[str, Any] = {} if pool else {"poolclass": NullPool}
         if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            self.url,
-            connect_args={"timeout": busy_timeout, "check_same_thread": False},
-            **({} if pool else {"poolclass": NullPool}),
-        )
+            uri = f"file:{quote(str(self.path.resolve()))}?mode=rw"
+
+            def connect() -> sqlite3.Connection:
+                return sqlite3.connect(uri, uri=True, timeout=busy_timeout, check_same_thread=False)
+
+            options["creator"] = connect
+        else:
+            options["connect_args"] = {"timeout": busy_timeout, "check_same_thread": False}
+        engine = create_engine(self.url, **options)
         timeout_ms = int(busy_timeout * 1000)
 
         @event.listens_for(engine, "connect")
@@ -56,6 +105,8 @@ class Database:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute(f"PRAGMA busy_timeout={timeout_ms}")
             cursor.execute("PRAGMA cache_size=-32000")
+            if max_page_count is not None:
+                cursor.execute(f"PRAGMA max_page_count={int(max_page_count)}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -75,13 +126,36 @@ class Database:
     @property
     def location(self) -> str:
         """Where the data lives, for messages (no password)."""
-        if self.path is not None:
-            return str(self.path)
-        return self.url.render_as_string(hide_password=True)
+        return location_of(self.url)
+
+    def file_problem(self) -> str | None:
+        """Why the SQLite file at the configured path is not the one this process opened, or
+        None when it is (and for a server database). Adopts a file that replaced it."""
+        if self._identity is None or self.path is None:
+            return None
+        try:
+            found = os.stat(self.path)
+        except FileNotFoundError:
+            return (
+                f"the database file {self.path} was removed while Runplane had it open"
+                f"{_open_copy_hint(self.path)}; nothing more is written until it is back"
+            )
+        except OSError as exc:
+            return f"the database file {self.path} cannot be checked ({exc.strerror})"
+        identity = (found.st_dev, found.st_ino)
+        if identity != self._identity:
+            log.warning(
+                "the database file %s was replaced while serving; using the new file", self.path
+            )
+            self._identity = identity
+            self.engine.dispose()  # connections still open on the old file are dropped
+        return None
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A transaction for reading: one consistent snapshot, takes no write lock."""
+        if self._identity is not None:
+            self.file_problem()  # adopt a replaced file; a removed one is still readable here
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
@@ -93,7 +167,10 @@ class Database:
         PostgreSQL it also takes a transaction-scoped advisory lock on that name, so
         check-then-insert sequences are serialised on both. The hourly execution counts
         of the statuses it changed are written just before it commits (`counts.tally`).
+        Raises `StorageUnavailable` when the SQLite file was removed.
         """
+        if self._identity is not None and (problem := self.file_problem()) is not None:
+            raise StorageUnavailable(DATABASE_UNAVAILABLE, problem)
         with self.engine.connect() as conn:
             conn = conn.execution_options(**{_WRITE: True})
             try:
@@ -109,6 +186,37 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def location_of(url: str | URL) -> str:
+    """Where a database URL's data lives, for messages: a SQLite file's path, else the URL
+    without its password."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return str(parsed.database)
+    return parsed.render_as_string(hide_password=True)
+
+
+def open_database(settings: Settings, *, pool: bool = True) -> Database:
+    """The configured database, with the settings every process's connections apply."""
+    return Database(
+        settings.resolved_database_url,
+        busy_timeout=settings.sqlite_busy_timeout,
+        pool=pool,
+        max_page_count=settings.sqlite_max_page_count,
+    )
+
+
+def _open_copy_hint(path: Path) -> str:
+    """Where this process still holds a removed file open (Linux), so it can be copied back."""
+    removed = f"{os.path.abspath(path)} (deleted)"
+    try:
+        for fd in os.listdir("/proc/self/fd"):
+            if os.readlink(f"/proc/self/fd/{fd}") == removed:
+                return f" (this process still holds it: `cp /proc/{os.getpid()}/fd/{fd} {path}`)"
+    except OSError:
+        pass
+    return ""
 
 
 def lock_key(name: str) -> int:

@@ -12,13 +12,13 @@ import contextlib
 from runplane.engine.running import runner
 from runplane.pipelines import registry
 from runplane.settings import Settings
-from runplane.store import Database
+from runplane.store import Database, open_database
 
 
 def prepare(settings: Settings) -> Database:
     """Load the pipelines and return a database handle with a warm statement cache."""
     registry.load(settings.pipeline_modules)
-    db = Database(settings.resolved_database_url, busy_timeout=settings.sqlite_busy_timeout)
+    db = open_database(settings)
     with contextlib.suppress(Exception):  # unreachable database: children start cold
         runner.warm_up(db)
     db.dispose()  # no connection may cross a fork

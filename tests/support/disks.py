@@ -1,0 +1,88 @@
+"""Real disks for storage faults: a small tmpfs that can be filled and freed, and a folder
+mounted read-only. Both need root (CI runs as root); without it `mountable()` is False and
+the tests fall back to SQLite's `max_page_count` or skip (fail under CI=true)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def mountable() -> bool:
+    """Whether this process may mount a tmpfs (root, and a kernel that lets it)."""
+    return os.geteuid() == 0
+
+
+def _mount(folder: Path, size_mb: int, *, read_only: bool = False) -> None:
+    options = f"size={size_mb}m,mode=0755" + (",ro" if read_only else "")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], check=True)
+
+
+def _unmount(folder: Path) -> None:
+    subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+class SmallDisk:
+    """A tmpfs of a few MB at `folder`; `fill()` takes all its free space, `free()` gives it back."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._filler = folder / ".filler"
+
+    def fill(self) -> None:
+        """Write zeros until the disk has no block left (ENOSPC)."""
+        with self._filler.open("ab") as out:
+            block = b"\0" * (256 * 1024)
+            with contextlib.suppress(OSError):
+                while True:
+                    out.write(block)
+                    out.flush()
+            small = b"\0" * 4096
+            with contextlib.suppress(OSError):
+                while True:
+                    out.write(small)
+                    out.flush()
+        os.sync()
+
+    def free(self) -> None:
+        self._filler.unlink(missing_ok=True)
+
+    @property
+    def free_bytes(self) -> int:
+        stats = os.statvfs(self.folder)
+        return stats.f_bavail * stats.f_frsize
+
+
+@contextlib.contextmanager
+def small_disk(folder: Path, size_mb: int = 32) -> Iterator[SmallDisk]:
+    """Mount a tmpfs of `size_mb` at `folder` (created) for the duration."""
+    folder.mkdir(parents=True, exist_ok=True)
+    _mount(folder, size_mb)
+    try:
+        yield SmallDisk(folder)
+    finally:
+        _unmount(folder)
+
+
+@contextlib.contextmanager
+def read_only_folder(folder: Path) -> Iterator[Path]:
+    """`folder` as a read-only mount of its own (root may write anywhere else), empty."""
+    folder.mkdir(parents=True, exist_ok=True)
+    _mount(folder, 1, read_only=True)
+    try:
+        yield folder
+    finally:
+        _unmount(folder)
+
+
+@contextlib.contextmanager
+def made_read_only(disk: SmallDisk) -> Iterator[None]:
+    """Remount a small disk read-only, with what it holds, then writable again."""
+    subprocess.run(["mount", "-o", "remount,ro", str(disk.folder)], check=True)
+    try:
+        yield
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(disk.folder)], check=True)

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from runplane import __version__
+from runplane.api.body_limit import BodyLimit
 from runplane.api.deps import ListCaches
 from runplane.api.openapi import published_openapi
 from runplane.api.routes import install_api
@@ -27,6 +28,7 @@ from runplane.pipelines import registry
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.web.app import mount_dashboard
+from runplane.web.errors import too_large_page
 from runplane.web.urls import PREFIX
 
 DESCRIPTION = (
@@ -74,6 +76,9 @@ def create_app(
     app.state.metrics = runtime.metrics if runtime is not None else EngineMetrics(db)
     install_api(app)
     app.openapi = partial(published_openapi, app)  # type: ignore[method-assign]
+    app.add_middleware(  # inside the dashboard's headers, which mount_dashboard adds
+        BodyLimit, limit=settings.max_body_bytes, page=too_large_page, page_prefix=PREFIX
+    )
     mount_dashboard(app)
     app.add_api_route("/", _to_dashboard, include_in_schema=False)
     return app

@@ -68,7 +68,8 @@ def server_env(settings: Settings) -> dict[str, str]:
     """The RUNPLANE_* variables that reproduce `settings` in a child process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RUNPLANE_")}
     for name, value in settings.model_dump(mode="json").items():
-        env[f"RUNPLANE_{name.upper()}"] = _env_text(name, value)
+        if value is not None:  # unset: the default (None) applies
+            env[f"RUNPLANE_{name.upper()}"] = _env_text(name, value)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
     return env
 

@@ -160,3 +160,33 @@ def test_basic_tier_without_a_serving_executor_still_runs_in_a_child_process(
         ).scalar_one()
     assert pid is not None
     assert pid != os.getpid()
+
+
+def test_a_json_body_is_validated_strictly_field_by_field(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    before = execution_count(sqlite_db)
+    loose = client.post("/v1/pipelines/runplane.sleep/run", json={"params": {"seconds": True}})
+    body = assert_problem(loose, 422, "seconds")
+    assert [e["field"] for e in body["errors"]] == ["params.seconds"]
+    flag = client.post("/v1/pipelines/runplane.noop/run", json={"dry_run": "yes"})
+    assert [e["field"] for e in assert_problem(flag, 422)["errors"]] == ["dry_run"]
+    assert execution_count(sqlite_db) == before
+    ran = client.post("/v1/pipelines/runplane.sleep/run", json={"params": {"seconds": 0.2}})
+    assert ran.status_code == 201
+    assert ran.json()["params"]["seconds"] == 0.2
+
+
+def test_text_and_dates_in_a_body_are_bounded(client: TestClient) -> None:
+    long = client.post(
+        "/v1/pipelines/runplane.fail/run", json={"params": {"message": "x" * 20_000}}
+    )
+    assert_problem(long, 422, "at most 10,000 characters")
+    far = client.post("/v1/pipelines/tests.dated/run", json={"params": {"day": "9999-12-28"}})
+    body = assert_problem(far, 422)
+    assert body["errors"] == [
+        {
+            "field": "params.day",
+            "message": "must be between 1900-01-01 and 2999-12-31 (got 9999-12-28)",
+        }
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 import sqlite3
 
@@ -216,3 +217,17 @@ def test_fingerprints_ignore_numbers_ids_and_timestamps_but_not_the_pipeline() -
         "p.r", ErrorClass.DATA, "row 17 of cap_20251222_081015_a1b2c3 at 2025-12-22T08:10:15Z"
     )
     assert a != fingerprint("p.q", ErrorClass.DATA, "header is wrong")
+
+
+def test_a_full_disk_under_the_run_is_transient_and_says_so() -> None:
+    error = classify(sqlite3.OperationalError("database or disk is full"), pipeline="p")
+    assert error.classification is ErrorClass.TRANSIENT
+    assert error.title == "Storage full: OperationalError"
+    full = classify(OSError(errno.ENOSPC, "No space left on device"), pipeline="p")
+    assert full.classification is ErrorClass.TRANSIENT
+
+
+def test_a_path_too_long_for_the_file_system_is_a_configuration_problem() -> None:
+    error = classify(OSError(errno.ENAMETOOLONG, "File name too long"), pipeline="p")
+    assert error.classification is ErrorClass.CONFIG
+    assert "Shorten the path" in error.suggested_actions[0].text

@@ -50,3 +50,33 @@ def test_identity_hash_ignores_key_order_but_not_values_or_pipeline() -> None:
     assert a == params_hash("p.q", {"week_ending": "2025-12-22", "tier": "OTC"})
     assert a != params_hash("p.q", {"week_ending": "2025-12-29", "tier": "OTC"})
     assert a != params_hash("p.r", {"tier": "OTC", "week_ending": "2025-12-22"})
+
+
+def test_strict_json_refuses_a_boolean_for_a_number_and_text_for_a_boolean() -> None:
+    class Run(Params):
+        seconds: float = 1.0
+        verbose: bool = False
+
+    with pytest.raises(InvalidParams) as caught:
+        validate_params("p.q", Run, {"seconds": True, "verbose": "yes"}, strict=True)
+    assert set(caught.value.errors) == {"seconds", "verbose"}
+    assert canonical_params(validate_params("p.q", Run, {"seconds": 2}, strict=True)) == {
+        "seconds": 2.0,
+        "verbose": False,
+    }
+
+
+def test_strict_json_keeps_iso_dates_and_enum_values_valid() -> None:
+    raw = {"week_ending": "2025-12-22", "tier": "NMS_TIER_1", "force": True}
+    params = validate_params("p.q", Example, raw, strict=True)
+    assert canonical_params(params) == raw
+
+
+@pytest.mark.parametrize("week", ["9999-12-31", "0001-01-01"])
+def test_dates_outside_the_accepted_range_are_refused_naming_it(week: str) -> None:
+    for strict in (False, True):
+        with pytest.raises(InvalidParams) as caught:
+            validate_params("p.q", Example, {"week_ending": week}, strict=strict)
+        assert caught.value.errors == {
+            "week_ending": f"must be between 1900-01-01 and 2999-12-31 (got {week})"
+        }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 import warnings
+from datetime import date
 
 from pydantic import Field
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, insert
@@ -108,3 +109,12 @@ class IgnoreParams(Params):
 def stubborn(ctx: RunContext[IgnoreParams]) -> Output:
     time.sleep(ctx.params.seconds)
     return Output(rows_processed=0)
+
+
+class DatedParams(Params):
+    day: date = Field(..., description="A day.")
+
+
+@pipeline("tests.dated", description="Takes a date.", params=DatedParams)
+def dated(ctx: RunContext[DatedParams]) -> Output:
+    return Output(rows_processed=1, summary=[f"Day {ctx.params.day}"])

@@ -44,6 +44,20 @@ def test_custom_window_is_utc_and_open_ended_when_one_side_is_missing() -> None:
 
 
 @pytest.mark.parametrize(
+    ("param", "value"),
+    [
+        ("since", "9999-12-31T23:00:00Z"),
+        ("until", "0001-01-01T00:00:00+01:00"),
+        ("since", "1899-12-31T23:59:59Z"),
+    ],
+)
+def test_instants_outside_the_accepted_range_are_refused_naming_it(param: str, value: str) -> None:
+    with pytest.raises(ListingError, match="must be between 1900-01-01 and 2999-12-31") as info:
+        list_query.parse_filters(**{param: value})
+    assert info.value.param == param
+
+
+@pytest.mark.parametrize(
     ("preset", "extra", "statuses", "range_"),
     [
         (Preset.RECENT_FAILURES, {}, (ExecutionStatus.FAILED,), "24h"),

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 
 from runplane.engine.errors import (
@@ -24,7 +25,7 @@ from runplane.engine.errors import (
     ScheduleRefused,
 )
 from runplane.pipelines import InvalidParams, UnknownPipeline
-from runplane.store import NotFound
+from runplane.store import NotFound, StorageUnavailable, storage_problem
 from runplane.views.list_query import ListingError
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ListingError, _listing)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http)  # type: ignore[arg-type]
+    app.add_exception_handler(StorageUnavailable, _unexpected)
+    app.add_exception_handler(SQLAlchemyError, _unexpected)
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -119,9 +122,13 @@ _DESCRIPTIONS = {
     403: "Not available in this tier.",
     404: "No such execution, pipeline or schedule.",
     409: "Refused by the execution's state, or a schedule defined in a file; nothing was changed.",
+    413: "The request body is larger than the server reads (RUNPLANE_MAX_BODY_BYTES).",
     422: "Invalid request body, pipeline parameters or schedule, one entry per field.",
-    503: "Unhealthy.",
+    503: "The database cannot take this now: `type` ends in storage-full, database-busy or "
+    "database-unavailable; nothing was written. Try again once /health is ok.",
 }
+RETRY_AFTER_SECONDS = 10
+"""What a 503 tells clients to wait before trying again."""
 
 
 async def _api_problem(_: Request, exc: ApiProblem) -> JSONResponse:
@@ -217,6 +224,13 @@ async def _http(_: Request, exc: HTTPException) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """A storage failure is a 503 naming it; anything else a 500 with the error in the log."""
+    found = storage_problem(exc, request.app.state.db.location)
+    if found is not None:
+        log.warning("%s %s: %s", request.method, request.url.path, found)
+        response = problem(503, found.kind, found.title, str(found))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return problem(
         500,

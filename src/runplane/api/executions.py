@@ -176,7 +176,7 @@ async def get_execution(execution_id: ExecutionIdDep, db: DbDep) -> Response:
     "/{execution_id}/retry",
     status_code=201,
     response_model=ExecutionOut,
-    responses=problems(400, 404, 409, 422),
+    responses=problems(400, 404, 409, 413, 422),
 )
 async def retry_execution(
     execution_id: ExecutionIdDep,
@@ -188,7 +188,7 @@ async def retry_execution(
     overrides = None if body is None else body.params
     retry = await write(
         service.retry_execution, db, execution_id, overrides, trigger=Trigger.API,
-        triggered_by=caller.actor,
+        triggered_by=caller.actor, strict=True,
     )  # fmt: skip
     return execution_json(retry)
 

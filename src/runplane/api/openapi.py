@@ -57,10 +57,15 @@ def _fix_responses(responses: dict[str, Any]) -> None:
         schema = content.get("application/json", {}).get("schema", {})
         if schema.get("$ref") == _FASTAPI_VALIDATION:
             del responses[status]
-        elif _is_problem(status) and "application/json" in content:
+        elif _is_problem(status, schema) and "application/json" in content:
             content[PROBLEM_JSON] = content.pop("application/json")
+    if "503" in responses:  # documented on every router: listed after the route's own
+        responses["503"] = responses.pop("503")
 
 
-def _is_problem(status: str) -> bool:
-    """Declared errors are problems; 503 is /health's own report of an unhealthy server."""
-    return status.isdigit() and int(status) >= 400 and status != "503"
+def _is_problem(status: str, schema: dict[str, Any]) -> bool:
+    """Declared errors are problems, except /health's 503: its own report of the server."""
+    return status.isdigit() and int(status) >= 400 and schema.get("$ref") != _HEALTH
+
+
+_HEALTH = "#/components/schemas/HealthOut"

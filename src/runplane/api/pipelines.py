@@ -50,7 +50,7 @@ async def get_pipeline(name: NamePath, db: DbDep, settings: SettingsDep) -> dict
     "/{name}/run",
     status_code=201,
     response_model=ExecutionOut,
-    responses=problems(400, 404, 422),
+    responses=problems(400, 404, 413, 422),
 )
 async def run_pipeline(
     name: NamePath,
@@ -70,6 +70,7 @@ async def run_pipeline(
         trigger=Trigger.API,
         triggered_by=caller.actor,
         dry_run=request.dry_run,
+        strict=True,
     )
     if not settings.has(Feature.HISTORY):  # no history to look it up in: wait for it
         execution = await run_to_end(

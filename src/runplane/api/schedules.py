@@ -57,7 +57,7 @@ async def get_schedule(name: NamePath, db: DbDep, settings: SettingsDep) -> dict
     "/{name}",
     response_model=ScheduleDetail,
     responses={
-        **problems(400, 409, 422),
+        **problems(400, 409, 413, 422),
         201: {"model": ScheduleDetail, "description": "Created."},
     },
 )

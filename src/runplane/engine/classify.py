@@ -90,6 +90,28 @@ RULES: tuple[ErrorRule, ...] = (
         actions=(_RETRY_LATER, "If it recurs, look for long transactions on the database"),
     ),
     ErrorRule(
+        name="storage-full",
+        classification=ErrorClass.TRANSIENT,
+        exceptions=(*_DB_ERRORS, "psycopg.errors.DiskFull", OSError),
+        message=re.compile(
+            r"database or disk is full|no space left on device|could not extend file", re.I
+        ),
+        title="Storage full: {type}",
+        summary="{message}. The disk the run wrote to had no space left; nothing was published.",
+        actions=("Free space on that disk", "Then retry: the run can start over safely"),
+    ),
+    ErrorRule(
+        name="file-name-too-long",
+        classification=ErrorClass.CONFIG,
+        exceptions=(OSError,),
+        message=re.compile(r"file name too long", re.I),
+        title="File name too long",
+        summary="{message}. A path the run was given is longer than the file system allows.",
+        actions=(
+            "Shorten the path in the parameters (each part at most 255 bytes), then run again",
+        ),
+    ),
+    ErrorRule(
         name="http-4xx",
         classification=ErrorClass.DATA,
         exceptions=(DataError,),

@@ -27,14 +27,20 @@ from runplane.store import queue as queue_store
 
 
 def prepare_params(
-    pipeline: str, params: dict[str, Any], registry: Registry = default_registry
+    pipeline: str,
+    params: dict[str, Any],
+    registry: Registry = default_registry,
+    *,
+    strict: bool = False,
 ) -> tuple[dict[str, Any], str]:
     """Validate against the pipeline's parameters; returns canonical params and their hash.
 
-    Raises `UnknownPipeline` or `InvalidParams`.
+    `strict` for parameters that came as JSON (see `validate_params`). Raises
+    `UnknownPipeline` or `InvalidParams`.
     """
     definition = registry.get(pipeline)
-    canonical = canonical_params(validate_params(pipeline, definition.params, params))
+    validated = validate_params(pipeline, definition.params, params, strict=strict)
+    canonical = canonical_params(validated)
     return canonical, params_hash(pipeline, canonical)
 
 
@@ -52,11 +58,16 @@ def submit_execution(
     trigger_time: datetime | None = None,
     registry: Registry = default_registry,
     clock: Clock = utcnow,
+    strict: bool = False,
 ) -> Execution:
-    """Record a new pending execution; it is in the database before this returns."""
+    """Record a new pending execution; it is in the database before this returns.
+
+    `strict` validates `params` as JSON values (the API's bodies), see `validate_params`.
+    """
     execution = prepare_execution(
         pipeline,
         params,
+        strict=strict,
         trigger=trigger,
         triggered_by=triggered_by,
         dry_run=dry_run,
@@ -86,13 +97,14 @@ def prepare_execution(
     not_before: datetime | None = None,
     trigger_time: datetime | None = None,
     registry: Registry = default_registry,
+    strict: bool = False,
 ) -> Execution:
     """A new pending execution with validated parameters, not yet stored.
 
     Raises `UnknownPipeline` or `InvalidParams`. `insert_submitted` stores it, inside a
     transaction the caller may share with its own writes (the scheduler's fire record).
     """
-    canonical, identity = prepare_params(pipeline, params, registry)
+    canonical, identity = prepare_params(pipeline, params, registry, strict=strict)
     return new_execution(
         pipeline,
         canonical,
@@ -195,6 +207,7 @@ def retry_execution(
     triggered_by: str,
     registry: Registry = default_registry,
     clock: Clock = utcnow,
+    strict: bool = False,
 ) -> Execution:
     """Start a new attempt of a failed or cancelled execution, linked by `retry_of`.
 
@@ -205,7 +218,7 @@ def retry_execution(
         original = store.get_execution(conn, execution_id)
     _check_retryable(original)
     params, identity = prepare_params(
-        original.pipeline, {**original.params, **(overrides or {})}, registry
+        original.pipeline, {**original.params, **(overrides or {})}, registry, strict=strict
     )
     now = clock()
     retry = next_attempt(

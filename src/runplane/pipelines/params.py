@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from runplane.model.bounds import RANGE_TEXT, in_range
 
 
 class Params(BaseModel):
@@ -20,12 +23,23 @@ class NoParams(Params):
     pass
 
 
-def validate_params(pipeline: str, model: type[Params], raw: dict[str, Any]) -> Params:
-    """Validate and apply defaults; raises `InvalidParams` naming each bad field."""
+def validate_params(
+    pipeline: str, model: type[Params], raw: dict[str, Any], *, strict: bool = False
+) -> Params:
+    """Validate and apply defaults; raises `InvalidParams` naming each bad field.
+
+    `strict` is for values that came as JSON (the API's bodies): pydantic's strict JSON
+    mode, so `true` is no number and `"yes"` no boolean, while ISO dates as strings stay
+    valid. Text (CLI `-p`, dashboard forms, schedule templates) is converted as before.
+    Dates outside the range of `model/bounds.py` are refused either way.
+    """
     from runplane.pipelines.errors import InvalidParams
 
     try:
-        return model.model_validate(raw)
+        if strict:
+            params = model.model_validate_json(json.dumps(raw), strict=True)
+        else:
+            params = model.model_validate(raw)
     except ValidationError as exc:
         errors: dict[str, str] = {}
         for error in exc.errors(include_url=False):
@@ -36,6 +50,26 @@ def validate_params(pipeline: str, model: type[Params], raw: dict[str, Any]) -> 
                 message = f"unknown parameter (this pipeline takes: {known})"
             errors.setdefault(field, message)
         raise InvalidParams(pipeline, errors) from None
+    far = {field: f"must be {RANGE_TEXT} (got {value})" for field, value in _dates(params)}
+    if far:
+        raise InvalidParams(pipeline, far)
+    return params
+
+
+def _dates(value: Any, path: str = "") -> Iterator[tuple[str, date]]:
+    """Every date and datetime in validated parameters outside the accepted range."""
+    if isinstance(value, date):
+        if not in_range(value):
+            yield path or "params", value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _dates(getattr(value, name), f"{path}.{name}" if path else name)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for index, item in enumerate(value):
+            yield from _dates(item, f"{path}.{index}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _dates(item, f"{path}.{key}")
 
 
 def canonical_params(params: Params) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from runplane.model import Execution, ExecutionStatus, Trigger
+from runplane.model.bounds import RANGE_TEXT, in_range
 from runplane.model.json import iso
 from runplane.model.timerange import DEFAULT_RANGE, LABELS, RANGES, resolve_range
 from runplane.pipelines.registry import NAME as PIPELINE_NAME
@@ -197,11 +198,15 @@ def parse_instant(param: str, value: str | None) -> datetime | None:
             f"the {param} value {text!r} has no time zone; add Z for UTC or an offset ({example})",
         )
     try:
-        return parsed.astimezone(UTC)
+        instant = parsed.astimezone(UTC)
     except OverflowError:
+        instant = None
+    if instant is None or not in_range(instant):
         raise ListingError(
-            param, f"the {param} value {text!r} is out of range ({example})"
-        ) from None
+            param,
+            f"the {param} value {text!r} is out of range: it must be {RANGE_TEXT} ({example})",
+        )
+    return instant
 
 
 def parse_limit(value: str | int | None) -> int:

@@ -1,5 +1,6 @@
 """Errors on dashboard routes become pages inside the shell, never a stack trace or a
-blank page: unknown ids 404, cross-site posts 403, an unreachable database a banner (503).
+blank page: unknown ids 404, cross-site posts 403, a form too large 413, a database that
+cannot serve the page (full, busy, gone) a banner naming why (503).
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import SQLAlchemyError
 
 from runplane.pipelines import UnknownPipeline
-from runplane.store import NotFound
+from runplane.store import NotFound, storage_problem
 from runplane.tiers import Feature
-from runplane.web.deps import FeatureLocked
+from runplane.web.deps import FeatureLocked, app_state
+from runplane.web.forms import FormTooLarge
 from runplane.web.security import CrossSiteRequest
 from runplane.web.templating import render
 
@@ -60,17 +61,25 @@ def error_page(request: Request, exc: Exception) -> Response:
             heading="This form was refused",
             message=f"{exc}. Open the dashboard page again and submit the form from there.",
         )
-    if isinstance(exc, SQLAlchemyError):
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+    if isinstance(exc, FormTooLarge):
+        return too_large_page(request, str(exc))
+    found = storage_problem(exc, app_state(request).db.location)
+    if found is not None:
+        writing = request.method != "GET"
         return render(
             request,
             "error.html",
-            title="Database unreachable",
+            title=found.title,
             status=503,
-            banner=f"The database does not answer ({type(exc).__name__}: {first}).",
-            heading="Nothing to show until the database answers",
-            message="This page shows live data only. Reload it once the database is back; "
-            "the indicator at the top turns green when it is.",
+            banner=f"{found.title}: {found}",
+            heading="Nothing was changed" if writing else "Nothing to show until it recovers",
+            message=(
+                "The database could not record this; nothing was submitted. Send it again "
+                "once the indicator at the top turns green."
+                if writing
+                else "This page shows live data only. Reload it once the database is back; "
+                "the indicator at the top turns green when it is."
+            ),
         )
     log.exception("dashboard error on %s %s", request.method, request.url.path, exc_info=exc)
     return render(
@@ -80,6 +89,19 @@ def error_page(request: Request, exc: Exception) -> Response:
         status=500,
         heading="This page failed",
         message="The server failed while building this page; the error is in its log.",
+    )
+
+
+def too_large_page(request: Request, reason: str) -> Response:
+    """A form (or any body) larger than the dashboard or the server reads: refused, said so."""
+    return render(
+        request,
+        "error.html",
+        title="Form too large",
+        status=413,
+        heading="This form is too large to read",
+        message=f"{reason[:1].upper()}{reason[1:]}. Nothing was submitted: go back, shorten "
+        "the values and send it again.",
     )
 
 

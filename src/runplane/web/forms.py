@@ -88,12 +88,23 @@ def form_fields(
 MAX_FORM_BYTES = 64 * 1024
 
 
+class FormTooLarge(ValueError):
+    """A posted form larger than the dashboard reads (its forms hold a few parameters)."""
+
+
 async def read_form(request: Request) -> dict[str, list[str]]:
     """The values of a posted form by name (`application/x-www-form-urlencoded`; the
-    dashboard's forms upload no files, so no multipart parser is needed)."""
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        return {}
+    dashboard's forms upload no files, so no multipart parser is needed).
+
+    Raises `FormTooLarge` past `MAX_FORM_BYTES`, read no further than that.
+    """
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            raise FormTooLarge(
+                f"the form is larger than the {MAX_FORM_BYTES // 1024} KB the dashboard reads"
+            )
     return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
 
 

@@ -147,3 +147,14 @@ def test_the_basic_tier_locks_the_schedule_section(
     page = basic_client.get("/dashboard/pipelines/runplane.noop").text
     assert "Scheduling is available in the Intermediate tier" in text(page)
     assert "/dashboard/schedules/weekly" not in page
+
+
+def test_a_form_past_the_dashboards_limit_is_refused_not_run_with_defaults(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    form = {"p.seconds": "0.2", "p.lines_per_second": "0", "padding": "x" * 70_000}
+    response = client.post("/dashboard/pipelines/runplane.sleep/run", data=form, headers=ORIGIN)
+    assert response.status_code == 413
+    assert "The form is larger than the 64 KB the dashboard reads" in text(response.text)
+    with sqlite_db.read() as conn:
+        assert store.list_executions(conn) == []

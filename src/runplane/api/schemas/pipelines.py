@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from runplane.api.schemas.executions import ExecutionOut
 from runplane.api.schemas.values import Instant, Params
@@ -15,7 +15,9 @@ class RunRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     params: Params = Field(default_factory=dict)
-    dry_run: bool = Field(False, description="Validate and compute everything, write nothing.")
+    dry_run: StrictBool = Field(
+        False, description="Validate and compute everything, write nothing."
+    )
 
 
 class ScheduleSummary(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from runplane.api.schemas.values import Instant, Params
 from runplane.model import ExecutionStatus
@@ -73,7 +73,7 @@ class ScheduleIn(BaseModel):
         default_factory=dict,
         description="String values may use {{ last_week_ending }}, {{ today }}, {{ yesterday }}.",
     )
-    enabled: bool = True
+    enabled: StrictBool = True
     catch_up: CatchUp = Field(
         CatchUp.LATEST,
         description="After downtime: run the latest missed instant, all of them, or none.",

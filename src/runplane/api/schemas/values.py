@@ -1,4 +1,5 @@
-"""Value types the API's bodies share: instants as ISO-8601 UTC text, storable parameters."""
+"""Value types the API's bodies share: instants as ISO-8601 UTC text, storable parameters
+(bounded: a parameter set is a few short values, never a payload)."""
 
 from __future__ import annotations
 
@@ -16,19 +17,44 @@ Instant = Annotated[
 ]
 
 
+MAX_TEXT = 10_000
+"""Characters in one text value (a pipeline's own field may bound it tighter)."""
+MAX_NAME = 200
+MAX_ITEMS = 1_000
+"""Values in one parameter set, nested ones included."""
+MAX_DEPTH = 8
+
+
 def _storable(value: Any) -> Any:
-    """Refuse what no database column can hold: NUL characters and non-finite numbers."""
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("text must not contain NUL characters")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError("numbers must be finite")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _storable(key)
-            _storable(item)
-    if isinstance(value, list):
-        for item in value:
-            _storable(item)
+    """Refuse what no database column can hold (NUL characters, non-finite numbers) and what
+    no parameter set needs (long texts, thousands of values, deep nesting)."""
+    count = 0
+
+    def check(item: Any, depth: int) -> None:
+        nonlocal count
+        count += 1
+        if count > MAX_ITEMS:
+            raise ValueError(f"at most {MAX_ITEMS:,} values in all")
+        if depth > MAX_DEPTH:
+            raise ValueError(f"nested at most {MAX_DEPTH} deep")
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise ValueError("text must not contain NUL characters")
+            if len(item) > MAX_TEXT:
+                raise ValueError(f"a text value is at most {MAX_TEXT:,} characters")
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError("numbers must be finite")
+        if isinstance(item, dict):
+            for key, nested in item.items():
+                if len(key) > MAX_NAME:
+                    raise ValueError(f"a name is at most {MAX_NAME} characters")
+                check(key, depth + 1)
+                check(nested, depth + 1)
+        if isinstance(item, list):
+            for nested in item:
+                check(nested, depth + 1)
+
+    check(value, 0)
     return value
 
 

@@ -1,0 +1,72 @@
+"""Errors as problem+json: a database that cannot take a write answers 503 naming why, and
+nothing half-written is left behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
+from tests.api.test_executions import assert_problem
+from tests.conftest import fast_settings
+from tests.factories import make_execution
+
+from runplane.model import ExecutionStatus, LogLine
+from runplane.server import create_app
+from runplane.store import Database
+from runplane.store import executions as store
+from runplane.store import logs as log_store
+
+
+def fill(db: Database) -> None:
+    """Write log lines until the capped file refuses more."""
+    with db.write() as conn:
+        execution = make_execution(conn)
+    seq = 0
+    while True:
+        lines = [
+            LogLine(execution.execution_id, seq + i, execution.created_at, "INFO", "x" * 500)
+            for i in range(1, 201)
+        ]
+        try:
+            with db.write() as conn:
+                log_store.insert_log_lines(conn, lines)
+        except OperationalError:
+            return
+        seq += 200
+
+
+def test_a_full_database_answers_503_storage_full(tmp_path: Path, sqlite_url: str) -> None:
+    db = Database(sqlite_url, max_page_count=200)
+    fill(db)
+    accepted = []
+    with TestClient(create_app(db, fast_settings(tmp_path, sqlite_url))) as client:
+        for _ in range(1000):  # the last free bytes of the last pages take a few more
+            response = client.post("/v1/pipelines/runplane.noop/run")
+            if response.status_code != 201:
+                break
+            accepted.append(response.json()["execution_id"])
+    body = assert_problem(response, 503, "full", str(db.location))
+    assert body["type"] == "urn:runplane:problem:storage-full"
+    assert body["title"] == "Storage full"
+    assert response.headers["retry-after"]
+    with db.read() as conn:
+        pending = store.list_executions(
+            conn, store.ExecutionFilter(statuses=frozenset({ExecutionStatus.PENDING}))
+        )
+    assert sorted(e.execution_id for e in pending) == sorted(accepted)
+    db.dispose()
+
+
+def test_a_removed_database_file_answers_503_database_unavailable(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    db = Database(sqlite_url)
+    with TestClient(create_app(db, fast_settings(tmp_path, sqlite_url))) as client:
+        assert client.get("/v1/executions").status_code == 200
+        assert db.path is not None
+        db.path.unlink()
+        response = client.post("/v1/pipelines/runplane.noop/run")
+    body = assert_problem(response, 503, "was removed while Runplane had it open")
+    assert body["type"] == "urn:runplane:problem:database-unavailable"
+    db.dispose()

@@ -21,7 +21,11 @@ MAY_NOT_IMPORT = {
     "web": ("api", "cli", "server"),
     "cli": ("api", "web"),
 }
-VIEWS_MAY_USE_FROM_ENGINE = ("engine.executors.base", "engine.scheduling.timetable")
+VIEWS_MAY_USE_FROM_ENGINE = (
+    "engine.executors.base",
+    "engine.serving.facts",
+    "engine.scheduling.timetable",
+)
 """Read models see the engine's interfaces and pure timetables, never code that writes."""
 
 

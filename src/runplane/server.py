@@ -23,6 +23,7 @@ from runplane.api.openapi import published_openapi
 from runplane.api.routes import install_api
 from runplane.engine.serving.metrics import EngineMetrics
 from runplane.engine.serving.runtime import ServingRuntime
+from runplane.engine.serving.storage_watch import StorageWatch
 from runplane.model.clock import Clock, utcnow
 from runplane.pipelines import registry
 from runplane.settings import Settings
@@ -74,6 +75,7 @@ def create_app(
     app.state.clock = clock
     app.state.list_caches = ListCaches()
     app.state.metrics = runtime.metrics if runtime is not None else EngineMetrics(db)
+    app.state.storage = runtime.storage if runtime is not None else StorageWatch(db, settings)
     install_api(app)
     app.openapi = partial(published_openapi, app)  # type: ignore[method-assign]
     app.add_middleware(  # inside the dashboard's headers, which mount_dashboard adds

@@ -95,3 +95,21 @@ def test_metrics_count_executions_the_executor_finished(server: Server) -> None:
     assert metric(text, "runplane_executor_slots") == server.settings.max_workers
     assert "runplane_queue_depth" in text
     assert "runplane_executions_running" in text
+
+
+def test_health_with_the_database_file_removed_is_503_naming_it(
+    sqlite_db: Database, sqlite_settings: Settings
+) -> None:
+    with TestClient(create_app(sqlite_db, sqlite_settings)) as client:
+        assert client.get("/health").json()["status"] == "degraded"  # no executor here
+        assert sqlite_db.path is not None
+        sqlite_db.path.unlink()
+        response = client.get("/health")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "down"
+    assert "was removed while Runplane had it open" in body["message"]
+    assert body["database"]["ok"] is False
+    checks = {c["name"]: c["status"] for c in body["checks"]}
+    assert checks["database_file"] == "down"
+    assert checks["executor"] == "degraded"

@@ -54,5 +54,18 @@ def test_an_unreachable_database_shows_a_banner_not_a_blank_page(tmp_path: Path)
             assert response.status_code == 503, path
             assert 'class="banner" role="alert"' in response.text
             assert "The database does not answer" in text(response.text)
-            assert "Database unreachable" in text(response.text)
+            assert "Database unavailable" in text(response.text)
     db.dispose()
+
+
+def test_the_header_shows_the_state_health_answers(sqlite_db: Database, tmp_path: Path) -> None:
+    app = create_app(sqlite_db, fast_settings(tmp_path, str(sqlite_db.url)))
+    with TestClient(app) as client:
+        assert sqlite_db.path is not None
+        sqlite_db.path.unlink()
+        page = client.get("/dashboard/pipelines")
+        health = client.get("/health").json()
+    words = text(page.text)
+    assert 'class="health h-down"' in page.text
+    assert "Down" in words
+    assert health["message"] in words

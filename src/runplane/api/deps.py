@@ -16,6 +16,7 @@ from runplane.api.errors import ApiProblem
 from runplane.api.responses import ItemJson
 from runplane.engine.serving.metrics import EngineMetrics
 from runplane.engine.serving.runtime import ServingRuntime
+from runplane.engine.serving.storage_watch import StorageWatch
 from runplane.identity import Caller, current_caller
 from runplane.model.clock import Clock
 from runplane.settings import Settings
@@ -49,6 +50,11 @@ class ListCaches:
     items: ItemJson = field(default_factory=ItemJson)
 
 
+async def get_storage(request: Request) -> StorageWatch:
+    storage: StorageWatch = request.app.state.storage
+    return storage
+
+
 async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
@@ -79,6 +85,7 @@ RuntimeDep = Annotated[ServingRuntime | None, Depends(get_runtime)]
 CachesDep = Annotated[ListCaches, Depends(get_caches)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 MetricsDep = Annotated[EngineMetrics, Depends(get_metrics)]
+StorageDep = Annotated[StorageWatch, Depends(get_storage)]
 CallerDep = Annotated[Caller, Depends(current_caller)]
 ExecutionIdDep = Annotated[str, Depends(get_execution_id)]
 

@@ -11,8 +11,8 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from runplane.api.blocking import call
-from runplane.api.deps import DbDep, MetricsDep, RuntimeDep, SettingsDep
+from runplane.api.blocking import call, write
+from runplane.api.deps import ClockDep, DbDep, MetricsDep, RuntimeDep, SettingsDep, StorageDep
 from runplane.api.schemas.operations import Capabilities, HealthOut
 from runplane.engine.serving.metrics import CONTENT_TYPE
 from runplane.model.json import iso
@@ -25,12 +25,22 @@ router = APIRouter(tags=["operations"])
 @router.get(
     "/health",
     response_model=HealthOut,
-    responses={503: {"model": HealthOut, "description": "The database does not answer."}},
+    responses={
+        503: {
+            "model": HealthOut,
+            "description": "Down: the database does not answer, takes no writes, its file is "
+            "gone or its disk is full (`checks` says which).",
+        }
+    },
 )
-async def get_health(db: DbDep, settings: SettingsDep, runtime: RuntimeDep) -> Any:
-    """Database reachable (with latency), executor alive, live workers."""
-    executor = None if runtime is None else runtime.executor
-    report = await call(db, check_health, db, settings, executor)
+async def get_health(
+    db: DbDep, settings: SettingsDep, runtime: RuntimeDep, storage: StorageDep, clock: ClockDep
+) -> Any:
+    """Every check with its reason: database reachable and writable, its file, disk space,
+    executor alive and taking work, heartbeat, scheduler; 503 when down."""
+    probed = await write(storage.facts)  # may run the write probe: never on the event loop
+    serving = None if runtime is None else runtime.facts()
+    report = await call(db, check_health, db, settings, serving, storage=probed, clock=clock)
     body: dict[str, Any] = asdict(report)
     body["status"] = str(report.status)
     body["checked_at"] = iso(report.checked_at)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from runplane.engine import faults
 from runplane.engine.classify import worker_lost
 from runplane.engine.running.exits import ProcessExit
 from runplane.engine.service import next_attempt
@@ -134,6 +135,7 @@ def record_finish(
         return False
     log_store.insert_log_lines(conn, log_lines)
     if status is ExecutionStatus.COMPLETED:
+        faults.reach("publish", execution.execution_id)
         capture_store.publish_captures(conn, execution.execution_id, now)
     detail = {} if error is None else {"classification": str(error.classification)}
     event_store.insert_event(

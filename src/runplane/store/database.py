@@ -95,7 +95,7 @@ class Database:
         else:
             options["connect_args"] = {"timeout": busy_timeout, "check_same_thread": False}
         engine = create_engine(self.url, **options)
-        timeout_ms = int(busy_timeout * 1000)
+        timeout_ms = self._busy_ms = int(busy_timeout * 1000)
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -160,21 +160,31 @@ class Database:
             yield conn
 
     @contextmanager
-    def write(self, *, lock: str | None = None) -> Iterator[Connection]:
+    def write(
+        self, *, lock: str | None = None, lock_timeout: float | None = None
+    ) -> Iterator[Connection]:
         """A short write transaction.
 
         On SQLite it holds the database's write lock from the start; with `lock`, on
         PostgreSQL it also takes a transaction-scoped advisory lock on that name, so
         check-then-insert sequences are serialised on both. The hourly execution counts
         of the statuses it changed are written just before it commits (`counts.tally`).
-        Raises `StorageUnavailable` when the SQLite file was removed.
+        `lock_timeout` waits that long for locks instead of the busy timeout (the health
+        probe). Raises `StorageUnavailable` when the SQLite file was removed.
         """
         if self._identity is not None and (problem := self.file_problem()) is not None:
             raise StorageUnavailable(DATABASE_UNAVAILABLE, problem)
         with self.engine.connect() as conn:
             conn = conn.execution_options(**{_WRITE: True})
+            raw = conn.connection.dbapi_connection if self.dialect == "sqlite" else None
+            if lock_timeout is not None and raw is not None:
+                raw.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
             try:
                 with conn.begin():
+                    if lock_timeout is not None and raw is None:
+                        millis = int(lock_timeout * 1000)
+                        conn.execute(text(f"SET LOCAL lock_timeout = {millis}"))
+                        conn.execute(text(f"SET LOCAL statement_timeout = {millis * 2}"))
                     if lock is not None and self.dialect == "postgresql":
                         conn.execute(
                             text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(lock)}
@@ -183,6 +193,9 @@ class Database:
                         yield conn
             except Rollback:
                 pass
+            finally:
+                if lock_timeout is not None and raw is not None:
+                    raw.execute(f"PRAGMA busy_timeout={self._busy_ms}")
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -89,6 +89,36 @@ def list_runnable(
     return [from_row(row) for row in conn.execute(query)]
 
 
+def find_oldest_due(conn: Connection, now: datetime) -> tuple[Execution, datetime] | None:
+    """The pending execution that has waited longest since it could start, and since when:
+    the latest of its creation, its `not_before` and its `after` execution's end (so a
+    retry's backoff and a chain's wait do not count as waiting)."""
+    after = t.alias("after")
+    rows = conn.execute(
+        select(t, after.c.completed_at.label("after_completed_at"))
+        .outerjoin(after, after.c.execution_id == t.c.after_id)
+        .where(
+            t.c.status == str(ExecutionStatus.PENDING),
+            or_(t.c.not_before.is_(None), t.c.not_before <= now),
+            or_(
+                t.c.after_id.is_(None),
+                after.c.status.in_([str(ExecutionStatus.COMPLETED), str(ExecutionStatus.DRY_RUN)]),
+            ),
+        )
+        .order_by(t.c.created_at, t.c.execution_id)
+        .limit(50)
+    ).all()
+    oldest: tuple[Execution, datetime] | None = None
+    for row in rows:
+        execution = from_row(row)
+        since = max(
+            at for at in (execution.created_at, execution.not_before, row.after_completed_at) if at
+        )
+        if oldest is None or since < oldest[1]:
+            oldest = (execution, since)
+    return oldest
+
+
 def list_blocked_by_failure(conn: Connection) -> list[tuple[str, str, ExecutionStatus]]:
     """Pending executions whose `after` execution ended without completing."""
     after = t.alias("after")

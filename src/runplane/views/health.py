@@ -1,4 +1,7 @@
-"""Is this Runplane healthy? Database reachable (and how fast), executor alive, live workers.
+"""Is this Runplane healthy? One check per thing that can fail, each with its reason, and the
+worst of them as the state: `down` when the database cannot take work (unreachable, not
+writable, its file gone, its disk full), `degraded` when it can but queued executions
+will not start or schedules will not fire, `ok` otherwise.
 
 `GET /health` and the dashboard's header indicator both render `check_health`.
 """
@@ -10,20 +13,44 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from runplane.engine.executors.base import Executor, ExecutorFacts
+from runplane.engine.executors.base import ExecutorFacts
+from runplane.engine.serving.facts import ServingFacts, StorageFacts
 from runplane.model.clock import Clock, utcnow
 from runplane.settings import Settings
 from runplane.store import Database
+from runplane.store import queue as queue_store
 from runplane.store import workers as worker_store
+from runplane.store.errors import DATABASE_BUSY, STORAGE_FULL
 
 STALL_SECONDS = 5.0
 """An executor loop that has not ticked for this long (or 20 polls) counts as stalled."""
+FULL_BYTES = 1024 * 1024
+"""Less free space than this on the database's disk is no room at all."""
+SCHEDULER_STALL_SECONDS = 10.0
 
 
 class HealthStatus(StrEnum):
     OK = "ok"
     DEGRADED = "degraded"  # the API answers, but queued executions will not start
-    DOWN = "down"  # the database does not answer
+    DOWN = "down"  # the database cannot take work: HTTP 503
+    SKIPPED = "skipped"  # a check that does not apply here (only on checks)
+
+
+_RANK = {
+    HealthStatus.SKIPPED: 0,
+    HealthStatus.OK: 0,
+    HealthStatus.DEGRADED: 1,
+    HealthStatus.DOWN: 2,
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One thing the health depends on: its name, what it found and why."""
+
+    name: str
+    status: HealthStatus
+    detail: str
 
 
 @dataclass(frozen=True)
@@ -42,6 +69,10 @@ class ExecutorHealth:
     last_tick_seconds_ago: float
     running: int
     max_workers: int
+    accepting: bool = True
+    restarts: int = 0
+    unrecorded: int = 0
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,49 +95,54 @@ class HealthReport:
     database: DatabaseHealth
     executor: ExecutorHealth | None
     workers: list[WorkerHealth] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
 
 
 def check_health(
     db: Database,
     settings: Settings,
-    executor: Executor | None = None,
+    serving: ServingFacts | None = None,
     *,
+    storage: StorageFacts | None = None,
     clock: Clock = utcnow,
 ) -> HealthReport:
-    """Probe the database with one trivial query, read the live workers and the facts of
-    this process's executor (if it serves one); never raises."""
+    """Run every check (a read here; the write probe's result comes in `storage`) and
+    report the worst; never raises."""
     now = clock()
-    database, workers = _probe(db, now - timedelta(seconds=settings.worker_timeout), now)
-    facts = None if executor is None else _executor(executor.facts(), settings)
-    if not database.ok:
-        status = HealthStatus.DOWN
-        message = f"The database does not answer ({database.error})"
-    elif facts is not None and not facts.alive:
-        status = HealthStatus.DEGRADED
-        message = "The executor of this server has stopped: queued executions will not start"
-    elif facts is None and not any(w.kind == "serve" for w in workers):
-        status = HealthStatus.DEGRADED
-        message = "No executor is running: queued executions wait for `runplane serve`"
-    else:
-        status = HealthStatus.OK
-        message = "Database reachable and executor running"
-    return HealthReport(status, message, now, database, facts, workers)
+    database, workers, due = _probe(db, now - timedelta(seconds=settings.worker_timeout), now)
+    file_check, *storage_checks = _storage_checks(storage, settings)
+    checks = [file_check, _reachable(database), *storage_checks]  # the most telling first
+    facts = None if serving is None else _executor(serving.executor, settings)
+    checks += _executor_checks(serving, facts, workers, due, now, settings)
+    worst = max(checks, key=lambda c: _RANK[c.status])
+    status = HealthStatus.OK if _RANK[worst.status] == 0 else worst.status
+    message = worst.detail if status is not HealthStatus.OK else _all_well(serving)
+    if status is HealthStatus.DOWN and database.ok:  # answers, but cannot take work
+        database = DatabaseHealth(False, database.dialect, database.latency_ms, message)
+    return HealthReport(status, message, now, database, facts, workers, checks)
+
+
+def _all_well(serving: ServingFacts | None) -> str:
+    if serving is None:
+        return "Database reachable and writable"
+    return "Database writable, executor taking work"
 
 
 def _probe(
     db: Database, since: datetime, now: datetime
-) -> tuple[DatabaseHealth, list[WorkerHealth]]:
+) -> tuple[DatabaseHealth, list[WorkerHealth], tuple[str, datetime] | None]:
     started = time.perf_counter()
     try:
         with db.read() as conn:
             conn.exec_driver_sql("SELECT 1")
             latency = (time.perf_counter() - started) * 1000
             live = worker_store.list_live_workers(conn, since=since)
+            oldest = queue_store.find_oldest_due(conn, now)
     except Exception as exc:  # any driver error means "not reachable" to an operator
         latency = (time.perf_counter() - started) * 1000
         first_line = (str(exc).strip().splitlines() or [""])[0][:200]
         error = f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
-        return DatabaseHealth(False, db.dialect, round(latency, 3), error), []
+        return DatabaseHealth(False, db.dialect, round(latency, 3), error), [], None
     workers = [
         WorkerHealth(
             worker_id=w.worker_id,
@@ -118,7 +154,146 @@ def _probe(
         )
         for w in live
     ]
-    return DatabaseHealth(True, db.dialect, round(latency, 3)), workers
+    due = None if oldest is None else (oldest[0].execution_id, oldest[1])
+    return DatabaseHealth(True, db.dialect, round(latency, 3)), workers, due
+
+
+def _reachable(database: DatabaseHealth) -> Check:
+    if database.ok:
+        return Check("database", HealthStatus.OK, f"answered in {database.latency_ms:.1f} ms")
+    return Check("database", HealthStatus.DOWN, f"The database does not answer ({database.error})")
+
+
+def _storage_checks(storage: StorageFacts | None, settings: Settings) -> list[Check]:
+    if storage is None:
+        skipped = "not probed in this process"
+        return [
+            Check("database_file", HealthStatus.SKIPPED, skipped),
+            Check("database_writable", HealthStatus.SKIPPED, skipped),
+            Check("disk_space", HealthStatus.SKIPPED, skipped),
+        ]
+    ago = f"probed {storage.probed_seconds_ago:.0f} s ago"
+    if storage.write_error is None:
+        writable = Check("database_writable", HealthStatus.OK, f"a write committed ({ago})")
+    elif storage.write_kind == DATABASE_BUSY:
+        detail = f"Writes wait: the database stayed locked past the probe's timeout ({ago})"
+        writable = Check("database_writable", HealthStatus.DEGRADED, detail)
+    else:
+        word = "is full" if storage.write_kind == STORAGE_FULL else "takes no writes"
+        detail = f"The database {word}: {storage.write_error}"
+        writable = Check("database_writable", HealthStatus.DOWN, detail)
+    if storage.file_problem is not None:
+        detail = storage.file_problem[:1].upper() + storage.file_problem[1:]
+        identity = Check("database_file", HealthStatus.DOWN, detail)
+    elif storage.folder is None:
+        identity = Check("database_file", HealthStatus.SKIPPED, "a server database has no file")
+    else:
+        identity = Check("database_file", HealthStatus.OK, "the file opened is the one configured")
+    return [identity, writable, _disk(storage, settings)]
+
+
+def _disk(storage: StorageFacts, settings: Settings) -> Check:
+    if storage.free_bytes is None or storage.folder is None:
+        return Check("disk_space", HealthStatus.SKIPPED, "the database's disk is not on this host")
+    free_mb = storage.free_bytes / 1e6
+    if storage.free_bytes < FULL_BYTES or (storage.capped_pages_left or 1) <= 0:
+        detail = f"The disk of {storage.folder} is full ({free_mb:.1f} MB free): free space on it"
+        return Check("disk_space", HealthStatus.DOWN, detail)
+    if storage.capped_pages_left is not None and storage.capped_pages_left < 16:
+        detail = f"The database is at its page cap ({storage.capped_pages_left} pages left)"
+        return Check("disk_space", HealthStatus.DOWN, detail)
+    if free_mb < settings.health_min_free_mb:
+        detail = (
+            f"Only {free_mb:.0f} MB free on the disk of {storage.folder} "
+            f"(below RUNPLANE_HEALTH_MIN_FREE_MB={settings.health_min_free_mb})"
+        )
+        return Check("disk_space", HealthStatus.DEGRADED, detail)
+    return Check("disk_space", HealthStatus.OK, f"{free_mb:,.0f} MB free on {storage.folder}")
+
+
+def _executor_checks(
+    serving: ServingFacts | None,
+    facts: ExecutorHealth | None,
+    workers: list[WorkerHealth],
+    due: tuple[str, datetime] | None,
+    now: datetime,
+    settings: Settings,
+) -> list[Check]:
+    if serving is None or facts is None:
+        if any(w.kind == "serve" for w in workers):
+            return [Check("executor", HealthStatus.SKIPPED, "runs in another process")]
+        detail = "No executor is running: queued executions wait for `runplane serve`"
+        return [Check("executor", HealthStatus.DEGRADED, detail)]
+    checks = [_executor_alive(facts), _taking_work(serving.executor, facts, due, now, settings)]
+    checks.append(_heartbeat(serving, settings))
+    checks.append(_scheduler(serving, settings))
+    return checks
+
+
+def _executor_alive(facts: ExecutorHealth) -> Check:
+    if not facts.alive:
+        detail = "The executor of this server has stopped: queued executions will not start"
+        return Check("executor", HealthStatus.DEGRADED, detail)
+    if not facts.accepting:
+        detail = f"The executor cannot start processes: {facts.problem or 'no fork server'}"
+        return Check("executor", HealthStatus.DEGRADED, detail)
+    if facts.unrecorded:
+        return Check("executor", HealthStatus.DEGRADED, f"The executor holds back: {facts.problem}")
+    restarted = f", its fork server restarted {facts.restarts} times" if facts.restarts else ""
+    detail = f"running, {facts.running} of {facts.max_workers} slots busy{restarted}"
+    return Check("executor", HealthStatus.OK, detail)
+
+
+def _taking_work(
+    raw: ExecutorFacts,
+    facts: ExecutorHealth,
+    due: tuple[str, datetime] | None,
+    now: datetime,
+    settings: Settings,
+) -> Check:
+    if due is None:
+        return Check("executor_taking_work", HealthStatus.OK, "nothing is waiting to start")
+    waited = (now - due[1]).total_seconds()
+    free = raw.max_workers - raw.busy
+    if waited > settings.health_stuck_after and free > 0:
+        detail = (
+            f"The executor is not taking work: execution {due[0]} has been due for "
+            f"{waited:.0f} s while {free} of {facts.max_workers} slots are free"
+        )
+        return Check("executor_taking_work", HealthStatus.DEGRADED, detail)
+    detail = f"the oldest due execution has waited {max(0.0, waited):.0f} s"
+    return Check(
+        "executor_taking_work", HealthStatus.OK, detail + ("" if free else " (slots full)")
+    )
+
+
+def _heartbeat(serving: ServingFacts, settings: Settings) -> Check:
+    age = serving.heartbeat_seconds_ago
+    if not serving.heartbeat_alive:
+        return Check("heartbeat", HealthStatus.DEGRADED, "The heartbeat of this server stopped")
+    if age > max(settings.worker_timeout / 2, 3 * settings.heartbeat_interval):
+        detail = (
+            f"The last heartbeat written is {age:.0f} s old: other servers count this one "
+            f"lost at {settings.worker_timeout:.0f} s"
+        )
+        return Check("heartbeat", HealthStatus.DEGRADED, detail)
+    return Check("heartbeat", HealthStatus.OK, f"written {age:.1f} s ago")
+
+
+def _scheduler(serving: ServingFacts, settings: Settings) -> Check:
+    scheduler = serving.scheduler
+    if scheduler is None:
+        return Check("scheduler", HealthStatus.SKIPPED, "no scheduling in this tier")
+    if not scheduler.alive:
+        return Check("scheduler", HealthStatus.DEGRADED, "The scheduler has stopped")
+    age = scheduler.last_tick_seconds_ago
+    if age is not None and age > max(SCHEDULER_STALL_SECONDS, 5 * settings.scheduler_interval):
+        detail = f"The scheduler has not looked at schedules for {age:.0f} s"
+        return Check("scheduler", HealthStatus.DEGRADED, detail)
+    if scheduler.problem is not None:
+        detail = f"The scheduler cannot fire: {scheduler.problem}"
+        return Check("scheduler", HealthStatus.DEGRADED, detail)
+    return Check("scheduler", HealthStatus.OK, "running")
 
 
 def _executor(facts: ExecutorFacts, settings: Settings) -> ExecutorHealth:
@@ -128,4 +303,8 @@ def _executor(facts: ExecutorFacts, settings: Settings) -> ExecutorHealth:
         last_tick_seconds_ago=round(facts.last_tick_seconds_ago, 3),
         running=facts.running,
         max_workers=facts.max_workers,
+        accepting=facts.accepting,
+        restarts=facts.restarts,
+        unrecorded=facts.unrecorded,
+        problem=facts.problem,
     )

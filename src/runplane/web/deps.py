@@ -9,7 +9,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from runplane.engine.executors.base import Executor
+from runplane.engine.serving.facts import ServingFacts
 from runplane.engine.serving.runtime import ServingRuntime
+from runplane.engine.serving.storage_watch import StorageWatch
 from runplane.identity import Caller, current_caller
 from runplane.model.clock import Clock
 from runplane.settings import Settings
@@ -26,17 +28,22 @@ class State:
     clock: Clock
     counts: CountCache
     finished: FinishedCache
+    storage: StorageWatch
 
     @property
     def executor(self) -> Executor | None:
         """The executor this server runs, if any (the test app runs none)."""
         return None if self.runtime is None else self.runtime.executor
 
+    def serving(self) -> ServingFacts | None:
+        """What the loops of this server say of themselves (None when it runs none)."""
+        return None if self.runtime is None else self.runtime.facts()
+
 
 def app_state(request: Request) -> State:
     s = request.app.state
     caches = s.list_caches
-    return State(s.db, s.settings, s.runtime, s.clock, caches.counts, caches.finished)
+    return State(s.db, s.settings, s.runtime, s.clock, caches.counts, caches.finished, s.storage)
 
 
 async def state(request: Request) -> State:

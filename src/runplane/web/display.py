@@ -162,3 +162,17 @@ def brief(params: dict[str, Any]) -> str:
 def dotted(name: str) -> Markup:
     """A dotted name that may wrap after its dots (`finra.<wbr>otc_transparency.<wbr>ingest_week`)."""
     return Markup(str(escape(name)).replace(".", ".<wbr>"))
+
+
+HEALTH_WORDS = {"ok": "Healthy", "degraded": "Degraded", "down": "Down"}
+"""The header indicator's word for each state of `/health`."""
+CHECK_LABELS = {
+    "database": "Database",
+    "database_writable": "Writes",
+    "database_file": "Database file",
+    "disk_space": "Disk",
+    "executor": "Executor",
+    "executor_taking_work": "Queue",
+    "heartbeat": "Heartbeat",
+    "scheduler": "Scheduler",
+}

@@ -74,6 +74,8 @@ def _environment() -> Environment:
         queued_for=display.queued_for,
         trend=display.trend,
         FEATURE_LABELS={str(f): f.label for f in Feature},
+        HEALTH_WORDS=display.HEALTH_WORDS,
+        CHECK_LABELS=display.CHECK_LABELS,
     )
     env.filters.update(
         utc=display.utc,
@@ -102,12 +104,17 @@ _health: weakref.WeakKeyDictionary[Database, tuple[float, HealthReport]] = (
 )
 
 
+def health_now(s: State) -> HealthReport:
+    """The health check `/health` answers, with this server's facts and storage probe."""
+    return check_health(s.db, s.settings, s.serving(), storage=s.storage.facts(), clock=s.clock)
+
+
 def recent_health(s: State) -> HealthReport:
-    """The engine's health check, at most `HEALTH_TTL` seconds old."""
+    """The health check, at most `HEALTH_TTL` seconds old."""
     cached = _health.get(s.db)
     if cached is not None and time.monotonic() - cached[0] < HEALTH_TTL:
         return cached[1]
-    report = check_health(s.db, s.settings, s.executor)
+    report = health_now(s)
     _health[s.db] = (time.monotonic(), report)
     return report
 

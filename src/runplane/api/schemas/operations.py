@@ -36,6 +36,29 @@ class ExecutorHealthOut(BaseModel):
     last_tick_seconds_ago: float
     running: int
     max_workers: int
+    accepting: bool = Field(description="It can start processes (its fork server runs).")
+    restarts: int = Field(description="Times its fork server died and was started again.")
+    unrecorded: int = Field(
+        description="Executions whose process ended but whose end waits for the database."
+    )
+    problem: str | None = Field(description="Why it is not taking work, as a sentence.")
+
+
+class CheckOut(BaseModel):
+    name: Literal[
+        "database",
+        "database_writable",
+        "database_file",
+        "disk_space",
+        "executor",
+        "executor_taking_work",
+        "heartbeat",
+        "scheduler",
+    ]
+    status: Literal["ok", "degraded", "down", "skipped"] = Field(
+        description="What this check makes of the whole: the worst check is `status`."
+    )
+    detail: str = Field(description="What it found, or why it does not apply here.")
 
 
 class WorkerHealthOut(BaseModel):
@@ -49,10 +72,12 @@ class WorkerHealthOut(BaseModel):
 
 class HealthOut(BaseModel):
     status: Literal["ok", "degraded", "down"] = Field(
-        description="`down` (HTTP 503): the database does not answer; `degraded`: no executor."
+        description="`down` (HTTP 503): the database does not answer or cannot take work; "
+        "`degraded`: queued executions will not start or schedules will not fire."
     )
-    message: str
+    message: str = Field(description="The reason of the worst check, or that all is well.")
     checked_at: Instant
     database: DatabaseHealthOut
     executor: ExecutorHealthOut | None = Field(description="Null when this process runs none.")
     workers: list[WorkerHealthOut]
+    checks: list[CheckOut] = Field(description="Every check, with what it found.")

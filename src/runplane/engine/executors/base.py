@@ -23,6 +23,16 @@ class ExecutorFacts:
     """Executions it holds now."""
     max_workers: int
     """Executions it may run at once."""
+    busy: int = 0
+    """Slots taken: what it holds, less those waiting for their child executions."""
+    accepting: bool = True
+    """It can start processes now (the local executor: its fork server runs)."""
+    restarts: int = 0
+    """Times what starts its processes had to be started again (the fork server)."""
+    unrecorded: int = 0
+    """Executions whose process ended but whose end it could not write yet (storage)."""
+    problem: str | None = None
+    """Why it is not taking work, or what it holds back, as a sentence; None when fine."""
 
 
 class Executor(Protocol):

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from runplane.store import Database
 
 _PACKET = 65536
+START_TIMEOUT = 60.0
+"""Seconds a starting fork server may take to import everything and say it is ready."""
 
 
 class ForkServer:
@@ -44,6 +46,7 @@ class ForkServer:
         self._process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
         self._exits: deque[tuple[int, int]] = deque()
+        self._gone = False
 
     def start(self) -> None:
         """Start the server and wait until it has imported everything (about a second)."""
@@ -54,15 +57,46 @@ class ForkServer:
             stdin=subprocess.DEVNULL,
         )
         theirs.close()
-        ours.sendall(json.dumps({"settings": self._settings_json}).encode())
-        ready = json.loads(ours.recv(_PACKET) or b"{}")
+        try:
+            ours.settimeout(START_TIMEOUT)
+            ours.sendall(json.dumps({"settings": self._settings_json}).encode())
+            ready = json.loads(ours.recv(_PACKET) or b"{}")
+        except OSError:
+            ready = {}
         if not ready.get("ready"):
-            raise RuntimeError("the fork server failed to start; see its error output above")
+            ours.close()
+            try:
+                self._process.wait(timeout=5)
+                reason = self.exit_reason()
+            except subprocess.TimeoutExpired:  # alive but silent: a hung import
+                self._process.kill()
+                self._process.wait()
+                reason = f"was not ready within {START_TIMEOUT:.0f} s"
+            raise RuntimeError(f"the fork server failed to start ({reason}); see its errors above")
+        ours.settimeout(None)
         self._sock = ours
 
     @property
     def pid(self) -> int | None:
         return None if self._process is None else self._process.pid
+
+    def alive(self) -> bool:
+        """Its process has not exited (a cheap poll, no message exchanged)."""
+        if self._gone or self._sock is None or self._process is None:
+            return False
+        return self._process.poll() is None
+
+    def exit_reason(self) -> str:
+        """How its process ended, once it has: "was killed by SIGKILL", "exited with code 1"."""
+        if self._process is None:
+            return "never started"
+        try:
+            code = self._process.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            return "stopped answering"
+        if code < 0:
+            return f"was killed by {signal.Signals(-code).name}"
+        return f"exited with code {code}"
 
     def fileno(self) -> int:
         """Readable when exit notices arrive; for the executor's `wait`."""
@@ -81,16 +115,21 @@ class ForkServer:
                     return int(message["pid"])
 
     def exits(self) -> list[tuple[int, int]]:
-        """Exit notices `(pid, code)` received since the last call (non-blocking)."""
+        """Exit notices `(pid, code)` received since the last call (non-blocking); after the
+        server went away, those it sent before (and `alive()` turns False)."""
         assert self._sock is not None
         with self._lock:
-            while select.select([self._sock], [], [], 0)[0]:
-                self._receive()
+            try:
+                while select.select([self._sock], [], [], 0)[0]:
+                    self._receive()
+            except ConnectionError:
+                self._gone = True  # the notices it sent before it went are kept
             exits = list(self._exits)
             self._exits.clear()
         return exits
 
     def stop(self) -> None:
+        """Close its socket (it exits when it sees that) and wait for it, killing it if slow."""
         if self._sock is not None:
             self._sock.close()
             self._sock = None

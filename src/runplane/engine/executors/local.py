@@ -1,9 +1,11 @@
 """The local executor: runs each execution in its own process, at most `max_workers` at once.
 
 Processes come from a fork server that has already imported Runplane and the registered
-pipelines (a fork costs milliseconds, a fresh interpreter hundreds). Each child holds one
-end of a socket pair (its lifeline, `running/link.py`): stop signals go down it, and the
-child exits when it closes, so no child outlives its executor.
+pipelines (a fork costs milliseconds, a fresh interpreter hundreds); `supervision.py`
+starts a new one when it dies. Each child holds one end of a socket pair (its lifeline,
+`running/link.py`): stop signals go down it, a result the child could not write comes up
+it, and the child exits when it closes, so no child outlives its executor. Ends it could
+not record yet (storage full or gone) wait in its backlog (`backlog.py`).
 """
 
 from __future__ import annotations
@@ -15,17 +17,20 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from multiprocessing.connection import Connection, wait
 
 import psutil
 
-from runplane.engine import lifecycle, processes
+from runplane.engine import faults, lifecycle, processes
+from runplane.engine.executors.backlog import Unwritten, WriteBacklog
 from runplane.engine.executors.base import ExecutorFacts
-from runplane.engine.executors.forkserver import ForkServer
-from runplane.engine.running.exits import ProcessExit
+from runplane.engine.executors.children import Child
+from runplane.engine.executors.sampler import ResourceSampler
+from runplane.engine.executors.supervision import ForkServerSupervisor
+from runplane.engine.failure_log import FailureLog
+from runplane.engine.running.exits import EXIT_UNRECORDED, ProcessExit
 from runplane.engine.serving import wakeup
 from runplane.model import EventKind
 from runplane.model.clock import Clock, utcnow
@@ -34,21 +39,8 @@ from runplane.store import Database
 from runplane.store import events as event_store
 from runplane.store import executions as store
 from runplane.store import queue as queue_store
-from runplane.store import resources as resource_store
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class _Child:
-    execution_id: str
-    pid: int
-    lifeline: Connection
-    stats: psutil.Process | None
-    waiting: bool = False
-    stop_sent: bool = False
-    killed: bool = False
-    closed: bool = False
 
 
 class LocalExecutor:
@@ -80,21 +72,33 @@ class LocalExecutor:
         self.max_workers = max_workers or settings.max_workers
         self._scope = scope
         self._clock = clock
-        self._children: dict[str, _Child] = {}
+        self._children: dict[str, Child] = {}
         self._lock = threading.Lock()
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="executor", daemon=True)
-        self._sampler = threading.Thread(target=self._sample, name="resource-sampler", daemon=True)
-        self._forkserver = ForkServer(self._settings_json)
+        self._sampler = ResourceSampler(
+            db,
+            self._sampled,
+            interval=settings.resource_sample_interval,
+            stopping=self._stopping,
+            clock=clock,
+        )
+        self._forks = ForkServerSupervisor(self._settings_json)
+        self._backlog = WriteBacklog()
+        self._unstarted: list[str] = []
+        """Claimed, but their fork server died before it forked them: started next."""
+        self._loop_failures = FailureLog(log, "the executor's loop failed")
+        self._write_failures = FailureLog(log, "recording how executions ended failed")
+        faults.arm(settings)
         self._last_cancel_check = 0.0
         self._last_blocked_check = 0.0
         self._last_tick = time.monotonic()
         self._actor = f"worker:{host}:{os.getpid()}"
 
     def start(self) -> None:
-        self._forkserver.start()
+        self._forks.start()
         wakeup.subscribe(self.wake)
         self._thread.start()
         self._sampler.start()
@@ -110,11 +114,23 @@ class LocalExecutor:
     def facts(self) -> ExecutorFacts:
         with self._lock:
             running = len(self._children)
+            busy = sum(1 for c in self._children.values() if not c.waiting)
+        problem = self._forks.problem
+        if problem is None and self._backlog:
+            problem = (
+                f"{len(self._backlog)} ended execution(s) wait to be recorded "
+                f"({self._write_failures.last or 'storage failing'})"
+            )
         return ExecutorFacts(
             alive=self._thread.is_alive(),
             last_tick_seconds_ago=max(0.0, time.monotonic() - self._last_tick),
             running=running,
             max_workers=self.max_workers,
+            busy=busy,
+            accepting=self._forks.server is not None,
+            restarts=self._forks.restarts,
+            unrecorded=len(self._backlog),
+            problem=problem,
         )
 
     def request_stop(self, execution_id: str, *, kill: bool = False) -> bool:
@@ -142,9 +158,23 @@ class LocalExecutor:
         for child in list(self._children.values()):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child.pid, signal.SIGKILL)
-            self._record_exit(child, ProcessExit(child.pid, None, killed=True, lost=reason))
+            child.read_messages()
+            ended = ProcessExit(child.pid, None, killed=True, lost=reason)
+            self._backlog.hold(child.execution_id, ended, child.outcome)
+            child.lifeline.close()
         self._children.clear()
-        self._forkserver.stop()
+        for execution_id in self._unstarted:
+            self._backlog.hold(execution_id, ProcessExit(None, None, lost=reason), None)
+        try:
+            self._backlog.flush(self._write_end)
+        except Exception as exc:
+            log.error(
+                "%d ended execution(s) could not be recorded (%s); the recovery of the next "
+                "start ends them as lost",
+                len(self._backlog),
+                exc,
+            )
+        self._forks.stop()
         os.close(self._wake_r)
         os.close(self._wake_w)
 
@@ -152,28 +182,35 @@ class LocalExecutor:
         while not self._stopping.is_set():
             try:
                 self._tick()
-            except Exception:
-                log.exception("executor tick failed; retrying")
+                self._loop_failures.succeeded()
+            except Exception as exc:
+                self._loop_failures.failed(exc)
                 time.sleep(self._settings.poll_interval)
 
     def _tick(self) -> None:
         with self._lock:
             children = list(self._children.values())
-        waitables: list[object] = [self._wake_r, self._forkserver]
+        server = self._forks.server
+        waitables: list[object] = [self._wake_r] + ([server] if server is not None else [])
         waitables += [c.lifeline for c in children if not c.closed]
-        ready = wait(waitables, timeout=self._settings.poll_interval)  # type: ignore[arg-type]
+        ready: Sequence[object] = wait(waitables, timeout=self._settings.poll_interval)  # type: ignore[arg-type]
         self._last_tick = time.monotonic()
         if self._wake_r in ready:
             os.read(self._wake_r, 4096)
         for child in children:
             if child.lifeline in ready:
-                self._read_messages(child)
-        by_pid = {c.pid: c for c in children}
-        for pid, code in self._forkserver.exits():
-            if (exited := by_pid.get(pid)) is not None:
-                self._record_exit(exited, ProcessExit(pid, code, killed=exited.killed))
+                child.read_messages()
+        if server is not None and server in ready:
+            by_pid = {c.pid: c for c in children}
+            for pid, code in server.exits():
+                if (exited := by_pid.get(pid)) is not None:
+                    self._ended(exited, ProcessExit(pid, code, killed=exited.killed))
+            if not server.alive():
+                self._forks.lost()
+        self._watch_orphans(children)
         if self._stopping.is_set():
             return
+        self._write_backlog()
         now = time.monotonic()
         if children and now - self._last_cancel_check >= self._settings.poll_interval:
             self._last_cancel_check = now
@@ -181,12 +218,15 @@ class LocalExecutor:
         if now - self._last_blocked_check >= 1.0:
             self._last_blocked_check = now
             lifecycle.cancel_blocked(self._db, clock=self._clock)
-        self._start_runnable()
+        if self._forks.ensure():
+            self._start_runnable()
 
     def _start_runnable(self) -> None:
+        while self._unstarted and self._forks.alive:
+            self._spawn(self._unstarted.pop(0))
         with self._lock:
             busy = sum(1 for c in self._children.values() if not c.waiting)
-        free = self.max_workers - busy
+        free = self.max_workers - busy - len(self._unstarted)
         if free <= 0:
             return
         with self._db.read() as conn:
@@ -194,6 +234,9 @@ class LocalExecutor:
                 conn, self._clock(), limit=free, scope=self._scope
             )
         for candidate in candidates:
+            faults.reach("claim", candidate.execution_id)
+            if not self._forks.alive:  # it died meanwhile: leave the rest pending
+                return
             if lifecycle.claim_execution(
                 self._db,
                 candidate.execution_id,
@@ -206,49 +249,91 @@ class LocalExecutor:
                 self._spawn(candidate.execution_id)
 
     def _spawn(self, execution_id: str) -> None:
+        server = self._forks.server
         ours, theirs = socket.socketpair()
-        pid = self._forkserver.spawn(execution_id, theirs)
-        theirs.close()
+        try:
+            assert server is not None, "claim only while a fork server runs"
+            pid = server.spawn(execution_id, theirs)
+        except OSError:  # it died between the check and the request: start it on the next
+            ours.close()
+            self._unstarted.append(execution_id)
+            self._forks.lost()
+            return
+        finally:
+            theirs.close()
         lifeline = Connection(ours.detach())
         started = processes.start_time(pid)
         try:
             stats: psutil.Process | None = psutil.Process(pid)
         except psutil.NoSuchProcess:
             stats = None
+        child = Child(execution_id, pid, lifeline, stats, started, self._forks.generation)
         with self._lock:
-            self._children[execution_id] = _Child(execution_id, pid, lifeline, stats)
-        with self._db.write() as conn:
-            store.update_execution(conn, execution_id, pid=pid, process_started_at=started)
-
-    def _read_messages(self, child: _Child) -> None:
+            self._children[execution_id] = child
         try:
-            while child.lifeline.poll():
-                (message,) = child.lifeline.recv()
-                if message == "waiting":
-                    child.waiting = True
-                elif message == "resumed":
-                    child.waiting = False
-                # "submitted" needs nothing more: this tick looks for runnable work anyway
-        except (EOFError, OSError):
-            child.closed = True  # the child is exiting; its sentinel reports that
+            with self._db.write() as conn:
+                store.update_execution(conn, execution_id, pid=pid, process_started_at=started)
+        except Exception as exc:  # its process runs regardless; it records its own result
+            self._write_failures.failed(exc)
 
-    def _record_exit(self, child: _Child, ended: ProcessExit) -> None:
+    def _watch_orphans(self, children: list[Child]) -> None:
+        """Children of a fork server that died: their exit is seen here, not reported."""
+        current = self._forks.generation if self._forks.server is not None else -1
+        for child in children:
+            if child.generation == current or child.execution_id not in self._children:
+                continue
+            if child.closed or not processes.is_alive(child.pid, child.started):
+                reason = (
+                    f"Its process (pid {child.pid}) ended after the fork server that started "
+                    "it had died, without recording a result"
+                )
+                self._ended(child, ProcessExit(child.pid, None, killed=child.killed, lost=reason))
+
+    def _ended(self, child: Child, ended: ProcessExit) -> None:
+        """A child's process ended: record what that means (now, or once storage takes it)."""
         with self._lock:
             self._children.pop(child.execution_id, None)
+        child.read_messages()  # a result sent just before it exited
         child.lifeline.close()
+        if child.outcome is not None:
+            log.warning(
+                "execution %s could not write its result; this server holds it and writes it "
+                "once the database takes it",
+                child.execution_id,
+            )
+        self._backlog.hold(child.execution_id, ended, child.outcome)
+        self._write_backlog()
+
+    def _write_backlog(self) -> None:
+        if not self._backlog.due():
+            return
+        try:
+            self._backlog.flush(self._write_end)
+        except Exception as exc:
+            self._write_failures.failed(exc)
+        else:
+            self._write_failures.succeeded()
+
+    def _write_end(self, unwritten: Unwritten) -> None:
+        """Record one end: the runner's own result if it handed one over, else what the
+        exit means (`lifecycle.record_exit`)."""
+        ended = unwritten.ended
+        outcome = unwritten.outcome
+        scale = self._settings.retry_backoff_scale
+        if outcome is not None:
+            if outcome.write(self._db, retry_scale=scale, clock=self._clock):
+                ended = ProcessExit(ended.pid, 0)  # recorded: nothing left to decide
+            else:  # refused (a cancel came first): what a refused runner's exit means
+                ended = ProcessExit(ended.pid, EXIT_UNRECORDED)
         lifecycle.record_exit(
-            self._db,
-            child.execution_id,
-            ended,
-            host=self._host,
-            retry_scale=self._settings.retry_backoff_scale,
+            self._db, unwritten.execution_id, ended, host=self._host, retry_scale=scale,
             clock=self._clock,
-        )
+        )  # fmt: skip
         if self._on_exit is not None:
             try:
-                self._on_exit(child.execution_id)
+                self._on_exit(unwritten.execution_id)
             except Exception:
-                log.exception("on_exit hook failed for %s", child.execution_id)
+                log.exception("on_exit hook failed for %s", unwritten.execution_id)
 
     def _handle_cancels(self) -> None:
         with self._db.read() as conn:
@@ -277,29 +362,6 @@ class LocalExecutor:
         with self._db.write() as conn:
             event_store.insert_event(conn, execution_id, kind, actor="executor", at=at)
 
-    def _sample(self) -> None:
-        while not self._stopping.wait(self._settings.resource_sample_interval):
-            with self._lock:
-                children = [c for c in self._children.values() if c.stats is not None]
-            samples = []
-            now = self._clock()
-            for child in children:
-                assert child.stats is not None
-                try:
-                    with child.stats.oneshot():
-                        samples.append(
-                            resource_store.ResourceSample(
-                                child.execution_id,
-                                now,
-                                child.stats.cpu_percent(),
-                                child.stats.memory_info().rss,
-                            )
-                        )
-                except psutil.Error:
-                    continue
-            if samples:
-                try:
-                    with self._db.write() as conn:
-                        resource_store.insert_samples(conn, samples)
-                except Exception:
-                    log.debug("resource samples not written", exc_info=True)
+    def _sampled(self) -> list[tuple[str, psutil.Process]]:
+        with self._lock:
+            return [(c.execution_id, c.stats) for c in self._children.values() if c.stats]

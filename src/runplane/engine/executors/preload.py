@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 
+from runplane.engine import faults
 from runplane.engine.running import runner
 from runplane.pipelines import registry
 from runplane.settings import Settings
@@ -18,6 +19,7 @@ from runplane.store import Database, open_database
 def prepare(settings: Settings) -> Database:
     """Load the pipelines and return a database handle with a warm statement cache."""
     registry.load(settings.pipeline_modules)
+    faults.arm(settings)
     db = open_database(settings)
     with contextlib.suppress(Exception):  # unreachable database: children start cold
         runner.warm_up(db)

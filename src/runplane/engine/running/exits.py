@@ -4,6 +4,8 @@
     EXIT_CANCELLED   it stopped on request (`check_cancelled()` raised), nothing published
     EXIT_UNRECORDED  the runner's result was refused: the row was no longer running, or a
                      cancel request came first
+    EXIT_HANDED_OVER the database would not take the result (full, locked, gone) for
+                     `final_write_timeout`; the runner gave it to its executor to write
     anything else    it died before recording a result (negative: killed by that signal)
 
 `lifecycle.record_exit` turns one of these into the execution's final status.
@@ -19,8 +21,16 @@ from runplane.engine.running.link import EXIT_ORPHANED
 EXIT_DONE = 0
 EXIT_CANCELLED = 3
 EXIT_UNRECORDED = 4
+EXIT_HANDED_OVER = 5
 
-__all__ = ["EXIT_CANCELLED", "EXIT_DONE", "EXIT_ORPHANED", "EXIT_UNRECORDED", "ProcessExit"]
+__all__ = [
+    "EXIT_CANCELLED",
+    "EXIT_DONE",
+    "EXIT_HANDED_OVER",
+    "EXIT_ORPHANED",
+    "EXIT_UNRECORDED",
+    "ProcessExit",
+]
 
 
 @dataclass(frozen=True)

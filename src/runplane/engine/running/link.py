@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 import threading
 from multiprocessing.connection import Connection
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from runplane.engine.running.outcome import Outcome
 
 EXIT_ORPHANED = 70
 """The exit code of a process whose executor went away."""
@@ -24,6 +27,11 @@ class ExecutorLink(Protocol):
         """Tell the executor `waiting` (no worker slot needed while it waits for children),
         `resumed`, or `submitted` (a child execution is queued)."""
 
+    def hand_over(self, outcome: Outcome) -> bool:
+        """Give the executor a result this process could not write, for it to write later;
+        False when the link cannot carry it (the executor is gone)."""
+        ...
+
 
 class Lifeline:
     """The local executor's link: messages over a socket pair, exit when it closes."""
@@ -36,6 +44,13 @@ class Lifeline:
 
     def send(self, message: str) -> None:
         self._connection.send((message,))
+
+    def hand_over(self, outcome: Outcome) -> bool:
+        try:
+            self._connection.send(("outcome", outcome))
+        except OSError:
+            return False
+        return True
 
     def _listen(self, stop: threading.Event) -> None:
         try:

@@ -11,23 +11,31 @@ import logging
 import signal
 import sys
 import threading
+import time
 import traceback
 import warnings
+from dataclasses import replace
 from typing import Any
 
-from runplane.engine import lifecycle
+from runplane.engine import faults, lifecycle
 from runplane.engine.classify import classify
 from runplane.engine.running.context import EngineRunContext
-from runplane.engine.running.exits import EXIT_CANCELLED, EXIT_DONE, EXIT_UNRECORDED
+from runplane.engine.running.exits import (
+    EXIT_CANCELLED,
+    EXIT_DONE,
+    EXIT_HANDED_OVER,
+    EXIT_UNRECORDED,
+)
 from runplane.engine.running.link import ExecutorLink
 from runplane.engine.running.logsink import LogSink, SinkHandler, SinkStream
+from runplane.engine.running.outcome import Outcome
 from runplane.model import Execution, ExecutionStatus, LogLine, Trigger
 from runplane.model.clock import utcnow
 from runplane.pipelines import Cancelled, Output, PipelineError, registry
 from runplane.pipelines.params import validate_params
 from runplane.pipelines.rules import ErrorRule
 from runplane.settings import Settings
-from runplane.store import Database, Rollback
+from runplane.store import Database, Rollback, storage_problem
 from runplane.store import executions as store
 from runplane.store import logs as log_store
 
@@ -47,7 +55,12 @@ def child_main(execution_id: str, link: ExecutorLink, settings: Settings, db: Da
     code = run_execution(db, execution_id, sink=sink, stop=stop, link=link, settings=settings)
     sys.stdout.flush()
     sys.stderr.flush()
-    sink.close()
+    try:
+        sink.close()
+    except Exception as exc:  # lines after the result; the result itself is safe
+        if storage_problem(exc) is None:
+            raise
+        _note(f"execution {execution_id}: its last log lines were not written ({exc})")
     return code
 
 
@@ -69,6 +82,7 @@ def run_execution(
         rules = pipeline.error_rules
         params = validate_params(execution.pipeline, pipeline.params, execution.params)
         log.info("Parameters validated: %s", _describe(execution.params) or "(none)")
+        faults.reach("mid-run", execution_id)
         if execution.dry_run:
             log.info("Dry run: validating only, nothing will be written")
         context = EngineRunContext(db, execution, params, stop, link, settings, sink)
@@ -85,33 +99,42 @@ def run_execution(
         else:
             log.exception("%s: %s", type(exc).__name__, exc)
         log.info("Execution failed (%s), cleaning up", error.classification)
-        return _finish(db, execution, ExecutionStatus.FAILED, sink, settings, error=error)
+        failed = Outcome(execution, ExecutionStatus.FAILED, error=error)
+        return _finish(db, failed, sink, link, settings)
     status = ExecutionStatus.DRY_RUN if execution.dry_run else ExecutionStatus.COMPLETED
-    return _finish(
-        db,
-        execution,
-        status,
-        sink,
-        settings,
-        output=output.to_dict(),
-        rows_processed=output.rows_processed,
-    )
+    done = Outcome(execution, status, output=output.to_dict(), rows_processed=output.rows_processed)
+    return _finish(db, done, sink, link, settings)
 
 
 def _finish(
-    db: Database,
-    execution: Execution,
-    status: ExecutionStatus,
-    sink: LogSink,
-    settings: Settings,
-    **result: Any,
+    db: Database, result: Outcome, sink: LogSink, link: ExecutorLink, settings: Settings
 ) -> int:
     """Record the result with the log's last lines; if it was refused, say why in the log
-    and leave the status to the executor (`lifecycle.record_exit`)."""
-    lines = sink.take(("INFO", f"Execution complete: {status.upper()}"))
-    if lifecycle.finish_execution(
-        db, execution, status, log_lines=lines, retry_scale=settings.retry_backoff_scale, **result
-    ):
+    and leave the status to the executor (`lifecycle.record_exit`). If the database will
+    not take it, retry for `final_write_timeout`, then hand it to the executor."""
+    execution = result.execution
+    lines = sink.take(("INFO", f"Execution complete: {result.status.upper()}"))
+    outcome = replace(result, log_lines=tuple(lines))
+    faults.reach("final-write", execution.execution_id)
+    deadline = time.monotonic() + settings.final_write_timeout
+    pause = 0.05
+    while True:
+        try:
+            recorded = outcome.write(db, retry_scale=settings.retry_backoff_scale)
+            break
+        except Exception as exc:
+            problem = storage_problem(exc, db.location)
+            if problem is None:
+                raise
+            if time.monotonic() + pause > deadline:
+                if link.hand_over(outcome):
+                    _note(f"execution {execution.execution_id} handed its result to its "
+                          f"executor: {problem}")  # fmt: skip
+                    return EXIT_HANDED_OVER
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
+    if recorded:
         return EXIT_DONE
     sink.put_back(lines[:-1])
     with db.read() as conn:
@@ -123,6 +146,12 @@ def _finish(
             "The execution was no longer running (%s); the result was discarded", current.status
         )
     return EXIT_UNRECORDED
+
+
+def _note(message: str) -> None:
+    """A line for the server's log (the process's own stderr feeds its execution log)."""
+    if sys.__stderr__ is not None:
+        print(f"runplane: {message}", file=sys.__stderr__, flush=True)
 
 
 def warm_up(db: Database) -> None:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
+from runplane.engine.failure_log import FailureLog
 from runplane.engine.scheduling.param_templates import render_params
 from runplane.engine.scheduling.timetable import Timetable, timetable
 from runplane.engine.service import insert_submitted, prepare_execution
@@ -217,7 +219,20 @@ class Scheduler:
         self._registry = registry
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._failures = FailureLog(log, "the scheduler could not fire a schedule")
         self.last_tick: datetime | None = None
+        self.last_tick_at: float | None = None
+        """When (monotonic) the last pass over the schedules ended."""
+
+    @property
+    def alive(self) -> bool:
+        """Its thread runs (started and not stopped)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def problem(self) -> str | None:
+        """The failure that keeps schedules from firing, or None."""
+        return self._failures.last
 
     def tick(self) -> list[ScheduleFire]:
         """One pass over the enabled schedules; returns the fires this pass recorded.
@@ -229,6 +244,7 @@ class Scheduler:
         with self.db.read() as conn:
             schedules = store.list_schedules(conn, enabled=True)
         fired: list[ScheduleFire] = []
+        failed = False
         for schedule in schedules:
             try:
                 table = timetable(schedule.cron, schedule.timezone)
@@ -243,11 +259,15 @@ class Scheduler:
                     registry=self._registry,
                     clock=self._clock,
                 )
-            except Exception:
-                log.exception("schedule %s: firing failed; trying again next tick", schedule.name)
+            except Exception as exc:
+                self._failures.failed(exc, f"schedule {schedule.name}")
+                failed = True
         if any(fire.execution_id is not None for fire in fired):
             wakeup.notify()
+        if not failed:
+            self._failures.succeeded()
         self.last_tick = now
+        self.last_tick_at = time.monotonic()
         return fired
 
     def start(self) -> None:
@@ -263,7 +283,7 @@ class Scheduler:
         while True:
             try:
                 self.tick()
-            except Exception:
-                log.exception("scheduler tick failed; trying again")
+            except Exception as exc:
+                self._failures.failed(exc)
             if self._stop.wait(self.settings.scheduler_interval):
                 return

@@ -4,12 +4,15 @@ and (except in the basic tier) the scheduler."""
 from __future__ import annotations
 
 import logging
+import time
 
 from runplane.engine.executors.base import Executor
 from runplane.engine.executors.configured import configured_executor
 from runplane.engine.scheduling.scheduler import Scheduler
+from runplane.engine.serving.facts import SchedulerFacts, ServingFacts
 from runplane.engine.serving.metrics import EngineMetrics
 from runplane.engine.serving.recovery import recover_lost_executions
+from runplane.engine.serving.storage_watch import StorageWatch
 from runplane.engine.serving.workers import WorkerRegistration
 from runplane.model.clock import Clock, utcnow
 from runplane.settings import Settings
@@ -42,8 +45,10 @@ class ServingRuntime:
         self.scheduler = (
             Scheduler(db, settings, clock=clock) if settings.has(Feature.SCHEDULING) else None
         )
+        self.storage = StorageWatch(db, settings)
 
     def start(self) -> None:
+        self.storage.start()
         self.registration.register()
         for execution_id in self._recover():
             log.warning("marked %s as worker_lost at start", execution_id)
@@ -57,6 +62,24 @@ class ServingRuntime:
             self.scheduler.stop()
         self.executor.stop(reason="the worker shut down while it ran")
         self.registration.stop()
+        self.storage.stop()
+
+    def facts(self) -> ServingFacts:
+        """What its loops say of themselves now, for `/health`."""
+        scheduler = None
+        if self.scheduler is not None:
+            at = self.scheduler.last_tick_at
+            scheduler = SchedulerFacts(
+                alive=self.scheduler.alive,
+                last_tick_seconds_ago=None if at is None else time.monotonic() - at,
+                problem=self.scheduler.problem,
+            )
+        return ServingFacts(
+            executor=self.executor.facts(),
+            heartbeat_alive=self.registration.beating,
+            heartbeat_seconds_ago=self.registration.beat_seconds_ago,
+            scheduler=scheduler,
+        )
 
     def _recover(self) -> list[str]:
         return recover_lost_executions(

@@ -10,9 +10,11 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 
 from runplane.engine import processes
+from runplane.engine.failure_log import FailureLog
 from runplane.engine.ids import new_execution_id
 from runplane.model import Worker
 from runplane.model.clock import Clock, utcnow
@@ -54,6 +56,20 @@ class WorkerRegistration:
         )
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._failures = FailureLog(log, "the heartbeat failed")
+        self.last_beat = time.monotonic()
+        """When (monotonic) the last heartbeat was written."""
+
+    @property
+    def beat_seconds_ago(self) -> float:
+        """Age of the last heartbeat written; other servers judge this one lost past
+        `worker_timeout`."""
+        return time.monotonic() - self.last_beat
+
+    @property
+    def beating(self) -> bool:
+        """The heartbeat thread runs (it was started and not stopped)."""
+        return self._thread is not None and self._thread.is_alive()
 
     def register(self) -> None:
         with self._db.write() as conn:
@@ -68,18 +84,29 @@ class WorkerRegistration:
     def heartbeat(self) -> None:
         with self._db.write() as conn:
             worker_store.update_heartbeat(conn, self.worker.worker_id, self._clock())
+        self.last_beat = time.monotonic()
 
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        with self._db.write() as conn:
-            worker_store.update_stopped(conn, self.worker.worker_id, self._clock())
+        try:
+            with self._db.write() as conn:
+                worker_store.update_stopped(conn, self.worker.worker_id, self._clock())
+        except Exception as exc:
+            log.warning(
+                "could not record that this worker stopped (%s); other processes will judge "
+                "it lost once its heartbeat is %.0f s old",
+                exc,
+                self._settings.worker_timeout,
+            )
 
     def _beat(self, on_tick: Callable[[], object]) -> None:
         while not self._stop.wait(self._settings.heartbeat_interval):
             try:
                 self.heartbeat()
                 on_tick()
-            except Exception:
-                log.exception("heartbeat failed; retrying at the next interval")
+            except Exception as exc:
+                self._failures.failed(exc)
+            else:
+                self._failures.succeeded()

@@ -11,12 +11,11 @@ from fastapi import APIRouter, Request, Response
 from runplane.domains.finra_otc import queries as assets
 from runplane.domains.finra_otc.stages import PIPELINES, Stage
 from runplane.tiers import Feature
-from runplane.views.health import check_health
 from runplane.views.overview import system_overview
 from runplane.views.schedules import list_schedule_states
 from runplane.web.deps import StateDep
 from runplane.web.errors import DashboardRoute
-from runplane.web.templating import render
+from runplane.web.templating import health_now, render
 
 router = APIRouter(route_class=DashboardRoute)
 
@@ -36,7 +35,7 @@ def overview_page(request: Request, s: StateDep) -> Response:
     """The health check, failures in 24 h (vs the 24 h before), running now, latest weeks,
     schedules."""
     now = s.clock()
-    health = check_health(s.db, s.settings, s.executor, clock=s.clock)
+    health = health_now(s)
     figures = system_overview(s.db, clock=lambda: now) if s.settings.has(Feature.HISTORY) else None
     with s.db.read() as conn:
         weeks = latest_weeks(assets.list_weeks(conn))

@@ -84,9 +84,10 @@ def storage_problem(
     constraint violated, a programming error: those stay errors of their own)."""
     if isinstance(exc, StorageUnavailable):
         return exc
+    where = f" ({location})" if location else ""
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return StorageUnavailable(
-            STORAGE_FULL, f"{exc.strerror} ({location}); free space on its disk, then try again"
+            STORAGE_FULL, f"{exc.strerror}{where}; free space on its disk, then try again"
         )
     original = getattr(exc, "orig", None) or exc
     server_down = _is_server_error(original)
@@ -96,10 +97,10 @@ def storage_problem(
     lowered = text.lower()
     for match in _MATCHES:
         if any(word in lowered for word in match.words):
-            return StorageUnavailable(match.kind, f"{text} ({location}); {match.advice}")
+            return StorageUnavailable(match.kind, f"{text}{where}; {match.advice}")
     if server_down:  # any other operational error of a server: it is not answering
         return StorageUnavailable(
-            DATABASE_UNAVAILABLE, f"{text} ({location}); check that the server is up"
+            DATABASE_UNAVAILABLE, f"{text}{where}; check that the server is up"
         )
     return None
 

@@ -81,9 +81,10 @@ def iter_log_lines(conn: Connection, execution_id: str, *, batch: int = 5000) ->
         after = lines[-1].seq
 
 
-def read_log_text(db: Database, execution_id: str, *, batch: int = 5000) -> Iterator[str]:
+def read_log_text(db: Database, execution_id: str, *, batch: int = 1000) -> Iterator[str]:
     """The whole log as text (`HH:MM:SS.mmm LEVEL message` lines), a batch per short read
-    transaction, so a slow download never keeps one open."""
+    transaction, so a slow download never keeps one open; a batch is at most `batch`
+    capped lines (16 MB at 16 KB a line), so serving it costs the same for any log size."""
     after = 0
     while True:
         with db.read() as conn:

@@ -2,7 +2,7 @@
 
 Logger records, `print` output and warnings become lines with millisecond timestamps;
 a background thread flushes every `interval` seconds or `max_lines` lines, in one
-short transaction, never a commit per line.
+short transaction, never a commit per line. `cap` (`logcap.py`) bounds what is kept.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from runplane.engine.running.logcap import HEAD, TAIL, LogCap
 from runplane.model import LogLine
 from runplane.store import Database
 from runplane.store import executions as execution_store
@@ -29,8 +30,13 @@ class LogSink:
         interval: float,
         max_lines: int,
         progress_interval: float = 1.0,
+        cap: LogCap | None = None,
     ) -> None:
         self._db = db
+        self._cap = cap or LogCap(
+            max_lines=2**62, max_bytes=2**62, max_line_bytes=2**62, tail_lines=0
+        )
+        self._marked = False
         self._execution_id = execution_id
         self._interval = interval
         self._max_lines = max_lines
@@ -51,12 +57,26 @@ class LogSink:
 
     def emit(self, level: str, message: str, at: datetime | None = None) -> None:
         at = at or datetime.now(UTC)
+        cap = self._cap
         with self._cond:
-            for text in message.splitlines() or [""]:
-                self._seq += 1
-                self._buffer.append(LogLine(self._execution_id, self._seq, at, level, text))
+            for line in message.splitlines() or [""]:
+                text = cap.cut(line)
+                place = cap.place(level, text, len(self._buffer))
+                if place == HEAD:
+                    self._seq += 1
+                    self._buffer.append(LogLine(self._execution_id, self._seq, at, level, text))
+                elif place == TAIL:
+                    if not self._marked:
+                        self._marked = True
+                        self._add("WARNING", at, cap.started())
+                    for kept in cap.tail(level, at, text):
+                        self._add(*kept)
             if len(self._buffer) >= self._max_lines:
                 self._cond.notify()
+
+    def _add(self, level: str, at: datetime, text: str) -> None:
+        self._seq += 1
+        self._buffer.append(LogLine(self._execution_id, self._seq, at, level, text))
 
     def take(self, *final: tuple[str, str]) -> list[LogLine]:
         """Remove and return the buffered lines plus `final` (level, message) lines.
@@ -66,11 +86,11 @@ class LogSink:
         once that status is committed.
         """
         with self._writing, self._cond:
+            now = datetime.now(UTC)
+            for held in self._cap.finish(now):
+                self._add(*held)
             for level, message in final:
-                self._seq += 1
-                self._buffer.append(
-                    LogLine(self._execution_id, self._seq, datetime.now(UTC), level, message)
-                )
+                self._add(level, now, message)
             lines, self._buffer = self._buffer, []
         return lines
 
@@ -104,8 +124,12 @@ class LogSink:
                 raise
 
     def close(self) -> None:
+        """Stop the background writer and write what is left, the tail of a capped log too
+        (a run that stopped on request never took its last lines)."""
         with self._cond:
             self._closed = True
+            for held in self._cap.finish(datetime.now(UTC)):
+                self._add(*held)
             self._cond.notify()
         self._thread.join()
         self.flush()

@@ -5,6 +5,7 @@ link (`EXIT_HANDED_OVER`), which keeps it and writes it once storage takes it.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from runplane.engine import lifecycle
@@ -23,10 +24,14 @@ class Outcome:
     rows_processed: int | None = None
     error: ExecutionError | None = None
     log_lines: tuple[LogLine, ...] = ()
+    finished_at: datetime | None = None
+    """When the run ended, its `completed_at` however late the write succeeds."""
 
     def write(self, db: Database, *, retry_scale: float, clock: Clock = utcnow) -> bool:
         """Record it in one transaction; False when it was refused (no longer running, or
         a cancel came first). Raises what the database raises."""
+        if self.finished_at is not None:
+            clock = _at(self.finished_at)
         return lifecycle.finish_execution(
             db,
             self.execution,
@@ -38,3 +43,7 @@ class Outcome:
             retry_scale=retry_scale,
             clock=clock,
         )
+
+
+def _at(instant: datetime) -> Clock:
+    return lambda: instant

@@ -27,6 +27,7 @@ from runplane.engine.running.exits import (
     EXIT_UNRECORDED,
 )
 from runplane.engine.running.link import ExecutorLink
+from runplane.engine.running.logcap import LogCap
 from runplane.engine.running.logsink import LogSink, SinkHandler, SinkStream
 from runplane.engine.running.outcome import Outcome
 from runplane.model import Execution, ExecutionStatus, LogLine, Trigger
@@ -47,8 +48,18 @@ def child_main(execution_id: str, link: ExecutorLink, settings: Settings, db: Da
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the executor decides what Ctrl-C means
     stop = threading.Event()
     link.watch(stop)
+    cap = LogCap(
+        max_lines=settings.log_max_lines,
+        max_bytes=settings.log_max_bytes,
+        max_line_bytes=settings.log_max_line_bytes,
+        tail_lines=settings.log_tail_lines,
+    )
     sink = LogSink(
-        db, execution_id, interval=settings.log_flush_interval, max_lines=settings.log_flush_lines
+        db,
+        execution_id,
+        interval=settings.log_flush_interval,
+        max_lines=settings.log_flush_lines,
+        cap=cap,
     )
     sink.start()
     _capture_output(sink)
@@ -114,7 +125,7 @@ def _finish(
     not take it, retry for `final_write_timeout`, then hand it to the executor."""
     execution = result.execution
     lines = sink.take(("INFO", f"Execution complete: {result.status.upper()}"))
-    outcome = replace(result, log_lines=tuple(lines))
+    outcome = replace(result, log_lines=tuple(lines), finished_at=utcnow())
     faults.reach("final-write", execution.execution_id)
     deadline = time.monotonic() + settings.final_write_timeout
     pause = 0.05

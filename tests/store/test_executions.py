@@ -305,6 +305,36 @@ def test_retry_chain_links_every_attempt_in_order(db: Database) -> None:
     ]
 
 
+def test_a_second_retry_of_the_same_execution_is_in_its_own_chain(db: Database) -> None:
+    with db.write() as conn:
+        failed = make_execution(conn, status="failed", created_at=T0)
+        retries = [
+            make_execution(
+                conn, created_at=T0 + timedelta(minutes=m), retry_of=failed.execution_id, attempt=2
+            )
+            for m in (1, 2)
+        ]
+    with db.read() as conn:
+        chains = [store.list_retry_chain(conn, retry) for retry in retries]
+    assert [[e.execution_id for e in chain] for chain in chains] == [
+        [failed.execution_id, retry.execution_id] for retry in retries
+    ]
+
+
+def test_the_oldest_due_execution_waited_since_its_backoff_or_prerequisite(db: Database) -> None:
+    now = T0 + timedelta(hours=1)
+    with db.write() as conn:
+        done = make_execution(conn, created_at=T0, completed_at=now - timedelta(minutes=1))
+        make_execution(conn, status="pending", created_at=T0, after_id=done.execution_id)
+        backoff = make_execution(
+            conn, status="pending", created_at=T0, not_before=now - timedelta(minutes=5)
+        )
+        make_execution(conn, status="pending", created_at=T0, not_before=now + timedelta(hours=1))
+    with db.read() as conn:
+        found = queue_store.find_oldest_due(conn, now)
+    assert found == (backoff, now - timedelta(minutes=5))
+
+
 def test_queue_position_counts_older_pending_executions(db: Database) -> None:
     with db.write() as conn:
         make_execution(conn, status="pending", created_at=T0)

@@ -34,18 +34,15 @@ class SmallDisk:
 
     def fill(self) -> None:
         """Write zeros until the disk has no block left (ENOSPC)."""
-        with self._filler.open("ab") as out:
-            block = b"\0" * (256 * 1024)
-            with contextlib.suppress(OSError):
-                while True:
-                    out.write(block)
-                    out.flush()
-            small = b"\0" * 4096
-            with contextlib.suppress(OSError):
-                while True:
-                    out.write(small)
-                    out.flush()
-        os.sync()
+        fd = os.open(self._filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            for size in (256 * 1024, 4096, 512):
+                block = b"\0" * size
+                with contextlib.suppress(OSError):
+                    while True:
+                        os.write(fd, block)
+        finally:
+            os.close(fd)
 
     def free(self) -> None:
         self._filler.unlink(missing_ok=True)

@@ -244,20 +244,21 @@ def list_statuses(conn: Connection, ids: Iterable[str]) -> dict[str, ExecutionSt
 
 
 def list_retry_chain(conn: Connection, execution: Execution) -> list[Execution]:
-    """Every attempt linked to this one by `retry_of`, first attempt first."""
-    first = execution
+    """The attempts linked to this one by `retry_of`, first attempt first: the ones it
+    retries, itself, then the retries that followed it (the earliest of each)."""
+    chain = [execution]
     seen = {execution.execution_id}
-    while first.retry_of is not None and first.retry_of not in seen:
-        previous = find_execution(conn, first.retry_of)
+    while chain[0].retry_of is not None and chain[0].retry_of not in seen:
+        previous = find_execution(conn, chain[0].retry_of)
         if previous is None:
             break
         seen.add(previous.execution_id)
-        first = previous
-    chain = [first]
+        chain.insert(0, previous)
     while True:
         following = find_first_retry(conn, chain[-1].execution_id)
-        if following is None or following.execution_id in {e.execution_id for e in chain}:
+        if following is None or following.execution_id in seen:
             return chain
+        seen.add(following.execution_id)
         chain.append(following)
 
 

@@ -11,10 +11,12 @@ import pytest
 
 from runplane.model import ExecutionStatus
 from runplane.store import Database
+from tests.conftest import wait_until
 from tests.faults.conftest import (
     FaultPoint,
     Serve,
     assert_settled,
+    pid_alive,
     seconds_since,
     status_of,
     submit,
@@ -64,7 +66,7 @@ def test_killed_just_before_a_claim_the_execution_still_runs_once(
         assert fault.reached("claim")["execution_id"] == execution_id
         fork_server = serve.fork_server()
         fork_server.send_signal(signal.SIGKILL)
-        fork_server.wait(timeout=10)  # dead before the claim goes on
+        wait_until(lambda: not pid_alive(fork_server.pid), what="it to die before the claim")
         fault.release("claim")
         final = wait_final(db, execution_id, timeout=15)
     assert final.status is ExecutionStatus.COMPLETED

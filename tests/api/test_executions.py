@@ -272,7 +272,6 @@ def test_filters_narrow_by_pipeline_trigger_and_custom_window(
         ({"limit": "ten"}, "limit", "not a whole number"),
         ({"cursor": "not-a-cursor"}, "cursor", "not one this server issued"),
         ({"pipeline": "Not A Name"}, "pipeline", "pipeline name 'Not A Name' is not valid"),
-        ({"pipeline": "nobody.runs_this"}, "pipeline", "is registered or has run"),
         ({"preset": "recent-failures", "status": "running"}, "preset", "cannot be combined"),
         ({"preset": "recent-failures", "range": "7d"}, "preset", "cannot be combined"),
         ({"preset": "running-now", "range": "1h"}, "preset", "cannot be combined"),
@@ -287,6 +286,12 @@ def test_bad_list_queries_are_400_naming_the_parameter(
     body = assert_problem(client.get("/v1/executions", params=query), 400)
     assert [e["field"] for e in body["errors"]] == [field]
     assert phrase.lower() in body["detail"].lower()
+
+
+def test_a_list_of_a_pipeline_that_neither_exists_nor_ran_is_404(client: TestClient) -> None:
+    response = client.get("/v1/executions", params={"pipeline": "nobody.runs_this"})
+    body = assert_problem(response, 404, "is registered or has run")
+    assert body["type"] == "urn:runplane:problem:unknown-pipeline"
 
 
 def test_compatible_preset_and_filter_are_accepted(client: TestClient, sqlite_db: Database) -> None:

@@ -62,6 +62,12 @@ def test_after_continues_where_the_page_ended(client: TestClient, logged: str) -
     assert body["has_more"] is False
 
 
+def test_after_the_largest_line_number_is_an_empty_page(client: TestClient, logged: str) -> None:
+    page = client.get(f"/v1/executions/{logged}/logs", params={"after": str(2**63 - 1)})
+    assert page.status_code == 200, page.text
+    assert page.json()["lines"] == []
+
+
 def test_search_covers_the_whole_log_not_just_a_page(client: TestClient, logged: str) -> None:
     body = client.get(
         f"/v1/executions/{logged}/logs", params={"search": "NEEDLE", "limit": 10}

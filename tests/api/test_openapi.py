@@ -1,21 +1,29 @@
 """The published OpenAPI document, and schemathesis against it over real HTTP: generated
-requests (valid and not) never get a 5xx, and every response matches its documented schema,
-status code and content type. Bounded: 25 examples per operation, no live tail (SSE)."""
+requests (valid and not) never get a 5xx, every response matches its documented schema,
+status code and content type, a valid request is not refused (404 and 409 are answers,
+not refusals), and every execution the fuzzing created answers for itself afterwards.
+Bounded: 25 examples per operation (RUNPLANE_TEST_FUZZ_EXAMPLES for a longer hunt), no live
+tail (SSE)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis import Case, GenerationMode
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import CheckContext, not_a_server_error
+from schemathesis.config import SchemathesisConfig
 from schemathesis.schemas import BaseSchema
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    positive_data_acceptance,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -26,8 +34,26 @@ from tests.factories import make_execution, make_schedule
 
 from runplane.model import LogLine
 from runplane.store import Database
+from runplane.store import executions as store
 from runplane.store import logs as log_store
 from runplane.store.schema import upgrade
+
+ANSWERS = ["2xx", "404", "409"]
+"""What a valid request may get: done, no such thing, or refused by its state (and, once
+access control lands, 401 and 403)."""
+
+
+def created_executions_answer(ctx: CheckContext, response: Any, case: Case) -> None:
+    """An execution a request created reads back: its detail and its log page answer 200."""
+    if response.status_code != 201 or not case.path.endswith(("/run", "/retry")):
+        return
+    execution_id = response.json()["execution_id"]
+    sent = httpx.URL(str(response.request.url))
+    base = f"{sent.scheme}://{sent.netloc.decode()}"
+    for path in (f"/v1/executions/{execution_id}", f"/v1/executions/{execution_id}/logs"):
+        answer = httpx.get(f"{base}{path}", timeout=10)
+        assert answer.status_code == 200, f"GET {path} after {case.path}: {answer.text}"
+
 
 CHECKS = [
     not_a_server_error,
@@ -35,6 +61,8 @@ CHECKS = [
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
+    positive_data_acceptance,
+    created_executions_answer,
 ]
 
 
@@ -110,7 +138,10 @@ def test_the_fuzzed_operations_are_all_the_published_ones(client: TestClient) ->
 
 @pytest.fixture(scope="module")
 def published_schema(fuzzed_server: Server) -> BaseSchema:
-    return schemathesis.openapi.from_url(f"{fuzzed_server.url}/openapi.json")
+    config = SchemathesisConfig.from_dict(
+        {"checks": {"positive_data_acceptance": {"expected-statuses": ANSWERS}}}
+    )
+    return schemathesis.openapi.from_url(f"{fuzzed_server.url}/openapi.json", config=config)
 
 
 NO_INVALID_INPUT = {  # no parameters, or only a free-text path segment: nothing to negate
@@ -126,6 +157,17 @@ NO_INVALID_INPUT = {  # no parameters, or only a free-text path segment: nothing
     ("POST", "/v1/schedules/{name}/enable"),
     ("POST", "/v1/schedules/{name}/disable"),
 }
+RULES_ACROSS_FIELDS = {
+    ("GET", "/v1/executions"): "range or since/until, preset combinations, issued cursors",
+    ("GET", "/v1/executions/{execution_id}/logs"): "format=text or follow, not both",
+    ("POST", "/v1/pipelines/{name}/run"): "params follow each pipeline's own schema",
+    ("POST", "/v1/executions/{execution_id}/retry"): "params follow each pipeline's own schema",
+    ("PUT", "/v1/schedules/{name}"): "cron syntax, IANA zones, the pipeline's params",
+}
+"""Operations whose validity the document cannot state (rules across fields, or another
+document's schema): schema-valid requests may be refused there, so acceptance is not checked;
+every other check still is."""
+
 CASES = [(m, p, GenerationMode.POSITIVE) for m, p in OPERATIONS] + [
     (m, p, GenerationMode.NEGATIVE) for m, p in OPERATIONS if (m, p) not in NO_INVALID_INPUT
 ]
@@ -142,11 +184,33 @@ def test_generated_requests_get_documented_answers(
     if known and mode is GenerationMode.POSITIVE:
         strategy = strategy | operation.as_strategy(generation_mode=mode, path_parameters=known)
 
+    checks = CHECKS
+    if (method, path) in RULES_ACROSS_FIELDS:
+        checks = [c for c in CHECKS if c is not positive_data_acceptance]
+
     @given(case=strategy)
-    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=int(os.environ.get("RUNPLANE_TEST_FUZZ_EXAMPLES", "25")),
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def check(case: Case) -> None:
         if path.endswith("/logs"):
             case.query = {**(case.query or {}), "follow": "false"}  # no live tail here
-        case.call_and_validate(checks=CHECKS, timeout=10)
+        case.call_and_validate(checks=checks, timeout=10)
 
     check()
+
+
+@pytest.mark.slow
+def test_every_execution_the_fuzzing_created_answers_once_it_ran(fuzzed_server: Server) -> None:
+    """After the generated runs and retries ran (with whatever parameters passed validation),
+    each one's detail, log page and log download answer 200."""
+    client = fuzzed_server.client
+    with fuzzed_server.db.read() as conn:
+        ids = [e.execution_id for e in store.list_executions(conn, limit=100_000)]
+    for execution_id in ids:
+        fuzzed_server.wait_for_final(execution_id, timeout=60)
+        for path in ("", "/logs", "/logs?format=text"):
+            response = client.get(f"/v1/executions/{execution_id}{path}")
+            assert response.status_code == 200, (execution_id, path, response.text)

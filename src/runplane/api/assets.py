@@ -31,7 +31,10 @@ router = APIRouter(prefix="/v1/assets", tags=["assets"])
 TierPath = Annotated[MarketTier, Path(description="OTC, NMS_TIER_1 or NMS_TIER_2.")]
 WeekPath = Annotated[
     str,
-    Path(description="FINRA's week date as in `lastUpdateDate`, e.g. 2025-12-22."),
+    Path(
+        description="FINRA's week date as in `lastUpdateDate`, e.g. 2025-12-22.",
+        json_schema_extra={"format": "date"},
+    ),
 ]
 
 

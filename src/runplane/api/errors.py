@@ -26,7 +26,7 @@ from runplane.engine.errors import (
 )
 from runplane.pipelines import InvalidParams, UnknownPipeline
 from runplane.store import NotFound, StorageUnavailable, storage_problem
-from runplane.views.list_query import ListingError
+from runplane.views.list_query import ListingError, UnknownFilterValue
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +180,8 @@ async def _invalid_schedule(_: Request, exc: InvalidSchedule) -> JSONResponse:
 
 
 async def _listing(_: Request, exc: ListingError) -> JSONResponse:
+    if isinstance(exc, UnknownFilterValue):
+        return problem(404, "unknown-pipeline", "Unknown pipeline", exc.message)
     return problem(
         400,
         "bad-query",

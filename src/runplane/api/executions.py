@@ -34,6 +34,7 @@ from runplane.api.schemas.executions import (
 from runplane.engine import service
 from runplane.model import ExecutionStatus, Trigger
 from runplane.model.json import execution_json
+from runplane.pipelines.registry import NAME as PIPELINE_NAME
 from runplane.tiers import Feature
 from runplane.views import list_query, listing
 from runplane.views.execution_detail import detail_json, load_execution_detail
@@ -53,7 +54,7 @@ def _enum(values: tuple[str, ...]) -> dict[str, Any]:
 @router.get(
     "",
     response_model=ExecutionList,
-    responses=problems(400),
+    responses=problems(400, 404),
     dependencies=[
         Depends(
             only_query(
@@ -81,7 +82,15 @@ async def list_executions(
             json_schema_extra=_enum(list_query.STATUSES),
         ),
     ] = (),
-    pipeline: Annotated[tuple[str, ...], Query(description="Repeatable.")] = (),
+    pipeline: Annotated[
+        tuple[str, ...],
+        Query(
+            description="Repeatable; dotted lowercase, e.g. runplane.noop.",
+            json_schema_extra={
+                "items": {"type": "string", "pattern": PIPELINE_NAME.pattern, "maxLength": 200}
+            },
+        ),
+    ] = (),
     trigger: Annotated[
         tuple[str, ...],
         Query(

@@ -52,6 +52,11 @@ class ListingError(ValueError):
         self.message = message
 
 
+class UnknownFilterValue(ListingError):
+    """A well-formed filter naming something that does not exist (a pipeline that is not
+    registered and never ran): the API answers 404, as for that pipeline's own address."""
+
+
 @dataclass(frozen=True)
 class ListFilters:
     """What a list shows once presets are expanded; this is what responses echo back.
@@ -260,13 +265,16 @@ def _choices(param: str, values: Sequence[str], allowed: Sequence[str], what: st
     return chosen
 
 
+MAX_PIPELINE_NAME = 200
+
+
 def _pipelines(values: Sequence[str]) -> tuple[str, ...]:
     chosen: list[str] = []
     for raw in values:
         value = raw.strip()
         if not value:
             continue
-        if not PIPELINE_NAME.match(value):
+        if not PIPELINE_NAME.match(value) or len(value) > MAX_PIPELINE_NAME:
             raise ListingError(
                 "pipeline",
                 f"pipeline name {value[:80]!r} is not valid: use dotted lowercase, "

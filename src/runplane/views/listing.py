@@ -19,7 +19,7 @@ from runplane.views.list_caches import CountCache, FinishedCache
 from runplane.views.list_query import (
     DEFAULT_LIMIT,
     ListFilters,
-    ListingError,
+    UnknownFilterValue,
     decode_cursor,
     encode_cursor,
 )
@@ -104,6 +104,6 @@ def _check_pipelines(conn: Any, names: Iterable[str], registry: Registry) -> Non
     for name in names:
         if name not in known and store.find_last_execution(conn, name) is None:
             hint = ", ".join(sorted(known)) if len(known) <= 12 else "see GET /v1/pipelines"
-            raise ListingError(
+            raise UnknownFilterValue(
                 "pipeline", f"no pipeline named {name!r} is registered or has run ({hint})"
             )

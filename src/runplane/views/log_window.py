@@ -122,7 +122,7 @@ def read_log_window(conn: Connection, execution_id: str, query: LogQuery) -> Log
         lines = lines[:limit]
         has_before = after > 0 and bool(
             log_store.list_log_lines_before(
-                conn, execution_id, before=after + 1, limit=1, **filters
+                conn, execution_id, before=min(after, MAX_SEQ - 1) + 1, limit=1, **filters
             )
         )
     return LogWindow(

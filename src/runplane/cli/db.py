@@ -1,4 +1,9 @@
-"""`runplane db upgrade`: create or migrate the database."""
+"""`runplane db upgrade`: create or migrate the database; `runplane db check`: its schema,
+size, integrity and orphans."""
+
+import json
+import sys
+from dataclasses import asdict
 
 import click
 
@@ -6,6 +11,7 @@ from runplane.cli.app import App, pass_app
 from runplane.settings import Settings
 from runplane.store import open_database
 from runplane.store.schema import upgrade
+from runplane.views.database import database_report
 
 
 @click.group()
@@ -26,3 +32,24 @@ def upgrade_command(app: App) -> None:
         click.echo(f"Upgraded {database.location} from schema {result.before} to {result.after}")
     else:
         click.echo(f"{database.location} is already at schema {result.after}")
+
+
+@db.command("check")
+@click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
+@pass_app
+def check_command(app: App, as_json: bool) -> None:
+    """Report the schema revision, size, integrity and orphans; exit 1 if it is not sound."""
+    report = database_report(open_database(app.settings))
+    if as_json:
+        click.echo(json.dumps({**asdict(report), "sound": report.sound}, indent=1))
+    else:
+        behind = "" if report.revision == report.head else f" (this Runplane: {report.head})"
+        click.echo(f"Database   {report.location}")
+        click.echo(f"Schema     {report.revision or 'none'}{behind}")
+        click.echo(f"Size       {report.size_bytes / 1e6:,.1f} MB")
+        click.echo(f"Integrity  {'ok' if not report.problems else '; '.join(report.problems[:5])}")
+        for what, count in report.orphans.items():
+            click.echo(f"Orphans    {count:,} {what}")
+        if not report.orphans:
+            click.echo("Orphans    not counted yet")
+    sys.exit(0 if report.sound else 1)

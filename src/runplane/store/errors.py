@@ -64,13 +64,17 @@ _MATCHES = (
     ),
     _Match(
         DATABASE_UNAVAILABLE,
+        ("malformed", "file is not a database", "corrupt"),
+        "the file is damaged: restore it from a backup (`runplane db check` reports it)",
+    ),
+    _Match(
+        DATABASE_UNAVAILABLE,
         (
             "readonly database",
             "read-only",
             "unable to open database file",
             "disk i/o error",
             "no such table",
-            "file is not a database",
         ),
         "check that the database is reachable and writable",
     ),

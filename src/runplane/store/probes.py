@@ -48,3 +48,30 @@ def find_room(db: Database) -> Room | None:
         free_pages = conn.exec_driver_sql("PRAGMA freelist_count").scalar_one()
     capped = cap - pages + free_pages if (cap - pages) * page_size < free else None
     return Room(folder, free, capped)
+
+
+def check_integrity(db: Database) -> list[str]:
+    """SQLite's own consistency check (`PRAGMA quick_check`): empty when the file is sound.
+    A server database keeps its own; nothing is checked there."""
+    if db.dialect != "sqlite":
+        return []
+    with db.read() as conn:
+        found = [str(row[0]) for row in conn.exec_driver_sql("PRAGMA quick_check")]
+    return [] if found == ["ok"] else found
+
+
+def database_bytes(db: Database) -> int:
+    """The database's size on disk: a SQLite file and its write-ahead log, or a server
+    database as the server counts it."""
+    if db.dialect == "postgresql":
+        with db.read() as conn:
+            return int(
+                conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+            )
+    if db.path is None:
+        return 0
+    return sum(
+        os.path.getsize(f"{db.path}{suffix}")
+        for suffix in ("", "-wal")
+        if os.path.exists(f"{db.path}{suffix}")
+    )

@@ -81,9 +81,7 @@ _MATCHES = (
 )
 
 
-def storage_problem(
-    exc: BaseException, location: str = "the database"
-) -> StorageUnavailable | None:
+def storage_problem(exc: BaseException, location: str | None = None) -> StorageUnavailable | None:
     """What `exc` means for the storage, or None when it is not a storage failure (a
     constraint violated, a programming error: those stay errors of their own)."""
     if isinstance(exc, StorageUnavailable):

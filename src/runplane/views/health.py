@@ -20,7 +20,7 @@ from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import queue as queue_store
 from runplane.store import workers as worker_store
-from runplane.store.errors import DATABASE_BUSY, STORAGE_FULL
+from runplane.store.errors import DATABASE_BUSY
 
 STALL_SECONDS = 5.0
 """An executor loop that has not ticked for this long (or 20 polls) counts as stalled."""
@@ -179,8 +179,7 @@ def _storage_checks(storage: StorageFacts | None, settings: Settings) -> list[Ch
         detail = f"Writes wait: the database stayed locked past the probe's timeout ({ago})"
         writable = Check("database_writable", HealthStatus.DEGRADED, detail)
     else:
-        word = "is full" if storage.write_kind == STORAGE_FULL else "takes no writes"
-        detail = f"The database {word}: {storage.write_error}"
+        detail = f"Writes fail: {storage.write_error[:1].upper()}{storage.write_error[1:]}"
         writable = Check("database_writable", HealthStatus.DOWN, detail)
     if storage.file_problem is not None:
         detail = storage.file_problem[:1].upper() + storage.file_problem[1:]
@@ -239,7 +238,8 @@ def _executor_alive(facts: ExecutorHealth) -> Check:
         return Check("executor", HealthStatus.DEGRADED, detail)
     if facts.unrecorded:
         return Check("executor", HealthStatus.DEGRADED, f"The executor holds back: {facts.problem}")
-    restarted = f", its fork server restarted {facts.restarts} times" if facts.restarts else ""
+    times = "once" if facts.restarts == 1 else f"{facts.restarts} times"
+    restarted = f", its fork server restarted {times}" if facts.restarts else ""
     detail = f"running, {facts.running} of {facts.max_workers} slots busy{restarted}"
     return Check("executor", HealthStatus.OK, detail)
 

@@ -1,19 +1,40 @@
 """Real disks for storage faults: a small tmpfs that can be filled and freed, and a folder
-mounted read-only. Both need root (CI runs as root); without it `mountable()` is False and
-the tests fall back to SQLite's `max_page_count` or skip (fail under CI=true)."""
+mounted read-only. Both need a mount (root, outside a locked-down container: CI's Debian
+machine); where `mountable()` is False, the full-disk tests fall back to SQLite's
+`max_page_count` and the others are skipped, saying why."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 
+@functools.cache
 def mountable() -> bool:
-    """Whether this process may mount a tmpfs (root, and a kernel that lets it)."""
-    return os.geteuid() == 0
+    """Whether this process may mount a tmpfs (root, and a kernel or container that lets
+    it): tried once, on a folder of its own."""
+    if os.geteuid() != 0:
+        return False
+    folder = Path(tempfile.mkdtemp(prefix="runplane-mount-"))
+    try:
+        tried = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
+            capture_output=True,
+            check=False,
+        )
+        if tried.returncode != 0:
+            return False
+        _unmount(folder)
+        return True
+    except OSError:  # no mount command
+        return False
+    finally:
+        folder.rmdir()
 
 
 def _mount(folder: Path, size_mb: int, *, read_only: bool = False) -> None:

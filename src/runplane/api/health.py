@@ -38,7 +38,7 @@ async def get_health(
 ) -> Any:
     """Every check with its reason: database reachable and writable, its file, disk space,
     executor alive and taking work, heartbeat, scheduler; 503 when down."""
-    probed = await write(storage.facts)  # may run the write probe: never on the event loop
+    probed = storage.fresh() or await write(storage.facts)  # a probe runs off the event loop
     serving = None if runtime is None else runtime.facts()
     report = await call(db, check_health, db, settings, serving, storage=probed, clock=clock)
     body: dict[str, Any] = asdict(report)

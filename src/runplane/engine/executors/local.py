@@ -116,9 +116,10 @@ class LocalExecutor:
             running = len(self._children)
             busy = sum(1 for c in self._children.values() if not c.waiting)
         problem = self._forks.problem
-        if problem is None and self._backlog:
+        waiting = len(self._backlog) if self._write_failures.failing else 0  # not in flight
+        if problem is None and waiting:
             problem = (
-                f"{len(self._backlog)} ended execution(s) wait to be recorded "
+                f"{waiting} ended execution(s) wait to be recorded "
                 f"({self._write_failures.last or 'storage failing'})"
             )
         return ExecutorFacts(
@@ -129,7 +130,7 @@ class LocalExecutor:
             busy=busy,
             accepting=self._forks.server is not None,
             restarts=self._forks.restarts,
-            unrecorded=len(self._backlog),
+            unrecorded=waiting,
             problem=problem,
         )
 

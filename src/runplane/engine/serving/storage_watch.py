@@ -38,6 +38,20 @@ class StorageWatch:
         if self._thread is not None:
             self._thread.join()
 
+    def fresh(self) -> StorageFacts | None:
+        """The latest probe if the watch's thread keeps it fresh, else None (then `facts`
+        probes): answering from it costs a `stat`, never a wait for the database."""
+        with self._lock:
+            latest = self._latest
+        if self._thread is None or latest is None:
+            return None
+        at, found = latest
+        if time.monotonic() - at > self._interval * 2:
+            return None
+        return replace(
+            found, probed_seconds_ago=time.monotonic() - at, file_problem=self._db.file_problem()
+        )
+
     def facts(self) -> StorageFacts:
         """The latest probe, or a new one when it is older than the interval allows (a
         write: call it where blocking work may run); the file's identity is checked now

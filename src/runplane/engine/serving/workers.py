@@ -74,8 +74,10 @@ class WorkerRegistration:
     def register(self) -> None:
         with self._db.write() as conn:
             worker_store.insert_worker(conn, self.worker)
+        self.last_beat = time.monotonic()
 
     def start_heartbeat(self, on_tick: Callable[[], object] = lambda: None) -> None:
+        self.last_beat = time.monotonic()  # registered moments ago; the first beat is due
         self._thread = threading.Thread(
             target=self._beat, args=(on_tick,), name="heartbeat", daemon=True
         )

@@ -176,12 +176,14 @@ class Database:
             raise StorageUnavailable(DATABASE_UNAVAILABLE, problem)
         with self.engine.connect() as conn:
             conn = conn.execution_options(**{_WRITE: True})
-            raw = conn.connection.dbapi_connection if self.dialect == "sqlite" else None
-            if lock_timeout is not None and raw is not None:
+            raw = None
+            if lock_timeout is not None and self.dialect == "sqlite":
+                raw = conn.connection.dbapi_connection
+                assert raw is not None
                 raw.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
             try:
                 with conn.begin():
-                    if lock_timeout is not None and raw is None:
+                    if lock_timeout is not None and self.dialect != "sqlite":
                         millis = int(lock_timeout * 1000)
                         conn.execute(text(f"SET LOCAL lock_timeout = {millis}"))
                         conn.execute(text(f"SET LOCAL statement_timeout = {millis * 2}"))
@@ -194,7 +196,7 @@ class Database:
             except Rollback:
                 pass
             finally:
-                if lock_timeout is not None and raw is not None:
+                if raw is not None:
                     raw.execute(f"PRAGMA busy_timeout={self._busy_ms}")
 
     def dispose(self) -> None:

@@ -1,5 +1,14 @@
 """FINRA's weekly OTC transparency data: pipelines, their tables, and data-asset queries.
 
-Registered through the `runplane.pipelines` entry point (`finra_otc.pipelines`), exactly
-as a third-party package would register its own.
+Plugged in as the data domain `domain` through the `runplane.pipelines` entry point
+(`runplane.domains.finra_otc:domain`), exactly as a third-party package plugs in its own.
 """
+
+from runplane.domains.finra_otc.weeks import last_week_ending
+from runplane.plugins import Domain
+
+domain = Domain(
+    name="finra_otc",
+    pipelines=("runplane.domains.finra_otc.pipelines",),
+    schedule_templates={"last_week_ending": last_week_ending},
+)

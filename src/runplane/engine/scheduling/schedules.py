@@ -13,7 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from runplane.engine.errors import InvalidSchedule, ScheduleRefused
-from runplane.engine.scheduling.param_templates import check_templates, has_template, render_params
+from runplane.engine.scheduling.param_templates import (
+    check_templates,
+    has_template,
+    known_templates,
+    render_params,
+)
 from runplane.engine.scheduling.timetable import (
     TimetableError,
     parse_cron,
@@ -69,11 +74,12 @@ def validate_schedule(
     except TimetableError as exc:
         errors["timezone"] = str(exc)
     params = spec.params
-    template_errors = check_templates(spec.params)
+    templates = known_templates(registry)
+    template_errors = check_templates(spec.params, templates)
     errors |= {f"params.{key}": message for key, message in template_errors.items()}
     if "pipeline" not in errors and not template_errors:
         sample_day = now.astimezone(zone).date() if zone is not None else now.date()
-        rendered = render_params(spec.params, sample_day)
+        rendered = render_params(spec.params, sample_day, templates)
         try:
             canonical, _ = prepare_params(spec.pipeline, rendered, registry)
         except InvalidParams as exc:

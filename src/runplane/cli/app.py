@@ -8,6 +8,7 @@ import click
 
 from runplane.identity import Caller, os_caller
 from runplane.pipelines import registry
+from runplane.plugins import Domain
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store.schema import ensure_ready
@@ -22,10 +23,11 @@ class BadInput(click.ClickException):
 @dataclass
 class App:
     settings: Settings = field(default_factory=Settings)
+    domains: tuple[Domain, ...] = ()
     _db: Database | None = None
 
     def __post_init__(self) -> None:
-        registry.load(self.settings.pipeline_modules)
+        self.domains = registry.load(self.settings.pipeline_modules)
 
     @property
     def db(self) -> Database:
@@ -34,7 +36,7 @@ class App:
             db = Database(
                 self.settings.resolved_database_url, busy_timeout=self.settings.sqlite_busy_timeout
             )
-            created = ensure_ready(db)
+            created = ensure_ready(db, self.domains)
             if created is not None:
                 click.echo(f"Created a new Runplane database at {db.location}", err=True)
             self._db = db

@@ -4,11 +4,14 @@ Plugged in as the data domain `domain` through the `runplane.pipelines` entry po
 (`runplane.domains.finra_otc:domain`), exactly as a third-party package plugs in its own.
 """
 
+from pathlib import Path
+
 from runplane.domains.finra_otc.weeks import last_week_ending
 from runplane.plugins import Domain
 
 domain = Domain(
     name="finra_otc",
     pipelines=("runplane.domains.finra_otc.pipelines",),
+    migrations=Path(__file__).parent / "migrations",
     schedule_templates={"last_week_ending": last_week_ending},
 )

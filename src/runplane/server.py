@@ -24,6 +24,7 @@ from runplane.engine.serving.metrics import EngineMetrics
 from runplane.engine.serving.runtime import ServingRuntime
 from runplane.model.clock import Clock, utcnow
 from runplane.pipelines import registry
+from runplane.plugins import resolve_all
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.web.app import mount_dashboard
@@ -65,14 +66,14 @@ def create_app(
     app = FastAPI(
         title="Runplane", version=__version__, description=DESCRIPTION, lifespan=_threads_for(db)
     )
-    registry.load(settings.pipeline_modules)
+    domains = registry.load(settings.pipeline_modules)
     app.state.db = db
     app.state.settings = settings
     app.state.runtime = runtime
     app.state.clock = clock
     app.state.list_caches = ListCaches()
     app.state.metrics = runtime.metrics if runtime is not None else EngineMetrics(db)
-    install_api(app)
+    install_api(app, resolve_all(domains, "api"))
     app.openapi = partial(published_openapi, app)  # type: ignore[method-assign]
     mount_dashboard(app)
     app.add_api_route("/", _to_dashboard, include_in_schema=False)

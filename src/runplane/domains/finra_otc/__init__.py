@@ -14,4 +14,5 @@ domain = Domain(
     pipelines=("runplane.domains.finra_otc.pipelines",),
     migrations=Path(__file__).parent / "migrations",
     schedule_templates={"last_week_ending": last_week_ending},
+    api=("runplane.domains.finra_otc.api.assets:router",),
 )

@@ -75,7 +75,7 @@ def create_app(
     app.state.metrics = runtime.metrics if runtime is not None else EngineMetrics(db)
     install_api(app, resolve_all(domains, "api"))
     app.openapi = partial(published_openapi, app)  # type: ignore[method-assign]
-    mount_dashboard(app)
+    mount_dashboard(app, domains)
     app.add_api_route("/", _to_dashboard, include_in_schema=False)
     return app
 

@@ -1,17 +1,20 @@
-"""Mounts the dashboard into the API's application: pages under `/dashboard`, static files
-with long cache lifetimes, security headers and compression for dashboard responses only.
+"""Mounts the dashboard into the API's application: pages under `/dashboard` (the core's,
+then each data domain's), static files with long cache lifetimes, security headers and
+compression for dashboard responses only.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from runplane.plugins import Domain, resolve_all
 from runplane.web.errors import DashboardRoute, not_found_page
 from runplane.web.pages import (
     actions,
-    assets,
     execution,
     executions,
     logs,
@@ -21,8 +24,9 @@ from runplane.web.pages import (
     schedules,
     tiers,
 )
+from runplane.web.parts import DashboardPart, MountedParts
 from runplane.web.security import DashboardHeaders
-from runplane.web.templating import STATIC
+from runplane.web.templating import STATIC, add_domain_templates
 from runplane.web.urls import PREFIX
 
 YEAR = 365 * 24 * 3600
@@ -49,21 +53,23 @@ def unknown_page(request: Request, path: str) -> Response:
     return not_found_page(request, f"there is no dashboard page at /dashboard/{path}")
 
 
-def mount_dashboard(app: FastAPI) -> None:
-    """Add the dashboard to `app` (whose state carries db, settings, runtime and list caches)."""
+def mount_dashboard(app: FastAPI, domains: Sequence[Domain] = ()) -> None:
+    """Add the dashboard to `app` (whose state carries db, settings, runtime and list
+    caches), with the part each of `domains` names in its `dashboard`."""
     app.mount(f"{PREFIX}/static", CachedStatic(directory=STATIC), name="dashboard-static")
-    for module in (
-        overview,
-        executions,
-        execution,
-        logs,
-        actions,
-        pipelines,
-        pipeline,
-        schedules,
-        assets,
-    ):
+    for module in (overview, executions, execution, logs, actions, pipelines, pipeline, schedules):
         app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
+    parts = []
+    for domain in domains:
+        for part in resolve_all([domain], "dashboard"):
+            if not isinstance(part, DashboardPart):
+                raise TypeError(f"{domain.name}'s dashboard names {part!r}, not a DashboardPart")
+            if part.templates is not None:
+                add_domain_templates(domain.name, part.templates)
+            for router in part.routers:
+                app.include_router(router, prefix=PREFIX, include_in_schema=False)
+            parts.append(part)
+    app.state.dashboard_parts = MountedParts(tuple(parts))
     app.include_router(tiers.router, prefix=PREFIX, include_in_schema=False)
     app.include_router(fallback, prefix=PREFIX, include_in_schema=False)
     app.add_middleware(DashboardHeaders)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
@@ -17,6 +17,9 @@ from runplane.store import Database
 from runplane.tiers import Feature, locked_reason
 from runplane.views.list_caches import CountCache, FinishedCache
 
+if TYPE_CHECKING:
+    from runplane.web.parts import MountedParts
+
 
 @dataclass(frozen=True)
 class State:
@@ -26,6 +29,8 @@ class State:
     clock: Clock
     counts: CountCache
     finished: FinishedCache
+    parts: MountedParts
+    """What the data domains add to the dashboard: navigation, cards, output links."""
 
     @property
     def executor(self) -> Executor | None:
@@ -36,7 +41,9 @@ class State:
 def app_state(request: Request) -> State:
     s = request.app.state
     caches = s.list_caches
-    return State(s.db, s.settings, s.runtime, s.clock, caches.counts, caches.finished)
+    return State(
+        s.db, s.settings, s.runtime, s.clock, caches.counts, caches.finished, s.dashboard_parts
+    )
 
 
 async def state(request: Request) -> State:

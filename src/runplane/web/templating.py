@@ -1,5 +1,8 @@
 """The Jinja2 environment (autoescape on) and `render`, which wraps a page in the shell:
 header with the health indicator and tier badge, sidebar, and any banner.
+
+The core's templates are found by name (`overview.html`), a data domain's under its name
+(`sample_feed/days.html`), from the folder its dashboard part gives.
 """
 
 from __future__ import annotations
@@ -14,7 +17,15 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    select_autoescape,
+)
 from markupsafe import Markup
 
 from runplane.model import LOG_LEVELS
@@ -24,17 +35,13 @@ from runplane.tiers import Feature, locked_reasons
 from runplane.views.health import HealthReport, HealthStatus, check_health
 from runplane.web import display
 from runplane.web.deps import State, app_state
+from runplane.web.parts import Card
 from runplane.web.urls import PREFIX
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
-
-NAV = (
-    ("overview", "Overview", PREFIX),
-    ("pipelines", "Pipelines", f"{PREFIX}/pipelines"),
-    ("executions", "Executions", f"{PREFIX}/executions"),
-    ("assets", "Assets", f"{PREFIX}/assets"),
-)
+_DOMAIN_TEMPLATES: dict[str, BaseLoader] = {}
+"""Each mounted domain's template folder, by the domain's name."""
 
 
 @cache
@@ -52,7 +59,9 @@ def _query(pairs: list[tuple[str, str]] | dict[str, Any]) -> str:
 
 def _environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
+        loader=ChoiceLoader(
+            [FileSystemLoader(HERE / "templates"), PrefixLoader(_DOMAIN_TEMPLATES)]
+        ),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -95,6 +104,14 @@ def _environment() -> Environment:
 env = _environment()
 
 
+def add_domain_templates(domain: str, folder: Path) -> None:
+    """Find `domain/<name>.html` in `folder`; a second call for the domain must agree."""
+    known = _DOMAIN_TEMPLATES.get(domain)
+    if isinstance(known, FileSystemLoader) and known.searchpath != [str(folder)]:
+        raise ValueError(f"the domain {domain} has its templates in {known.searchpath[0]}")
+    _DOMAIN_TEMPLATES[domain] = FileSystemLoader(folder)
+
+
 HEALTH_TTL = 1.0
 """Seconds a health check serves the header indicator before the next page checks again."""
 _health: weakref.WeakKeyDictionary[Database, tuple[float, HealthReport]] = (
@@ -110,6 +127,14 @@ def recent_health(s: State) -> HealthReport:
     report = check_health(s.db, s.settings, s.executor)
     _health[s.db] = (time.monotonic(), report)
     return report
+
+
+def render_card(s: State, card: Card) -> Markup:
+    """A domain's Overview card, with the tier's locked features beside its values."""
+    html = env.get_template(card.template).render(
+        locked=locked_reasons(s.settings.tier), **card.values
+    )
+    return Markup(html)
 
 
 def render_fragment(name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -138,7 +163,7 @@ def render(
         request=request,
         title=title,
         nav=nav,
-        NAV=NAV,
+        NAV=s.parts.nav,
         health=health,
         tier=str(s.settings.tier),
         locked=locked_reasons(s.settings.tier),

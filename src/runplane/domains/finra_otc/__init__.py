@@ -15,4 +15,5 @@ domain = Domain(
     migrations=Path(__file__).parent / "migrations",
     schedule_templates={"last_week_ending": last_week_ending},
     api=("runplane.domains.finra_otc.api.assets:router",),
+    dashboard="runplane.domains.finra_otc.web:dashboard",
 )

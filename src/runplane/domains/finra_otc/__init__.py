@@ -16,4 +16,5 @@ domain = Domain(
     schedule_templates={"last_week_ending": last_week_ending},
     api=("runplane.domains.finra_otc.api.assets:router",),
     dashboard="runplane.domains.finra_otc.web:dashboard",
+    demo="runplane.domains.finra_otc.demo:plan",
 )

@@ -68,7 +68,7 @@ class Domain:
 
     def __post_init__(self) -> None:
         if not NAME.match(self.name):
-            raise ValueError(f"domain name {self.name!r} must be lowercase, e.g. nms_tier")
+            raise ValueError(f"domain name {self.name!r} must be lowercase, e.g. sales_feed")
 
 
 @dataclass(frozen=True)

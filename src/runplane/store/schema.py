@@ -62,7 +62,7 @@ class UpgradeResult:
 
 
 def describe(revisions: Revisions) -> str:
-    """`0004 + finra_otc_0001`: the core's revision first, then the domains' by name."""
+    """`0004 + sales_0002`: the core's revision first, then the domains' by name."""
     return " + ".join(sorted(revisions, key=lambda r: (not r[:1].isdigit(), r)))
 
 

@@ -52,7 +52,7 @@ class OutputLink:
     href: str
     text: str
     detail: str
-    """Said to screen readers after the text, e.g. `OTC 2025-12-22`."""
+    """Said to screen readers after the text, e.g. `2025-12-22`."""
 
 
 OverviewCard = Callable[[State], Card | None]

@@ -150,6 +150,6 @@ def _run_context(
 
 
 def _prefill(request: Request, pipeline: Pipeline) -> dict[str, Any]:
-    """Parameters named in the URL (`?p.week_ending=2025-12-22`), e.g. from a suggested action."""
+    """Parameters named in the URL (`?p.day=2025-12-22`), e.g. from a suggested action."""
     sent = {k: request.query_params.getlist(k) for k in request.query_params if k.startswith(FIELD)}
     return submitted_params(pipeline.schema, sent) if sent else {}

@@ -13,7 +13,7 @@ from runplane.engine.scheduling.param_templates import (
     known_templates,
     render_params,
 )
-from runplane.pipelines import registry
+from runplane.pipelines import Registry
 
 
 @pytest.mark.parametrize(
@@ -47,7 +47,7 @@ def test_the_template_fills_in_beside_the_core_ones() -> None:
         "tiers": ["{{ today }}", "OTC"],
         "force": True,
     }
-    assert render_params(params, date(2025, 12, 31), known_templates(registry)) == {
+    assert render_params(params, date(2025, 12, 31), known_templates(Registry())) == {
         "week_ending": "2025-12-22",
         "source": "otc/2025-12-30..2025-12-31.psv",
         "tiers": ["2025-12-31", "OTC"],
@@ -56,9 +56,10 @@ def test_the_template_fills_in_beside_the_core_ones() -> None:
 
 
 def test_a_misspelt_template_suggests_it_and_lists_every_known_one() -> None:
+    """As installed: the core's templates and FINRA's (a fresh registry loads no others)."""
     errors = check_templates(
         {"week_ending": "{{ last_weak_ending }}", "tiers": ["OTC", "{{ tomorrow }}"]},
-        known_templates(registry),
+        known_templates(Registry()),
     )
     assert "did you mean {{ last_week_ending }}?" in errors["week_ending"]
     assert errors["tiers"] == (

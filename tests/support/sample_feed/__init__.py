@@ -25,6 +25,8 @@ domain = Domain(
     pipelines=("tests.support.sample_feed.pipelines",),
     migrations=HERE / "migrations",
     schedule_templates={"first_of_month": first_of_month},
+    api=("tests.support.sample_feed.api:router",),
+    dashboard="tests.support.sample_feed.web:dashboard",
 )
 REFERENCE = "tests.support.sample_feed:domain"
 """How settings name it (`pipeline_modules`), as an entry point would."""

@@ -1,10 +1,11 @@
-"""What a data domain adds to the dashboard: its pages, its templates, its navigation
-entries, its Overview cards and the links from a run's output to its pages.
+"""What a data domain adds to the dashboard: its pages, its templates and static files, its
+navigation entries, its Overview cards and the links from a run's output to its pages.
 
 A domain names one `DashboardPart` in `Domain.dashboard`; `web/app.py` mounts its routers
-after the core's pages and finds its templates under the domain's name
-(`render(request, "sample_feed/days.html", ...)`, which may extend `base.html`). The core
-renders the shell, the navigation and the cards it is given.
+after the core's pages, and finds its templates and static files under the domain's name
+(`render(request, "sample_feed/days.html", ...)`, which may extend `base.html`;
+`static('sample_feed/feed.css')`). The core renders the shell, the navigation, the cards
+it is given, and links every domain's stylesheets from every page (cards need them too).
 """
 
 from __future__ import annotations
@@ -63,10 +64,13 @@ AssetLinker = Callable[[Mapping[str, str]], OutputLink | None]
 
 @dataclass(frozen=True)
 class DashboardPart:
-    """One domain's pages and what the shell shows of it; `asset_links` by asset kind."""
+    """One domain's pages and what the shell shows of it; `asset_links` by asset kind,
+    `stylesheets` by their names in `static`."""
 
     routers: Sequence[APIRouter] = ()
     templates: Path | None = None
+    static: Path | None = None
+    stylesheets: Sequence[str] = ()
     nav: Sequence[NavEntry] = ()
     cards: Sequence[OverviewCard] = ()
     asset_links: Mapping[str, AssetLinker] = field(default_factory=lambda: MappingProxyType({}))
@@ -84,6 +88,8 @@ class MountedParts:
     """The domains' parts as one application mounted them (`app.state.dashboard_parts`)."""
 
     parts: Sequence[DashboardPart] = ()
+    stylesheets: Sequence[str] = ()
+    """Each as `static()` takes it: `domain/name.css`."""
 
     @property
     def nav(self) -> list[tuple[str, str, str]]:

@@ -42,13 +42,18 @@ HERE = Path(__file__).parent
 STATIC = HERE / "static"
 _DOMAIN_TEMPLATES: dict[str, BaseLoader] = {}
 """Each mounted domain's template folder, by the domain's name."""
+_DOMAIN_STATIC: dict[str, Path] = {}
+"""Each mounted domain's static folder, by the domain's name."""
 
 
 @cache
 def static_url(name: str) -> str:
     """`/dashboard/static/app.js?v=1a2b3c4d`: the version changes with the file, so
-    browsers may cache each version for a year."""
-    digest = hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:10]
+    browsers may cache each version for a year. A domain's: `sample_feed/feed.css`."""
+    domain, _, rest = name.partition("/")
+    folder = _DOMAIN_STATIC.get(domain) if rest else None
+    path = STATIC / name if folder is None else folder / rest
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
     return f"{PREFIX}/static/{name}?v={digest}"
 
 
@@ -104,12 +109,18 @@ def _environment() -> Environment:
 env = _environment()
 
 
-def add_domain_templates(domain: str, folder: Path) -> None:
-    """Find `domain/<name>.html` in `folder`; a second call for the domain must agree."""
+def add_domain_files(domain: str, templates: Path | None, static: Path | None) -> None:
+    """Find `domain/<name>.html` in `templates` and `static('domain/<name>')` in `static`;
+    a second call for the domain must name the same folders."""
     known = _DOMAIN_TEMPLATES.get(domain)
-    if isinstance(known, FileSystemLoader) and known.searchpath != [str(folder)]:
+    if isinstance(known, FileSystemLoader) and templates not in (None, Path(known.searchpath[0])):
         raise ValueError(f"the domain {domain} has its templates in {known.searchpath[0]}")
-    _DOMAIN_TEMPLATES[domain] = FileSystemLoader(folder)
+    if _DOMAIN_STATIC.get(domain, static) != static:
+        raise ValueError(f"the domain {domain} has its static files in {_DOMAIN_STATIC[domain]}")
+    if templates is not None:
+        _DOMAIN_TEMPLATES[domain] = FileSystemLoader(templates)
+    if static is not None:
+        _DOMAIN_STATIC[domain] = static
 
 
 HEALTH_TTL = 1.0
@@ -164,6 +175,7 @@ def render(
         title=title,
         nav=nav,
         NAV=s.parts.nav,
+        STYLESHEETS=s.parts.stylesheets,
         health=health,
         tier=str(s.settings.tier),
         locked=locked_reasons(s.settings.tier),

@@ -16,6 +16,7 @@ from runplane.domains.finra_otc.synthetic import write_weeks
 from runplane.engine.serving.runtime import ServingRuntime
 from runplane.settings import Settings
 from runplane.store import Database
+from runplane.web.templating import static_url
 from tests.domains.finra_otc.support import run, run_chain
 from tests.web.conftest import text
 
@@ -88,3 +89,15 @@ def test_a_week_without_an_aggregate_says_so(client: TestClient) -> None:
     bad = client.get("/dashboard/assets?week=christmas")
     assert bad.status_code == 400
     assert "Week 'christmas' is not a date; use the form 2025-12-22." in text(bad.text)
+
+
+def test_every_page_links_the_domains_stylesheet_which_is_served_cached(
+    client: TestClient,
+) -> None:
+    url = static_url("finra_otc/assets.css")
+    assert f'<link rel="stylesheet" href="{url}">' in client.get("/dashboard").text
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "immutable" in response.headers["cache-control"]
+    assert ".symbols" in response.text
+    assert ".symbols" not in client.get(static_url("app.css")).text

@@ -1,5 +1,6 @@
-"""The domain's dashboard part: the Assets page and its template, the "Assets" entry of the
-sidebar, the Overview's "Latest data per tier" card, and the Output tab's link to a week."""
+"""The domain's dashboard part: the Assets page with its template and stylesheet, the
+"Assets" entry of the sidebar, the Overview's "Latest data per tier" card, and the Output
+tab's link to a week."""
 
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from runplane.web.parts import DashboardPart, NavEntry
 dashboard = DashboardPart(
     routers=(assets.router,),
     templates=Path(__file__).parent / "templates",
+    static=Path(__file__).parent / "static",
+    stylesheets=("assets.css",),
     nav=(NavEntry("assets", "Assets", "/assets"),),
     cards=(overview.latest_weeks_card,),
     asset_links={ASSET_KIND: assets.week_link},

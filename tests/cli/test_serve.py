@@ -92,11 +92,31 @@ def test_pending_work_is_picked_up_after_a_restart(cli: Cli) -> None:
         serve.wait(timeout=20)
 
 
-def test_serve_refuses_an_older_schema_with_the_command_to_run(cli: Cli) -> None:
+def test_serve_refuses_a_database_without_a_domains_head_with_the_command_to_run(
+    cli: Cli,
+) -> None:
     assert cli.run("db", "upgrade").returncode == 0
     db = Database(cli.env["RUNPLANE_DATABASE_URL"])
     with db.write() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        conn.execute(text("DELETE FROM alembic_version WHERE version_num = 'finra_otc_0001'"))
+    db.dispose()
+    result = cli.run("serve", "--port", str(free_port()), timeout=30)
+    assert result.returncode == 2
+    assert (
+        "at schema revision 0004, older than this Runplane's 0004 + finra_otc_0001" in result.stderr
+    )
+    assert "run `runplane db upgrade`" in result.stderr
+    upgraded = cli.run("db", "upgrade")
+    assert "from schema 0004 to 0004 + finra_otc_0001" in upgraded.stdout
+
+
+def test_serve_refuses_a_newer_schema(cli: Cli) -> None:
+    assert cli.run("db", "upgrade").returncode == 0
+    db = Database(cli.env["RUNPLANE_DATABASE_URL"])
+    with db.write() as conn:
+        conn.execute(
+            text("UPDATE alembic_version SET version_num = '9999' WHERE version_num = '0004'")
+        )
     db.dispose()
     result = cli.run("serve", "--port", str(free_port()), timeout=30)
     assert result.returncode == 2

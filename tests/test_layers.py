@@ -60,6 +60,16 @@ def test_a_layer_imports_only_the_layers_below_it(layer: str) -> None:
     assert not wrong, "\n".join(wrong)
 
 
+def test_a_domain_reaches_the_cores_tables_only_through_store_functions() -> None:
+    wrong = [
+        f"{path.relative_to(SRC)} imports {name}"
+        for path in _modules("domains")
+        for name in sorted(_imports(path))
+        if name.startswith("store.tables")
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
 def test_read_models_neither_write_nor_use_the_engine_beyond_its_interfaces() -> None:
     wrong = []
     for path in _modules("views"):

@@ -111,9 +111,10 @@ def ensure_ready(
     scripts = _scripts(domains)
     wanted = frozenset(scripts.get_heads())
     _refuse_unknown(db, revisions, scripts)
+    found = describe(revisions or Revisions())
     raise SchemaError(
-        f"the database at {db.location} is at schema revision {describe(revisions or Revisions())}, "
-        f"older than this Runplane's {describe(wanted)}: run `runplane db upgrade`"
+        f"the database at {db.location} is at schema revision {found}, older than this "
+        f"Runplane's {describe(wanted)}: run `runplane db upgrade`"
     )
 
 
@@ -152,13 +153,10 @@ def _adopt_pre_branch(conn: Connection, scripts: ScriptDirectory) -> None:
     bases = []
     for base in scripts.get_bases():
         script = scripts.get_revision(base)
-        replaces = getattr(script.module, "replaces", None) if script is not None else None
-        labels = script.branch_labels if script is not None else set()
-        if (
-            replaces in PRE_BRANCH
-            and replaces <= old
-            and any(t.startswith(f"{label}_") for label in labels for t in tables)
-        ):
+        replaces = getattr(script.module, "replaces", None)
+        prefixes = tuple(f"{label}_" for label in script.branch_labels)
+        has_tables = any(table.startswith(prefixes) for table in tables)
+        if replaces in PRE_BRANCH and replaces <= old and has_tables:
             bases.append(base)
     version = "UPDATE alembic_version SET version_num = :new WHERE version_num = :old"
     conn.execute(text(version), {"new": PRE_BRANCH[old], "old": old})

@@ -102,16 +102,10 @@ class MountedParts:
 
     def output_links(self, output: Mapping[str, Any] | None) -> list[OutputLink]:
         """Links to the assets an execution's output names that a domain's page shows."""
+        linkers = {kind: linker for part in self.parts for kind, linker in part.asset_links.items()}
         links = []
         for asset in (output or {}).get("assets") or []:
-            linker = next(
-                (
-                    p.asset_links[asset.get("kind")]
-                    for p in self.parts
-                    if asset.get("kind") in p.asset_links
-                ),
-                None,
-            )
+            linker = linkers.get(asset.get("kind"))
             link = None if linker is None else linker(asset.get("keys") or {})
             if link is not None:
                 links.append(link)

@@ -12,6 +12,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -92,14 +93,6 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _sqlite_copy(template: Path, tmp_path: Path) -> str:
-    """A copy of the migrated template at tmp_path/runplane.db (once, if asked for twice)."""
-    path = tmp_path / "runplane.db"
-    if not path.exists():
-        shutil.copyfile(template, path)
-    return f"sqlite:///{path}"
-
-
 @pytest.fixture(scope="session")
 def postgres_template() -> Iterator[str]:
     """A migrated PostgreSQL database that test databases are copied from (TEMPLATE)."""
@@ -119,6 +112,30 @@ def postgres_template() -> Iterator[str]:
 
 def _postgres_url(name: str) -> str:
     return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def postgres_copy(template: str) -> Iterator[str]:
+    """A database of its own copied from the template, dropped on exit: for a server that
+    several tests share while others use the scratch copy."""
+    name = f"runplane_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    try:
+        yield _postgres_url(name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def sqlite_copy(template: Path, folder: Path) -> str:
+    """A copy of the migrated template at folder/runplane.db (once, if asked for twice)."""
+    path = folder / "runplane.db"
+    if not path.exists():
+        shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
 
 
 class PostgresScratch:
@@ -233,7 +250,7 @@ def postgres_scratch(postgres_template: str) -> Iterator[PostgresScratch]:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty database: a SQLite file, and a PostgreSQL one when available."""
     if request.param == "sqlite":
-        yield _sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
+        yield sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
     else:
         scratch: PostgresScratch = request.getfixturevalue("postgres_scratch")
         try:
@@ -244,7 +261,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
-    return _sqlite_copy(sqlite_template, tmp_path)
+    return sqlite_copy(sqlite_template, tmp_path)
 
 
 @pytest.fixture

@@ -19,12 +19,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic_settings import NoDecode
-from tests.conftest import ROOT, fast_settings
+from sqlalchemy import select
+from tests.conftest import ROOT, fast_settings, postgres_copy, sqlite_copy, wait_until
 
 from runplane.model import Execution, ExecutionStatus
 from runplane.server import create_app
 from runplane.settings import Settings
 from runplane.store import Database
+from runplane.store.tables import executions
 
 RUNPLANE = str(Path(sys.executable).with_name("runplane"))
 
@@ -126,6 +128,42 @@ def start_server(settings: Settings, log: Path) -> Iterator[Server]:
 def server(settings: Settings, tmp_path: Path) -> Iterator[Server]:
     """`runplane serve` on SQLite and on PostgreSQL (intermediate tier)."""
     yield from start_server(settings, tmp_path / "serve.log")
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def module_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[Server]:
+    """One `runplane serve` for a module's tests, on SQLite and on PostgreSQL (a database of
+    its own, as the other tests empty the shared scratch copy between them)."""
+    folder = tmp_path_factory.mktemp("serve")
+    if request.param == "sqlite":
+        url = sqlite_copy(sqlite_template, folder)
+        yield from start_server(fast_settings(folder, url), folder / "serve.log")
+    else:
+        with postgres_copy(request.getfixturevalue("postgres_template")) as url:
+            yield from start_server(fast_settings(folder, url), folder / "serve.log")
+
+
+@pytest.fixture
+def shared_server(module_server: Server) -> Iterator[Server]:
+    """The module's server, for a test that only reads or whose writes cannot disturb the
+    others (its own executions, asserted by id). Afterwards everything it started must have
+    ended, so the next test finds the server idle."""
+    yield module_server
+    wait_until(lambda: not active_ids(module_server.db), timeout=30, what="the test's runs to end")
+
+
+def active_ids(db: Database) -> list[str]:
+    """Executions still pending or running."""
+    active = [str(ExecutionStatus.PENDING), str(ExecutionStatus.RUNNING)]
+    with db.read() as conn:
+        rows = conn.execute(
+            select(executions.c.execution_id).where(executions.c.status.in_(active))
+        )
+        return [str(row[0]) for row in rows]
 
 
 @pytest.fixture

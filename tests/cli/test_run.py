@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import signal
-import time
 
 from tests.cli.conftest import Cli
+from tests.conftest import wait_until
 
 
 def test_run_wait_completes_and_exits_zero(cli: Cli) -> None:
@@ -75,22 +75,26 @@ def test_a_second_ctrl_c_kills_a_run_that_ignores_the_stop(cli: Cli) -> None:
     process = cli.popen("run", "tests.stubborn", "-p", "seconds=60", "--wait")
     wait_for_output_line(cli, "running")
     process.send_signal(signal.SIGINT)
-    time.sleep(0.5)
+    assert process.stderr is not None
+    seen = ""
+    while "cancel requested" not in seen:  # the first Ctrl-C was handled: now the second
+        line = process.stderr.readline()
+        assert line, f"the run ended before it reported the cancel request: {seen}"
+        seen += line
     process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=30)
+    stdout, rest = process.communicate(timeout=30)
+    stderr = seen + rest
     assert process.returncode == 3, stderr
     assert "killed" in stderr
     assert "CANCELLED tests.stubborn" in stdout
 
 
 def wait_for_output_line(cli: Cli, status: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def listed() -> bool:
         result = cli.run("executions", "list", "--json")
-        if result.returncode == 0 and f'"status": "{status}"' in result.stdout:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"no execution became {status}")
+        return result.returncode == 0 and f'"status": "{status}"' in result.stdout
+
+    wait_until(listed, timeout=timeout, what=f"an execution to become {status}")
 
 
 def test_a_bad_setting_names_the_variable_without_a_traceback(cli: Cli) -> None:

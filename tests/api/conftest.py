@@ -153,7 +153,13 @@ def shared_server(module_server: Server) -> Iterator[Server]:
     others (its own executions, asserted by id). Afterwards everything it started must have
     ended, so the next test finds the server idle."""
     yield module_server
-    wait_until(lambda: not active_ids(module_server.db), timeout=30, what="the test's runs to end")
+    wait_until_idle(module_server)
+
+
+def wait_until_idle(server: Server) -> None:
+    """Wait until every execution on the server has ended (a shared server's tests must
+    not leave runs behind for the next one)."""
+    wait_until(lambda: not active_ids(server.db), timeout=30, what="every run to end")
 
 
 def active_ids(db: Database) -> list[str]:

@@ -12,21 +12,22 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import MetaData, create_engine, make_url, text
+from sqlalchemy import MetaData, create_engine, make_url, select, text
 from sqlalchemy.pool import NullPool
 
 import tests.support.pipelines  # noqa: F401  (registers the test-only pipelines here too)
 from runplane.engine.serving.runtime import ServingRuntime
-from runplane.model import Execution
+from runplane.model import Execution, ExecutionStatus
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import executions as execution_store
 from runplane.store.schema import upgrade
+from runplane.store.tables import executions
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_FINRA = ROOT.parent / "shared" / "data" / "finra-otc"
@@ -304,6 +305,46 @@ def runtime(settings: Settings) -> Iterator[ServingRuntime]:
     yield serving
     serving.stop()
     db.dispose()
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def module_runtime(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[ServingRuntime]:
+    """One serving runtime for a module's tests, on SQLite and on PostgreSQL (a database of
+    its own, as the other tests empty the scratch copy between them)."""
+    folder = tmp_path_factory.mktemp("runtime")
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = sqlite_copy(sqlite_template, folder)
+        else:
+            url = stack.enter_context(postgres_copy(request.getfixturevalue("postgres_template")))
+        db = Database(url)
+        stack.callback(db.dispose)
+        serving = ServingRuntime(db, fast_settings(folder, url))
+        serving.start()
+        stack.callback(serving.stop)
+        yield serving
+
+
+@pytest.fixture
+def shared_runtime(module_runtime: ServingRuntime) -> Iterator[ServingRuntime]:
+    """The module's runtime, for a test that asserts by the ids it submitted; everything it
+    started must have ended afterwards, so the next test finds every slot free."""
+    yield module_runtime
+    wait_until(lambda: not active_ids(module_runtime.db), what="every execution to end")
+
+
+def active_ids(db: Database) -> list[str]:
+    """Executions still pending or running."""
+    active = [str(ExecutionStatus.PENDING), str(ExecutionStatus.RUNNING)]
+    with db.read() as conn:
+        rows = conn.execute(
+            select(executions.c.execution_id).where(executions.c.status.in_(active))
+        )
+        return [str(row[0]) for row in rows]
 
 
 def wait_for_final(db: Database, execution_id: str, timeout: float = 30.0) -> Execution:

@@ -19,14 +19,19 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic_settings import NoDecode
-from sqlalchemy import select
-from tests.conftest import ROOT, fast_settings, postgres_copy, sqlite_copy, wait_until
+from tests.conftest import (
+    ROOT,
+    active_ids,
+    fast_settings,
+    postgres_copy,
+    sqlite_copy,
+    wait_until,
+)
 
 from runplane.model import Execution, ExecutionStatus
 from runplane.server import create_app
 from runplane.settings import Settings
 from runplane.store import Database
-from runplane.store.tables import executions
 
 RUNPLANE = str(Path(sys.executable).with_name("runplane"))
 
@@ -160,16 +165,6 @@ def wait_until_idle(server: Server) -> None:
     """Wait until every execution on the server has ended (a shared server's tests must
     not leave runs behind for the next one)."""
     wait_until(lambda: not active_ids(server.db), timeout=30, what="every run to end")
-
-
-def active_ids(db: Database) -> list[str]:
-    """Executions still pending or running."""
-    active = [str(ExecutionStatus.PENDING), str(ExecutionStatus.RUNNING)]
-    with db.read() as conn:
-        rows = conn.execute(
-            select(executions.c.execution_id).where(executions.c.status.in_(active))
-        )
-        return [str(row[0]) for row in rows]
 
 
 @pytest.fixture

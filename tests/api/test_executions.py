@@ -1,8 +1,8 @@
 """`/v1/executions`: real HTTP against `runplane serve` on SQLite and PostgreSQL, plus in-process
 checks of filters, paging and refusals.
 
-Over HTTP, tests that assert by the ids they created share the module's server; the two
-that read the whole list get a server and database of their own."""
+Over HTTP, tests that assert by the ids they created share the module's server; the one
+that reads a list it expects to hold only its own run gets a server and database of its own."""
 
 from __future__ import annotations
 
@@ -183,14 +183,18 @@ def test_unknown_execution_is_404_everywhere(shared_server: Server, method: str,
     assert_problem(response, 404, "No execution with id 'no-such-id'")
 
 
-def test_pages_over_http_cover_every_execution_once(server: Server) -> None:
+def test_pages_over_http_cover_every_execution_once(shared_server: Server) -> None:
+    """Every execution the list holds (these and the earlier tests' runs), once, in order."""
+    server = shared_server
     now = utcnow()
     with server.db.write() as conn:
-        made = [make_execution(conn, created_at=now - timedelta(minutes=i // 2)) for i in range(7)]
-    expected = [
-        e.execution_id
-        for e in sorted(made, key=lambda e: (e.created_at, e.execution_id), reverse=True)
-    ]
+        for i in range(7):
+            make_execution(conn, created_at=now - timedelta(minutes=i // 2))
+    with server.db.read() as conn:
+        stored = conn.execute(select(executions.c.created_at, executions.c.execution_id)).all()
+    assert len(stored) >= 7
+    assert all(created > now - timedelta(hours=23) for created, _ in stored)  # all in the 24h
+    expected = [execution_id for _, execution_id in sorted(stored, reverse=True)]
     seen: list[str] = []
     cursor = ""
     while True:

@@ -77,10 +77,11 @@ def test_a_second_ctrl_c_kills_a_run_that_ignores_the_stop(cli: Cli) -> None:
     process.send_signal(signal.SIGINT)
     assert process.stderr is not None
     seen = ""
-    while "cancel requested" not in seen:  # the first Ctrl-C was handled: now the second
-        line = process.stderr.readline()
-        assert line, f"the run ended before it reported the cancel request: {seen}"
+    while "stop signal sent" not in seen:  # reported while following again: the first
+        line = process.stderr.readline()  # Ctrl-C was handled, and now the second comes
+        assert line, f"the run ended before it reported the stop signal: {seen}"
         seen += line
+    assert "cancel requested" in seen
     process.send_signal(signal.SIGINT)
     stdout, rest = process.communicate(timeout=30)
     stderr = seen + rest

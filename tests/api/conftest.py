@@ -1,5 +1,6 @@
-"""API fixtures: a real `runplane serve` process on a free 127.0.0.1 port, and an in-process
-application for the checks TestClient is enough for."""
+"""API fixtures: a real `runplane serve` process on a free 127.0.0.1 port (one per database
+that the API tests asserting by id share, or a fresh one), and an in-process application
+for the checks TestClient is enough for."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic_settings import NoDecode
+
+from runplane.model import Execution, ExecutionStatus
+from runplane.server import create_app
+from runplane.settings import Settings
+from runplane.store import Database
 from tests.conftest import (
     ROOT,
     active_ids,
@@ -27,11 +33,6 @@ from tests.conftest import (
     sqlite_copy,
     wait_until,
 )
-
-from runplane.model import Execution, ExecutionStatus
-from runplane.server import create_app
-from runplane.settings import Settings
-from runplane.store import Database
 
 RUNPLANE = str(Path(sys.executable).with_name("runplane"))
 
@@ -135,30 +136,35 @@ def server(settings: Settings, tmp_path: Path) -> Iterator[Server]:
     yield from start_server(settings, tmp_path / "serve.log")
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def module_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+@pytest.fixture(scope="package")
+def shared_sqlite_server(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
 ) -> Iterator[Server]:
-    """One `runplane serve` for a module's tests, on SQLite and on PostgreSQL (a database of
-    its own, as the other tests empty the shared scratch copy between them)."""
-    folder = tmp_path_factory.mktemp("serve")
-    if request.param == "sqlite":
-        url = sqlite_copy(sqlite_template, folder)
+    """One `runplane serve` on SQLite for the API tests that share it."""
+    folder = tmp_path_factory.mktemp("serve-sqlite")
+    url = sqlite_copy(sqlite_template, folder)
+    yield from start_server(fast_settings(folder, url), folder / "serve.log")
+
+
+@pytest.fixture(scope="package")
+def shared_postgresql_server(
+    tmp_path_factory: pytest.TempPathFactory, postgres_template: str
+) -> Iterator[Server]:
+    """One `runplane serve` on PostgreSQL for the API tests that share it, on a database of
+    its own (the other tests empty the scratch copy between them)."""
+    folder = tmp_path_factory.mktemp("serve-postgresql")
+    with postgres_copy(postgres_template) as url:
         yield from start_server(fast_settings(folder, url), folder / "serve.log")
-    else:
-        with postgres_copy(request.getfixturevalue("postgres_template")) as url:
-            yield from start_server(fast_settings(folder, url), folder / "serve.log")
 
 
-@pytest.fixture
-def shared_server(module_server: Server) -> Iterator[Server]:
-    """The module's server, for a test that only reads or whose writes cannot disturb the
-    others (its own executions, asserted by id). Afterwards everything it started must have
-    ended, so the next test finds the server idle."""
-    yield module_server
-    wait_until_idle(module_server)
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def shared_server(request: pytest.FixtureRequest) -> Iterator[Server]:
+    """The API tests' shared server on SQLite and on PostgreSQL, for a test that only reads
+    or whose writes cannot disturb the others (its own executions, asserted by id).
+    Afterwards everything it started must have ended, so the next test finds it idle."""
+    server: Server = request.getfixturevalue(f"shared_{request.param}_server")
+    yield server
+    wait_until_idle(server)
 
 
 def wait_until_idle(server: Server) -> None:

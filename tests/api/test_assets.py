@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.domains.finra_otc.conftest import place_real_weeks
-from tests.domains.finra_otc.support import read_figures, run_chain
 
 from runplane.engine.serving.runtime import ServingRuntime
 from runplane.server import create_app
 from runplane.settings import Settings
 from runplane.store import Database
+from tests.domains.finra_otc.conftest import place_real_weeks
+from tests.domains.finra_otc.support import read_figures, run_chain
 
 pytestmark = [pytest.mark.shared_data, pytest.mark.slow]
 WEEK = "2025-12-22"

@@ -12,8 +12,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from tests.api.conftest import Server
-from tests.factories import make_execution
 
 from runplane.api.deps import ListCaches
 from runplane.model import ErrorClass, ExecutionError, ExecutionStatus, Trigger
@@ -22,6 +20,8 @@ from runplane.store import Database
 from runplane.store import executions as store
 from runplane.store.tables import execution_events, executions
 from runplane.views.list_caches import CountCache
+from tests.api.conftest import Server
+from tests.factories import make_execution
 
 PROBLEM = "application/problem+json"
 

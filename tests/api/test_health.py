@@ -6,12 +6,12 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.api.conftest import Server
 
 from runplane.server import create_app
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.tiers import Tier
+from tests.api.conftest import Server
 
 
 def metric(text: str, name: str, **labels: str) -> float:

@@ -64,20 +64,22 @@ def web(sqlite_url: str, tmp_path: Path) -> Iterator[Server]:
     yield from start_server(web_settings(tmp_path, sqlite_url), tmp_path / "serve.log")
 
 
-@pytest.fixture(scope="module")
-def module_web(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Server]:
-    """One `runplane serve` (intermediate tier, SQLite) for a module's browser tests."""
+@pytest.fixture(scope="package")
+def package_web(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[Server]:
+    """One `runplane serve` (intermediate tier, SQLite) that the browser tests share."""
     folder = tmp_path_factory.mktemp("web")
     settings = web_settings(folder, sqlite_copy(sqlite_template, folder))
     yield from start_server(settings, folder / "serve.log")
 
 
 @pytest.fixture
-def shared_web(module_web: Server) -> Iterator[Server]:
-    """The module's server, for a test that finds its rows by the ids it created; every run
-    it started must have ended afterwards."""
-    yield module_web
-    wait_until_idle(module_web)
+def shared_web(package_web: Server) -> Iterator[Server]:
+    """The shared server, for a test that finds its rows and pages by the ids it created;
+    every run it started must have ended afterwards."""
+    yield package_web
+    wait_until_idle(package_web)
 
 
 @pytest.fixture

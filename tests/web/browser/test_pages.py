@@ -1,7 +1,7 @@
 """Every dashboard page in Chromium at 1280×800 and 390×844: no serious or critical axe
 finding, no horizontal page scroll, every action reachable; a screenshot of each.
 
-The tests find their pages by the ids they created, so they share the module's server."""
+The tests find their pages by the ids they created, so they use the shared server."""
 
 from __future__ import annotations
 

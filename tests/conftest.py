@@ -289,7 +289,7 @@ def sqlite_settings(tmp_path: Path, sqlite_url: str) -> Settings:
     return fast_settings(tmp_path, sqlite_url)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def finra_dir() -> Path:
     """The real FINRA OTC weekly files in ../shared/data/finra-otc."""
     require(SHARED_FINRA.is_dir(), f"{SHARED_FINRA} is missing")

@@ -20,14 +20,14 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from tests.api.conftest import Server, start_server
-from tests.conftest import fast_settings
-from tests.factories import make_execution, make_schedule
 
 from runplane.model import LogLine
 from runplane.store import Database
 from runplane.store import logs as log_store
 from runplane.store.schema import upgrade
+from tests.api.conftest import Server, start_server
+from tests.conftest import fast_settings
+from tests.factories import make_execution, make_schedule
 
 CHECKS = [
     not_a_server_error,

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from runplane.server import create_app
 from runplane.settings import Settings
 from runplane.store import Database
-from tests.conftest import fast_settings
+from tests.conftest import FakeClock, fast_settings
 
 BASE = "http://testserver"
 ORIGIN = {"Origin": BASE}
@@ -24,6 +24,17 @@ ORIGIN = {"Origin": BASE}
 def client(sqlite_db: Database, sqlite_settings: Settings) -> Iterator[TestClient]:
     """The app without a serving runtime: submitted executions stay pending."""
     with TestClient(create_app(sqlite_db, sqlite_settings), base_url=BASE) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def clocked_client(
+    sqlite_db: Database, sqlite_settings: Settings, clock: FakeClock
+) -> Iterator[TestClient]:
+    """The app without a serving runtime, reading now from `clock` (ages and counters are
+    exact, however long the test takes)."""
+    app = create_app(sqlite_db, sqlite_settings, clock=clock)
+    with TestClient(app, base_url=BASE) as test_client:
         yield test_client
 
 

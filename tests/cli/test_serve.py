@@ -91,7 +91,7 @@ def test_serve_refuses_a_database_without_a_domains_head_with_the_command_to_run
     with db.write() as conn:
         conn.execute(text("DELETE FROM alembic_version WHERE version_num = 'finra_otc_0001'"))
     db.dispose()
-    result = cli.run("serve", "--port", str(free_port()), timeout=30)
+    result = cli.run_process("serve", "--port", str(free_port()), timeout=30)
     assert result.returncode == 2
     assert (
         "at schema revision 0004, older than this Runplane's 0004 + finra_otc_0001" in result.stderr

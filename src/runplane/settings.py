@@ -63,7 +63,44 @@ class Settings(BaseSettings):
         "(comma-separated in the environment).",
     )
 
-    @field_validator("pipeline_modules", mode="before")
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names (and addresses) requests may name in `Host`; empty means "
+        "the loopback names and the address `serve` binds. Comma-separated.",
+    )
+    public_url: str = Field(
+        "",
+        description="The address users reach, e.g. https://runplane.example.com behind a "
+        "proxy: an allowed origin, and https makes the session cookie Secure.",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-* "
+        "headers are believed. Comma-separated; none by default.",
+    )
+    trusted_user_header: str = Field(
+        "",
+        description="A header a trusted proxy sets to the signed-in user's name (SSO), e.g. "
+        "X-Forwarded-User; off when empty.",
+    )
+    auth_cache_seconds: float = Field(
+        5.0, ge=0, le=300, description="How long a server reuses a token or session lookup."
+    )
+    session_hours: float = Field(12.0, gt=0, le=24 * 30, description="A login's lifetime.")
+    allowed_source_hosts: Annotated[list[str] | None, NoDecode] = Field(
+        None,
+        description="Hosts pipelines may fetch from (`host` or `host:port`); unset means the "
+        "hosts the loaded data domains declare. Comma-separated.",
+    )
+    fetch_max_bytes: int = Field(1 << 30, ge=1, description="The most one outbound fetch may read.")
+    fetch_max_seconds: float = Field(
+        900.0, gt=0, description="The longest one outbound fetch may take, start to end."
+    )
+
+    @field_validator(
+        "pipeline_modules", "allowed_hosts", "trusted_proxies", "allowed_source_hosts",
+        mode="before",
+    )  # fmt: skip
     @classmethod
     def _split_modules(cls, value: object) -> object:
         if isinstance(value, str):

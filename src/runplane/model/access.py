@@ -8,6 +8,7 @@ types of users, API tokens and dashboard sessions. No I/O here.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -83,6 +84,17 @@ TOKEN_NAME_RULE = (
     "a token name is 1-64 letters, digits, '.', '_' or '-', starting with a letter or "
     "digit (e.g. ci-deploy)"
 )
+
+
+TOKEN_PREFIX = "rp_"
+TOKEN_FORMAT = re.compile(r"rp_[A-Za-z0-9_-]{43}")
+"""An API token: the prefix (so scanners and people recognise one), then 256 random bits."""
+SESSION_FORMAT = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def secret_hash(secret: str) -> str:
+    """What is stored and looked up for a token or session secret: its SHA-256, in hex."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,18 @@ so one SHA-256 is enough to store them and a request never runs argon2.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from runplane.model.access import secret_hash
+
 _hasher = PasswordHasher()
-_DUMMY = _hasher.hash("no such user: this hash makes a wrong name cost as much as a password")
 MIN_PASSWORD = 8
-TOKEN_PREFIX = "rp_"
 SECRET_BYTES = 32
+__all__ = ["hash_password", "new_secret", "secret_hash", "verify_password"]
 
 
 def hash_password(password: str) -> str:
@@ -26,16 +27,17 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Constant in time whether or not the user exists (a dummy hash stands in)."""
     try:
-        return _hasher.verify(password_hash or _DUMMY, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+@cache
+def _dummy() -> str:
+    """A hash to check against for a name no user has, hashed once per process."""
+    return _hasher.hash("no such user: a wrong name costs as much as a wrong password")
 
 
 def new_secret(prefix: str = "") -> str:
     """e.g. `rp_Xk3...` (43 URL-safe characters after the prefix: 256 bits)."""
     return prefix + secrets.token_urlsafe(SECRET_BYTES)
-
-
-def secret_hash(secret: str) -> str:
-    """What is stored and looked up for a token or session secret."""
-    return hashlib.sha256(secret.encode()).hexdigest()

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from runplane.engine.access.audit import append, record_refused
-from runplane.engine.access.passwords import new_secret, secret_hash, verify_password
+from runplane.engine.access.passwords import new_secret, verify_password
 from runplane.engine.errors import LoginFailed, LoginLocked
-from runplane.model.access import Session
+from runplane.model.access import Session, secret_hash
 from runplane.model.audit import AuditAction, Origin
 from runplane.model.clock import Clock, utcnow
 from runplane.store import Database

@@ -12,9 +12,9 @@ import uuid
 from datetime import datetime, timedelta
 
 from runplane.engine.access.audit import append
-from runplane.engine.access.passwords import TOKEN_PREFIX, new_secret, secret_hash
+from runplane.engine.access.passwords import new_secret
 from runplane.engine.errors import AccessRefused, InvalidAccess
-from runplane.model.access import TOKEN_NAME, TOKEN_NAME_RULE, ApiToken
+from runplane.model.access import TOKEN_NAME, TOKEN_NAME_RULE, TOKEN_PREFIX, ApiToken, secret_hash
 from runplane.model.audit import AuditAction, Origin
 from runplane.model.clock import Clock, utcnow
 from runplane.model.json import iso

@@ -11,15 +11,19 @@ import pytest
 
 from runplane.domains.finra_otc.sources import open_lines, resolve_source
 from runplane.pipelines import ConfigError, DataError, TransientError
+from runplane.pipelines.fetch import FetchPolicy
 from tests.domains.finra_otc.support import refused_port, silent_port, stub_server
 
 WEEK = date(2025, 12, 22)
 log = logging.getLogger("tests.finra_otc.sources")
 
 
-def _read(url: str, timeout: float = 5.0) -> list[str]:
+LOCAL = FetchPolicy.of(["127.0.0.1"])
+
+
+def _read(url: str, timeout: float = 5.0, policy: FetchPolicy = LOCAL) -> list[str]:
     source = resolve_source(url, tier="OTC", week=WEEK, data_dir=Path("."))
-    with open_lines(source, timeout=timeout, log=log) as lines:
+    with open_lines(source, policy=policy, timeout=timeout, log=log) as lines:
         return list(lines)
 
 

@@ -32,7 +32,7 @@ class FormClient(TestClient):
         assert found, "the page carries no CSRF token"
         return found[1]
 
-    def post(self, url: Any, *, data: Any = None, csrf: str | None | bool = True, **kw: Any) -> Any:  # type: ignore[override]
+    def post(self, url: Any, *, data: Any = None, csrf: str | bool | None = True, **kw: Any) -> Any:  # type: ignore[override]
         if str(url).startswith("/dashboard") and csrf is not None and csrf is not False:
             token = self.csrf() if csrf is True else csrf
             data = {**(data or {}), "csrf": token}

@@ -153,7 +153,8 @@ def test_audit_pages_follow_the_cursor_and_filters_are_checked(world: World) -> 
     for _ in range(3):
         world.client.post("/v1/pipelines/runplane.noop/run", json={}, headers=admin)
     first = world.client.get("/v1/audit", params={"limit": 2}, headers=admin).json()
-    assert first["has_more"] and len(first["items"]) == 2
+    assert first["has_more"]
+    assert len(first["items"]) == 2
     rest = world.client.get(
         "/v1/audit", params={"limit": 2, "cursor": first["next_cursor"]}, headers=admin
     ).json()

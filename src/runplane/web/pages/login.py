@@ -47,11 +47,12 @@ async def login_action(
     name = (values.get("name") or [""])[-1].strip()[:200]
     password = (values.get("password") or [""])[-1]
     lifetime = timedelta(hours=s.settings.session_hours)
+    previous = request.cookies.get(SESSION_COOKIE)
     try:
         _, secret = await anyio.to_thread.run_sync(
             partial(
                 login, s.db, name, password, origin=caller.origin, lifetime=lifetime,
-                previous=request.cookies.get(SESSION_COOKIE), clock=s.clock,
+                previous=previous, clock=s.clock,
             ),
             limiter=_HASHING,
         )  # fmt: skip
@@ -65,6 +66,8 @@ async def login_action(
         return await run_in_threadpool(
             _form, request, s, name=name, error=_sentence(exc), status=401
         )
+    if previous:
+        request.app.state.credentials.forget("session", previous)  # it ended with this login
     target = local_target((values.get("next") or [""])[-1], PREFIX)
     response = RedirectResponse(target, status_code=303)
     origins: Origins = request.app.state.origins

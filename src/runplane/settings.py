@@ -93,6 +93,12 @@ class Settings(BaseSettings):
         description="Hosts pipelines may fetch from (`host` or `host:port`); unset means the "
         "hosts the loaded data domains declare. Comma-separated.",
     )
+    url: str = Field(
+        "",
+        description="A remote server (https://runplane.example.com): `runplane run` and "
+        "`runplane executions` then call its API instead of opening the database.",
+    )
+    token: str = Field("", description="The API token those calls send (RUNPLANE_TOKEN).")
     fetch_max_bytes: int = Field(1 << 30, ge=1, description="The most one outbound fetch may read.")
     fetch_max_seconds: float = Field(
         900.0, gt=0, description="The longest one outbound fetch may take, start to end."

@@ -22,7 +22,9 @@ class Cli:
     env: dict[str, str]
     home: Path
 
-    def run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, timeout: float = 60, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "runplane", *args],
             env=self.env,
@@ -30,6 +32,7 @@ class Cli:
             capture_output=True,
             text=True,
             timeout=timeout,
+            input=input,
         )
 
     def popen(self, *args: str) -> subprocess.Popen[str]:

@@ -203,3 +203,20 @@ def test_html_in_parameters_logs_and_errors_renders_as_text(world: World) -> Non
         assert evil not in page
         assert "<script>alert" not in page
     assert "&lt;script&gt;" in world.client.get(f"/dashboard/executions/{e.execution_id}").text
+
+
+def test_the_execution_page_shows_its_part_of_the_trail(world: World) -> None:
+    run = world.client.post(
+        "/v1/pipelines/runplane.noop/run", json={}, headers=world.bearer(Role.OPERATOR)
+    ).json()
+    world.client.cookies.set("runplane_session", world.sessions[Role.ADMIN][0])
+    page = world.client.get(f"/dashboard/executions/{run['execution_id']}?tab=parameters").text
+    assert "Audit trail" in page
+    assert "execution.run" in page
+    assert "operator-ci" in page
+    assert "testclient" in page  # admins see where it came from
+    world.client.cookies.clear()
+    world.client.cookies.set("runplane_session", world.sessions[Role.VIEWER][0])
+    viewer = world.client.get(f"/dashboard/executions/{run['execution_id']}?tab=parameters").text
+    assert "execution.run" in viewer
+    assert "testclient" not in viewer

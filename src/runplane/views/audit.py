@@ -98,8 +98,3 @@ def entry_json(entry: AuditEntry) -> dict[str, Any]:
         "token": entry.token,
         "count": entry.count,
     }
-
-
-def execution_trail(conn: Connection, execution_id: str) -> list[AuditEntry]:
-    """The part of the trail about one execution, oldest first."""
-    return store.list_target_entries(conn, [f"execution:{execution_id}"])

@@ -98,9 +98,9 @@ def list_action_times(
     target: str | None = None,
     address: str | None = None,
 ) -> list[datetime]:
-    """When `action` happened since `since`, about `target` or from `address`, oldest
+    """When `action` happened after `since`, about `target` or from `address`, oldest
     first (what a login lockout counts)."""
-    statement = select(t.c.at).where(t.c.action == str(action), t.c.at >= since)
+    statement = select(t.c.at).where(t.c.action == str(action), t.c.at > since)
     if target is not None:
         statement = statement.where(t.c.target == target)
     if address is not None:

@@ -36,7 +36,7 @@ _HASHING = CapacityLimiter(2)
 @router.get("/login")
 def login_page(request: Request, s: StateDep) -> Response:
     """The login form (public)."""
-    return _form(request, s, name="", error=None)
+    return _form(request, s, name="", error=None, back=request.query_params.get("next"))
 
 
 @router.post("/login")
@@ -45,6 +45,7 @@ async def login_action(
 ) -> Response:
     """Check the password, open a session, and go where the user was going."""
     name = (values.get("name") or [""])[-1].strip()[:200]
+    back = (values.get("next") or [""])[-1]
     password = (values.get("password") or [""])[-1]
     lifetime = timedelta(hours=s.settings.session_hours)
     previous = request.cookies.get(SESSION_COOKIE)
@@ -58,17 +59,17 @@ async def login_action(
         )  # fmt: skip
     except LoginLocked as exc:
         page = await run_in_threadpool(
-            _form, request, s, name=name, error=_sentence(exc), status=429
+            _form, request, s, name=name, error=_sentence(exc), back=back, status=429
         )
         page.headers["Retry-After"] = str(exc.retry_after)
         return page
     except LoginFailed as exc:
         return await run_in_threadpool(
-            _form, request, s, name=name, error=_sentence(exc), status=401
+            _form, request, s, name=name, error=_sentence(exc), back=back, status=401
         )
     if previous:
         request.app.state.credentials.forget("session", previous)  # it ended with this login
-    target = local_target((values.get("next") or [""])[-1], PREFIX)
+    target = local_target(back, PREFIX)
     response = RedirectResponse(target, status_code=303)
     origins: Origins = request.app.state.origins
     response.set_cookie(
@@ -93,12 +94,18 @@ async def logout_action(
 
 
 def _form(
-    request: Request, s: StateDep, *, name: str, error: str | None, status: int = 200
+    request: Request,
+    s: StateDep,
+    *,
+    name: str,
+    error: str | None,
+    back: str | None,
+    status: int = 200,
 ) -> Response:
     with s.db.read() as conn:
         configured = users_exist(conn)
     caller: Caller | None = request.scope.get("state", {}).get("caller")
-    back = local_target(request.query_params.get("next"), PREFIX)
+    back = local_target(back, PREFIX)
     return render(
         request, "login.html", title="Sign in", status=status, users_exist=configured,
         next=back, login_name=name, error=error,

@@ -78,6 +78,8 @@ def fast_settings(tmp_path: Path, database_url: str, **overrides: object) -> Set
         "resource_sample_interval": 0.2,
         "retry_backoff_scale": 0.001,
         "pipeline_modules": ["tests.support.pipelines"],
+        # TestClient's host, and the loopback names real servers are reached by.
+        "allowed_hosts": ["testserver", "127.0.0.1", "localhost"],
     }
     values.update(overrides)
     return Settings.model_validate(values)

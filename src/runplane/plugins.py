@@ -65,6 +65,9 @@ class Domain:
     api: Sequence[str] = ()
     dashboard: str | None = None
     demo: str | None = None
+    source_hosts: Sequence[str] = ()
+    """Hosts its pipelines fetch from, allowed unless RUNPLANE_ALLOWED_SOURCE_HOSTS says
+    otherwise (`host`, or `host:port`)."""
 
     def __post_init__(self) -> None:
         if not NAME.match(self.name):

@@ -16,7 +16,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from runplane import __version__
+from runplane import __version__, access
 from runplane.api.deps import ListCaches
 from runplane.api.openapi import published_openapi
 from runplane.api.routes import install_api
@@ -61,8 +61,10 @@ def create_app(
     *,
     runtime: ServingRuntime | None = None,
     clock: Clock = utcnow,
+    bind: str | None = None,
 ) -> FastAPI:
-    """The application; `clock` is what every page and route reads as now (tests move it)."""
+    """The application; `clock` is what every page and route reads as now (tests move it),
+    `bind` the address `serve` listens on (an allowed host unless RUNPLANE_ALLOWED_HOSTS)."""
     app = FastAPI(
         title="Runplane", version=__version__, description=DESCRIPTION, lifespan=_threads_for(db)
     )
@@ -77,6 +79,7 @@ def create_app(
     app.openapi = partial(published_openapi, app)  # type: ignore[method-assign]
     mount_dashboard(app, domains)
     app.add_api_route("/", _to_dashboard, include_in_schema=False)
+    access.install(app, settings, bind=bind, clock=clock)  # outermost: before any routing
     return app
 
 

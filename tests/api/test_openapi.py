@@ -99,6 +99,7 @@ OPERATIONS = [
     ("DELETE", "/v1/schedules/{name}"),
     ("POST", "/v1/schedules/{name}/enable"),
     ("POST", "/v1/schedules/{name}/disable"),
+    ("GET", "/v1/audit"),
 ]
 
 

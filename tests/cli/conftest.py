@@ -34,7 +34,7 @@ class Cli:
     env: dict[str, str]
     home: Path
 
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def run(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
         """`runplane ARGS` in this process, with this fixture's RUNPLANE_* variables only."""
         env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("RUNPLANE_")}
         env |= {k: v for k, v in self.env.items() if k.startswith("RUNPLANE_")}
@@ -47,7 +47,9 @@ class Cli:
                 opened.append(self)
 
         with mock.patch.object(cli_app, "Database", Tracked):
-            result = CliRunner().invoke(main.cli, list(args), env=env, prog_name="runplane")
+            result = CliRunner().invoke(
+                main.cli, list(args), env=env, prog_name="runplane", input=input
+            )
         for db in opened:
             db.dispose()
         stderr = result.stderr
@@ -58,7 +60,9 @@ class Cli:
             ["runplane", *args], result.exit_code, result.stdout, stderr
         )
 
-    def run_process(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def run_process(
+        self, *args: str, timeout: float = 60, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """`runplane ARGS` as a process of its own, for commands whose process is the subject."""
         return subprocess.run(
             [sys.executable, "-m", "runplane", *args],
@@ -67,6 +71,7 @@ class Cli:
             capture_output=True,
             text=True,
             timeout=timeout,
+            input=input,
         )
 
     def popen(self, *args: str) -> subprocess.Popen[str]:

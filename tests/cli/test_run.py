@@ -58,7 +58,7 @@ def test_run_without_wait_and_no_server_says_how_to_get_it_run(cli: Cli) -> None
     assert "queued; no executor running — start `runplane serve` or use --wait" in result.stdout
     (queued,) = cli.json("executions", "list")  # type: ignore[misc]
     assert queued["status"] == "pending"
-    assert queued["triggered_by"].startswith("user:")
+    assert queued["triggered_by"].startswith("os:")
     assert queued["trigger"] == "manual"
 
 

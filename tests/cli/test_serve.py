@@ -88,17 +88,20 @@ def test_serve_refuses_a_database_without_a_domains_head_with_the_command_to_run
 ) -> None:
     assert cli.run("db", "upgrade").returncode == 0
     db = Database(cli.env["RUNPLANE_DATABASE_URL"])
-    with db.write() as conn:
+    with db.write() as conn:  # as if the domain were installed after the database was made
         conn.execute(text("DELETE FROM alembic_version WHERE version_num = 'finra_otc_0001'"))
+        tables = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))
+        for name in [row[0] for row in tables if row[0].startswith("finra_otc_")]:
+            conn.execute(text(f'DROP TABLE "{name}"'))
     db.dispose()
     result = cli.run_process("serve", "--port", str(free_port()), timeout=30)
     assert result.returncode == 2
     assert (
-        "at schema revision 0004, older than this Runplane's 0004 + finra_otc_0001" in result.stderr
+        "at schema revision 0005, older than this Runplane's 0005 + finra_otc_0001" in result.stderr
     )
     assert "run `runplane db upgrade`" in result.stderr
     upgraded = cli.run("db", "upgrade")
-    assert "from schema 0004 to 0004 + finra_otc_0001" in upgraded.stdout
+    assert "from schema 0005 to 0005 + finra_otc_0001" in upgraded.stdout
 
 
 def test_serve_refuses_a_newer_schema(cli: Cli) -> None:
@@ -106,7 +109,7 @@ def test_serve_refuses_a_newer_schema(cli: Cli) -> None:
     db = Database(cli.env["RUNPLANE_DATABASE_URL"])
     with db.write() as conn:
         conn.execute(
-            text("UPDATE alembic_version SET version_num = '9999' WHERE version_num = '0004'")
+            text("UPDATE alembic_version SET version_num = '9999' WHERE version_num = '0005'")
         )
     db.dispose()
     result = cli.run_process("serve", "--port", str(free_port()), timeout=30)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from runplane.api.blocking import call
-from runplane.api.deps import DbDep, MetricsDep, RuntimeDep, SettingsDep
+from runplane.api.deps import CallerDep, DbDep, MetricsDep, RuntimeDep, SettingsDep
 from runplane.api.schemas.operations import Capabilities, HealthOut
 from runplane.engine.serving.metrics import CONTENT_TYPE
 from runplane.model.json import iso
@@ -25,15 +25,21 @@ router = APIRouter(tags=["operations"])
 @router.get(
     "/health",
     response_model=HealthOut,
+    response_model_exclude_unset=True,
     responses={503: {"model": HealthOut, "description": "The database does not answer."}},
 )
-async def get_health(db: DbDep, settings: SettingsDep, runtime: RuntimeDep) -> Any:
-    """Database reachable (with latency), executor alive, live workers."""
+async def get_health(
+    db: DbDep, settings: SettingsDep, runtime: RuntimeDep, caller: CallerDep
+) -> Any:
+    """Database reachable (with latency), executor alive, live workers; without credentials
+    (once users exist) only the status and why."""
     executor = None if runtime is None else runtime.executor
     report = await call(db, check_health, db, settings, executor)
     body: dict[str, Any] = asdict(report)
     body["status"] = str(report.status)
     body["checked_at"] = iso(report.checked_at)
+    if caller.role is None:
+        body = {key: body[key] for key in ("status", "message", "checked_at")}
     if report.status is HealthStatus.DOWN:
         return JSONResponse(body, status_code=503)
     return body

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +13,9 @@ from runplane.plugins import Domain
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store.schema import ensure_ready
+
+if TYPE_CHECKING:
+    from runplane.cli.remote import Remote
 
 
 class BadInput(click.ClickException):
@@ -41,6 +45,15 @@ class App:
                 click.echo(f"Created a new Runplane database at {db.location}", err=True)
             self._db = db
         return self._db
+
+    @property
+    def remote(self) -> Remote | None:
+        """The server `RUNPLANE_URL` names, when commands should call its API."""
+        from runplane.cli.remote import Remote
+
+        if not self.settings.url:
+            return None
+        return Remote(self.settings.url, self.settings.token)
 
     @property
     def caller(self) -> Caller:

@@ -16,12 +16,14 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
 from runplane.cli.app import App, pass_app
 from runplane.cli.render import EXECUTION_HEADERS, execution_row, table
 from runplane.cli.serve import run_server
+from runplane.engine.running.context import fetch_policy
 from runplane.engine.scheduling.schedules import ScheduleSpec, save_schedule
 from runplane.engine.service import submit_execution
 from runplane.model import Execution, Trigger
@@ -59,6 +61,7 @@ def demo(app: App, host: str, port: int, rows: int, no_serve: bool) -> None:
     settings = _demo_settings(app.settings)
     db = _fresh_database(settings, app.domains)
     with _unavailable_upstream() as upstream:
+        settings = _allowing(settings, upstream)
         plans = _plans(app.domains, settings.data_dir, rows, upstream)
         runtime = ServingRuntime(db, settings)
         runtime.start()
@@ -87,6 +90,13 @@ def _demo_settings(settings: Settings) -> Settings:
             "data_dir": home / "data",
         }
     )
+
+
+def _allowing(settings: Settings, upstream: str) -> Settings:
+    """The settings with the stub upstream's address allowed as a source, besides the hosts
+    allowed already (the domains' own unless RUNPLANE_ALLOWED_SOURCE_HOSTS is set)."""
+    hosts = fetch_policy(settings).hosts | {urlsplit(upstream).netloc}
+    return settings.model_copy(update={"allowed_source_hosts": sorted(hosts)})
 
 
 class DemoRefused(click.ClickException):

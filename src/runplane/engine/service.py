@@ -11,10 +11,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from runplane.engine.access.audit import append
 from runplane.engine.errors import CancelRefused, RetryRefused
 from runplane.engine.ids import new_capture_id, new_execution_id
 from runplane.engine.serving import wakeup
 from runplane.model import EventKind, Execution, ExecutionStatus, Trigger
+from runplane.model.audit import AuditAction, Origin
 from runplane.model.clock import Clock, utcnow
 from runplane.model.status import RETRYABLE_STATUSES
 from runplane.pipelines import Registry
@@ -52,8 +54,10 @@ def submit_execution(
     trigger_time: datetime | None = None,
     registry: Registry = default_registry,
     clock: Clock = utcnow,
+    origin: Origin | None = None,
 ) -> Execution:
-    """Record a new pending execution; it is in the database before this returns."""
+    """Record a new pending execution; it is in the database before this returns, with
+    its audit entry when someone (`origin`) asked for it."""
     execution = prepare_execution(
         pipeline,
         params,
@@ -69,6 +73,11 @@ def submit_execution(
     )
     with db.write() as conn:
         insert_submitted(conn, execution)
+        append(
+            conn, origin, AuditAction.RUN, f"execution:{execution.execution_id}",
+            execution.created_at, pipeline=pipeline, params=execution.params,
+            dry_run=dry_run or None,
+        )  # fmt: skip
     wakeup.notify()
     return execution
 
@@ -195,6 +204,7 @@ def retry_execution(
     triggered_by: str,
     registry: Registry = default_registry,
     clock: Clock = utcnow,
+    origin: Origin | None = None,
 ) -> Execution:
     """Start a new attempt of a failed or cancelled execution, linked by `retry_of`.
 
@@ -243,6 +253,10 @@ def retry_execution(
             at=now,
             new_execution_id=retry.execution_id,
         )
+        append(
+            conn, origin, AuditAction.RETRY, f"execution:{original.execution_id}", now,
+            new_execution_id=retry.execution_id, params=overrides or None,
+        )  # fmt: skip
     wakeup.notify()
     return retry
 
@@ -255,6 +269,7 @@ def cancel_execution(
     grace_seconds: float,
     force: bool = False,
     clock: Clock = utcnow,
+    origin: Origin | None = None,
 ) -> Execution:
     """Cancel a pending execution at once, or ask a running one to stop.
 
@@ -270,6 +285,9 @@ def cancel_execution(
                 f"execution {execution_id} already ended {execution.status}; nothing to cancel"
             )
         _cancel_tree(conn, execution, by=by, now=now, grace_seconds=0 if force else grace_seconds)
+        append(
+            conn, origin, AuditAction.CANCEL, f"execution:{execution_id}", now, force=force or None
+        )
         return store.get_execution(conn, execution_id)
 
 

@@ -17,6 +17,7 @@ from runplane.web.pages import (
     actions,
     execution,
     executions,
+    login,
     logs,
     overview,
     pipeline,
@@ -76,7 +77,9 @@ def mount_dashboard(app: FastAPI, domains: Sequence[Domain] = ()) -> None:
     caches), with the part each of `domains` names in its `dashboard`."""
     parts = _domain_parts(app, domains)  # their static files first: /static would take them
     app.mount(f"{PREFIX}/static", CachedStatic(directory=STATIC), name="dashboard-static")
-    for module in (overview, executions, execution, logs, actions, pipelines, pipeline, schedules):
+    for module in (
+        login, overview, executions, execution, logs, actions, pipelines, pipeline, schedules,
+    ):  # fmt: skip
         app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
     for _, part in parts:
         for router in part.routers:

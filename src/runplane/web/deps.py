@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from runplane.engine.executors.base import Executor
 from runplane.engine.serving.runtime import ServingRuntime
 from runplane.identity import Caller, current_caller
+from runplane.model.access import Action
 from runplane.model.clock import Clock
 from runplane.settings import Settings
 from runplane.store import Database
@@ -62,6 +63,31 @@ class FeatureLocked(Exception):
         super().__init__(reason)
         self.feature = feature
         self.reason = reason
+
+
+class NotAllowed(Exception):
+    """An action the caller's role may not take (the page says which role it needs)."""
+
+    def __init__(self, action: Action, reason: str) -> None:
+        super().__init__(reason)
+        self.action = action
+        self.reason = reason
+
+
+def allowed(action: Action) -> Callable[[Caller], Awaitable[None]]:
+    """A route dependency: refused (403 page, audited) unless the caller's role may `action`."""
+
+    async def check(caller: CallerDep) -> None:
+        reason = caller.refusal(action)
+        if reason is not None:
+            raise NotAllowed(action, reason)
+
+    return check
+
+
+def denied(caller: Caller) -> dict[str, str | None]:
+    """Why each action is unavailable to `caller` (None: it may), for disabled buttons."""
+    return {str(action): caller.refusal(action) for action in Action}
 
 
 def requires(feature: Feature) -> Callable[[Request], Awaitable[None]]:

@@ -28,14 +28,16 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
+from runplane.identity import ANONYMOUS
 from runplane.model import LOG_LEVELS
 from runplane.model.timefmt import ordinal
 from runplane.store import Database
 from runplane.tiers import Feature, locked_reasons
 from runplane.views.health import HealthReport, HealthStatus, check_health
 from runplane.web import display
-from runplane.web.deps import State, app_state
+from runplane.web.deps import State, app_state, denied
 from runplane.web.parts import Card
+from runplane.web.security import csrf_token, set_csrf_cookie
 from runplane.web.urls import PREFIX
 
 HERE = Path(__file__).parent
@@ -148,9 +150,24 @@ def render_card(s: State, card: Card) -> Markup:
     return Markup(html)
 
 
-def render_fragment(name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    """A template without the shell, for in-place updates and modals."""
-    return HTMLResponse(env.get_template(name).render(**context), status_code=status)
+def render_fragment(
+    name: str, status: int = 200, *, request: Request | None = None, **context: Any
+) -> HTMLResponse:
+    """A template without the shell, for in-place updates and modals (with `request`, its
+    forms get the CSRF token and its buttons the caller's permissions)."""
+    if request is not None:
+        context = {**access_context(request), **context}
+    response = HTMLResponse(env.get_template(name).render(**context), status_code=status)
+    if request is not None:
+        set_csrf_cookie(request, response)
+    return response
+
+
+def access_context(request: Request) -> dict[str, Any]:
+    """What every page's forms and buttons need: the CSRF token, the caller, and why each
+    action is unavailable to them (`denied.cancel`: a sentence, or None)."""
+    caller = request.scope.get("state", {}).get("caller") or ANONYMOUS
+    return {"csrf": csrf_token(request), "caller": caller, "denied": denied(caller)}
 
 
 def render(
@@ -170,6 +187,7 @@ def render(
         health = recent_health(s)
     if banner is None and health.status is HealthStatus.DOWN:
         banner = health.message
+    context = {**access_context(request), **context}
     html = env.get_template(name).render(
         request=request,
         title=title,
@@ -183,4 +201,6 @@ def render(
         now=context.pop("now", None) or s.clock(),
         **context,
     )
-    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-cache"})
+    response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-cache"})
+    set_csrf_cookie(request, response)
+    return response

@@ -53,6 +53,10 @@ class HealthOut(BaseModel):
     )
     message: str
     checked_at: Instant
-    database: DatabaseHealthOut
-    executor: ExecutorHealthOut | None = Field(description="Null when this process runs none.")
-    workers: list[WorkerHealthOut]
+    database: DatabaseHealthOut | None = Field(
+        None, description="Left out without credentials once users exist, as are the others."
+    )
+    executor: ExecutorHealthOut | None = Field(
+        None, description="Null when this process runs none."
+    )
+    workers: list[WorkerHealthOut] | None = None

@@ -9,6 +9,10 @@ from pathlib import Path
 from runplane.domains.finra_otc.weeks import last_week_ending
 from runplane.plugins import Domain
 
+SOURCE_HOSTS = ("cdn.finra.org", "api.finra.org", "otctransparency.finra.org")
+"""Where FINRA publishes the weekly files and its API: the hosts an ingest may fetch from
+unless RUNPLANE_ALLOWED_SOURCE_HOSTS says otherwise."""
+
 domain = Domain(
     name="finra_otc",
     pipelines=("runplane.domains.finra_otc.pipelines",),
@@ -17,4 +21,5 @@ domain = Domain(
     api=("runplane.domains.finra_otc.api.assets:router",),
     dashboard="runplane.domains.finra_otc.web:dashboard",
     demo="runplane.domains.finra_otc.demo:plan",
+    source_hosts=SOURCE_HOSTS,
 )

@@ -46,7 +46,7 @@ def execution_page(request: Request, execution_id: str, s: StateDep) -> Response
         "pending": pending, "captures": captures, "log": log,
     }  # fmt: skip
     if request.query_params.get("fragment") == "live":
-        return render_fragment("_execution_live.html", **context)
+        return render_fragment("_execution_live.html", request=request, **context)
     return render(
         request, "execution.html", title=f"{detail.execution.pipeline} {execution_id[:8]}",
         nav="executions", **context,

@@ -5,7 +5,12 @@ then measures p50/p95 of sequential keep-alive requests for the default list, ea
 a pipeline filter, one execution's detail and the first page of a 100,000-line log; then
 list throughput with `wrk` at 8 connections. Also prints the SQLite plan of each list query.
 
+With `--token-rounds N` it then compares the default list without users (the local admin)
+and with a user's API token (`Authorization: Bearer`), alternating N servers of each, and
+prints the median p50/p95 of each; a token may cost at most 1 ms at p95.
+
     python bench/api_latency.py [--database bench/out/bench.db] [--requests 300]
+    python bench/api_latency.py --token-rounds 3 --only-token
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ LIST_P95_MS = 10.0
 DETAIL_P95_MS = 10.0
 LOG_P95_MS = 20.0
 WRK_MIN_RPS = 500.0
+TOKEN_EXTRA_P95_MS = 1.0
 
 
 def main() -> None:
@@ -44,6 +50,8 @@ def main() -> None:
     parser.add_argument("--database", type=Path, default=Path("bench/out/bench.db"))
     parser.add_argument("--requests", type=int, default=300, help="per measured URL")
     parser.add_argument("--wrk-seconds", type=int, default=15)
+    parser.add_argument("--token-rounds", type=int, default=0, help="token vs no-token rounds")
+    parser.add_argument("--only-token", action="store_true", help="only the token comparison")
     args = parser.parse_args()
 
     db_path: Path = args.database
@@ -76,6 +84,9 @@ def main() -> None:
     _print_plans(db, ids["pipeline"])
     db.dispose()
 
+    if args.only_token:
+        _compare_token(url, args.requests, max(args.token_rounds, 1))
+        return
     port = free_port()
     server = serve(url, port)
     failures: list[str] = []
@@ -100,8 +111,58 @@ def main() -> None:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
     print(f"load average after: {os.getloadavg()}")
+    if args.token_rounds:
+        _compare_token(url, args.requests, args.token_rounds)
     if failures:
         print("missed: " + ", ".join(failures))
+
+
+def _compare_token(url: str, requests: int, rounds: int) -> None:
+    """The default list without users, then with a token, alternately; medians of each."""
+    from statistics import median
+
+    from sqlalchemy import delete
+
+    from runplane.engine.access.tokens import create_token
+    from runplane.engine.access.users import add_user
+    from runplane.model.audit import Origin
+    from runplane.store import tables
+
+    db = Database(url)
+    figures: dict[str, list[tuple[float, float]]] = {"without": [], "with token": []}
+    bench = Origin("os:bench")
+    try:
+        for _ in range(rounds):
+            for mode in figures:
+                with db.write() as conn:
+                    for table in (tables.sessions, tables.api_tokens, tables.users):
+                        conn.execute(delete(table))
+                headers: dict[str, str] = {}
+                if mode != "without":
+                    add_user(db, "bench", "viewer", "bench password", by=bench)
+                    _, secret = create_token(db, "bench", "bench", expires_at=None, by=bench)
+                    headers = {"Authorization": f"Bearer {secret}"}
+                port = free_port()
+                server = serve(url, port)
+                try:
+                    p50, p95, _ = _latency(port, "/v1/executions", requests, headers)
+                finally:
+                    server.send_signal(signal.SIGINT)
+                    server.wait(timeout=30)
+                figures[mode].append((p50, p95))
+                print(f"  {mode:12} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms")
+        with db.write() as conn:
+            for table in (tables.sessions, tables.api_tokens, tables.users):
+                conn.execute(delete(table))
+    finally:
+        db.dispose()
+    medians = {m: (median(p[0] for p in f), median(p[1] for p in f)) for m, f in figures.items()}
+    extra = medians["with token"][1] - medians["without"][1]
+    verdict = "ok" if extra <= TOKEN_EXTRA_P95_MS else "MISSED"
+    print(f"\nlist /v1/executions, median of {rounds} servers each ({requests} requests):")
+    for mode, (p50, p95) in medians.items():
+        print(f"  {mode:12} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms")
+    print(f"  a token adds {extra:+.2f} ms at p95 (target <= {TOKEN_EXTRA_P95_MS:.0f}) {verdict}")
 
 
 def _print_plans(db: Database, pipeline: str) -> None:
@@ -132,23 +193,27 @@ def _print_plans(db: Database, pipeline: str) -> None:
             print(f"  {label:16} {plan}")
 
 
-def _get(conn: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
-    conn.request("GET", path)
+def _get(
+    conn: http.client.HTTPConnection, path: str, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
+    conn.request("GET", path, headers=headers or {})
     response = conn.getresponse()
     return response.status, response.read()
 
 
-def _latency(port: int, path: str, count: int) -> tuple[float, float, float]:
+def _latency(
+    port: int, path: str, count: int, headers: dict[str, str] | None = None
+) -> tuple[float, float, float]:
     conn = http.client.HTTPConnection("127.0.0.1", port)
     for _ in range(20):
-        status, body = _get(conn, path)
+        status, body = _get(conn, path, headers)
         if status != 200:
             raise SystemExit(f"{path} answered {status}: {body[:300]!r}")
     json.loads(body)
     times = []
     for _ in range(count):
         started = time.perf_counter()
-        _get(conn, path)
+        _get(conn, path, headers)
         times.append((time.perf_counter() - started) * 1000)
     conn.close()
     times.sort()

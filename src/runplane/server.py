@@ -16,7 +16,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from runplane import __version__
+from runplane import __version__, access
 from runplane.api.body_limit import BodyLimit
 from runplane.api.deps import ListCaches
 from runplane.api.openapi import published_openapi
@@ -26,6 +26,7 @@ from runplane.engine.serving.runtime import ServingRuntime
 from runplane.engine.serving.storage_watch import StorageWatch
 from runplane.model.clock import Clock, utcnow
 from runplane.pipelines import registry
+from runplane.plugins import resolve_all
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.web.app import mount_dashboard
@@ -63,12 +64,14 @@ def create_app(
     *,
     runtime: ServingRuntime | None = None,
     clock: Clock = utcnow,
+    bind: str | None = None,
 ) -> FastAPI:
-    """The application; `clock` is what every page and route reads as now (tests move it)."""
+    """The application; `clock` is what every page and route reads as now (tests move it),
+    `bind` the address `serve` listens on (an allowed host unless RUNPLANE_ALLOWED_HOSTS)."""
     app = FastAPI(
         title="Runplane", version=__version__, description=DESCRIPTION, lifespan=_threads_for(db)
     )
-    registry.load(settings.pipeline_modules)
+    domains = registry.load(settings.pipeline_modules)
     app.state.db = db
     app.state.settings = settings
     app.state.runtime = runtime
@@ -76,13 +79,14 @@ def create_app(
     app.state.list_caches = ListCaches()
     app.state.metrics = runtime.metrics if runtime is not None else EngineMetrics(db)
     app.state.storage = runtime.storage if runtime is not None else StorageWatch(db, settings)
-    install_api(app)
+    install_api(app, resolve_all(domains, "api"))
     app.openapi = partial(published_openapi, app)  # type: ignore[method-assign]
     app.add_middleware(  # inside the dashboard's headers, which mount_dashboard adds
         BodyLimit, limit=settings.max_body_bytes, page=too_large_page, page_prefix=PREFIX
     )
-    mount_dashboard(app)
+    mount_dashboard(app, domains)
     app.add_api_route("/", _to_dashboard, include_in_schema=False)
+    access.install(app, settings, bind=bind, clock=clock)  # outermost: before any routing
     return app
 
 

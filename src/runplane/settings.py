@@ -5,6 +5,7 @@ Intervals and timeouts live here so tests can shorten them instead of sleeping.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Annotated, Literal
@@ -110,11 +111,64 @@ class Settings(BaseSettings):
         "(comma-separated in the environment).",
     )
 
-    @field_validator("pipeline_modules", mode="before")
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names (and addresses) requests may name in `Host`; empty means "
+        "the loopback names and the address `serve` binds. Comma-separated.",
+    )
+    public_url: str = Field(
+        "",
+        description="The address users reach, e.g. https://runplane.example.com behind a "
+        "proxy: an allowed origin, and https makes the session cookie Secure.",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-* "
+        "headers are believed. Comma-separated; none by default.",
+    )
+    trusted_user_header: str = Field(
+        "",
+        description="A header a trusted proxy sets to the signed-in user's name (SSO), e.g. "
+        "X-Forwarded-User; off when empty.",
+    )
+    auth_cache_seconds: float = Field(
+        5.0, ge=0, le=300, description="How long a server reuses a token or session lookup."
+    )
+    session_hours: float = Field(12.0, gt=0, le=24 * 30, description="A login's lifetime.")
+    allowed_source_hosts: Annotated[list[str] | None, NoDecode] = Field(
+        None,
+        description="Hosts pipelines may fetch from (`host` or `host:port`); unset means the "
+        "hosts the loaded data domains declare. Comma-separated.",
+    )
+    url: str = Field(
+        "",
+        description="A remote server (https://runplane.example.com): `runplane run` and "
+        "`runplane executions` then call its API instead of opening the database.",
+    )
+    token: str = Field("", description="The API token those calls send (RUNPLANE_TOKEN).")
+    fetch_max_bytes: int = Field(1 << 30, ge=1, description="The most one outbound fetch may read.")
+    fetch_max_seconds: float = Field(
+        900.0, gt=0, description="The longest one outbound fetch may take, start to end."
+    )
+
+    @field_validator(
+        "pipeline_modules", "allowed_hosts", "trusted_proxies", "allowed_source_hosts",
+        mode="before",
+    )  # fmt: skip
     @classmethod
     def _split_modules(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an address or network (CIDR)") from None
         return value
 
     def has(self, feature: Feature) -> bool:

@@ -1,5 +1,6 @@
-"""API fixtures: a real `runplane serve` process on a free 127.0.0.1 port, and an in-process
-application for the checks TestClient is enough for."""
+"""API fixtures: a real `runplane serve` process on a free 127.0.0.1 port (one per database
+that the API tests asserting by id share, or a fresh one), and an in-process application
+for the checks TestClient is enough for."""
 
 from __future__ import annotations
 
@@ -19,12 +20,19 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic_settings import NoDecode
-from tests.conftest import ROOT, fast_settings
 
 from runplane.model import Execution, ExecutionStatus
 from runplane.server import create_app
 from runplane.settings import Settings
 from runplane.store import Database
+from tests.conftest import (
+    ROOT,
+    active_ids,
+    fast_settings,
+    postgres_copy,
+    sqlite_copy,
+    wait_until,
+)
 
 RUNPLANE = str(Path(sys.executable).with_name("runplane"))
 
@@ -127,6 +135,43 @@ def start_server(settings: Settings, log: Path) -> Iterator[Server]:
 def server(settings: Settings, tmp_path: Path) -> Iterator[Server]:
     """`runplane serve` on SQLite and on PostgreSQL (intermediate tier)."""
     yield from start_server(settings, tmp_path / "serve.log")
+
+
+@pytest.fixture(scope="package")
+def shared_sqlite_server(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[Server]:
+    """One `runplane serve` on SQLite for the API tests that share it."""
+    folder = tmp_path_factory.mktemp("serve-sqlite")
+    url = sqlite_copy(sqlite_template, folder)
+    yield from start_server(fast_settings(folder, url), folder / "serve.log")
+
+
+@pytest.fixture(scope="package")
+def shared_postgresql_server(
+    tmp_path_factory: pytest.TempPathFactory, postgres_template: str
+) -> Iterator[Server]:
+    """One `runplane serve` on PostgreSQL for the API tests that share it, on a database of
+    its own (the other tests empty the scratch copy between them)."""
+    folder = tmp_path_factory.mktemp("serve-postgresql")
+    with postgres_copy(postgres_template) as url:
+        yield from start_server(fast_settings(folder, url), folder / "serve.log")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def shared_server(request: pytest.FixtureRequest) -> Iterator[Server]:
+    """The API tests' shared server on SQLite and on PostgreSQL, for a test that only reads
+    or whose writes cannot disturb the others (its own executions, asserted by id).
+    Afterwards everything it started must have ended, so the next test finds it idle."""
+    server: Server = request.getfixturevalue(f"shared_{request.param}_server")
+    yield server
+    wait_until_idle(server)
+
+
+def wait_until_idle(server: Server) -> None:
+    """Wait until every execution on the server has ended (a shared server's tests must
+    not leave runs behind for the next one)."""
+    wait_until(lambda: not active_ids(server.db), timeout=30, what="every run to end")
 
 
 @pytest.fixture

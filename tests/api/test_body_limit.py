@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from tests.api.test_executions import assert_problem
-from tests.conftest import fast_settings
 
 from runplane.server import create_app
 from runplane.store import Database
+from tests.api.test_executions import assert_problem
+from tests.conftest import fast_settings
 
 LIMIT = 4096
 

@@ -7,15 +7,15 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
-from tests.api.test_executions import assert_problem
-from tests.conftest import fast_settings
-from tests.factories import make_execution
 
 from runplane.model import ExecutionStatus, LogLine
 from runplane.server import create_app
 from runplane.store import Database
 from runplane.store import executions as store
 from runplane.store import logs as log_store
+from tests.api.test_executions import assert_problem
+from tests.conftest import fast_settings
+from tests.factories import make_execution
 
 
 def fill(db: Database) -> None:
@@ -52,7 +52,7 @@ def test_a_full_database_answers_503_storage_full(tmp_path: Path, sqlite_url: st
     assert response.headers["retry-after"]
     with db.read() as conn:
         pending = store.list_executions(
-            conn, store.ExecutionFilter(statuses=frozenset({ExecutionStatus.PENDING}))
+            conn, store.ExecutionFilter(statuses=frozenset({ExecutionStatus.PENDING})), limit=1000
         )
     assert sorted(e.execution_id for e in pending) == sorted(accepted)
     db.dispose()

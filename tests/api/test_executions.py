@@ -1,5 +1,8 @@
 """`/v1/executions`: real HTTP against `runplane serve` on SQLite and PostgreSQL, plus in-process
-checks of filters, paging and refusals."""
+checks of filters, paging and refusals.
+
+Over HTTP, tests that assert by the ids they created share the module's server; the one
+that reads a list it expects to hold only its own run gets a server and database of its own."""
 
 from __future__ import annotations
 
@@ -9,8 +12,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from tests.api.conftest import Server
-from tests.factories import make_execution
 
 from runplane.api.deps import ListCaches
 from runplane.model import ErrorClass, ExecutionError, ExecutionStatus, Trigger
@@ -19,6 +20,8 @@ from runplane.store import Database
 from runplane.store import executions as store
 from runplane.store.tables import execution_events, executions
 from runplane.views.list_caches import CountCache
+from tests.api.conftest import Server
+from tests.factories import make_execution
 
 PROBLEM = "application/problem+json"
 
@@ -70,16 +73,16 @@ def test_run_then_list_and_show_over_http(server: Server) -> None:
     assert listed["filters"]["range"] == "24h"
 
 
-def test_failed_execution_retry_links_both_attempts(server: Server) -> None:
-    failed = server.client.post(
+def test_failed_execution_retry_links_both_attempts(shared_server: Server) -> None:
+    failed = shared_server.client.post(
         "/v1/pipelines/runplane.fail/run", json={"params": {"error": "data"}}
     ).json()
-    original = server.wait_for_final(failed["execution_id"])
+    original = shared_server.wait_for_final(failed["execution_id"])
     assert original["status"] == "failed"
     assert original["error"]["classification"] == "data"  # type: ignore[index]
     assert original["error"]["suggested_actions"]  # type: ignore[index]
 
-    retry = server.client.post(
+    retry = shared_server.client.post(
         f"/v1/executions/{failed['execution_id']}/retry",
         json={"params": {"error": "config"}},
     )
@@ -90,78 +93,80 @@ def test_failed_execution_retry_links_both_attempts(server: Server) -> None:
     assert body["params"]["error"] == "config"
     assert (body["trigger"], body["triggered_by"]) == ("api", "local")
 
-    second = server.wait_for_final(body["execution_id"])
+    second = shared_server.wait_for_final(body["execution_id"])
     assert second["previous_attempt"]["execution_id"] == failed["execution_id"]  # type: ignore[index]
-    first = server.client.get(f"/v1/executions/{failed['execution_id']}").json()
+    first = shared_server.client.get(f"/v1/executions/{failed['execution_id']}").json()
     assert first["next_attempt"]["execution_id"] == body["execution_id"]
     assert [a["attempt"] for a in first["retry_chain"]] == [1, 2]
 
 
 def test_retry_while_identical_run_is_active_is_refused_and_changes_nothing(
-    server: Server,
+    shared_server: Server,
 ) -> None:
     params = {"params": {"seconds": 30}}
-    first = server.client.post("/v1/pipelines/runplane.sleep/run", json=params).json()
-    server.wait_for_status(first["execution_id"], lambda s: s is ExecutionStatus.RUNNING)
-    server.client.post(f"/v1/executions/{first['execution_id']}/cancel")
-    server.wait_for_final(first["execution_id"])
-    twin = server.client.post("/v1/pipelines/runplane.sleep/run", json=params).json()
+    first = shared_server.client.post("/v1/pipelines/runplane.sleep/run", json=params).json()
+    shared_server.wait_for_status(first["execution_id"], lambda s: s is ExecutionStatus.RUNNING)
+    shared_server.client.post(f"/v1/executions/{first['execution_id']}/cancel")
+    shared_server.wait_for_final(first["execution_id"])
+    twin = shared_server.client.post("/v1/pipelines/runplane.sleep/run", json=params).json()
 
-    before = row_counts(server.db, first["execution_id"])
-    refused = server.client.post(f"/v1/executions/{first['execution_id']}/retry")
+    before = row_counts(shared_server.db, first["execution_id"])
+    refused = shared_server.client.post(f"/v1/executions/{first['execution_id']}/retry")
     body = assert_problem(refused, 409, "already")
     assert body["active_execution_id"] == twin["execution_id"]
-    assert row_counts(server.db, first["execution_id"]) == before
-    server.client.post(f"/v1/executions/{twin['execution_id']}/cancel")
+    assert row_counts(shared_server.db, first["execution_id"]) == before
+    shared_server.client.post(f"/v1/executions/{twin['execution_id']}/cancel")
 
 
-def test_cancel_running_then_cancel_again_is_refused(server: Server) -> None:
-    started = server.client.post(
+def test_cancel_running_then_cancel_again_is_refused(shared_server: Server) -> None:
+    started = shared_server.client.post(
         "/v1/pipelines/runplane.sleep/run", json={"params": {"seconds": 30}}
     ).json()
-    server.wait_for_status(started["execution_id"], lambda s: s is ExecutionStatus.RUNNING)
+    shared_server.wait_for_status(started["execution_id"], lambda s: s is ExecutionStatus.RUNNING)
 
-    accepted = server.client.post(f"/v1/executions/{started['execution_id']}/cancel")
+    accepted = shared_server.client.post(f"/v1/executions/{started['execution_id']}/cancel")
     assert accepted.status_code == 202
     assert accepted.json()["cancel_requested_by"] == "local"
-    final = server.wait_for_final(started["execution_id"])
+    final = shared_server.wait_for_final(started["execution_id"])
     assert final["status"] == "cancelled"
     kinds = [e["kind"] for e in final["events"]]  # type: ignore[union-attr]
     assert "cancel_requested" in kinds
     assert "stopped" in kinds
 
-    before = row_counts(server.db, started["execution_id"])
+    before = row_counts(shared_server.db, started["execution_id"])
     assert_problem(
-        server.client.post(f"/v1/executions/{started['execution_id']}/cancel"),
+        shared_server.client.post(f"/v1/executions/{started['execution_id']}/cancel"),
         409,
         "already ended cancelled",
     )
-    assert row_counts(server.db, started["execution_id"]) == before
+    assert row_counts(shared_server.db, started["execution_id"]) == before
 
 
-def test_retry_of_a_completed_execution_is_refused(server: Server) -> None:
-    done = server.client.post("/v1/pipelines/runplane.noop/run").json()
-    server.wait_for_final(done["execution_id"])
-    before = row_counts(server.db, done["execution_id"])
+def test_retry_of_a_completed_execution_is_refused(shared_server: Server) -> None:
+    done = shared_server.client.post("/v1/pipelines/runplane.noop/run").json()
+    shared_server.wait_for_final(done["execution_id"])
+    before = row_counts(shared_server.db, done["execution_id"])
     assert_problem(
-        server.client.post(f"/v1/executions/{done['execution_id']}/retry"),
+        shared_server.client.post(f"/v1/executions/{done['execution_id']}/retry"),
         409,
         "only failed or cancelled executions can be retried",
     )
-    assert row_counts(server.db, done["execution_id"]) == before
+    assert row_counts(shared_server.db, done["execution_id"]) == before
 
 
-def test_retry_with_invalid_params_lists_each_field_and_changes_nothing(server: Server) -> None:
-    failed = server.client.post("/v1/pipelines/runplane.fail/run").json()
-    server.wait_for_final(failed["execution_id"])
-    before = row_counts(server.db, failed["execution_id"])
-    refused = server.client.post(
+def test_retry_with_invalid_params_lists_each_field_and_changes_nothing(
+    shared_server: Server,
+) -> None:
+    failed = shared_server.client.post("/v1/pipelines/runplane.fail/run").json()
+    shared_server.wait_for_final(failed["execution_id"])
+    before = row_counts(shared_server.db, failed["execution_id"])
+    refused = shared_server.client.post(
         f"/v1/executions/{failed['execution_id']}/retry",
         json={"params": {"error": "meteor", "colour": "red"}},
     )
     body = assert_problem(refused, 422, "runplane.fail")
     assert {e["field"] for e in body["errors"]} == {"params.error", "params.colour"}
-    assert row_counts(server.db, failed["execution_id"]) == before
+    assert row_counts(shared_server.db, failed["execution_id"]) == before
 
 
 @pytest.mark.parametrize(
@@ -173,19 +178,23 @@ def test_retry_with_invalid_params_lists_each_field_and_changes_nothing(server: 
         ("POST", "/v1/executions/{id}/cancel"),
     ],
 )
-def test_unknown_execution_is_404_everywhere(server: Server, method: str, path: str) -> None:
-    response = server.client.request(method, path.format(id="no-such-id"))
+def test_unknown_execution_is_404_everywhere(shared_server: Server, method: str, path: str) -> None:
+    response = shared_server.client.request(method, path.format(id="no-such-id"))
     assert_problem(response, 404, "No execution with id 'no-such-id'")
 
 
-def test_pages_over_http_cover_every_execution_once(server: Server) -> None:
+def test_pages_over_http_cover_every_execution_once(shared_server: Server) -> None:
+    """Every execution the list holds (these and the earlier tests' runs), once, in order."""
+    server = shared_server
     now = utcnow()
     with server.db.write() as conn:
-        made = [make_execution(conn, created_at=now - timedelta(minutes=i // 2)) for i in range(7)]
-    expected = [
-        e.execution_id
-        for e in sorted(made, key=lambda e: (e.created_at, e.execution_id), reverse=True)
-    ]
+        for i in range(7):
+            make_execution(conn, created_at=now - timedelta(minutes=i // 2))
+    with server.db.read() as conn:
+        stored = conn.execute(select(executions.c.created_at, executions.c.execution_id)).all()
+    assert len(stored) >= 7
+    assert all(created > now - timedelta(hours=23) for created, _ in stored)  # all in the 24h
+    expected = [execution_id for _, execution_id in sorted(stored, reverse=True)]
     seen: list[str] = []
     cursor = ""
     while True:

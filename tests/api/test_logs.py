@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.api.conftest import Server
-from tests.api.test_executions import assert_problem
-from tests.factories import make_execution
 
 from runplane.model import LogLine
 from runplane.store import Database
 from runplane.store import logs as log_store
+from tests.api.conftest import Server
+from tests.api.test_executions import assert_problem
+from tests.factories import make_execution
 
 T0 = datetime(2025, 12, 22, 8, 10, 15, 123000, tzinfo=UTC)
 TEXT_LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d{3} (DEBUG|INFO |WARNING|ERROR|CRITICAL) .*$")
@@ -119,14 +119,14 @@ def test_bad_log_queries_are_400(
     assert [e["field"] for e in body["errors"]] == [field]
 
 
-def test_follow_streams_lines_until_the_execution_ends(server: Server) -> None:
-    started = server.client.post(
+def test_follow_streams_lines_until_the_execution_ends(shared_server: Server) -> None:
+    started = shared_server.client.post(
         "/v1/pipelines/runplane.sleep/run",
         json={"params": {"seconds": 1.5, "lines_per_second": 40}},
     ).json()
     execution_id = started["execution_id"]
     events: list[tuple[str, str, dict[str, object]]] = []
-    with server.client.stream(
+    with shared_server.client.stream(
         "GET", f"/v1/executions/{execution_id}/logs", params={"follow": "true"}
     ) as response:
         assert response.status_code == 200
@@ -150,5 +150,5 @@ def test_follow_streams_lines_until_the_execution_ends(server: Server) -> None:
     ticks = [line for line in lines if str(line["message"]).startswith("tick ")]
     assert len(ticks) >= 40
     # the streamed lines are exactly what the log holds
-    stored = server.client.get(f"/v1/executions/{execution_id}/logs").json()
+    stored = shared_server.client.get(f"/v1/executions/{execution_id}/logs").json()
     assert [line["seq"] for line in stored["lines"]] == seqs

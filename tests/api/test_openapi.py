@@ -1,7 +1,7 @@
 """The published OpenAPI document, and schemathesis against it over real HTTP: generated
 requests (valid and not) never get a 5xx, every response matches its documented schema,
-status code and content type, a valid request is not refused (404 and 409 are answers,
-not refusals), and every execution the fuzzing created answers for itself afterwards.
+status code and content type, a valid request is not refused (401, 403, 404 and 409 are
+answers, not refusals), and every execution the fuzzing created answers for itself afterwards.
 Bounded: 25 examples per operation (RUNPLANE_TEST_FUZZ_EXAMPLES for a longer hunt), no live
 tail (SSE)."""
 
@@ -28,19 +28,19 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from tests.api.conftest import Server, start_server
-from tests.conftest import fast_settings
-from tests.factories import make_execution, make_schedule
 
 from runplane.model import LogLine
 from runplane.store import Database
 from runplane.store import executions as store
 from runplane.store import logs as log_store
 from runplane.store.schema import upgrade
+from tests.api.conftest import Server, start_server
+from tests.conftest import fast_settings
+from tests.factories import make_execution, make_schedule
 
-ANSWERS = ["2xx", "404", "409"]
-"""What a valid request may get: done, no such thing, or refused by its state (and, once
-access control lands, 401 and 403)."""
+ANSWERS = ["2xx", "401", "403", "404", "409"]
+"""What a valid request may get: done, a token it does not know or a role that may not,
+no such thing, or refused by its state."""
 
 
 def created_executions_answer(ctx: CheckContext, response: Any, case: Case) -> None:
@@ -127,6 +127,7 @@ OPERATIONS = [
     ("DELETE", "/v1/schedules/{name}"),
     ("POST", "/v1/schedules/{name}/enable"),
     ("POST", "/v1/schedules/{name}/disable"),
+    ("GET", "/v1/audit"),
 ]
 
 

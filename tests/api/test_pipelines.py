@@ -7,9 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from tests.api.conftest import Server
-from tests.api.test_executions import assert_problem
-from tests.factories import make_execution
 
 from runplane.pipelines import registry
 from runplane.server import create_app
@@ -17,6 +14,9 @@ from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store.tables import executions
 from runplane.tiers import Tier
+from tests.api.conftest import Server
+from tests.api.test_executions import assert_problem
+from tests.factories import make_execution
 
 T0 = datetime(2025, 12, 22, 8, 0, tzinfo=UTC)
 
@@ -109,15 +109,15 @@ def test_malformed_bodies_are_refused_with_a_sentence(
     assert execution_count(sqlite_db) == 0
 
 
-def test_run_queues_with_trigger_api_in_the_intermediate_tier(server: Server) -> None:
-    response = server.client.post(
+def test_run_queues_with_trigger_api_in_the_intermediate_tier(shared_server: Server) -> None:
+    response = shared_server.client.post(
         "/v1/pipelines/runplane.sleep/run", json={"params": {"seconds": 0.2}, "dry_run": True}
     )
     assert response.status_code == 201
     body = response.json()
     assert body["status"] == "pending"
     assert (body["trigger"], body["triggered_by"], body["dry_run"]) == ("api", "local", True)
-    assert server.wait_for_final(body["execution_id"])["status"] == "dry_run"
+    assert shared_server.wait_for_final(body["execution_id"])["status"] == "dry_run"
 
 
 def test_basic_tier_runs_synchronously_and_locks_history(basic_server: Server) -> None:

@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from tests.api.conftest import Server
-from tests.api.test_executions import assert_problem
-from tests.conftest import fast_settings
-from tests.factories import make_schedule
 
 from runplane.model.schedule import CatchUp
 from runplane.server import create_app
 from runplane.store import Database
 from runplane.store.tables import schedules
+from tests.api.conftest import Server
+from tests.api.test_executions import assert_problem
+from tests.conftest import fast_settings
+from tests.factories import make_schedule
 
 WEEKLY = {
     "pipeline": "finra.otc_transparency.ingest_week",

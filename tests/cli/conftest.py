@@ -1,4 +1,9 @@
-"""Running the real `runplane` command in a subprocess against a temporary database."""
+"""The `runplane` command against a temporary database: in this process through click's
+CliRunner, where a subprocess would prove nothing more, and as a real process where the
+process is the behaviour (`serve`, signals, exit codes of a killed or interrupted run).
+
+Commands run in-process still start a real fork server (a separate process) when they run
+an execution here, as `run --wait` does with no server."""
 
 from __future__ import annotations
 
@@ -8,12 +13,19 @@ import socket
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import pytest
+from click.testing import CliRunner
 
+from runplane.cli import app as cli_app
+from runplane.cli import main
+from runplane.store import Database
 from tests.conftest import ROOT
 
 
@@ -22,7 +34,36 @@ class Cli:
     env: dict[str, str]
     home: Path
 
-    def run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def run(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        """`runplane ARGS` in this process, with this fixture's RUNPLANE_* variables only."""
+        env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("RUNPLANE_")}
+        env |= {k: v for k, v in self.env.items() if k.startswith("RUNPLANE_")}
+        env["PYTHONPATH"] = self.env["PYTHONPATH"]  # for the fork server a run starts
+        opened: list[Database] = []
+
+        class Tracked(Database):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                opened.append(self)
+
+        with mock.patch.object(cli_app, "Database", Tracked):
+            result = CliRunner().invoke(
+                main.cli, list(args), env=env, prog_name="runplane", input=input
+            )
+        for db in opened:
+            db.dispose()
+        stderr = result.stderr
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            assert result.exc_info is not None
+            stderr += "".join(traceback.format_exception(*result.exc_info))
+        return subprocess.CompletedProcess(
+            ["runplane", *args], result.exit_code, result.stdout, stderr
+        )
+
+    def run_process(
+        self, *args: str, timeout: float = 60, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """`runplane ARGS` as a process of its own, for commands whose process is the subject."""
         return subprocess.run(
             [sys.executable, "-m", "runplane", *args],
             env=self.env,
@@ -30,6 +71,7 @@ class Cli:
             capture_output=True,
             text=True,
             timeout=timeout,
+            input=input,
         )
 
     def popen(self, *args: str) -> subprocess.Popen[str]:

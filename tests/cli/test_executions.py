@@ -43,7 +43,7 @@ def test_show_gives_the_error_actions_and_trail(cli: Cli) -> None:
     assert "❌ FAILED" in shown.stdout
     assert "Configuration problem: message" in shown.stdout
     assert "Change the parameter `message`" in shown.stdout
-    assert "created by user:" in shown.stdout
+    assert "created by os:" in shown.stdout
     assert "Seen before: first failure like this in 7 days" in shown.stdout
     again = run_and_get_id(cli, "runplane.fail", "-p", "error=config")
     assert (

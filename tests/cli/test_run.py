@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import select
 import signal
-import time
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO
 
 from tests.cli.conftest import Cli
 
@@ -54,15 +58,16 @@ def test_run_without_wait_and_no_server_says_how_to_get_it_run(cli: Cli) -> None
     assert "queued; no executor running — start `runplane serve` or use --wait" in result.stdout
     (queued,) = cli.json("executions", "list")  # type: ignore[misc]
     assert queued["status"] == "pending"
-    assert queued["triggered_by"].startswith("user:")
+    assert queued["triggered_by"].startswith("os:")
     assert queued["trigger"] == "manual"
 
 
 def test_ctrl_c_requests_a_cancel_and_shows_the_stop_stages(cli: Cli) -> None:
-    process = cli.popen("run", "runplane.sleep", "-p", "seconds=60", "--wait")
-    wait_for_output_line(cli, "running")
-    process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=30)
+    with interruptible(cli, "run", "runplane.sleep", "-p", "seconds=60", "--wait") as process:
+        first = following(process)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    stdout = first + stdout
     assert process.returncode == 3, stderr
     assert "cancel requested" in stderr
     assert "stop signal sent" in stderr
@@ -72,25 +77,51 @@ def test_ctrl_c_requests_a_cancel_and_shows_the_stop_stages(cli: Cli) -> None:
 
 def test_a_second_ctrl_c_kills_a_run_that_ignores_the_stop(cli: Cli) -> None:
     cli.env["RUNPLANE_CANCEL_GRACE"] = "60"
-    process = cli.popen("run", "tests.stubborn", "-p", "seconds=60", "--wait")
-    wait_for_output_line(cli, "running")
-    process.send_signal(signal.SIGINT)
-    time.sleep(0.5)
-    process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=30)
+    with interruptible(cli, "run", "tests.stubborn", "-p", "seconds=60", "--wait") as process:
+        first = following(process)
+        process.send_signal(signal.SIGINT)
+        assert process.stderr is not None
+        seen = ""
+        while "stop signal sent" not in seen:  # reported while following again: the first
+            line = read_line(process.stderr)  # Ctrl-C was handled, and now the second comes
+            assert line, f"the run ended before it reported the stop signal: {seen}"
+            seen += line
+        assert "cancel requested" in seen
+        process.send_signal(signal.SIGINT)
+        stdout, rest = process.communicate(timeout=30)
+    stdout, stderr = first + stdout, seen + rest
     assert process.returncode == 3, stderr
     assert "killed" in stderr
     assert "CANCELLED tests.stubborn" in stdout
 
 
-def wait_for_output_line(cli: Cli, status: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = cli.run("executions", "list", "--json")
-        if result.returncode == 0 and f'"status": "{status}"' in result.stdout:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"no execution became {status}")
+@contextmanager
+def interruptible(cli: Cli, *args: str) -> Iterator[subprocess.Popen[str]]:
+    """`runplane ARGS` as a process to interrupt; killed and reaped if a test fails first."""
+    process = cli.popen(*args)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
+def following(process: subprocess.Popen[str]) -> str:
+    """Wait for the run's first log line and return it. Once the command printed it, it is
+    following the run and a Ctrl-C reaches its cancel handling; the execution's running
+    status alone can come before the command got there."""
+    assert process.stdout is not None
+    line = read_line(process.stdout)
+    assert "Starting " in line, f"the run's first output is not its first log line: {line!r}"
+    return line
+
+
+def read_line(stream: IO[str], timeout: float = 30) -> str:
+    """The next line of a child's output ('' once it closed), failing after `timeout`."""
+    ready, _, _ = select.select([stream], [], [], timeout)
+    assert ready, f"no output within {timeout} s"
+    return stream.readline()
 
 
 def test_a_bad_setting_names_the_variable_without_a_traceback(cli: Cli) -> None:

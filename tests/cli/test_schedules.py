@@ -166,7 +166,9 @@ def test_the_basic_tier_shows_the_locked_explanation(cli: Cli, tmp_path: Path) -
         assert "Scheduling is available in the Intermediate tier." in line
     path = tmp_path / "schedules.toml"
     path.write_text(FILE)
-    served = cli.run("serve", "--port", str(free_port()), "--schedules", str(path), timeout=30)
+    served = cli.run_process(
+        "serve", "--port", str(free_port()), "--schedules", str(path), timeout=30
+    )
     assert "--schedules: Scheduling is available in the Intermediate tier" in one_line_error(served)
 
 
@@ -206,11 +208,13 @@ def test_serve_loads_a_file_whose_schedules_the_cli_cannot_change(cli: Cli, tmp_
 def test_serve_refuses_a_bad_file_with_one_line_and_loads_nothing(cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "schedules.toml"
     path.write_text(FILE.replace('cron = "0 6 * * 2"', 'cron = "0 6 * * 9"'))
-    result = cli.run("serve", "--port", str(free_port()), "--schedules", str(path), timeout=30)
+    result = cli.run_process(
+        "serve", "--port", str(free_port()), "--schedules", str(path), timeout=30
+    )
     line = one_line_error(result)
     assert "[schedules.finra-weekly] cron: '0 6 * * 9' is not a valid cron expression" in line
     assert listed(cli) == []
-    missing = cli.run("serve", "--schedules", str(tmp_path / "nope.toml"), timeout=30)
+    missing = cli.run_process("serve", "--schedules", str(tmp_path / "nope.toml"), timeout=30)
     assert missing.returncode == 2
     assert "does not exist" in missing.stderr
 

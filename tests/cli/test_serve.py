@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import time
 import urllib.request
 
 import psutil
@@ -13,6 +12,11 @@ from sqlalchemy import text
 
 from runplane.store import Database
 from tests.cli.conftest import Cli, free_port, wait_for_port
+from tests.conftest import wait_until
+
+
+def status(cli: Cli, execution_id: str) -> str:
+    return str(json.loads(cli.run("executions", "show", execution_id, "--json").stdout)["status"])
 
 
 def test_serve_runs_what_the_cli_queued_and_answers_health(
@@ -22,13 +26,7 @@ def test_serve_runs_what_the_cli_queued_and_answers_health(
     queued = cli.run("run", "runplane.noop")
     assert "queued; follow it with" in queued.stdout
     execution_id = queued.stderr.split("Submitted ", 1)[1].split()[0]
-    deadline = time.monotonic() + 20
-    while (
-        json.loads(cli.run("executions", "show", execution_id, "--json").stdout)["status"]
-        != "completed"
-    ):
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_until(lambda: status(cli, execution_id) == "completed", timeout=20, what="completed")
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as response:
         assert response.status == 200
 
@@ -42,23 +40,22 @@ def test_kill_9_mid_run_leaves_no_orphan_and_restart_marks_it_lost(cli: Cli) -> 
         .stderr.split("Submitted ", 1)[1]
         .split()[0]
     )
-    deadline = time.monotonic() + 20
-    while (shown := json.loads(cli.run("executions", "show", execution_id, "--json").stdout))[
-        "status"
-    ] != "running":
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_until(lambda: status(cli, execution_id) == "running", timeout=20, what="running")
+    shown = json.loads(cli.run("executions", "show", execution_id, "--json").stdout)
     tree = [serve.pid, *(p.pid for p in psutil.Process(serve.pid).children(recursive=True))]
     assert len(tree) >= 3  # serve, its fork server, the execution
     serve.send_signal(signal.SIGKILL)
     serve.wait()
-    deadline = time.monotonic() + 10
-    while any(
-        psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-        for pid in tree
-    ):
-        assert time.monotonic() < deadline, "a process of the killed server survived"
-        time.sleep(0.05)
+    wait_until(
+        lambda: (
+            not any(
+                psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+                for pid in tree
+            )
+        ),
+        timeout=10,
+        what="every process of the killed server to end",
+    )
     assert shown["status"] == "running"
 
     restart_port = free_port()
@@ -80,24 +77,41 @@ def test_pending_work_is_picked_up_after_a_restart(cli: Cli) -> None:
     serve = cli.serve(port)
     try:
         wait_for_port(port, serve)
-        deadline = time.monotonic() + 20
-        while (
-            json.loads(cli.run("executions", "show", execution_id, "--json").stdout)["status"]
-            != "completed"
-        ):
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+        wait_until(lambda: status(cli, execution_id) == "completed", timeout=20, what="completed")
     finally:
         serve.terminate()
         serve.wait(timeout=20)
 
 
-def test_serve_refuses_an_older_schema_with_the_command_to_run(cli: Cli) -> None:
+def test_serve_refuses_a_database_without_a_domains_head_with_the_command_to_run(
+    cli: Cli,
+) -> None:
+    assert cli.run("db", "upgrade").returncode == 0
+    db = Database(cli.env["RUNPLANE_DATABASE_URL"])
+    with db.write() as conn:  # as if the domain were installed after the database was made
+        conn.execute(text("DELETE FROM alembic_version WHERE version_num = 'finra_otc_0001'"))
+        tables = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))
+        for name in [row[0] for row in tables if row[0].startswith("finra_otc_")]:
+            conn.execute(text(f'DROP TABLE "{name}"'))
+    db.dispose()
+    result = cli.run_process("serve", "--port", str(free_port()), timeout=30)
+    assert result.returncode == 2
+    assert (
+        "at schema revision 0005, older than this Runplane's 0005 + finra_otc_0001" in result.stderr
+    )
+    assert "run `runplane db upgrade`" in result.stderr
+    upgraded = cli.run("db", "upgrade")
+    assert "from schema 0005 to 0005 + finra_otc_0001" in upgraded.stdout
+
+
+def test_serve_refuses_a_newer_schema(cli: Cli) -> None:
     assert cli.run("db", "upgrade").returncode == 0
     db = Database(cli.env["RUNPLANE_DATABASE_URL"])
     with db.write() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        conn.execute(
+            text("UPDATE alembic_version SET version_num = '9999' WHERE version_num = '0005'")
+        )
     db.dispose()
-    result = cli.run("serve", "--port", str(free_port()), timeout=30)
+    result = cli.run_process("serve", "--port", str(free_port()), timeout=30)
     assert result.returncode == 2
     assert "written by a newer version" in result.stderr

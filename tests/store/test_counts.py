@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import func, insert, select
 
 from runplane.model import ExecutionStatus, Trigger
@@ -122,8 +121,7 @@ def test_a_rebuild_finds_the_counts_kept_in_step(db: Database) -> None:
 
 
 def test_the_upgrade_counts_the_executions_already_stored(db: Database) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(schema.MIGRATIONS))
+    config = schema.alembic_config()
     with db.engine.connect() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, "0003")

@@ -1,25 +1,16 @@
-"""The store contract for executions, run against SQLite and PostgreSQL alike."""
+"""The store contract for execution rows (insert, read, list, page, count, status moves,
+cancel requests, retry chains), run against SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event
 
-from runplane.model import (
-    ErrorClass,
-    ExecutionError,
-    ExecutionStatus,
-    InvalidTransition,
-    Trigger,
-)
+from runplane.model import ExecutionStatus, InvalidTransition, Trigger
 from runplane.store import Database, NotFound
 from runplane.store import executions as store
-from runplane.store import failures as failure_store
-from runplane.store import queue as queue_store
 from tests.factories import make_execution
 
 T0 = datetime(2025, 12, 22, 8, 0, tzinfo=UTC)
@@ -211,74 +202,6 @@ def test_cancel_request_keeps_the_first_requester(db: Database) -> None:
     assert loaded.kill_after == T0
 
 
-def test_runnable_is_fifo_and_respects_not_before_and_after(db: Database) -> None:
-    with db.write() as conn:
-        first = make_execution(conn, status="pending", created_at=T0)
-        future = make_execution(
-            conn,
-            status="pending",
-            created_at=T0 + timedelta(seconds=1),
-            not_before=T0 + timedelta(hours=1),
-        )
-        waiting_on_first = make_execution(
-            conn,
-            status="pending",
-            created_at=T0 + timedelta(seconds=2),
-            after_id=first.execution_id,
-        )
-        second = make_execution(conn, status="pending", created_at=T0 + timedelta(seconds=3))
-    with db.read() as conn:
-        runnable = queue_store.list_runnable(conn, T0 + timedelta(minutes=1), limit=10)
-    assert [e.execution_id for e in runnable] == [first.execution_id, second.execution_id]
-    with db.write() as conn:
-        store.update_status(
-            conn, first.execution_id, ExecutionStatus.PENDING, ExecutionStatus.RUNNING
-        )
-        store.update_status(
-            conn, first.execution_id, ExecutionStatus.RUNNING, ExecutionStatus.COMPLETED
-        )
-    with db.read() as conn:
-        later = queue_store.list_runnable(conn, T0 + timedelta(hours=2), limit=10)
-    assert [e.execution_id for e in later] == [
-        future.execution_id,
-        waiting_on_first.execution_id,
-        second.execution_id,
-    ]
-
-
-def test_a_dry_run_prerequisite_releases_its_dry_run_chain(db: Database) -> None:
-    with db.write() as conn:
-        first = make_execution(conn, status="dry_run", created_at=T0, dry_run=True)
-        chained = make_execution(
-            conn,
-            status="pending",
-            created_at=T0 + timedelta(seconds=1),
-            after_id=first.execution_id,
-            dry_run=True,
-        )
-    with db.read() as conn:
-        runnable = queue_store.list_runnable(conn, T0 + timedelta(minutes=1), limit=10)
-    assert [e.execution_id for e in runnable] == [chained.execution_id]
-
-
-def test_active_twin_finds_only_pending_or_running_with_same_identity(db: Database) -> None:
-    params = {"seconds": 1.0, "lines_per_second": 0}
-    with db.write() as conn:
-        make_execution(conn, pipeline="runplane.sleep", params=params, status="failed")
-        assert (
-            queue_store.find_active_twin(
-                conn,
-                "runplane.sleep",
-                make_execution(
-                    conn, pipeline="runplane.sleep", params=params, status="completed"
-                ).params_hash,
-            )
-            is None
-        )
-        running = make_execution(conn, pipeline="runplane.sleep", params=params, status="running")
-        assert queue_store.find_active_twin(conn, "runplane.sleep", running.params_hash) == running
-
-
 def test_retry_chain_links_every_attempt_in_order(db: Database) -> None:
     with db.write() as conn:
         first = make_execution(conn, status="failed", created_at=T0)
@@ -319,120 +242,3 @@ def test_a_second_retry_of_the_same_execution_is_in_its_own_chain(db: Database) 
     assert [[e.execution_id for e in chain] for chain in chains] == [
         [failed.execution_id, retry.execution_id] for retry in retries
     ]
-
-
-def test_the_oldest_due_execution_waited_since_its_backoff_or_prerequisite(db: Database) -> None:
-    now = T0 + timedelta(hours=1)
-    with db.write() as conn:
-        done = make_execution(conn, created_at=T0, completed_at=now - timedelta(minutes=1))
-        make_execution(conn, status="pending", created_at=T0, after_id=done.execution_id)
-        backoff = make_execution(
-            conn, status="pending", created_at=T0, not_before=now - timedelta(minutes=5)
-        )
-        make_execution(conn, status="pending", created_at=T0, not_before=now + timedelta(hours=1))
-    with db.read() as conn:
-        found = queue_store.find_oldest_due(conn, now)
-    assert found == (backoff, now - timedelta(minutes=5))
-
-
-def test_queue_position_counts_older_pending_executions(db: Database) -> None:
-    with db.write() as conn:
-        make_execution(conn, status="pending", created_at=T0)
-        make_execution(conn, status="running", created_at=T0 + timedelta(seconds=1))
-        make_execution(conn, status="pending", created_at=T0 + timedelta(seconds=2))
-        last = make_execution(conn, status="pending", created_at=T0 + timedelta(seconds=3))
-    with db.read() as conn:
-        assert queue_store.queue_position(conn, last) == 2
-
-
-def failure(fingerprint: str) -> ExecutionError:
-    return ExecutionError(
-        type="TransientError",
-        message="HTTP 503",
-        classification=ErrorClass.TRANSIENT,
-        title="HTTP 503",
-        summary="",
-        fingerprint=fingerprint,
-    )
-
-
-def test_recurrence_counts_similar_failures_in_the_window_up_to_this_one(db: Database) -> None:
-    with db.write() as conn:
-        make_execution(
-            conn, status="failed", error=failure("fp"), created_at=T0 - timedelta(days=8)
-        )
-        earlier = make_execution(
-            conn, status="failed", error=failure("fp"), created_at=T0 - timedelta(days=2)
-        )
-        latest = make_execution(
-            conn, status="failed", error=failure("fp"), created_at=T0 - timedelta(days=1)
-        )
-        make_execution(
-            conn, status="failed", error=failure("other"), created_at=T0 - timedelta(hours=1)
-        )
-        this = make_execution(conn, status="failed", error=failure("fp"), created_at=T0)
-        make_execution(
-            conn, status="failed", error=failure("fp"), created_at=T0 + timedelta(hours=1)
-        )
-        succeeded = make_execution(conn)
-    with db.read() as conn:
-        recurrence = failure_store.find_recurrence(conn, this, window=timedelta(days=7))
-        first = failure_store.find_recurrence(conn, earlier, window=timedelta(days=1))
-        ok = failure_store.find_recurrence(conn, succeeded, window=timedelta(days=7))
-    assert recurrence is not None
-    assert recurrence.count == 3
-    assert recurrence.previous is not None
-    assert recurrence.previous.execution_id == latest.execution_id
-    assert first == failure_store.Recurrence(count=1, previous=None)
-    assert ok is None
-
-
-def test_failures_are_counted_per_fingerprint_for_grouping(db: Database) -> None:
-    with db.write() as conn:
-        for _ in range(3):
-            make_execution(conn, status="failed", error=failure("a"), created_at=T0)
-        make_execution(conn, status="failed", error=failure("b"), created_at=T0)
-        make_execution(conn, status="failed", error=failure("a"), created_at=T0 - timedelta(days=3))
-    with db.read() as conn:
-        counts = failure_store.count_by_fingerprint(
-            conn, ["a", "b", "c"], since=T0 - timedelta(hours=1)
-        )
-    assert counts == {"a": 3, "b": 1}
-
-
-def test_failures_like_one_are_counted_from_the_index_alone(sqlite_db: Database) -> None:
-    """A list page counts the failures like each of its rows: never a read of the rows."""
-    statements: list[tuple[str, Any]] = []
-
-    def record(_c: Any, _cur: Any, sql: str, params: Any, _ctx: Any, _many: bool) -> None:
-        statements.append((sql, params))
-
-    event.listen(sqlite_db.engine, "before_cursor_execute", record)
-    with sqlite_db.read() as conn:
-        failure_store.count_by_fingerprint(conn, ["a", "b"], since=T0)
-    event.remove(sqlite_db.engine, "before_cursor_execute", record)
-    sql, params = next((s, p) for s, p in statements if "error_fingerprint" in s)
-    with sqlite_db.read() as conn:
-        plan = " / ".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
-    assert "COVERING INDEX ix_executions_fingerprint_status" in plan, plan
-
-
-def test_active_twins_are_found_for_a_whole_page_of_identities(db: Database) -> None:
-    with db.write() as conn:
-        failed = make_execution(
-            conn, pipeline="runplane.sleep", params={"seconds": 1}, status="failed"
-        )
-        twin = make_execution(
-            conn, pipeline="runplane.sleep", params={"seconds": 1}, status="running"
-        )
-        other = make_execution(
-            conn, pipeline="runplane.sleep", params={"seconds": 2}, status="failed"
-        )
-        make_execution(conn, pipeline="runplane.sleep", params={"seconds": 2}, status="completed")
-    with db.read() as conn:
-        found = queue_store.list_active_twins(
-            conn,
-            [(failed.pipeline, failed.params_hash), (other.pipeline, other.params_hash)],
-        )
-        assert queue_store.list_active_twins(conn, []) == {}
-    assert found == {(twin.pipeline, twin.params_hash): twin}

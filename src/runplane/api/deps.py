@@ -1,7 +1,7 @@
 """Dependencies routes declare by type (`db: DbDep`), read from the application's state.
 
-Also the caller's identity (`local` until access control exists) and the tier gate of
-the execution history.
+Also the caller (authenticated by the front door, `runplane.access`), the role each
+write needs (`allow(Action.RUN)`: 403 problem+json, audited) and the tier gate.
 """
 
 from __future__ import annotations
@@ -12,12 +12,16 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
+from runplane.api.blocking import write
 from runplane.api.errors import ApiProblem
 from runplane.api.responses import ItemJson
+from runplane.engine.access.audit import record_refused
 from runplane.engine.serving.metrics import EngineMetrics
 from runplane.engine.serving.runtime import ServingRuntime
 from runplane.engine.serving.storage_watch import StorageWatch
 from runplane.identity import Caller, current_caller
+from runplane.model.access import Action
+from runplane.model.audit import AuditAction
 from runplane.model.clock import Clock
 from runplane.settings import Settings
 from runplane.store import Database, NotFound
@@ -98,6 +102,24 @@ def require(feature: Feature) -> Callable[[Settings], Awaitable[None]]:
         if reason is not None:
             title = f"Not available in the {settings.tier.title} tier"
             raise ApiProblem(403, "tier-locked", title, reason)
+
+    return check
+
+
+def allow(action: Action) -> Callable[..., Awaitable[None]]:
+    """A route dependency answering 403 (and counting it in the audit trail) unless the
+    caller's role may `action`."""
+
+    async def check(request: Request, caller: CallerDep, db: DbDep, clock: ClockDep) -> None:
+        reason = caller.refusal(action)
+        if reason is None:
+            return
+        target = f"{request.method} {request.url.path}"[:300]
+        await write(
+            record_refused, db, caller.origin, AuditAction.REFUSED, target,
+            clock=clock, status=403, reason=reason,
+        )  # fmt: skip
+        raise ApiProblem(403, "forbidden", "Not allowed for your role", reason)
 
     return check
 

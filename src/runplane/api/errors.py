@@ -119,7 +119,10 @@ def install(app: FastAPI) -> None:
 _DESCRIPTIONS = {
     400: "Malformed request: an unknown filter value, a bad date, limit or cursor, or a "
     "body that is not JSON.",
-    403: "Not available in this tier.",
+    401: "No valid API token.",
+    403: "Not available in this tier, not allowed for the caller's role, or a write from "
+    "another site (a foreign `Origin`, or `Sec-Fetch-Site: cross-site`).",
+    415: "A body that is not `application/json`.",
     404: "No such execution, pipeline or schedule.",
     409: "Refused by the execution's state, or a schedule defined in a file; nothing was changed.",
     413: "The request body is larger than the server reads (RUNPLANE_MAX_BODY_BYTES).",

@@ -19,6 +19,7 @@ from runplane.api.deps import (
     DbDep,
     ExecutionIdDep,
     SettingsDep,
+    allow,
     only_query,
     require,
 )
@@ -33,6 +34,7 @@ from runplane.api.schemas.executions import (
 )
 from runplane.engine import service
 from runplane.model import ExecutionStatus, Trigger
+from runplane.model.access import Action
 from runplane.model.json import execution_json
 from runplane.pipelines.registry import NAME as PIPELINE_NAME
 from runplane.tiers import Feature
@@ -185,7 +187,8 @@ async def get_execution(execution_id: ExecutionIdDep, db: DbDep) -> Response:
     "/{execution_id}/retry",
     status_code=201,
     response_model=ExecutionOut,
-    responses=problems(400, 404, 409, 413, 422),
+    responses=problems(400, 404, 409, 413, 415, 422),
+    dependencies=[Depends(allow(Action.RETRY))],
 )
 async def retry_execution(
     execution_id: ExecutionIdDep,
@@ -197,7 +200,7 @@ async def retry_execution(
     overrides = None if body is None else body.params
     retry = await write(
         service.retry_execution, db, execution_id, overrides, trigger=Trigger.API,
-        triggered_by=caller.actor, strict=True,
+        triggered_by=caller.actor, origin=caller.origin, strict=True,
     )  # fmt: skip
     return execution_json(retry)
 
@@ -206,7 +209,8 @@ async def retry_execution(
     "/{execution_id}/cancel",
     status_code=202,
     response_model=ExecutionOut,
-    responses=problems(404, 409),
+    responses=problems(404, 409, 415),
+    dependencies=[Depends(allow(Action.CANCEL))],
 )
 async def cancel_execution(
     execution_id: ExecutionIdDep, db: DbDep, settings: SettingsDep, caller: CallerDep
@@ -218,6 +222,7 @@ async def cancel_execution(
         execution_id,
         by=caller.actor,
         grace_seconds=settings.cancel_grace,
+        origin=caller.origin,
     )
     return execution_json(execution)
 

@@ -12,7 +12,15 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from runplane.api.blocking import call, write
-from runplane.api.deps import ClockDep, DbDep, MetricsDep, RuntimeDep, SettingsDep, StorageDep
+from runplane.api.deps import (
+    CallerDep,
+    ClockDep,
+    DbDep,
+    MetricsDep,
+    RuntimeDep,
+    SettingsDep,
+    StorageDep,
+)
 from runplane.api.schemas.operations import Capabilities, HealthOut
 from runplane.engine.serving.metrics import CONTENT_TYPE
 from runplane.model.json import iso
@@ -25,6 +33,7 @@ router = APIRouter(tags=["operations"])
 @router.get(
     "/health",
     response_model=HealthOut,
+    response_model_exclude_unset=True,
     responses={
         503: {
             "model": HealthOut,
@@ -34,16 +43,24 @@ router = APIRouter(tags=["operations"])
     },
 )
 async def get_health(
-    db: DbDep, settings: SettingsDep, runtime: RuntimeDep, storage: StorageDep, clock: ClockDep
+    db: DbDep,
+    settings: SettingsDep,
+    runtime: RuntimeDep,
+    storage: StorageDep,
+    clock: ClockDep,
+    caller: CallerDep,
 ) -> Any:
     """Every check with its reason: database reachable and writable, its file, disk space,
-    executor alive and taking work, heartbeat, scheduler; 503 when down."""
+    executor alive and taking work, heartbeat, scheduler; 503 when down. Without credentials
+    (once users exist) only the status and why."""
     probed = storage.fresh() or await write(storage.facts)  # a probe runs off the event loop
     serving = None if runtime is None else runtime.facts()
     report = await call(db, check_health, db, settings, serving, storage=probed, clock=clock)
     body: dict[str, Any] = asdict(report)
     body["status"] = str(report.status)
     body["checked_at"] = iso(report.checked_at)
+    if caller.role is None:
+        body = {key: body[key] for key in ("status", "message", "checked_at")}
     if report.status is HealthStatus.DOWN:
         return JSONResponse(body, status_code=503)
     return body

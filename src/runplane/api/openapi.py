@@ -1,7 +1,10 @@
-"""The published OpenAPI document: errors as `application/problem+json`, not FastAPI's 422s.
+"""The published OpenAPI document: errors as `application/problem+json`, not FastAPI's 422s,
+and the bearer-token security scheme.
 
 Query and path errors answer 400 here, so FastAPI's generated `HTTPValidationError`
 responses are removed, and every declared error response is re-labelled problem+json.
+Every operation but the public ones (`PUBLIC`) requires a token once users exist, and
+declares the 401 it then answers without one.
 """
 
 from __future__ import annotations
@@ -15,6 +18,22 @@ from fastapi.openapi.utils import get_openapi
 from runplane.api.errors import PROBLEM_JSON
 
 _FASTAPI_VALIDATION = "#/components/schemas/HTTPValidationError"
+PUBLIC = frozenset({"/health", "/v1/capabilities"})
+"""Answered without credentials (`/health` then says only its status and why)."""
+SCHEME = "bearerToken"
+SECURITY_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "An API token (`rp_...`) from `runplane tokens create NAME --user USER`, "
+    "sent as `Authorization: Bearer <token>`. Needed once users exist (`runplane users add`); "
+    "viewers read, operators also run, retry and cancel, admins also change schedules and "
+    "read the audit trail. Cookies never authenticate the API.",
+}
+_UNAUTHENTICATED = {
+    "description": "No valid API token: none sent while users exist, or one that is "
+    "malformed, unknown, revoked or expired.",
+    "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
 
 
 def query_schema(**schema: Any) -> Callable[[dict[str, Any]], None]:
@@ -41,10 +60,19 @@ def published_openapi(app: FastAPI) -> dict[str, Any]:
         description=app.description,
         routes=app.routes,
     )
-    for path_item in document.get("paths", {}).values():
+    for path, path_item in document.get("paths", {}).items():
         for operation in path_item.values():
             _fix_responses(operation.get("responses", {}))
-    schemas = document.get("components", {}).get("schemas", {})
+            if path in PUBLIC:
+                operation["security"] = []
+            else:
+                responses = operation.setdefault("responses", {})
+                responses.setdefault("401", _UNAUTHENTICATED)
+                operation["responses"] = dict(sorted(responses.items()))
+    components = document.setdefault("components", {})
+    components["securitySchemes"] = {SCHEME: SECURITY_SCHEME}
+    document["security"] = [{SCHEME: []}]
+    schemas = components.get("schemas", {})
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     app.openapi_schema = document

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path
+from fastapi import APIRouter, Body, Depends, Path
 
 from runplane.api.blocking import call, write
-from runplane.api.deps import CallerDep, DbDep, RuntimeDep, SettingsDep
+from runplane.api.deps import CallerDep, DbDep, RuntimeDep, SettingsDep, allow
 from runplane.api.errors import problems
 from runplane.api.schemas.executions import ExecutionOut
 from runplane.api.schemas.pipelines import PipelineDetail, PipelineOut, RunRequest
 from runplane.engine import service
 from runplane.engine.executors.scoped import run_to_end
 from runplane.model import Trigger
+from runplane.model.access import Action
 from runplane.model.json import execution_json, iso
 from runplane.pipelines import Pipeline, registry
 from runplane.settings import Settings
@@ -50,7 +51,8 @@ async def get_pipeline(name: NamePath, db: DbDep, settings: SettingsDep) -> dict
     "/{name}/run",
     status_code=201,
     response_model=ExecutionOut,
-    responses=problems(400, 404, 413, 422),
+    responses=problems(400, 403, 404, 413, 415, 422),
+    dependencies=[Depends(allow(Action.RUN))],
 )
 async def run_pipeline(
     name: NamePath,
@@ -70,6 +72,7 @@ async def run_pipeline(
         trigger=Trigger.API,
         triggered_by=caller.actor,
         dry_run=request.dry_run,
+        origin=caller.origin,
         strict=True,
     )
     if not settings.has(Feature.HISTORY):  # no history to look it up in: wait for it

@@ -6,13 +6,20 @@ that answer is documented once here rather than on each route.
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Sequence
 
-from runplane.api import assets, errors, executions, health, pipelines, schedules
+from fastapi import APIRouter, FastAPI
+
+from runplane.api import audit, errors, executions, health, pipelines, schedules
 
 
-def install_api(app: FastAPI) -> None:
-    """Add `/health`, `/metrics` and everything under `/v1`, with problem+json errors."""
+def install_api(app: FastAPI, domain_routers: Sequence[APIRouter] = ()) -> None:
+    """Add `/health`, `/metrics` and everything under `/v1`, with problem+json errors; the
+    data domains' routers come after the core's, in the order of their domains."""
     errors.install(app)
-    for module in (health, executions, pipelines, schedules, assets):
+    for module in (health, executions, pipelines, schedules, audit):
         app.include_router(module.router, responses=errors.problems(503))
+    for router in domain_routers:
+        if not isinstance(router, APIRouter):
+            raise TypeError(f"a domain's api names {router!r}, which is not an APIRouter")
+        app.include_router(router, responses=errors.problems(503))

@@ -11,10 +11,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from runplane.api.blocking import call, write
-from runplane.api.deps import CallerDep, DbDep, SettingsDep, only_query, require
+from runplane.api.deps import CallerDep, DbDep, SettingsDep, allow, only_query, require
 from runplane.api.errors import problems
 from runplane.api.schemas.schedules import ScheduleDetail, ScheduleIn, ScheduleOut
 from runplane.engine.scheduling import schedules as engine
+from runplane.model.access import Action
 from runplane.model.schedule import ScheduleSource
 from runplane.settings import Settings
 from runplane.store import Database
@@ -57,9 +58,10 @@ async def get_schedule(name: NamePath, db: DbDep, settings: SettingsDep) -> dict
     "/{name}",
     response_model=ScheduleDetail,
     responses={
-        **problems(400, 409, 413, 422),
+        **problems(400, 409, 413, 415, 422),
         201: {"model": ScheduleDetail, "description": "Created."},
     },
+    dependencies=[Depends(allow(Action.SCHEDULES))],
 )
 async def put_schedule(
     name: NamePath,
@@ -80,34 +82,51 @@ async def put_schedule(
         catch_up=body.catch_up,
     )
     _, created = await write(
-        engine.save_schedule, db, spec, source=str(ScheduleSource.API), by=caller.actor
-    )
+        engine.save_schedule, db, spec, source=str(ScheduleSource.API), by=caller.actor,
+        origin=caller.origin,
+    )  # fmt: skip
     response.status_code = 201 if created else 200
     return await call(db, _state, db, name, settings, fires=True)
 
 
-@router.delete("/{name}", status_code=204, response_class=Response, responses=problems(404, 409))
+@router.delete(
+    "/{name}",
+    status_code=204,
+    response_class=Response,
+    responses=problems(404, 409, 415),
+    dependencies=[Depends(allow(Action.SCHEDULES))],
+)
 async def delete_schedule(name: NamePath, db: DbDep, caller: CallerDep) -> Response:
     """Remove a schedule; the executions it created stay. Refused for one in a file."""
-    await write(engine.remove_schedule, db, name, by=caller.actor)
+    await write(engine.remove_schedule, db, name, by=caller.actor, origin=caller.origin)
     return Response(status_code=204)
 
 
-@router.post("/{name}/enable", response_model=ScheduleOut, responses=problems(404))
+@router.post(
+    "/{name}/enable",
+    response_model=ScheduleOut,
+    responses=problems(404, 415),
+    dependencies=[Depends(allow(Action.SCHEDULES))],
+)
 async def enable_schedule(
     name: NamePath, db: DbDep, settings: SettingsDep, caller: CallerDep
 ) -> dict[str, Any]:
     """Switch a schedule on; it fires from its next instant (nothing missed while off)."""
-    await write(engine.set_schedule_enabled, db, name, True, by=caller.actor)
+    await write(engine.set_schedule_enabled, db, name, True, by=caller.actor, origin=caller.origin)
     return await call(db, _state, db, name, settings)
 
 
-@router.post("/{name}/disable", response_model=ScheduleOut, responses=problems(404))
+@router.post(
+    "/{name}/disable",
+    response_model=ScheduleOut,
+    responses=problems(404, 415),
+    dependencies=[Depends(allow(Action.SCHEDULES))],
+)
 async def disable_schedule(
     name: NamePath, db: DbDep, settings: SettingsDep, caller: CallerDep
 ) -> dict[str, Any]:
     """Switch a schedule off; it stays defined (a file's schedule until the file is loaded)."""
-    await write(engine.set_schedule_enabled, db, name, False, by=caller.actor)
+    await write(engine.set_schedule_enabled, db, name, False, by=caller.actor, origin=caller.origin)
     return await call(db, _state, db, name, settings)
 
 

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import click
 
 from runplane.identity import Caller, os_caller
 from runplane.pipelines import registry
+from runplane.plugins import Domain
 from runplane.settings import Settings
 from runplane.store import Database, open_database
 from runplane.store.schema import ensure_ready
+
+if TYPE_CHECKING:
+    from runplane.cli.remote import Remote
 
 
 class BadInput(click.ClickException):
@@ -22,21 +27,31 @@ class BadInput(click.ClickException):
 @dataclass
 class App:
     settings: Settings = field(default_factory=Settings)
+    domains: tuple[Domain, ...] = ()
     _db: Database | None = None
 
     def __post_init__(self) -> None:
-        registry.load(self.settings.pipeline_modules)
+        self.domains = registry.load(self.settings.pipeline_modules)
 
     @property
     def db(self) -> Database:
         """The database, created and migrated if it is new (said on stderr)."""
         if self._db is None:
             db = open_database(self.settings)
-            created = ensure_ready(db)
+            created = ensure_ready(db, self.domains)
             if created is not None:
                 click.echo(f"Created a new Runplane database at {db.location}", err=True)
             self._db = db
         return self._db
+
+    @property
+    def remote(self) -> Remote | None:
+        """The server `RUNPLANE_URL` names, when commands should call its API."""
+        from runplane.cli.remote import Remote
+
+        if not self.settings.url:
+            return None
+        return Remote(self.settings.url, self.settings.token)
 
     @property
     def caller(self) -> Caller:

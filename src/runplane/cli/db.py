@@ -10,7 +10,7 @@ import click
 from runplane.cli.app import App, pass_app
 from runplane.settings import Settings
 from runplane.store import open_database
-from runplane.store.schema import upgrade
+from runplane.store.schema import describe, upgrade
 from runplane.views.database import database_report
 
 
@@ -25,13 +25,15 @@ def upgrade_command(app: App) -> None:
     """Create the database or migrate it to this version's schema."""
     settings: Settings = app.settings
     database = open_database(settings)
-    result = upgrade(database)
-    if result.created:
-        click.echo(f"Created the database at {database.location} (schema {result.after})")
+    result = upgrade(database, app.domains)
+    after = describe(result.after)
+    if result.before is None:
+        click.echo(f"Created the database at {database.location} (schema {after})")
     elif result.changed:
-        click.echo(f"Upgraded {database.location} from schema {result.before} to {result.after}")
+        before = describe(result.before)
+        click.echo(f"Upgraded {database.location} from schema {before} to {after}")
     else:
-        click.echo(f"{database.location} is already at schema {result.after}")
+        click.echo(f"{database.location} is already at schema {after}")
 
 
 @db.command("check")
@@ -39,7 +41,7 @@ def upgrade_command(app: App) -> None:
 @pass_app
 def check_command(app: App, as_json: bool) -> None:
     """Report the schema revision, size, integrity and orphans; exit 1 if it is not sound."""
-    report = database_report(open_database(app.settings))
+    report = database_report(open_database(app.settings), app.domains)
     if as_json:
         click.echo(json.dumps({**asdict(report), "sound": report.sound}, indent=1))
     else:

@@ -1,6 +1,6 @@
-"""`runplane demo`: a fresh embedded database, synthetic FINRA weeks through the real
-pipelines and executor (successes and realistic failures), two schedules, then the
-dashboard and API.
+"""`runplane demo`: a fresh embedded database, each data domain's sample data through the
+real pipelines and executor (successes and realistic failures, as its `Domain.demo` plans
+them), its schedules and a heartbeat, then the dashboard and API.
 
 Everything lives under `$RUNPLANE_HOME/demo`, replaced on every run; the data is
 generated, so the demo works on a clone with nothing else beside it.
@@ -11,23 +11,25 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
 from runplane.cli.app import App, pass_app
 from runplane.cli.render import EXECUTION_HEADERS, execution_row, table
 from runplane.cli.serve import run_server
+from runplane.engine.running.context import fetch_policy
 from runplane.engine.scheduling.schedules import ScheduleSpec, save_schedule
 from runplane.engine.service import submit_execution
 from runplane.model import Execution, Trigger
 from runplane.model.clock import utcnow
 from runplane.model.schedule import ScheduleSource
+from runplane.plugins import DemoPlan, DemoPlanner, Domain, resolve_all
 from runplane.settings import Settings
 from runplane.store import Database, open_database
 from runplane.store import executions as store
@@ -35,23 +37,9 @@ from runplane.store.schema import upgrade
 from runplane.tiers import Feature
 from runplane.views.workers import executor_available
 
-TIER = "OTC"
-WEEKS = (date(2025, 12, 1), date(2025, 12, 8), date(2025, 12, 15))
-UNPUBLISHED_WEEK = date(2025, 12, 22)
-"""The week the stub upstream refuses with 503: never ingested, so nothing downstream runs."""
 WAIT_SECONDS = 180
-SCHEDULES = (
-    ScheduleSpec(
-        name="finra-weekly",
-        pipeline="finra.otc_transparency.ingest_week",
-        cron="0 6 * * 2",
-        timezone="America/New_York",
-        params={"week_ending": "{{ last_week_ending }}", "tier": TIER},
-    ),
-    ScheduleSpec(name="heartbeat", pipeline="runplane.noop", cron="*/10 * * * *"),
-)
-"""FINRA's weekly ingest as an operator would schedule it, and a run every ten minutes so
-scheduled executions appear while the demo serves."""
+HEARTBEAT = ScheduleSpec(name="heartbeat", pipeline="runplane.noop", cron="*/10 * * * *")
+"""A run every ten minutes, so scheduled executions appear while the demo serves."""
 
 
 @click.command()
@@ -62,24 +50,25 @@ scheduled executions appear while the demo serves."""
     default=3_000,
     show_default=True,
     type=click.IntRange(10, 1_000_000),
-    help="Rows per synthetic week.",
+    help="Rows per sample file (e.g. per synthetic week).",
 )
 @click.option("--no-serve", is_flag=True, help="Run the demo executions, list them and exit.")
 @pass_app
 def demo(app: App, host: str, port: int, rows: int, no_serve: bool) -> None:
-    """Run synthetic FINRA weeks through the real pipelines, then serve the dashboard."""
+    """Run each data domain's sample data through the real pipelines, then serve the dashboard."""
     from runplane.engine.serving.runtime import ServingRuntime
 
     settings = _demo_settings(app.settings)
-    db = _fresh_database(settings)
-    _write_weeks(settings.data_dir, rows)
+    db = _fresh_database(settings, app.domains)
     with _unavailable_upstream() as upstream:
+        settings = _allowing(settings, upstream)
+        plans = _plans(app.domains, settings.data_dir, rows, upstream)
         runtime = ServingRuntime(db, settings)
         runtime.start()
         try:
-            executions = _wait(db, _submit(db, upstream))
+            executions = _wait(db, _submit(db, plans))
             if settings.has(Feature.SCHEDULING):  # saved after the runs: none is scheduled
-                for spec in SCHEDULES:
+                for spec in _schedules(plans):
                     save_schedule(db, spec, source=str(ScheduleSource.CLI), by="demo")
         except BaseException:
             runtime.stop()
@@ -103,11 +92,18 @@ def _demo_settings(settings: Settings) -> Settings:
     )
 
 
+def _allowing(settings: Settings, upstream: str) -> Settings:
+    """The settings with the stub upstream's address allowed as a source, besides the hosts
+    allowed already (the domains' own unless RUNPLANE_ALLOWED_SOURCE_HOSTS is set)."""
+    hosts = fetch_policy(settings).hosts | {urlsplit(upstream).netloc}
+    return settings.model_copy(update={"allowed_source_hosts": sorted(hosts)})
+
+
 class DemoRefused(click.ClickException):
     exit_code = 2
 
 
-def _fresh_database(settings: Settings) -> Database:
+def _fresh_database(settings: Settings, domains: Sequence[Domain]) -> Database:
     """Replace the previous demo; refused while a server still runs on it."""
     previous = settings.home / "runplane.db"
     if previous.exists():
@@ -127,55 +123,40 @@ def _fresh_database(settings: Settings) -> Database:
         path.unlink()
     shutil.rmtree(settings.data_dir, ignore_errors=True)
     db = open_database(settings)
-    upgrade(db)
+    upgrade(db, domains)
     click.echo(f"Created a fresh demo database at {db.location}", err=True)
     return db
 
 
-def _write_weeks(data_dir: Path, rows: int) -> None:
-    from runplane.domains.finra_otc.params import MarketTier
-    from runplane.domains.finra_otc.synthetic import write_weeks
-
-    files = write_weeks(data_dir, tier=MarketTier(TIER), weeks=list(WEEKS), rows=rows, bad_rows=1)
-    click.echo(
-        f"Wrote {len(files)} synthetic {TIER} weeks of {rows:,} rows to {data_dir} "
-        "(every security name ends with '(synthetic)'; one row per week is bad on purpose)",
-        err=True,
-    )
+def _plans(domains: Sequence[Domain], data_dir: Path, rows: int, upstream: str) -> list[DemoPlan]:
+    """Each domain's plan, its sample data written; what it wrote is said on stderr."""
+    planners: list[DemoPlanner] = resolve_all(domains, "demo")
+    plans = [planner(data_dir, rows, upstream) for planner in planners]
+    for note in (note for plan in plans for note in plan.notes):
+        click.echo(note, err=True)
+    return plans
 
 
-def _submit(db: Database, upstream: str) -> list[str]:
-    """The demo's runs: a backfill that succeeds, a dry run, and three kinds of failure."""
-    week = UNPUBLISHED_WEEK.isoformat()
-    runs: list[tuple[str, dict[str, Any], bool]] = [
-        (
-            "finra.otc_transparency.backfill_range",
-            {"start": WEEKS[0].isoformat(), "end": WEEKS[-1].isoformat(), "tiers": TIER},
-            False,
-        ),
-        (
-            "finra.otc_transparency.ingest_week",
-            {"week_ending": week, "tier": TIER, "source": f"{upstream}/otc/{week}.psv"},
-            False,
-        ),
-        (
-            "finra.otc_transparency.ingest_week",
-            {"week_ending": WEEKS[-1].isoformat(), "tier": "NMS_TIER_1"},
-            False,
-        ),
-        ("finra.otc_transparency.aggregate_week", {"week_ending": week, "tier": TIER}, False),
-        (
-            "finra.otc_transparency.ingest_week",
-            {"week_ending": WEEKS[0].isoformat(), "tier": TIER, "force": True},
-            True,
-        ),
-    ]
+def _submit(db: Database, plans: Sequence[DemoPlan]) -> list[str]:
+    """The plans' runs, in order, as an operator would start them."""
     return [
         submit_execution(
-            db, pipeline, params, trigger=Trigger.MANUAL, triggered_by="demo", dry_run=dry_run
+            db, run.pipeline, dict(run.params), trigger=Trigger.MANUAL, triggered_by="demo",
+            dry_run=run.dry_run,
         ).execution_id
-        for pipeline, params, dry_run in runs
+        for plan in plans
+        for run in plan.runs
+    ]  # fmt: skip
+
+
+def _schedules(plans: Sequence[DemoPlan]) -> list[ScheduleSpec]:
+    """The domains' schedules, then the heartbeat."""
+    specs = [
+        ScheduleSpec(s.name, s.pipeline, s.cron, s.timezone, dict(s.params))
+        for plan in plans
+        for s in plan.schedules
     ]
+    return [*specs, HEARTBEAT]
 
 
 def _wait(db: Database, execution_ids: list[str]) -> list[Execution]:

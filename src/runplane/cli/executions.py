@@ -9,7 +9,13 @@ import click
 from runplane.cli.app import App, BadInput, pass_app
 from runplane.cli.follow import Follower
 from runplane.cli.params import parse_params
-from runplane.cli.render import EXECUTION_HEADERS, execution_detail, execution_row, table
+from runplane.cli.render import (
+    EXECUTION_HEADERS,
+    detail_from_json,
+    execution_detail,
+    execution_row,
+    table,
+)
 from runplane.engine.service import cancel_execution, retry_execution
 from runplane.model import ExecutionStatus, Trigger
 from runplane.model.clock import utcnow
@@ -24,9 +30,9 @@ from runplane.views.execution_detail import load_execution_detail
 @click.group()
 @pass_app
 def executions(app: App) -> None:
-    """Inspect, retry and cancel executions."""
+    """Inspect, retry and cancel executions (on the server RUNPLANE_URL names, if set)."""
     locked = locked_reason(Feature.HISTORY, app.settings.tier)
-    if locked is not None:
+    if locked is not None and app.remote is None:
         raise BadInput(locked)
 
 
@@ -53,16 +59,22 @@ def list_command(
 ) -> None:
     """List executions, newest first."""
     now = utcnow()
-    since, until = resolve_range(range_, now)
-    query = store.ExecutionFilter(
-        statuses=frozenset(ExecutionStatus(s) for s in statuses),
-        pipelines=frozenset(pipelines),
-        triggers=frozenset(Trigger(t) for t in triggers),
-        since=since,
-        until=until,
-    )
-    with app.db.read() as conn:
-        rows = store.list_executions(conn, query, limit=limit)
+    remote = app.remote
+    if remote is not None:
+        query_pairs = [("status", s) for s in statuses] + [("pipeline", p) for p in pipelines]
+        query_pairs += [("trigger", t) for t in triggers] + [("range", range_)]
+        rows = remote.list(query_pairs, limit)
+    else:
+        since, until = resolve_range(range_, now)
+        query = store.ExecutionFilter(
+            statuses=frozenset(ExecutionStatus(s) for s in statuses),
+            pipelines=frozenset(pipelines),
+            triggers=frozenset(Trigger(t) for t in triggers),
+            since=since,
+            until=until,
+        )
+        with app.db.read() as conn:
+            rows = store.list_executions(conn, query, limit=limit)
     if as_json:
         click.echo(json.dumps([execution_json(e) for e in rows], indent=2))
     elif not rows:
@@ -77,8 +89,12 @@ def list_command(
 @pass_app
 def show_command(app: App, execution_id: str, as_json: bool) -> None:
     """Show one execution: status, parameters, error and suggested actions, trail."""
-    with app.db.read() as conn:
-        detail = load_execution_detail(conn, execution_id)
+    remote = app.remote
+    if remote is not None:
+        detail = detail_from_json(remote.detail(execution_id))
+    else:
+        with app.db.read() as conn:
+            detail = load_execution_detail(conn, execution_id)
     if as_json:
         events = [event_json(e) for e in detail.events]
         click.echo(json.dumps(execution_json(detail.execution) | {"events": events}, indent=2))
@@ -94,8 +110,16 @@ def show_command(app: App, execution_id: str, as_json: bool) -> None:
 @pass_app
 def logs_command(app: App, execution_id: str, follow: bool) -> None:
     """Print an execution's log (`HH:MM:SS.mmm LEVEL message`, UTC)."""
+    remote = app.remote
     if follow:
-        Follower(app.db, execution_id).until_final()
+        Follower(None if remote else app.db, execution_id, remote=remote).until_final()
+        return
+    if remote is not None:
+        after = 0
+        while lines := remote.log_lines(execution_id, after=after):
+            for line in lines:
+                click.echo(line.as_text())
+            after = lines[-1].seq
         return
     with app.db.read() as conn:
         store.get_execution(conn, execution_id)
@@ -111,13 +135,18 @@ def logs_command(app: App, execution_id: str, follow: bool) -> None:
 @pass_app
 def retry_command(app: App, execution_id: str, params: tuple[str, ...]) -> None:
     """Retry a failed or cancelled execution (optionally with changed parameters)."""
-    retry = retry_execution(
-        app.db,
-        execution_id,
-        parse_params(params),
-        trigger=Trigger.MANUAL,
-        triggered_by=app.caller.actor,
-    )
+    remote = app.remote
+    if remote is not None:
+        retry = remote.retry(execution_id, parse_params(params))
+    else:
+        retry = retry_execution(
+            app.db,
+            execution_id,
+            parse_params(params),
+            trigger=Trigger.MANUAL,
+            triggered_by=app.caller.actor,
+            origin=app.caller.origin,
+        )
     click.echo(f"Submitted {retry.execution_id} (attempt {retry.attempt} of {retry.pipeline})")
 
 
@@ -126,9 +155,14 @@ def retry_command(app: App, execution_id: str, params: tuple[str, ...]) -> None:
 @pass_app
 def cancel_command(app: App, execution_id: str) -> None:
     """Cancel a pending execution, or ask a running one to stop."""
-    execution = cancel_execution(
-        app.db, execution_id, by=app.caller.actor, grace_seconds=app.settings.cancel_grace
-    )
+    remote = app.remote
+    if remote is not None:
+        execution = remote.cancel(execution_id)
+    else:
+        execution = cancel_execution(
+            app.db, execution_id, by=app.caller.actor, grace_seconds=app.settings.cancel_grace,
+            origin=app.caller.origin,
+        )  # fmt: skip
     if execution.status is ExecutionStatus.CANCELLED:
         click.echo(f"Cancelled {execution_id}")
     else:

@@ -6,7 +6,9 @@ import time
 
 import click
 
-from runplane.model import EventKind, Execution
+from runplane.cli.remote import Remote
+from runplane.model import EventKind, Execution, ExecutionEvent, LogLine
+from runplane.model.json import execution_from_json
 from runplane.store import Database
 from runplane.store import events as event_store
 from runplane.store import executions as execution_store
@@ -21,16 +23,33 @@ STAGES = {
 
 
 class Follower:
-    """Prints what happened since the last call; `poll()` returns the execution as it is now."""
+    """Prints what happened since the last call; `poll()` returns the execution as it is now.
 
-    def __init__(self, db: Database, execution_id: str, *, logs: bool = True) -> None:
+    It reads the database, or with `remote` the same through the server's API.
+    """
+
+    def __init__(
+        self,
+        db: Database | None,
+        execution_id: str,
+        *,
+        logs: bool = True,
+        remote: Remote | None = None,
+    ) -> None:
         self._db = db
+        self._remote = remote
         self._id = execution_id
         self._logs = logs
         self._seq = 0
         self._event = 0
 
-    def poll(self) -> Execution:
+    def _read(self) -> tuple[Execution, list[LogLine], list[ExecutionEvent]]:
+        if self._remote is not None:
+            body = self._remote.detail(self._id)
+            lines = self._remote.log_lines(self._id, after=self._seq) if self._logs else []
+            execution = execution_from_json(body)
+            return execution, lines, self._remote.events(body, after=self._event)
+        assert self._db is not None
         with self._db.read() as conn:
             execution = execution_store.get_execution(conn, self._id)
             lines = (
@@ -38,7 +57,10 @@ class Follower:
                 if self._logs
                 else []
             )
-            events = event_store.list_events(conn, self._id, after=self._event)
+            return execution, lines, event_store.list_events(conn, self._id, after=self._event)
+
+    def poll(self) -> Execution:
+        execution, lines, events = self._read()
         for line in lines:
             click.echo(line.as_text())
             self._seq = line.seq

@@ -11,9 +11,20 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from runplane import __version__
-from runplane.cli import db, demo, executions, pipelines, run, schedules, serve
+from runplane.cli import (
+    audit,
+    db,
+    demo,
+    executions,
+    pipelines,
+    run,
+    schedules,
+    serve,
+    tokens,
+    users,
+)
 from runplane.cli.app import App, BadInput
-from runplane.engine.errors import InvalidSchedule, InvalidScheduleFile, Refused
+from runplane.engine.errors import InvalidAccess, InvalidSchedule, InvalidScheduleFile, Refused
 from runplane.pipelines import InvalidParams, UnknownPipeline
 from runplane.settings import Settings
 from runplane.store import NotFound, SchemaError, StorageUnavailable, storage_problem
@@ -35,6 +46,7 @@ class RunplaneGroup(click.Group):
             SchemaError,
             InvalidSchedule,
             InvalidScheduleFile,
+            InvalidAccess,
         ) as exc:
             raise BadInput(str(exc)) from None
         except ValidationError as exc:  # only settings are validated outside the engine
@@ -70,6 +82,9 @@ cli.add_command(pipelines.pipelines)
 cli.add_command(schedules.schedules)
 cli.add_command(db.db)
 cli.add_command(demo.demo)
+cli.add_command(users.users)
+cli.add_command(tokens.tokens)
+cli.add_command(audit.audit)
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ import click
 
 
 def parse_params(pairs: Sequence[str]) -> dict[str, str]:
-    """`["week_ending=2025-12-22", "tier=OTC"]` -> a dict; the pipeline's types validate values."""
+    """`["day=2025-12-22", "region=emea"]` -> a dict; the pipeline's types validate values."""
     params: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from runplane.model import Execution, ExecutionEvent
+from runplane.model.json import event_from_json, execution_from_json, parse_iso
 from runplane.model.timefmt import absolute, duration, ordinal, relative_day
 from runplane.store.failures import RECURRENCE_WINDOW, Recurrence
 from runplane.views.execution_detail import ExecutionDetail
@@ -97,3 +100,24 @@ def event_line(event: ExecutionEvent) -> str:
     detail = ", ".join(f"{k}={v}" for k, v in event.detail.items() if v is not None)
     text = f"{absolute(event.at)}  {event.kind.replace('_', ' ')} by {event.actor}"
     return f"{text} ({detail})" if detail else text
+
+
+def detail_from_json(body: dict[str, Any]) -> ExecutionDetail:
+    """What `execution_detail` shows, from the API's `GET /v1/executions/{id}`."""
+    execution = execution_from_json(body)
+    recurrence = None
+    if body.get("recurrence") is not None:
+        previous = body["recurrence"].get("previous")
+        recurrence = Recurrence(
+            count=body["recurrence"]["count"],
+            previous=None if previous is None else replace(
+                execution, execution_id=previous["execution_id"],
+                created_at=parse_iso(previous["created_at"]) or execution.created_at,
+            ),
+        )  # fmt: skip
+    return ExecutionDetail(
+        execution=execution,
+        events=[event_from_json(execution.execution_id, e) for e in body.get("events", [])],
+        chain=[], previous_attempt=None, next_attempt=None, parent=None, children=[],
+        twin=None, recurrence=recurrence,
+    )  # fmt: skip

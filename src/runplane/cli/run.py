@@ -7,9 +7,10 @@ import sys
 
 import click
 
-from runplane.cli.app import App, pass_app
+from runplane.cli.app import App, BadInput, pass_app
 from runplane.cli.follow import Follower
 from runplane.cli.params import parse_params
+from runplane.cli.remote import Remote
 from runplane.engine.errors import CancelRefused
 from runplane.engine.executors.scoped import scoped_executor
 from runplane.engine.service import cancel_execution, submit_execution
@@ -37,7 +38,11 @@ EXIT_CODES = {
 )
 @pass_app
 def run(app: App, pipeline: str, params: tuple[str, ...], dry_run: bool, wait: bool) -> None:
-    """Run a pipeline."""
+    """Run a pipeline (on the server RUNPLANE_URL names, if set)."""
+    remote = app.remote
+    if remote is not None:
+        _run_remote(app, remote, pipeline, parse_params(params), dry_run=dry_run, wait=wait)
+        return
     execution = submit_execution(
         app.db,
         pipeline,
@@ -45,6 +50,7 @@ def run(app: App, pipeline: str, params: tuple[str, ...], dry_run: bool, wait: b
         trigger=Trigger.MANUAL,
         triggered_by=app.caller.actor,
         dry_run=dry_run,
+        origin=app.caller.origin,
     )
     click.echo(f"Submitted {execution.execution_id} ({pipeline})", err=True)
     wait = wait or not app.settings.has(Feature.HISTORY)  # no history to look it up later
@@ -65,9 +71,30 @@ def run(app: App, pipeline: str, params: tuple[str, ...], dry_run: bool, wait: b
     sys.exit(EXIT_CODES[final.status])
 
 
-def _follow_with_interrupts(app: App, execution: Execution) -> Execution:
-    """Follow to the end; Ctrl-C asks it to stop, a second Ctrl-C kills it."""
-    follower = Follower(app.db, execution.execution_id)
+def _run_remote(
+    app: App, remote: Remote, pipeline: str, params: dict[str, str], *, dry_run: bool, wait: bool
+) -> None:
+    """The same run through the server's API; a server in the basic tier answers with the
+    finished execution."""
+    execution = remote.run(pipeline, params, dry_run)
+    click.echo(f"Submitted {execution.execution_id} ({pipeline})", err=True)
+    if not execution.status.is_final and not wait:
+        click.echo(
+            f"queued; follow it with `runplane executions logs {execution.execution_id} --follow`"
+        )
+        return
+    final = execution if execution.status.is_final else _follow_with_interrupts(
+        app, execution, remote
+    )  # fmt: skip
+    _report(final)
+    sys.exit(EXIT_CODES[final.status])
+
+
+def _follow_with_interrupts(
+    app: App, execution: Execution, remote: Remote | None = None
+) -> Execution:
+    """Follow to the end; Ctrl-C asks it to stop, a second Ctrl-C kills it (locally)."""
+    follower = Follower(None if remote else app.db, execution.execution_id, remote=remote)
     interrupts = 0
     while True:
         try:
@@ -76,14 +103,18 @@ def _follow_with_interrupts(app: App, execution: Execution) -> Execution:
             interrupts += 1
             force = interrupts > 1
             try:
-                cancel_execution(
-                    app.db,
-                    execution.execution_id,
-                    by=app.caller.actor,
-                    grace_seconds=app.settings.cancel_grace,
-                    force=force,
-                )
-            except CancelRefused:
+                if remote is not None:
+                    remote.cancel(execution.execution_id)
+                else:
+                    cancel_execution(
+                        app.db,
+                        execution.execution_id,
+                        by=app.caller.actor,
+                        grace_seconds=app.settings.cancel_grace,
+                        force=force,
+                        origin=app.caller.origin,
+                    )
+            except (CancelRefused, BadInput):
                 continue  # it ended meanwhile; the next poll reports how
             if force:
                 click.echo("» killing it now", err=True)

@@ -125,7 +125,7 @@ def show_command(app: App, name: str, as_json: bool) -> None:
     "params",
     multiple=True,
     metavar="KEY=VALUE",
-    help="A parameter; may use {{ last_week_ending }}, {{ today }}, {{ yesterday }}.",
+    help="A parameter; may use templates: {{ today }}, {{ yesterday }}, and the data domains' own.",
 )
 @click.option(
     "--catch-up",
@@ -151,9 +151,9 @@ def add_command(
     """Add a schedule: a pipeline run on a cron timetable.
 
     \b
-    runplane schedules add finra-weekly --pipeline finra.otc_transparency.ingest_week \\
-        --cron '0 6 * * 2' --timezone America/New_York \\
-        -p 'week_ending={{ last_week_ending }}' -p tier=OTC
+    runplane schedules add nightly-report --pipeline sales.daily_report \\
+        --cron '0 6 * * 2-6' --timezone America/New_York \\
+        -p 'day={{ yesterday }}' -p region=emea
     """
     spec = ScheduleSpec(
         name=name,

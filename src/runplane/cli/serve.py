@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from runplane.cli.app import App, BadInput, pass_app
+from runplane.origins import Origins
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.tiers import Feature, locked_reason
+from runplane.views.access import users_exist
 
 if TYPE_CHECKING:
     from runplane.engine.serving.runtime import ServingRuntime
@@ -30,6 +33,7 @@ def serve(app: App, host: str, port: int, schedules_file: Path | None) -> None:
     """Serve the dashboard and API, run executions and fire schedules."""
     from runplane.engine.serving.runtime import ServingRuntime
 
+    check_bind(app.db, app.settings, host)
     if schedules_file is not None:
         _load_schedules(app, schedules_file)
     runtime = ServingRuntime(app.db, app.settings)
@@ -45,16 +49,63 @@ def run_server(
 
     from runplane.server import create_app
 
+    with db.read() as conn:
+        configured = users_exist(conn)
+    base = settings.public_url.rstrip("/") or f"http://{_url_host(host)}:{port}"
     click.echo(f"Runplane {settings.tier} tier · database {db.location}", err=True)
-    click.echo(
-        f"Dashboard: http://{host}:{port}/dashboard  ·  API: http://{host}:{port}/v1", err=True
-    )
+    click.echo(f"Dashboard: {base}/dashboard  ·  API: {base}/v1", err=True)
+    if configured:
+        click.echo(
+            f"Sign in at {base}/dashboard/login as a Runplane user (`runplane users list`); "
+            "API clients send `Authorization: Bearer <token>` (`runplane tokens create NAME "
+            "--user USER`)",
+            err=True,
+        )
+    else:
+        click.echo(
+            "No users configured: every request acts as the local admin, on loopback only. "
+            "Add users with `runplane users add NAME --role admin` to require logins.",
+            err=True,
+        )
     try:
         uvicorn.run(
-            create_app(db, settings, runtime=runtime), host=host, port=port, log_level="warning"
+            create_app(db, settings, runtime=runtime, bind=host),
+            host=host,
+            port=port,
+            log_level="warning",
         )
     finally:
         runtime.stop()
+
+
+def check_bind(db: Database, settings: Settings, host: str) -> None:
+    """Refuse to serve beyond loopback while no users exist, and a wildcard bind without
+    RUNPLANE_ALLOWED_HOSTS; each message says what to do."""
+    with db.read() as conn:
+        configured = users_exist(conn)
+    if not configured and not _loopback(host):
+        raise BadInput(
+            f"no users are configured, so Runplane serves on loopback only (127.0.0.1) and "
+            f"acts as the local admin; to serve on {host}, add an admin first: "
+            "`runplane users add NAME --role admin`"
+        )
+    try:
+        Origins.of(settings, bind=host)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 def _load_schedules(app: App, path: Path) -> None:

@@ -33,3 +33,23 @@ class InvalidSchedule(ValueError):
 
 class InvalidScheduleFile(ValueError):
     """A schedules file that cannot be loaded; the message names the file, schedule and key."""
+
+
+class AccessRefused(Refused):
+    """A change to users or tokens that would break access, e.g. removing the last admin."""
+
+
+class InvalidAccess(ValueError):
+    """A user name, role, password, token or expiry that cannot be used; nothing was written."""
+
+
+class LoginFailed(Exception):
+    """A wrong user name or password (the message never says which)."""
+
+
+class LoginLocked(Exception):
+    """Too many failed logins lately for this user or from this address."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed logins; try again in {retry_after} s (or ask an admin)")
+        self.retry_after = retry_after

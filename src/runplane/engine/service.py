@@ -11,10 +11,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from runplane.engine.access.audit import append
 from runplane.engine.errors import CancelRefused, RetryRefused
 from runplane.engine.ids import new_capture_id, new_execution_id
 from runplane.engine.serving import wakeup
 from runplane.model import EventKind, Execution, ExecutionStatus, Trigger
+from runplane.model.audit import AuditAction, Origin
 from runplane.model.clock import Clock, utcnow
 from runplane.model.status import RETRYABLE_STATUSES
 from runplane.pipelines import Registry
@@ -58,9 +60,11 @@ def submit_execution(
     trigger_time: datetime | None = None,
     registry: Registry = default_registry,
     clock: Clock = utcnow,
+    origin: Origin | None = None,
     strict: bool = False,
 ) -> Execution:
-    """Record a new pending execution; it is in the database before this returns.
+    """Record a new pending execution; it is in the database before this returns, with
+    its audit entry when someone (`origin`) asked for it.
 
     `strict` validates `params` as JSON values (the API's bodies), see `validate_params`.
     """
@@ -80,6 +84,11 @@ def submit_execution(
     )
     with db.write() as conn:
         insert_submitted(conn, execution)
+        append(
+            conn, origin, AuditAction.RUN, f"execution:{execution.execution_id}",
+            execution.created_at, pipeline=pipeline, params=execution.params,
+            dry_run=dry_run or None,
+        )  # fmt: skip
     wakeup.notify()
     return execution
 
@@ -207,6 +216,7 @@ def retry_execution(
     triggered_by: str,
     registry: Registry = default_registry,
     clock: Clock = utcnow,
+    origin: Origin | None = None,
     strict: bool = False,
 ) -> Execution:
     """Start a new attempt of a failed or cancelled execution, linked by `retry_of`.
@@ -256,6 +266,10 @@ def retry_execution(
             at=now,
             new_execution_id=retry.execution_id,
         )
+        append(
+            conn, origin, AuditAction.RETRY, f"execution:{original.execution_id}", now,
+            new_execution_id=retry.execution_id, params=overrides or None,
+        )  # fmt: skip
     wakeup.notify()
     return retry
 
@@ -268,6 +282,7 @@ def cancel_execution(
     grace_seconds: float,
     force: bool = False,
     clock: Clock = utcnow,
+    origin: Origin | None = None,
 ) -> Execution:
     """Cancel a pending execution at once, or ask a running one to stop.
 
@@ -283,6 +298,9 @@ def cancel_execution(
                 f"execution {execution_id} already ended {execution.status}; nothing to cancel"
             )
         _cancel_tree(conn, execution, by=by, now=now, grace_seconds=0 if force else grace_seconds)
+        append(
+            conn, origin, AuditAction.CANCEL, f"execution:{execution_id}", now, force=force or None
+        )
         return store.get_execution(conn, execution_id)
 
 

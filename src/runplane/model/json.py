@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from runplane.model.event import ExecutionEvent
+from runplane.model.errors import ExecutionError
+from runplane.model.event import EventKind, ExecutionEvent
 from runplane.model.execution import Execution
 from runplane.model.schedule import Schedule, ScheduleFire
+from runplane.model.status import ExecutionStatus
+from runplane.model.trigger import Trigger
 
 
 def iso(value: datetime | None) -> str | None:
@@ -87,3 +90,53 @@ def fire_json(fire: ScheduleFire, execution: Execution | None) -> dict[str, Any]
         "status": None if execution is None else str(execution.status),
         "error": fire.error,
     }
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def execution_from_json(body: dict[str, Any]) -> Execution:
+    """An execution as the API published it (`execution_json`), back as the type; what the
+    JSON leaves out (the parameters' hash, the process) stays empty."""
+    created = parse_iso(body["created_at"])
+    assert created is not None, "an execution always has created_at"
+    return Execution(
+        execution_id=body["execution_id"],
+        pipeline=body["pipeline"],
+        status=ExecutionStatus(body["status"]),
+        params=body.get("params") or {},
+        params_hash="",
+        trigger=Trigger(body["trigger"]),
+        triggered_by=body["triggered_by"],
+        trigger_time=parse_iso(body.get("trigger_time")) or created,
+        created_at=created,
+        capture_id=body.get("capture_id") or "",
+        dry_run=bool(body.get("dry_run")),
+        attempt=int(body.get("attempt") or 1),
+        retry_of=body.get("retry_of"),
+        parent_id=body.get("parent_id"),
+        after_id=body.get("after_id"),
+        not_before=parse_iso(body.get("not_before")),
+        started_at=parse_iso(body.get("started_at")),
+        completed_at=parse_iso(body.get("completed_at")),
+        rows_processed=body.get("rows_processed"),
+        output=body.get("output"),
+        error=None if body.get("error") is None else ExecutionError.from_dict(body["error"]),
+        progress=body.get("progress"),
+        cancel_requested_at=parse_iso(body.get("cancel_requested_at")),
+        cancel_requested_by=body.get("cancel_requested_by"),
+    )
+
+
+def event_from_json(execution_id: str, body: dict[str, Any]) -> ExecutionEvent:
+    at = parse_iso(body["at"])
+    assert at is not None
+    return ExecutionEvent(
+        event_id=body.get("event_id"),
+        execution_id=execution_id,
+        kind=EventKind(body["kind"]),
+        actor=body["actor"],
+        at=at,
+        detail=body.get("detail") or {},
+    )

@@ -18,7 +18,7 @@ FILE_SOURCE = "file:"
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 NAME_RULE = (
     "a schedule name is 1-100 letters, digits, '.', '_' or '-', starting with a letter "
-    "or digit (e.g. finra-weekly)"
+    "or digit (e.g. nightly-report)"
 )
 
 
@@ -41,7 +41,7 @@ class ScheduleSource(StrEnum):
 class Schedule:
     """A pipeline run on a cron timetable in a time zone, with parameter templates.
 
-    `params` keep their templates (e.g. `{"week_ending": "{{ last_week_ending }}"}`);
+    `params` keep their templates (e.g. `{"day": "{{ yesterday }}"}`);
     they are filled in for each scheduled instant. Instants after `active_since` are
     due; those up to `checked_until` were already fired or skipped.
     """

@@ -14,6 +14,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Connection
 
+from runplane.pipelines.fetch import FetchPolicy
 from runplane.pipelines.params import Params
 
 P = TypeVar("P", bound=Params)
@@ -42,6 +43,8 @@ class RunContext(ABC, Generic[P]):
     log: logging.Logger
     data_dir: Path
     data: DataAccess
+    fetch_policy: FetchPolicy
+    """What `pipelines.fetch.fetch` may reach: allowed hosts, size and time limits."""
 
     @abstractmethod
     def check_cancelled(self) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Asset:
-    """A data asset a run touched, e.g. `Asset("finra_otc", {"tier": "OTC", "week": "2025-12-22"})`."""
+    """A data asset a run touched, e.g. `Asset("sales", {"region": "emea", "day": "2025-12-22"})`."""
 
     kind: str
     keys: dict[str, str]

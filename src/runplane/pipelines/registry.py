@@ -1,8 +1,8 @@
-"""Pipeline registration by dotted name, and discovery through the `runplane.pipelines` entry points.
+"""Pipeline registration by dotted name, and discovery through the `runplane.pipelines` entry
+points (a plain module of pipelines, or a data domain: `runplane/plugins.py`).
 
-@pipeline("finra.otc_transparency.ingest_week", params=IngestParams,
-          description="Load one FINRA OTC weekly file.")
-def ingest_week(ctx: RunContext[IngestParams]) -> Output: ...
+@pipeline("sales.daily_report", params=ReportParams, description="Sum one day's sales.")
+def daily_report(ctx: RunContext[ReportParams]) -> Output: ...
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module
-from importlib.metadata import entry_points
 from typing import Any
 
 from runplane.model import ErrorClass
@@ -20,8 +19,8 @@ from runplane.pipelines.errors import UnknownPipeline
 from runplane.pipelines.output import Output
 from runplane.pipelines.params import NoParams, Params, params_schema
 from runplane.pipelines.rules import ErrorRule
+from runplane.plugins import Domain, load_domains
 
-ENTRY_POINT_GROUP = "runplane.pipelines"
 BUILTIN_MODULES = ("runplane.pipelines.builtin",)
 NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
@@ -61,6 +60,7 @@ class Pipeline:
 class Registry:
     def __init__(self) -> None:
         self._pipelines: dict[str, Pipeline] = {}
+        self._domains: dict[str, Domain] = {}
         self._loaded = False
 
     def add(self, pipeline: Pipeline) -> None:
@@ -76,30 +76,36 @@ class Registry:
         self._pipelines[pipeline.name] = pipeline
 
     def get(self, name: str) -> Pipeline:
-        self.load()
+        if not self._loaded:
+            self.load()
         try:
             return self._pipelines[name]
         except KeyError:
             raise UnknownPipeline(name, sorted(self._pipelines)) from None
 
     def __iter__(self) -> Iterator[Pipeline]:
-        self.load()
+        if not self._loaded:
+            self.load()
         return iter(sorted(self._pipelines.values(), key=lambda p: p.name))
 
     def names(self) -> list[str]:
         return [p.name for p in self]
 
-    def load(self, extra_modules: Sequence[str] = ()) -> None:
-        """Import the built-in pipelines, every `runplane.pipelines` entry point and `extra_modules`."""
-        for module in extra_modules:
-            import_module(module)
-        if self._loaded:
-            return
-        self._loaded = True
+    def load(self, extra_modules: Sequence[str] = ()) -> tuple[Domain, ...]:
+        """Import the built-in pipelines, every `runplane.pipelines` entry point and
+        `extra_modules` (`module` or `module:attribute`); returns the domains among them."""
         for module in BUILTIN_MODULES:
             import_module(module)
-        for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-            entry_point.load()
+        domains = load_domains(extra_modules)
+        self._domains.update((domain.name, domain) for domain in domains)
+        self._loaded = True
+        return domains
+
+    def domains(self) -> list[Domain]:
+        """Every domain loaded in this process so far, by name: what schedules may refer to."""
+        if not self._loaded:
+            self.load()
+        return [self._domains[name] for name in sorted(self._domains)]
 
 
 registry = Registry()

@@ -2,10 +2,12 @@
 
 Pipelines write rows under their capture id in many short transactions; the engine
 publishes every capture of an execution in the same transaction as its final status.
+A domain keeps its own rows by capture id and asks here which of them readers may see.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -59,10 +61,42 @@ def find_latest_published(conn: Connection, asset: str) -> Capture | None:
     return None if row is None else Capture(**row._mapping)
 
 
-def list_captures(conn: Connection, asset: str) -> list[Capture]:
-    """Every capture of an asset, published or not, newest first (point-in-time history)."""
-    rows = conn.execute(select(t).where(t.c.asset == asset).order_by(t.c.created_at.desc()))
+def list_captures(conn: Connection, *assets: str) -> list[Capture]:
+    """Every capture of these assets, published or not, newest first (point-in-time history)."""
+    rows = conn.execute(
+        select(t)
+        .where(t.c.asset.in_(assets))
+        .order_by(t.c.created_at.desc(), t.c.capture_id.desc())
+    )
     return [Capture(**row._mapping) for row in rows]
+
+
+ID_SLICE = 900
+"""Capture ids per statement: under the 999 parameters of the oldest SQLite builds."""
+
+
+@dataclass(frozen=True)
+class Publication:
+    """That a capture is published: by which execution, when. What a domain's readers need
+    beside its own rows of the capture."""
+
+    capture_id: str
+    execution_id: str
+    published_at: datetime
+
+
+def list_publications(conn: Connection, capture_ids: Collection[str]) -> list[Publication]:
+    """The publications of those of `capture_ids` that are published, in no set order."""
+    ids = sorted(set(capture_ids))
+    found = []
+    for start in range(0, len(ids), ID_SLICE):
+        rows = conn.execute(
+            select(t.c.capture_id, t.c.execution_id, t.c.published_at).where(
+                t.c.capture_id.in_(ids[start : start + ID_SLICE]), t.c.published_at.is_not(None)
+            )
+        )
+        found += [Publication(*row) for row in rows]
+    return found
 
 
 def list_execution_captures(conn: Connection, execution_id: str) -> list[Capture]:

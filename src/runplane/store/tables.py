@@ -6,6 +6,9 @@ optionally narrowed by status, pipeline or trigger, and one count per status.
 so the filter bar's counts over a day or a month sum a few hundred rows instead of
 counting every execution. Schedules and their fires come last: a fire's unique `(schedule, scheduled_for)` is
 what makes each scheduled instant fire once when several servers share the database.
+Access control comes last: users, API tokens and dashboard sessions (secrets stored as
+SHA-256 only), and the append-only audit trail, whose unique `bucket` folds refused
+requests into one row per address and minute.
 """
 
 from sqlalchemy import (
@@ -195,4 +198,74 @@ schedule_fires = Table(
     Column("error", Text),
     UniqueConstraint("schedule", "scheduled_for", name="uq_schedule_fires_instant"),
     Index("ix_schedule_fires_execution", "execution_id"),
+)
+
+USER = 64
+
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(USER), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_id", String(ID), primary_key=True),
+    Column("name", String(USER), nullable=False),
+    Column("user_name", String(USER), nullable=False),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("expires_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+    Column("revoked_by", String(200)),
+    # One active token per name, so `runplane tokens revoke NAME` names one.
+    Index(
+        "uq_api_tokens_active_name",
+        "name",
+        unique=True,
+        sqlite_where=text("revoked_at IS NULL"),
+        postgresql_where=text("revoked_at IS NULL"),
+    ),
+    Index("ix_api_tokens_user", "user_name"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("secret_hash", String(64), primary_key=True),
+    Column("user_name", String(USER), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("address", String(64)),
+    Column("user_agent", String(300)),
+    Index("ix_sessions_user", "user_name"),
+    Index("ix_sessions_expires", "expires_at"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("entry_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("target", String(300), nullable=False),
+    Column("detail", json_type(), nullable=False),
+    Column("address", String(64)),
+    Column("user_agent", String(300)),
+    Column("token", String(USER)),
+    Column("count", Integer, nullable=False),
+    Column("bucket", String(200), unique=True),
+    Index("ix_audit_log_at", "at", "entry_id"),
+    Index("ix_audit_log_target", "target", "at"),
+    Index("ix_audit_log_action_address", "action", "address", "at"),
+    Index("ix_audit_log_actor", "actor", "at"),
 )

@@ -3,14 +3,15 @@ and orphans (rows nothing will ever read), for an operator deciding whether to a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
+from runplane.plugins import Domain
 from runplane.store import Database
 from runplane.store.probes import check_integrity, database_bytes
-from runplane.store.schema import HEAD, current_revision
+from runplane.store.schema import current_revisions, describe, heads
 
 OrphanCounter = Callable[[Connection], tuple[str, int]]
 """Counts one kind of orphan: ("unpublished capture rows of ended executions", 25000)."""
@@ -24,7 +25,9 @@ executions are swept (each data domain counts its own capture tables)."""
 class DatabaseReport:
     location: str
     revision: str | None
+    """The revisions the database records, core first (`0005 + sales_0002`)."""
     head: str
+    """What this Runplane and its domains expect, in the same form."""
     size_bytes: int
     problems: list[str]
     """What the integrity check found; empty when the database is sound."""
@@ -35,8 +38,9 @@ class DatabaseReport:
         return not self.problems and self.revision == self.head
 
 
-def database_report(db: Database) -> DatabaseReport:
+def database_report(db: Database, domains: Sequence[Domain] | None = None) -> DatabaseReport:
     """Read the report; raises what the database raises (the CLI says it in one line)."""
+    recorded = current_revisions(db)
     orphans: dict[str, int] = {}
     with db.read() as conn:
         for counter in ORPHAN_COUNTERS:
@@ -44,8 +48,8 @@ def database_report(db: Database) -> DatabaseReport:
             orphans[what] = count
     return DatabaseReport(
         location=db.location,
-        revision=current_revision(db),
-        head=HEAD,
+        revision=None if recorded is None else describe(recorded),
+        head=describe(heads(domains)),
         size_bytes=database_bytes(db),
         problems=check_integrity(db),
         orphans=orphans,

@@ -6,14 +6,16 @@ executions show` all read this.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
 
 from runplane.model import EventKind, Execution, ExecutionEvent
+from runplane.model.audit import AuditEntry
 from runplane.model.json import event_json, execution_json, iso
 from runplane.model.status import RETRYABLE_STATUSES
+from runplane.store import audit as audit_store
 from runplane.store import events as event_store
 from runplane.store import executions as store
 from runplane.store import failures as failure_store
@@ -42,6 +44,8 @@ class ExecutionDetail:
     """The identical pending or running run that blocks Retry (only for a retryable one)."""
     recurrence: failure_store.Recurrence | None
     """Failures like this one lately (None unless it failed)."""
+    audit: list[AuditEntry] = field(default_factory=list)
+    """Its part of the audit trail: who ran, retried or cancelled it, and from where."""
 
     @property
     def stop_stages(self) -> list[ExecutionEvent]:
@@ -67,6 +71,7 @@ def load_execution_detail(conn: Connection, execution_id: str) -> ExecutionDetai
         children=store.list_children(conn, execution_id),
         twin=twin,
         recurrence=failure_store.find_recurrence(conn, execution),
+        audit=audit_store.list_target_entries(conn, [f"execution:{execution_id}"]),
     )
 
 

@@ -1,19 +1,23 @@
-"""Mounts the dashboard into the API's application: pages under `/dashboard`, static files
-with long cache lifetimes, security headers and compression for dashboard responses only.
+"""Mounts the dashboard into the API's application: pages under `/dashboard` (the core's,
+then each data domain's), static files with long cache lifetimes, security headers and
+compression for dashboard responses only.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from runplane.plugins import Domain, resolve_all
 from runplane.web.errors import DashboardRoute, not_found_page
 from runplane.web.pages import (
     actions,
-    assets,
     execution,
     executions,
+    login,
     logs,
     overview,
     pipeline,
@@ -21,8 +25,9 @@ from runplane.web.pages import (
     schedules,
     tiers,
 )
+from runplane.web.parts import DashboardPart, MountedParts
 from runplane.web.security import DashboardHeaders
-from runplane.web.templating import STATIC
+from runplane.web.templating import STATIC, add_domain_files
 from runplane.web.urls import PREFIX
 
 YEAR = 365 * 24 * 3600
@@ -49,21 +54,40 @@ def unknown_page(request: Request, path: str) -> Response:
     return not_found_page(request, f"there is no dashboard page at /dashboard/{path}")
 
 
-def mount_dashboard(app: FastAPI) -> None:
-    """Add the dashboard to `app` (whose state carries db, settings, runtime and list caches)."""
+def _domain_parts(app: FastAPI, domains: Sequence[Domain]) -> list[tuple[str, DashboardPart]]:
+    """Each domain's dashboard part, by the domain's name, its files made findable."""
+    parts = []
+    for domain in domains:
+        for part in resolve_all([domain], "dashboard"):
+            if not isinstance(part, DashboardPart):
+                raise TypeError(f"{domain.name}'s dashboard names {part!r}, not a DashboardPart")
+            add_domain_files(domain.name, part.templates, part.static)
+            if part.static is not None:
+                app.mount(
+                    f"{PREFIX}/static/{domain.name}",
+                    CachedStatic(directory=part.static),
+                    name=f"dashboard-static-{domain.name}",
+                )
+            parts.append((domain.name, part))
+    return parts
+
+
+def mount_dashboard(app: FastAPI, domains: Sequence[Domain] = ()) -> None:
+    """Add the dashboard to `app` (whose state carries db, settings, runtime and list
+    caches), with the part each of `domains` names in its `dashboard`."""
+    parts = _domain_parts(app, domains)  # their static files first: /static would take them
     app.mount(f"{PREFIX}/static", CachedStatic(directory=STATIC), name="dashboard-static")
     for module in (
-        overview,
-        executions,
-        execution,
-        logs,
-        actions,
-        pipelines,
-        pipeline,
-        schedules,
-        assets,
-    ):
+        login, overview, executions, execution, logs, actions, pipelines, pipeline, schedules,
+    ):  # fmt: skip
         app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
+    for _, part in parts:
+        for router in part.routers:
+            app.include_router(router, prefix=PREFIX, include_in_schema=False)
+    app.state.dashboard_parts = MountedParts(
+        tuple(part for _, part in parts),
+        tuple(f"{name}/{sheet}" for name, part in parts for sheet in part.stylesheets),
+    )
     app.include_router(tiers.router, prefix=PREFIX, include_in_schema=False)
     app.include_router(fallback, prefix=PREFIX, include_in_schema=False)
     app.add_middleware(DashboardHeaders)

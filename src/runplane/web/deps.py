@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
@@ -13,11 +13,15 @@ from runplane.engine.serving.facts import ServingFacts
 from runplane.engine.serving.runtime import ServingRuntime
 from runplane.engine.serving.storage_watch import StorageWatch
 from runplane.identity import Caller, current_caller
+from runplane.model.access import Action
 from runplane.model.clock import Clock
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.tiers import Feature, locked_reason
 from runplane.views.list_caches import CountCache, FinishedCache
+
+if TYPE_CHECKING:
+    from runplane.web.parts import MountedParts
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,8 @@ class State:
     clock: Clock
     counts: CountCache
     finished: FinishedCache
+    parts: MountedParts
+    """What the data domains add to the dashboard: navigation, cards, output links."""
     storage: StorageWatch
 
     @property
@@ -43,7 +49,16 @@ class State:
 def app_state(request: Request) -> State:
     s = request.app.state
     caches = s.list_caches
-    return State(s.db, s.settings, s.runtime, s.clock, caches.counts, caches.finished, s.storage)
+    return State(
+        s.db,
+        s.settings,
+        s.runtime,
+        s.clock,
+        caches.counts,
+        caches.finished,
+        s.dashboard_parts,
+        s.storage,
+    )
 
 
 async def state(request: Request) -> State:
@@ -62,6 +77,31 @@ class FeatureLocked(Exception):
         super().__init__(reason)
         self.feature = feature
         self.reason = reason
+
+
+class NotAllowed(Exception):
+    """An action the caller's role may not take (the page says which role it needs)."""
+
+    def __init__(self, action: Action, reason: str) -> None:
+        super().__init__(reason)
+        self.action = action
+        self.reason = reason
+
+
+def allowed(action: Action) -> Callable[[Caller], Awaitable[None]]:
+    """A route dependency: refused (403 page, audited) unless the caller's role may `action`."""
+
+    async def check(caller: CallerDep) -> None:
+        reason = caller.refusal(action)
+        if reason is not None:
+            raise NotAllowed(action, reason)
+
+    return check
+
+
+def denied(caller: Caller) -> dict[str, str | None]:
+    """Why each action is unavailable to `caller` (None: it may), for disabled buttons."""
+    return {str(action): caller.refusal(action) for action in Action}
 
 
 def requires(feature: Feature) -> Callable[[Request], Awaitable[None]]:

@@ -134,7 +134,7 @@ def attempt_text(execution: Execution, registry: Registry) -> str | None:
 
 
 def param_text(value: Any) -> str:
-    """A parameter value as an operator types it: `true`, `OTC, NMS_TIER_1`, `null`."""
+    """A parameter value as an operator types it: `true`, `emea, apac`, `null`."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -153,14 +153,14 @@ def trend(now: int, before: int) -> str:
 
 
 def brief(params: dict[str, Any]) -> str:
-    """The telling parameter values of a run: `2025-12-22 / OTC` (unset and false ones left out)."""
+    """The telling parameter values of a run: `2025-12-22 / emea` (unset and false ones left out)."""
     shown = [param_text(v) for v in params.values() if v not in (None, False, "", [])]
     text = " / ".join(shown[:4])
     return text + (" / …" if len(shown) > 4 else "")
 
 
 def dotted(name: str) -> Markup:
-    """A dotted name that may wrap after its dots (`finra.<wbr>otc_transparency.<wbr>ingest_week`)."""
+    """A dotted name that may wrap after its dots (`sales.<wbr>daily_report.<wbr>by_region`)."""
     return Markup(str(escape(name)).replace(".", ".<wbr>"))
 
 

@@ -1,6 +1,7 @@
 """Errors on dashboard routes become pages inside the shell, never a stack trace or a
-blank page: unknown ids 404, cross-site posts 403, a form too large 413, a database that
-cannot serve the page (full, busy, gone) a banner naming why (503).
+blank page: unknown ids 404, cross-site posts and actions the role may not take 403 (both
+audited), a form too large 413, a database that cannot serve the page (full, busy, gone) a
+banner naming why (503).
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 
+from runplane.engine.access.audit import record_refused
+from runplane.identity import Caller
+from runplane.model.audit import AuditAction, Origin
 from runplane.pipelines import UnknownPipeline
 from runplane.store import NotFound, storage_problem
 from runplane.tiers import Feature
-from runplane.web.deps import FeatureLocked, app_state
+from runplane.web.deps import FeatureLocked, NotAllowed, app_state
 from runplane.web.forms import FormTooLarge
 from runplane.web.security import CrossSiteRequest
 from runplane.web.templating import render
@@ -36,6 +41,9 @@ class DashboardRoute(APIRoute):
         async def handle(request: Request) -> Response:
             try:
                 return await handler(request)
+            except (CrossSiteRequest, NotAllowed) as exc:
+                await run_in_threadpool(_audit_refusal, request, str(exc))
+                return error_page(request, exc)
             except Exception as exc:
                 return error_page(request, exc)
 
@@ -52,6 +60,16 @@ def error_page(request: Request, exc: Exception) -> Response:
             status=200 if request.method == "GET" else 403, feature=str(exc.feature),
             reason=exc.reason,
         )  # fmt: skip
+    if isinstance(exc, NotAllowed):
+        return render(
+            request,
+            "error.html",
+            title="Not allowed",
+            status=403,
+            heading="Your role does not allow this",
+            message=f"{exc.reason[:1].upper()}{exc.reason[1:]}. An admin can change roles "
+            "with `runplane users set-role`.",
+        )
     if isinstance(exc, CrossSiteRequest):
         return render(
             request,
@@ -102,6 +120,16 @@ def too_large_page(request: Request, reason: str) -> Response:
         heading="This form is too large to read",
         message=f"{reason[:1].upper()}{reason[1:]}. Nothing was submitted: go back, shorten "
         "the values and send it again.",
+    )
+
+
+def _audit_refusal(request: Request, reason: str) -> None:
+    s = app_state(request)
+    caller = request.scope.get("state", {}).get("caller")
+    origin = caller.origin if isinstance(caller, Caller) else Origin("anonymous")
+    target = f"{request.method} {request.url.path}"[:300]
+    record_refused(
+        s.db, origin, AuditAction.REFUSED, target, clock=s.clock, status=403, reason=reason[:300]
     )
 
 

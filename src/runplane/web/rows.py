@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 from urllib.parse import quote
@@ -60,8 +60,17 @@ class RowCache:
 cache = RowCache()
 
 
-def rows_html(rows: Sequence[ListRow], *, back: str, now: datetime) -> list[Markup]:
-    """Each row's `<tr>`, from the cache when its execution has finished."""
+def rows_html(
+    rows: Sequence[ListRow],
+    *,
+    back: str,
+    now: datetime,
+    denied: Mapping[str, str | None] | None = None,
+) -> list[Markup]:
+    """Each row's `<tr>`, from the cache when its execution has finished; `denied` says
+    why the caller may not retry or cancel (their buttons are then disabled)."""
+    refusals = (None, None) if denied is None else (denied.get("retry"), denied.get("cancel"))
+    denied = {"retry": refusals[0], "cancel": refusals[1]}
     template = env.get_template("_row.html")
     links = {
         "back_q": f"?back={quote(back, safe='')}" if back else "",
@@ -74,12 +83,12 @@ def rows_html(rows: Sequence[ListRow], *, back: str, now: datetime) -> list[Mark
         if e.status.is_final:
             twin = None if row.twin is None else (row.twin.execution_id, str(row.twin.status))
             started = when(e.started_at or e.created_at, now)
-            key = (e.execution_id, str(e.status), back, started, twin, row.similar)
+            key = (e.execution_id, str(e.status), back, started, twin, row.similar, refusals)
             html = cache.get(key)
             if html is not None:
                 out.append(html)
                 continue
-        html = Markup(template.render(row=row, now=now, **links))
+        html = Markup(template.render(row=row, now=now, denied=denied, **links))
         if key is not None:
             cache.put(key, html)
         out.append(html)

@@ -1,16 +1,27 @@
 """Safety of dashboard responses: security headers and compression for `/dashboard` only,
-the same-origin check on form posts, and local-only redirect targets.
+the same-origin and CSRF checks of form posts, and local-only redirect targets.
+
+Every form carries a CSRF token (`csrf`): the session's when signed in, else the value of
+the browser's `runplane_csrf` cookie (the login form, the no-users mode). A post must
+bring it and come from an allowed origin.
 """
 
 from __future__ import annotations
 
+import secrets
 import time
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import Request
+from fastapi import Depends, Request, Response
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from runplane.identity import Caller
+from runplane.model.access import SESSION_FORMAT
+from runplane.origins import Origins
+from runplane.views.access import same_secret
+from runplane.web.forms import read_form
 from runplane.web.urls import PREFIX
 
 CSP = (
@@ -67,24 +78,76 @@ class CrossSiteRequest(Exception):
     """A form post that did not come from a dashboard page of this server."""
 
 
-def check_same_origin(request: Request) -> None:
-    """Refuse form posts from other sites (CSRF) until access control brings tokens.
+SESSION_COOKIE = "runplane_session"
+CSRF_COOKIE = "runplane_csrf"
+"""The CSRF token of a browser without a session (the login form, the no-users mode)."""
+CSRF_FIELD = "csrf"
 
-    There is no login yet, so a cookie-less same-origin check is the whole defence: the
-    browser's `Origin` header (or, failing that, `Referer`) must name this server.
-    """
-    expected = f"{request.url.scheme}://{request.url.netloc}"
+
+def check_same_origin(request: Request) -> None:
+    """Refuse form posts from other sites: the browser's `Origin` (or, failing that,
+    `Referer`) must be an allowed origin of this server — its allowed hosts and public URL,
+    never the request's own `Host`, which a DNS-rebinding page controls."""
+    origins: Origins = request.app.state.origins
     origin = request.headers.get("origin")
-    if origin is not None and origin != "null":
-        if origin.rstrip("/") != expected:
-            raise CrossSiteRequest(f"the form came from {origin}, not from {expected}")
+    if origin is not None:
+        if not origins.origin_allowed(origin):
+            raise CrossSiteRequest(f"the form came from {origin[:100]}, not from this server")
         return
     referer = request.headers.get("referer")
     if referer is None:
         raise CrossSiteRequest("the form post carried neither an Origin nor a Referer header")
     parts = urlsplit(referer)
-    if f"{parts.scheme}://{parts.netloc}" != expected:
-        raise CrossSiteRequest(f"the form came from {parts.netloc}, not from {expected}")
+    if not origins.origin_allowed(f"{parts.scheme}://{parts.netloc}"):
+        raise CrossSiteRequest(f"the form came from {parts.netloc[:100]}, not from this server")
+
+
+def csrf_token(request: Request) -> str:
+    """The CSRF token forms on this page carry: the session's, else the browser's CSRF
+    cookie (a new one is made, and `render` sets it, when it has none)."""
+    caller = request.scope.get("state", {}).get("caller")
+    if isinstance(caller, Caller) and caller.csrf_token:
+        return caller.csrf_token
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if cookie and SESSION_FORMAT.fullmatch(cookie):
+        return cookie
+    state = request.scope.setdefault("state", {})
+    if "new_csrf" not in state:
+        state["new_csrf"] = secrets.token_urlsafe(32)
+    token: str = state["new_csrf"]
+    return token
+
+
+def set_csrf_cookie(request: Request, response: Response) -> None:
+    """Give the browser the CSRF cookie `csrf_token` made for this page, if it made one."""
+    token = request.scope.get("state", {}).get("new_csrf")
+    if token:
+        origins: Origins = request.app.state.origins
+        response.set_cookie(
+            CSRF_COOKIE, token, httponly=True, samesite="strict", secure=origins.secure,
+            path=PREFIX,
+        )  # fmt: skip
+
+
+async def checked_form(request: Request) -> dict[str, list[str]]:
+    """The posted form, once its origin and CSRF token are checked (a route dependency)."""
+    check_same_origin(request)
+    values = await read_form(request)
+    given = (values.get(CSRF_FIELD) or [""])[-1]
+    caller = request.scope.get("state", {}).get("caller")
+    expected = caller.csrf_token if isinstance(caller, Caller) else None
+    if not expected:
+        expected = request.cookies.get(CSRF_COOKIE)
+    if not same_secret(expected, given):
+        raise CrossSiteRequest(
+            "the form's CSRF token is missing or out of date"
+            if given
+            else "the form carried no CSRF token"
+        )
+    return values
+
+
+FormDep = Annotated[dict[str, list[str]], Depends(checked_form)]
 
 
 def local_target(target: str | None, default: str) -> str:

@@ -1,5 +1,8 @@
 """The Jinja2 environment (autoescape on) and `render`, which wraps a page in the shell:
 header with the health indicator and tier badge, sidebar, and any banner.
+
+The core's templates are found by name (`overview.html`), a data domain's under its name
+(`sample_feed/days.html`), from the folder its dashboard part gives.
 """
 
 from __future__ import annotations
@@ -14,34 +17,45 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    select_autoescape,
+)
 from markupsafe import Markup
 
+from runplane.identity import ANONYMOUS
 from runplane.model import LOG_LEVELS
 from runplane.model.timefmt import ordinal
 from runplane.store import Database
 from runplane.tiers import Feature, locked_reasons
 from runplane.views.health import HealthReport, HealthStatus, check_health
 from runplane.web import display
-from runplane.web.deps import State, app_state
+from runplane.web.deps import State, app_state, denied
+from runplane.web.parts import Card
+from runplane.web.security import csrf_token, set_csrf_cookie
 from runplane.web.urls import PREFIX
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
-
-NAV = (
-    ("overview", "Overview", PREFIX),
-    ("pipelines", "Pipelines", f"{PREFIX}/pipelines"),
-    ("executions", "Executions", f"{PREFIX}/executions"),
-    ("assets", "Assets", f"{PREFIX}/assets"),
-)
+_DOMAIN_TEMPLATES: dict[str, BaseLoader] = {}
+"""Each mounted domain's template folder, by the domain's name."""
+_DOMAIN_STATIC: dict[str, Path] = {}
+"""Each mounted domain's static folder, by the domain's name."""
 
 
 @cache
 def static_url(name: str) -> str:
     """`/dashboard/static/app.js?v=1a2b3c4d`: the version changes with the file, so
-    browsers may cache each version for a year."""
-    digest = hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:10]
+    browsers may cache each version for a year. A domain's: `sample_feed/feed.css`."""
+    domain, _, rest = name.partition("/")
+    folder = _DOMAIN_STATIC.get(domain) if rest else None
+    path = STATIC / name if folder is None else folder / rest
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
     return f"{PREFIX}/static/{name}?v={digest}"
 
 
@@ -52,7 +66,9 @@ def _query(pairs: list[tuple[str, str]] | dict[str, Any]) -> str:
 
 def _environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
+        loader=ChoiceLoader(
+            [FileSystemLoader(HERE / "templates"), PrefixLoader(_DOMAIN_TEMPLATES)]
+        ),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -97,6 +113,20 @@ def _environment() -> Environment:
 env = _environment()
 
 
+def add_domain_files(domain: str, templates: Path | None, static: Path | None) -> None:
+    """Find `domain/<name>.html` in `templates` and `static('domain/<name>')` in `static`;
+    a second call for the domain must name the same folders."""
+    known = _DOMAIN_TEMPLATES.get(domain)
+    if isinstance(known, FileSystemLoader) and templates not in (None, Path(known.searchpath[0])):
+        raise ValueError(f"the domain {domain} has its templates in {known.searchpath[0]}")
+    if _DOMAIN_STATIC.get(domain, static) != static:
+        raise ValueError(f"the domain {domain} has its static files in {_DOMAIN_STATIC[domain]}")
+    if templates is not None:
+        _DOMAIN_TEMPLATES[domain] = FileSystemLoader(templates)
+    if static is not None:
+        _DOMAIN_STATIC[domain] = static
+
+
 HEALTH_TTL = 1.0
 """Seconds a health check serves the header indicator before the next page checks again."""
 _health: weakref.WeakKeyDictionary[Database, tuple[float, HealthReport]] = (
@@ -119,9 +149,32 @@ def recent_health(s: State) -> HealthReport:
     return report
 
 
-def render_fragment(name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    """A template without the shell, for in-place updates and modals."""
-    return HTMLResponse(env.get_template(name).render(**context), status_code=status)
+def render_card(s: State, card: Card) -> Markup:
+    """A domain's Overview card, with the tier's locked features beside its values."""
+    html = env.get_template(card.template).render(
+        locked=locked_reasons(s.settings.tier), **card.values
+    )
+    return Markup(html)
+
+
+def render_fragment(
+    name: str, status: int = 200, *, request: Request | None = None, **context: Any
+) -> HTMLResponse:
+    """A template without the shell, for in-place updates and modals (with `request`, its
+    forms get the CSRF token and its buttons the caller's permissions)."""
+    if request is not None:
+        context = {**access_context(request), **context}
+    response = HTMLResponse(env.get_template(name).render(**context), status_code=status)
+    if request is not None:
+        set_csrf_cookie(request, response)
+    return response
+
+
+def access_context(request: Request) -> dict[str, Any]:
+    """What every page's forms and buttons need: the CSRF token, the caller, and why each
+    action is unavailable to them (`denied.cancel`: a sentence, or None)."""
+    caller = request.scope.get("state", {}).get("caller") or ANONYMOUS
+    return {"csrf": csrf_token(request), "caller": caller, "denied": denied(caller)}
 
 
 def render(
@@ -141,11 +194,13 @@ def render(
         health = recent_health(s)
     if banner is None and health.status is HealthStatus.DOWN:
         banner = health.message
+    context = {**access_context(request), **context}
     html = env.get_template(name).render(
         request=request,
         title=title,
         nav=nav,
-        NAV=NAV,
+        NAV=s.parts.nav,
+        STYLESHEETS=s.parts.stylesheets,
         health=health,
         tier=str(s.settings.tier),
         locked=locked_reasons(s.settings.tier),
@@ -153,4 +208,6 @@ def render(
         now=context.pop("now", None) or s.clock(),
         **context,
     )
-    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-cache"})
+    response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-cache"})
+    set_csrf_cookie(request, response)
+    return response

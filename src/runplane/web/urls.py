@@ -19,3 +19,12 @@ def executions_url(query: str = "") -> str:
 
 def pipeline_url(name: str) -> str:
     return f"{PREFIX}/pipelines/{quote(name, safe='')}"
+
+
+LOGIN = f"{PREFIX}/login"
+LOGOUT = f"{PREFIX}/logout"
+
+
+def login_url(back: str | None = None) -> str:
+    """The login page, returning to `back` (a dashboard path) once signed in."""
+    return f"{LOGIN}?next={quote(back, safe='/')}" if back and back != LOGIN else LOGIN

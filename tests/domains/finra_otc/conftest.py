@@ -1,5 +1,6 @@
-"""Fixtures for the FINRA OTC tests: the real weekly files placed in the data directory,
-and a serving runtime on SQLite only for tests whose subject is not the database."""
+"""Fixtures for the FINRA OTC tests: settings that allow the stub servers' address as a
+source, the real weekly files placed in the data directory, and a serving runtime on
+SQLite only for tests whose subject is not the database."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from runplane.engine.serving.runtime import ServingRuntime
 from runplane.settings import Settings
 from runplane.store import Database
+from tests.conftest import fast_settings
 
 REAL_WEEKS = {
     "2025-12-15": "otc_week_20251215.psv",
@@ -29,6 +31,20 @@ def place_real_weeks(finra_dir: Path, data_dir: Path) -> dict[str, Path]:
         shutil.copyfile(finra_dir / name, target)
         placed[week] = target
     return placed
+
+
+SOURCE_HOSTS = ["127.0.0.1"]
+"""The stub servers' address: allowed here explicitly, as FINRA's hosts are by default."""
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return fast_settings(tmp_path, database_url, allowed_source_hosts=SOURCE_HOSTS)
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path, sqlite_url: str) -> Settings:
+    return fast_settings(tmp_path, sqlite_url, allowed_source_hosts=SOURCE_HOSTS)
 
 
 @pytest.fixture

@@ -129,7 +129,10 @@ class StubServer(ThreadingHTTPServer):
 @contextmanager
 def stub_server() -> Iterator[StubServer]:
     server = StubServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the serving loop's next poll: 0.5 s by default, per test
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    )
     thread.start()
     try:
         yield server

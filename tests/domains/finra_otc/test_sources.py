@@ -9,17 +9,21 @@ from pathlib import Path
 
 import pytest
 
-from runplane.domains.finra_otc.sources import open_lines, resolve_source
+from runplane.domains.finra_otc.sources import finra_error_text, open_lines, resolve_source
 from runplane.pipelines import ConfigError, DataError, TransientError
+from runplane.pipelines.fetch import FetchPolicy
 from tests.domains.finra_otc.support import refused_port, silent_port, stub_server
 
 WEEK = date(2025, 12, 22)
 log = logging.getLogger("tests.finra_otc.sources")
 
 
-def _read(url: str, timeout: float = 5.0) -> list[str]:
+LOCAL = FetchPolicy.of(["127.0.0.1"])
+
+
+def _read(url: str, timeout: float = 5.0, policy: FetchPolicy = LOCAL) -> list[str]:
     source = resolve_source(url, tier="OTC", week=WEEK, data_dir=Path("."))
-    with open_lines(source, timeout=timeout, log=log) as lines:
+    with open_lines(source, policy=policy, timeout=timeout, log=log) as lines:
         return list(lines)
 
 
@@ -96,3 +100,24 @@ def test_a_refused_connection_is_transient() -> None:
         _read(url)
     assert str(failure.value) == f"connection refused by 127.0.0.1:{port}"
     assert failure.value.url == url
+
+
+def test_the_log_repeats_no_response_body_but_an_escaped_finra_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with stub_server() as server:
+        server.routes["/w.psv"] = (404, b"<html>secret internal page</html>")
+        with caplog.at_level(logging.INFO), pytest.raises(DataError):
+            _read(server.url("/w.psv"))
+    assert "secret internal page" not in caplog.text
+    assert finra_error_text("application/json", b'{"message": "No data <b>for</b> week"}') == (
+        "No data \\x3cb>for\\x3c/b> week"
+    )
+    assert finra_error_text("text/html", b'{"message": "x"}') is None
+
+
+def test_a_source_host_not_allowed_is_a_config_error_before_connecting() -> None:
+    with stub_server() as server:
+        server.routes["/w.psv"] = (200, b"a|b\n")
+        with pytest.raises(ConfigError, match="not allowed"):
+            _read(server.url("/w.psv"), policy=FetchPolicy.of(["cdn.finra.org"]))

@@ -1,4 +1,7 @@
-"""The local executor with real processes: run, log, fail, cancel, kill, queue order."""
+"""The local executor with real processes: run, log, fail, cancel, kill, queue order.
+
+Tests that submit their own executions and assert by id share the module's runtime (one
+fork server per database); those that need other settings start one of their own."""
 
 from __future__ import annotations
 
@@ -46,80 +49,82 @@ def running(db: Database, execution_id: str) -> bool:
         return store.get_execution(conn, execution_id).status is ExecutionStatus.RUNNING
 
 
-def test_noop_runs_to_completion_in_its_own_process(runtime: ServingRuntime) -> None:
-    execution = submit(runtime.db, "runplane.noop")
-    final = wait_for_final(runtime.db, execution.execution_id)
+def test_noop_runs_to_completion_in_its_own_process(shared_runtime: ServingRuntime) -> None:
+    execution = submit(shared_runtime.db, "runplane.noop")
+    final = wait_for_final(shared_runtime.db, execution.execution_id)
     assert final.status is ExecutionStatus.COMPLETED
     assert final.pid is not None
-    assert final.worker_id == runtime.registration.worker.worker_id
+    assert final.worker_id == shared_runtime.registration.worker.worker_id
     assert final.started_at is not None
     assert final.completed_at is not None
     assert final.created_at <= final.started_at <= final.completed_at
-    lines = [message for _, message in log_lines(runtime.db, execution.execution_id)]
+    lines = [message for _, message in log_lines(shared_runtime.db, execution.execution_id)]
     assert lines[0].startswith("Starting runplane.noop")
     assert lines[-1] == "Execution complete: COMPLETED"
-    assert trail(runtime.db, execution.execution_id) == [
+    assert trail(shared_runtime.db, execution.execution_id) == [
         EventKind.CREATED,
         EventKind.STARTED,
         EventKind.COMPLETED,
     ]
 
 
-def test_everything_a_pipeline_emits_lands_in_its_log(runtime: ServingRuntime) -> None:
-    execution = submit(runtime.db, "tests.noisy")
-    wait_for_final(runtime.db, execution.execution_id)
-    lines = log_lines(runtime.db, execution.execution_id)
+def test_everything_a_pipeline_emits_lands_in_its_log(shared_runtime: ServingRuntime) -> None:
+    execution = submit(shared_runtime.db, "tests.noisy")
+    wait_for_final(shared_runtime.db, execution.execution_id)
+    lines = log_lines(shared_runtime.db, execution.execution_id)
     assert ("INFO", "from the logger") in lines
     assert ("INFO", "from print") in lines
     assert ("ERROR", "from stderr") in lines
     assert any(level == "WARNING" and "from warnings" in message for level, message in lines)
 
 
-def test_an_uncaught_exception_fails_with_its_traceback_in_the_log(runtime: ServingRuntime) -> None:
-    execution = submit(runtime.db, "tests.key_error")
-    final = wait_for_final(runtime.db, execution.execution_id)
+def test_an_uncaught_exception_fails_with_its_traceback_in_the_log(
+    shared_runtime: ServingRuntime,
+) -> None:
+    execution = submit(shared_runtime.db, "tests.key_error")
+    final = wait_for_final(shared_runtime.db, execution.execution_id)
     assert final.status is ExecutionStatus.FAILED
     assert final.error is not None
     assert final.error.classification is ErrorClass.UNKNOWN
     assert final.error.type == "KeyError"
-    lines = log_lines(runtime.db, execution.execution_id)
+    lines = log_lines(shared_runtime.db, execution.execution_id)
     assert ("ERROR", "Traceback (most recent call last):") in lines
     assert any(level == "ERROR" and message.startswith("KeyError") for level, message in lines)
     assert lines[-1] == ("INFO", "Execution complete: FAILED")
 
 
-def test_a_typed_error_is_classified_from_its_type(runtime: ServingRuntime) -> None:
-    execution = submit(runtime.db, "runplane.fail", error="dependency")
-    final = wait_for_final(runtime.db, execution.execution_id)
+def test_a_typed_error_is_classified_from_its_type(shared_runtime: ServingRuntime) -> None:
+    execution = submit(shared_runtime.db, "runplane.fail", error="dependency")
+    final = wait_for_final(shared_runtime.db, execution.execution_id)
     assert final.error is not None
     assert final.error.classification is ErrorClass.DEPENDENCY
     assert final.error.suggested_actions[0].run == {"pipeline": "runplane.noop", "params": {}}
-    lines = log_lines(runtime.db, execution.execution_id)
+    lines = log_lines(shared_runtime.db, execution.execution_id)
     assert ("ERROR", "DependencyError: diagnostic failure") in lines
     assert not any("Traceback" in message for _, message in lines)
     assert final.error.traceback is not None
 
 
-def test_dry_run_ends_dry_run_and_publishes_nothing(runtime: ServingRuntime) -> None:
+def test_dry_run_ends_dry_run_and_publishes_nothing(shared_runtime: ServingRuntime) -> None:
     execution = submit_execution(
-        runtime.db,
+        shared_runtime.db,
         "tests.fill",
         {"rows": 100},
         trigger=Trigger.API,
         triggered_by="local",
         dry_run=True,
     )
-    final = wait_for_final(runtime.db, execution.execution_id)
+    final = wait_for_final(shared_runtime.db, execution.execution_id)
     assert final.status is ExecutionStatus.DRY_RUN
-    with runtime.db.read() as conn:
+    with shared_runtime.db.read() as conn:
         assert capture_store.list_execution_captures(conn, execution.execution_id) == []
 
 
-def test_captures_publish_with_the_final_status(runtime: ServingRuntime) -> None:
-    execution = submit(runtime.db, "tests.fill", rows=2500, batch=1000)
-    final = wait_for_final(runtime.db, execution.execution_id)
+def test_captures_publish_with_the_final_status(shared_runtime: ServingRuntime) -> None:
+    execution = submit(shared_runtime.db, "tests.fill", rows=2500, batch=1000)
+    final = wait_for_final(shared_runtime.db, execution.execution_id)
     assert final.status is ExecutionStatus.COMPLETED
-    with runtime.db.read() as conn:
+    with shared_runtime.db.read() as conn:
         (capture,) = capture_store.list_execution_captures(conn, execution.execution_id)
         rows = conn.execute(
             select(func.count())
@@ -131,15 +136,15 @@ def test_captures_publish_with_the_final_status(runtime: ServingRuntime) -> None
 
 
 def test_cancel_asks_a_running_execution_to_stop_then_records_cancelled(
-    runtime: ServingRuntime,
+    shared_runtime: ServingRuntime,
 ) -> None:
-    execution = submit(runtime.db, "runplane.sleep", seconds=60)
-    wait_until(lambda: running(runtime.db, execution.execution_id), what="running")
-    cancel_execution(runtime.db, execution.execution_id, by="user:test", grace_seconds=30)
-    final = wait_for_final(runtime.db, execution.execution_id)
+    execution = submit(shared_runtime.db, "runplane.sleep", seconds=60)
+    wait_until(lambda: running(shared_runtime.db, execution.execution_id), what="running")
+    cancel_execution(shared_runtime.db, execution.execution_id, by="user:test", grace_seconds=30)
+    final = wait_for_final(shared_runtime.db, execution.execution_id)
     assert final.status is ExecutionStatus.CANCELLED
     assert final.cancel_requested_by == "user:test"
-    assert trail(runtime.db, execution.execution_id) == [
+    assert trail(shared_runtime.db, execution.execution_id) == [
         EventKind.CREATED,
         EventKind.STARTED,
         EventKind.CANCEL_REQUESTED,
@@ -147,7 +152,7 @@ def test_cancel_asks_a_running_execution_to_stop_then_records_cancelled(
         EventKind.STOPPED,
         EventKind.CANCELLED,
     ]
-    with runtime.db.read() as conn:
+    with shared_runtime.db.read() as conn:
         stopped = [
             e
             for e in event_store.list_events(conn, execution.execution_id)
@@ -160,16 +165,16 @@ def test_cancel_asks_a_running_execution_to_stop_then_records_cancelled(
 
 
 def test_an_execution_that_ignores_the_stop_signal_is_killed_after_the_grace_period(
-    runtime: ServingRuntime,
+    shared_runtime: ServingRuntime,
 ) -> None:
-    execution = submit(runtime.db, "tests.stubborn", seconds=60)
-    wait_until(lambda: running(runtime.db, execution.execution_id), what="running")
-    cancel_execution(runtime.db, execution.execution_id, by="user:test", grace_seconds=0.3)
-    final = wait_for_final(runtime.db, execution.execution_id, timeout=10)
+    execution = submit(shared_runtime.db, "tests.stubborn", seconds=60)
+    wait_until(lambda: running(shared_runtime.db, execution.execution_id), what="running")
+    cancel_execution(shared_runtime.db, execution.execution_id, by="user:test", grace_seconds=0.3)
+    final = wait_for_final(shared_runtime.db, execution.execution_id, timeout=10)
     assert final.status is ExecutionStatus.CANCELLED
-    kinds = trail(runtime.db, execution.execution_id)
+    kinds = trail(shared_runtime.db, execution.execution_id)
     assert kinds[-3:] == [EventKind.KILLED, EventKind.STOPPED, EventKind.CANCELLED]
-    with runtime.db.read() as conn:
+    with shared_runtime.db.read() as conn:
         stopped = [
             e
             for e in event_store.list_events(conn, execution.execution_id)
@@ -178,48 +183,53 @@ def test_an_execution_that_ignores_the_stop_signal_is_killed_after_the_grace_per
     assert stopped[0].detail["how"] == "killed after the grace period"
 
 
-def test_cancelled_run_never_publishes_its_capture(runtime: ServingRuntime) -> None:
-    execution = submit(runtime.db, "tests.fill", rows=10_000_000, batch=1000)
-    wait_until(lambda: running(runtime.db, execution.execution_id), what="running")
-    cancel_execution(runtime.db, execution.execution_id, by="user:test", grace_seconds=30)
-    final = wait_for_final(runtime.db, execution.execution_id)
+def test_cancelled_run_never_publishes_its_capture(shared_runtime: ServingRuntime) -> None:
+    execution = submit(shared_runtime.db, "tests.fill", rows=10_000_000, batch=1000)
+    wait_until(lambda: running(shared_runtime.db, execution.execution_id), what="running")
+    cancel_execution(shared_runtime.db, execution.execution_id, by="user:test", grace_seconds=30)
+    final = wait_for_final(shared_runtime.db, execution.execution_id)
     assert final.status is ExecutionStatus.CANCELLED
-    with runtime.db.read() as conn:
+    with shared_runtime.db.read() as conn:
         captures = capture_store.list_execution_captures(conn, execution.execution_id)
     assert [c.published_at for c in captures] == [None]
 
 
-def test_a_crashed_process_ends_worker_lost(runtime: ServingRuntime) -> None:
-    execution = submit(runtime.db, "runplane.fail", error="crash")
-    final = wait_for_final(runtime.db, execution.execution_id)
+def test_a_crashed_process_ends_worker_lost(shared_runtime: ServingRuntime) -> None:
+    execution = submit(shared_runtime.db, "runplane.fail", error="crash")
+    final = wait_for_final(shared_runtime.db, execution.execution_id)
     assert final.status is ExecutionStatus.FAILED
     assert final.error is not None
     assert final.error.classification is ErrorClass.WORKER_LOST
     assert "SIGKILL" in final.error.message
 
 
-def test_at_most_max_workers_run_at_once_in_fifo_order(runtime: ServingRuntime) -> None:
-    ids = [submit(runtime.db, "runplane.sleep", seconds=0.3).execution_id for _ in range(5)]
+def test_at_most_max_workers_run_at_once_in_fifo_order(shared_runtime: ServingRuntime) -> None:
+    ids = [submit(shared_runtime.db, "runplane.sleep", seconds=0.3).execution_id for _ in range(5)]
     peak = 0
     while True:
-        with runtime.db.read() as conn:
+        with shared_runtime.db.read() as conn:
             statuses = store.list_statuses(conn, ids)
         peak = max(peak, sum(1 for s in statuses.values() if s is ExecutionStatus.RUNNING))
         if all(s.is_final for s in statuses.values()):
             break
         time.sleep(0.01)
-    assert peak == runtime.settings.max_workers
-    with runtime.db.read() as conn:
+    assert peak == shared_runtime.settings.max_workers
+    with shared_runtime.db.read() as conn:
         started = [store.get_execution(conn, i).started_at for i in ids]
     assert started == sorted(started)  # type: ignore[type-var]
 
 
-def test_a_future_not_before_waits_until_due(runtime: ServingRuntime) -> None:
+def test_a_future_not_before_waits_until_due(shared_runtime: ServingRuntime) -> None:
     due = utcnow() + timedelta(seconds=0.5)
     execution = submit_execution(
-        runtime.db, "runplane.noop", {}, trigger=Trigger.API, triggered_by="local", not_before=due
+        shared_runtime.db,
+        "runplane.noop",
+        {},
+        trigger=Trigger.API,
+        triggered_by="local",
+        not_before=due,
     )
-    final = wait_for_final(runtime.db, execution.execution_id)
+    final = wait_for_final(shared_runtime.db, execution.execution_id)
     assert final.started_at is not None
     assert final.started_at >= due
 
@@ -247,17 +257,17 @@ def test_children_with_after_wait_for_their_prerequisite_and_release_the_slot(
     )
 
 
-def test_a_child_whose_prerequisite_failed_is_cancelled(runtime: ServingRuntime) -> None:
-    failing = submit(runtime.db, "runplane.fail", error="data")
+def test_a_child_whose_prerequisite_failed_is_cancelled(shared_runtime: ServingRuntime) -> None:
+    failing = submit(shared_runtime.db, "runplane.fail", error="data")
     blocked = submit_execution(
-        runtime.db,
+        shared_runtime.db,
         "runplane.noop",
         {},
         trigger=Trigger.API,
         triggered_by="local",
         after=failing.execution_id,
     )
-    final = wait_for_final(runtime.db, blocked.execution_id)
+    final = wait_for_final(shared_runtime.db, blocked.execution_id)
     assert final.status is ExecutionStatus.CANCELLED
     assert final.started_at is None
 

@@ -6,7 +6,7 @@ only where their outcome matters."""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -411,13 +411,3 @@ def test_the_basic_tier_runs_no_scheduler(tmp_path: Path, sqlite_db: Database) -
     url = str(sqlite_db.url)
     assert ServingRuntime(sqlite_db, fast_settings(tmp_path, url, tier="basic")).scheduler is None
     assert ServingRuntime(sqlite_db, fast_settings(tmp_path, url)).scheduler is not None
-
-
-def test_week_of_the_template_matches_a_published_finra_file(finra_dir: Path) -> None:
-    """A Wednesday run asks for the week whose file has that lastUpdateDate."""
-    from runplane.engine.scheduling.param_templates import last_week_ending
-
-    week = last_week_ending(date(2025, 12, 31))
-    [path] = finra_dir.glob(f"*{week:%Y%m%d}*")
-    second = path.read_text().splitlines()[1]
-    assert second.rsplit("|", 1)[1].strip() == week.isoformat()

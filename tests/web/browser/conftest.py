@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from runplane.settings import Settings
-from tests.api.conftest import Server, start_server
-from tests.conftest import ROOT, fast_settings, require
+from tests.api.conftest import Server, start_server, wait_until_idle
+from tests.conftest import ROOT, fast_settings, require, sqlite_copy
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -53,11 +53,33 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
+def web_settings(folder: Path, database_url: str) -> Settings:
+    return fast_settings(folder, database_url, cancel_grace=5.0, max_workers=4)
+
+
 @pytest.fixture
 def web(sqlite_url: str, tmp_path: Path) -> Iterator[Server]:
-    """`runplane serve` (intermediate tier) on a fresh SQLite file."""
-    settings = fast_settings(tmp_path, sqlite_url, cancel_grace=5.0, max_workers=4)
-    yield from start_server(settings, tmp_path / "serve.log")
+    """`runplane serve` (intermediate tier) on a fresh SQLite file, for a test that reads
+    the whole list or needs a pristine database."""
+    yield from start_server(web_settings(tmp_path, sqlite_url), tmp_path / "serve.log")
+
+
+@pytest.fixture(scope="package")
+def package_web(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[Server]:
+    """One `runplane serve` (intermediate tier, SQLite) that the browser tests share."""
+    folder = tmp_path_factory.mktemp("web")
+    settings = web_settings(folder, sqlite_copy(sqlite_template, folder))
+    yield from start_server(settings, folder / "serve.log")
+
+
+@pytest.fixture
+def shared_web(package_web: Server) -> Iterator[Server]:
+    """The shared server, for a test that finds its rows and pages by the ids it created;
+    every run it started must have ended afterwards."""
+    yield package_web
+    wait_until_idle(package_web)
 
 
 @pytest.fixture

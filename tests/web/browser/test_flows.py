@@ -5,7 +5,6 @@ run, read, download and copy logs, switch tabs by URL, and triage with the keybo
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -67,17 +66,23 @@ def test_filters_and_presets_change_the_rows_and_the_url(web: Server, page: Any)
     web.client.post(f"/v1/executions/{running}/cancel")
 
 
-def test_auto_refresh_shows_a_new_execution_without_reloading(web: Server, page: Any) -> None:
-    first = run(web, "runplane.noop")
-    web.wait_for_final(first)
-    open_page(page, f"{web.url}/dashboard/executions")
+def test_auto_refresh_shows_a_new_execution_without_reloading(
+    shared_web: Server, page: Any
+) -> None:
+    """The page's clock is moved by hand: the new row arrives with the refresh that the
+    chosen period of 5 s brings, without the test waiting those seconds."""
+    first = run(shared_web, "runplane.noop")
+    shared_web.wait_for_final(first)
+    page.clock.install()
+    open_page(page, f"{shared_web.url}/dashboard/executions")
+    page.clock.pause_at(page.evaluate("Date.now()") + 1_000)
     page.select_option("[data-refresh-every]", "5")
     page.evaluate("window.__sameDocument = true")
     page.locator(f'tr[data-id="{first}"] a.open').focus()
-    started = time.monotonic()
-    newer = run(web, "runplane.noop")
-    expect(page.locator(f'tr[data-id="{newer}"]')).to_be_visible(timeout=12_000)
-    assert time.monotonic() - started < 12
+    newer = run(shared_web, "runplane.noop")
+    row = page.locator(f'tr[data-id="{newer}"]')
+    page.clock.run_for(5_000)
+    expect(row).to_be_visible()
     assert page.evaluate("window.__sameDocument") is True
     assert rows(page)[:2] == [newer, first]
     assert page.evaluate("document.activeElement.closest('tr').dataset.id") == first
@@ -87,9 +92,11 @@ def test_auto_refresh_shows_a_new_execution_without_reloading(web: Server, page:
     assert page.locator("[data-refresh-every]").input_value() == "5"
 
 
-def test_retry_as_is_opens_a_new_execution_linked_to_the_failed_one(web: Server, page: Any) -> None:
-    failed = failed_run(web)
-    open_page(page, f"{web.url}/dashboard/executions/{failed}")
+def test_retry_as_is_opens_a_new_execution_linked_to_the_failed_one(
+    shared_web: Server, page: Any
+) -> None:
+    failed = failed_run(shared_web)
+    open_page(page, f"{shared_web.url}/dashboard/executions/{failed}")
     page.click('a[data-action="retry"]')
     dialog = page.locator("dialog#modal[open]")
     expect(dialog).to_contain_text("Retry Execution?")
@@ -98,15 +105,17 @@ def test_retry_as_is_opens_a_new_execution_linked_to_the_failed_one(web: Server,
     dialog.locator("button[data-submit]").click()
     page.wait_for_url(lambda url: failed not in url and "/dashboard/executions/" in url)
     new_id = page.url.rsplit("/", 1)[1].split("?")[0]
-    body = web.client.get(f"/v1/executions/{new_id}").json()
+    body = shared_web.client.get(f"/v1/executions/{new_id}").json()
     assert body["retry_of"] == failed
     assert body["params"] == {"error": "data", "message": "diagnostic failure"}
-    web.wait_for_final(new_id)
+    shared_web.wait_for_final(new_id)
 
 
-def test_retry_with_changed_parameters_shows_the_diff_and_uses_them(web: Server, page: Any) -> None:
-    failed = failed_run(web, "first try")
-    open_page(page, f"{web.url}/dashboard/executions/{failed}")
+def test_retry_with_changed_parameters_shows_the_diff_and_uses_them(
+    shared_web: Server, page: Any
+) -> None:
+    failed = failed_run(shared_web, "first try")
+    open_page(page, f"{shared_web.url}/dashboard/executions/{failed}")
     page.click('a[data-action="retry"]')
     dialog = page.locator("dialog#modal[open]")
     dialog.locator("[data-modify]").check()
@@ -119,13 +128,15 @@ def test_retry_with_changed_parameters_shows_the_diff_and_uses_them(web: Server,
     dialog.locator("button[data-submit]").click()
     page.wait_for_url(lambda url: failed not in url and "/dashboard/executions/" in url)
     new_id = page.url.rsplit("/", 1)[1].split("?")[0]
-    body = web.client.get(f"/v1/executions/{new_id}").json()
+    body = shared_web.client.get(f"/v1/executions/{new_id}").json()
     assert body["retry_of"] == failed
     assert body["params"] == {"error": "transient", "message": "second try"}
 
 
-def test_run_form_validates_inline_and_opens_the_new_execution(web: Server, page: Any) -> None:
-    open_page(page, f"{web.url}/dashboard/pipelines/runplane.sleep")
+def test_run_form_validates_inline_and_opens_the_new_execution(
+    shared_web: Server, page: Any
+) -> None:
+    open_page(page, f"{shared_web.url}/dashboard/pipelines/runplane.sleep")
     seconds = page.locator('input[name="p.seconds"]')
     seconds.fill("-1")
     error = page.locator('[data-error-for="seconds"]')
@@ -138,13 +149,13 @@ def test_run_form_validates_inline_and_opens_the_new_execution(web: Server, page
     page.click("button[data-submit]")
     page.wait_for_url("**/dashboard/executions/*")
     new_id = page.url.rsplit("/", 1)[1]
-    assert web.client.get(f"/v1/executions/{new_id}").json()["params"]["seconds"] == 0.2
+    assert shared_web.client.get(f"/v1/executions/{new_id}").json()["params"]["seconds"] == 0.2
 
 
-def test_cancel_from_the_list_stops_a_running_sleep(web: Server, page: Any) -> None:
-    running = run(web, "runplane.sleep", seconds=60)
-    web.wait_for_status(running, lambda s: s == "running")
-    open_page(page, f"{web.url}/dashboard/executions")
+def test_cancel_from_the_list_stops_a_running_sleep(shared_web: Server, page: Any) -> None:
+    running = run(shared_web, "runplane.sleep", seconds=60)
+    shared_web.wait_for_status(running, lambda s: s == "running")
+    open_page(page, f"{shared_web.url}/dashboard/executions")
     page.click(f'tr[data-id="{running}"] [data-action="cancel"]')
     dialog = page.locator("dialog#modal[open]")
     expect(dialog).to_contain_text("This may leave data in an inconsistent state.")
@@ -154,30 +165,30 @@ def test_cancel_from_the_list_stops_a_running_sleep(web: Server, page: Any) -> N
     submit = dialog.locator("button[data-submit]")
     submit.click()
     page.wait_for_url(re.compile(r".*/dashboard/executions(\?.*)?$"))
-    assert web.wait_for_final(running, timeout=20)["status"] == "cancelled"
-    open_page(page, f"{web.url}/dashboard/executions/{running}")
+    assert shared_web.wait_for_final(running, timeout=20)["status"] == "cancelled"
+    open_page(page, f"{shared_web.url}/dashboard/executions/{running}")
     expect(page.locator(".status-banner")).to_contain_text("CANCELLED")
     expect(page.locator("ol.trail")).to_contain_text("cancel requested")
 
 
-def test_logs_download_copy_and_follow_a_running_execution(web: Server, page: Any) -> None:
-    noisy = run(web, "tests.noisy")
-    web.wait_for_final(noisy)
-    open_page(page, f"{web.url}/dashboard/executions/{noisy}?tab=logs")
+def test_logs_download_copy_and_follow_a_running_execution(shared_web: Server, page: Any) -> None:
+    noisy = run(shared_web, "tests.noisy")
+    shared_web.wait_for_final(noisy)
+    open_page(page, f"{shared_web.url}/dashboard/executions/{noisy}?tab=logs")
     expect(page.locator("[data-log-end]")).to_be_visible()
     with page.expect_download() as download:
         page.click("[data-log-download]")
     saved = download.value.path().read_text()
-    expected = web.client.get(f"/v1/executions/{noisy}/logs?format=text").text
+    expected = shared_web.client.get(f"/v1/executions/{noisy}/logs?format=text").text
     assert saved == expected
     assert "escape me <script>alert(1)</script>" in saved
     page.click("[data-log-copy]")
     expect(page.locator("[data-log-status]")).to_contain_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == expected
 
-    live = run(web, "runplane.sleep", seconds=4, lines_per_second=20)
-    web.wait_for_status(live, lambda s: s == "running")
-    open_page(page, f"{web.url}/dashboard/executions/{live}?tab=logs")
+    live = run(shared_web, "runplane.sleep", seconds=4, lines_per_second=20)
+    shared_web.wait_for_status(live, lambda s: s == "running")
+    open_page(page, f"{shared_web.url}/dashboard/executions/{live}?tab=logs")
     expect(page.locator(".ln", has_text="tick 30")).to_be_visible(timeout=10_000)
     expect(page.locator("[data-log-end]")).to_be_visible(timeout=15_000)
     view = page.locator("[data-log-view]")
@@ -185,22 +196,43 @@ def test_logs_download_copy_and_follow_a_running_execution(web: Server, page: An
     assert at_end
 
 
-def test_tabs_are_addressable_and_the_back_link_returns_to_the_list(web: Server, page: Any) -> None:
-    failed = failed_run(web)
-    open_page(page, f"{web.url}/dashboard/executions?status=failed&range=7d")
+def test_tabs_are_addressable_and_the_back_link_returns_to_the_list(
+    shared_web: Server, page: Any
+) -> None:
+    failed = failed_run(shared_web)
+    open_page(page, f"{shared_web.url}/dashboard/executions?status=failed&range=7d")
     page.click(f'tr[data-id="{failed}"] td.c-trig')
     page.wait_for_url(f"**/dashboard/executions/{failed}?back=*")
     for tab in ("Parameters", "Logs", "Output", "Summary"):
         page.click(f"nav.tabs a:has-text('{tab}')")
         page.wait_for_url(f"**tab={tab.lower()}**")
         expect(page.locator('nav.tabs a[aria-current="page"]')).to_have_text(tab)
-    open_page(page, f"{web.url}/dashboard/executions/{failed}?tab=parameters")
+    open_page(page, f"{shared_web.url}/dashboard/executions/{failed}?tab=parameters")
     expect(page.locator("section.tab")).to_contain_text("triggered_by")
-    open_page(page, f"{web.url}/dashboard/executions?status=failed&range=7d")
+    open_page(page, f"{shared_web.url}/dashboard/executions?status=failed&range=7d")
     page.click(f'tr[data-id="{failed}"] a.open')
     page.click("nav.tabs a:has-text('Logs')")
     page.click("a[data-back]")
     page.wait_for_url("**/dashboard/executions?status=failed&range=7d")
+
+
+def escape_closes(page: Any, dialog: str) -> None:
+    """Press Escape in an open dialog and wait until its close event was handled.
+
+    A dialog's close event comes a task after the dialog closed, and the page's handler
+    then puts the focus back where the dialog came from. A key pressed before that (a
+    test types faster than a person) would lose its focus to that handler.
+    """
+    page.evaluate(
+        """selector => {
+            const dialog = document.querySelector(selector);
+            window.__closed = new Promise((done) =>
+                dialog.addEventListener("close", () => done(true), { once: true }));
+        }""",
+        dialog,
+    )
+    page.keyboard.press("Escape")
+    assert page.evaluate("window.__closed") is True
 
 
 def test_keyboard_triage_moves_opens_retries_and_cancels(web: Server, page: Any) -> None:
@@ -223,20 +255,20 @@ def test_keyboard_triage_moves_opens_retries_and_cancels(web: Server, page: Any)
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
     assert page.evaluate("!!document.activeElement.closest('dialog')")
-    page.keyboard.press("Escape")
+    escape_closes(page, "dialog#modal")
     expect(page.locator("dialog#modal")).not_to_have_attribute("open", "")
     assert page.evaluate(focused) == failed
     page.keyboard.press("k")
     page.keyboard.press("c")
     expect(dialog).to_contain_text("Cancel Execution?")
-    page.keyboard.press("Escape")
+    escape_closes(page, "dialog#modal")
     expect(page.locator("dialog[open]")).to_have_count(0)  # keys reach the page once it closed
     page.keyboard.press("/")
     assert page.evaluate("document.activeElement.name") == "range"
     page.locator("main h1").click()
     page.keyboard.press("?")
     expect(page.locator("dialog#keys")).to_be_visible()
-    page.keyboard.press("Escape")
+    escape_closes(page, "dialog#keys")
     expect(page.locator("dialog[open]")).to_have_count(0)
     page.keyboard.press("j")
     page.keyboard.press("Enter")
@@ -244,20 +276,23 @@ def test_keyboard_triage_moves_opens_retries_and_cancels(web: Server, page: Any)
     web.client.post(f"/v1/executions/{running}/cancel")
 
 
-def test_a_schedule_is_switched_off_and_on_from_its_pipeline_page(web: Server, page: Any) -> None:
-    response = web.client.put(
+def test_a_schedule_is_switched_off_and_on_from_its_pipeline_page(
+    shared_web: Server, page: Any
+) -> None:
+    response = shared_web.client.put(
         "/v1/schedules/heartbeat", json={"pipeline": "runplane.noop", "cron": "*/10 * * * *"}
     )
     assert response.status_code == 201, response.text
-    open_page(page, f"{web.url}/dashboard/pipelines/runplane.noop")
+    open_page(page, f"{shared_web.url}/dashboard/pipelines/runplane.noop")
     row = page.locator('tr[data-schedule="heartbeat"]')
     assert "Every 10th minute" in row.inner_text()
     row.locator("button", has_text="Disable").click()
     page.wait_for_url("**/dashboard/pipelines/runplane.noop#schedule")
     expect(row.locator("button")).to_contain_text("Enable")
     assert "none while off" in row.inner_text()
-    assert web.client.get("/v1/schedules/heartbeat").json()["enabled"] is False
+    assert shared_web.client.get("/v1/schedules/heartbeat").json()["enabled"] is False
     screenshot(page, "schedule-disabled")
     row.locator("button", has_text="Enable").click()
     expect(row.locator("button")).to_contain_text("Disable")
-    assert web.client.get("/v1/schedules/heartbeat").json()["enabled"] is True
+    assert shared_web.client.get("/v1/schedules/heartbeat").json()["enabled"] is True
+    assert shared_web.client.delete("/v1/schedules/heartbeat").status_code == 204  # fires no more

@@ -23,9 +23,9 @@ DOM_LIMIT = 1_000
 
 
 @pytest.fixture
-def long_log(web: Server) -> str:
+def long_log(shared_web: Server) -> str:
     now = utcnow()
-    with web.db.write() as conn:
+    with shared_web.db.write() as conn:
         execution = make_execution(conn, status="failed", created_at=now)
     batch: list[LogLine] = []
     for seq in range(1, LINES + 1):
@@ -40,7 +40,7 @@ def long_log(web: Server) -> str:
             )
         )
         if len(batch) == 20_000:
-            with web.db.write() as conn:
+            with shared_web.db.write() as conn:
                 log_store.insert_log_lines(conn, batch)
             batch = []
     return execution.execution_id
@@ -54,8 +54,10 @@ def first_line(page: Any) -> int:
     return int(page.evaluate("document.querySelector('[data-log-lines] .ln').dataset.seq"))
 
 
-def test_a_long_log_opens_fast_and_stays_windowed(web: Server, page: Any, long_log: str) -> None:
-    url = f"{web.url}/dashboard/executions/{long_log}?tab=logs"
+def test_a_long_log_opens_fast_and_stays_windowed(
+    shared_web: Server, page: Any, long_log: str
+) -> None:
+    url = f"{shared_web.url}/dashboard/executions/{long_log}?tab=logs"
     open_page(page, url)  # warm: the first load pays for connections and caches
     open_page(page, url)
     ready = page.evaluate(

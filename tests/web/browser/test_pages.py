@@ -1,5 +1,7 @@
 """Every dashboard page in Chromium at 1280×800 and 390×844: no serious or critical axe
-finding, no horizontal page scroll, every action reachable; a screenshot of each."""
+finding, no horizontal page scroll, every action reachable; a screenshot of each.
+
+The tests find their pages by the ids they created, so they use the shared server."""
 
 from __future__ import annotations
 
@@ -41,17 +43,17 @@ def schedule(web: Server) -> None:
 
 @pytest.mark.parametrize("viewport", [WIDE, NARROW], ids=["1280x800", "390x844"])
 def test_every_page_is_accessible_and_fits_the_screen(
-    web: Server, page: Any, viewport: dict[str, int]
+    shared_web: Server, page: Any, viewport: dict[str, int]
 ) -> None:
-    failed = run(web, "runplane.fail", error="dependency", message="prerequisite missing")
-    missing = run(web, "finra.otc_transparency.aggregate_week", week_ending="2025-12-22")
-    noisy = run(web, "tests.noisy")
-    web.wait_for_final(failed)
-    web.wait_for_final(noisy)
-    assert web.wait_for_final(missing)["status"] == "failed"
-    running = run(web, "runplane.sleep", seconds=30)
-    web.wait_for_status(running, lambda s: s == "running")
-    schedule(web)
+    failed = run(shared_web, "runplane.fail", error="dependency", message="prerequisite missing")
+    missing = run(shared_web, "finra.otc_transparency.aggregate_week", week_ending="2025-12-22")
+    noisy = run(shared_web, "tests.noisy")
+    shared_web.wait_for_final(failed)
+    shared_web.wait_for_final(noisy)
+    assert shared_web.wait_for_final(missing)["status"] == "failed"
+    running = run(shared_web, "runplane.sleep", seconds=30)
+    shared_web.wait_for_status(running, lambda s: s == "running")
+    schedule(shared_web)
     page.set_viewport_size(viewport)
     pages = {
         "overview": "/dashboard",
@@ -72,7 +74,7 @@ def test_every_page_is_accessible_and_fits_the_screen(
     }
     problems: dict[str, list[str]] = {}
     for name, path in pages.items():
-        open_page(page, web.url + path)
+        open_page(page, shared_web.url + path)
         found = serious_violations(page)
         width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         if width[0] > width[1]:
@@ -91,21 +93,21 @@ def test_every_page_is_accessible_and_fits_the_screen(
         screenshot(page, name)
     assert not problems, problems
     page.set_viewport_size(viewport)
-    open_page(page, f"{web.url}/dashboard/executions")
+    open_page(page, f"{shared_web.url}/dashboard/executions")
     page.click(f'tr[data-id="{failed}"] [data-action="retry"]')
     page.wait_for_selector("dialog#modal[open] form")
     assert serious_violations(page) == []
     screenshot(page, "retry-modal")
     page.keyboard.press("Escape")
-    web.client.post(f"/v1/executions/{running}/cancel")
+    shared_web.client.post(f"/v1/executions/{running}/cancel")
 
 
-def test_a_log_line_with_markup_is_shown_as_text(web: Server, page: Any) -> None:
-    noisy = run(web, "tests.noisy")
-    web.wait_for_final(noisy)
+def test_a_log_line_with_markup_is_shown_as_text(shared_web: Server, page: Any) -> None:
+    noisy = run(shared_web, "tests.noisy")
+    shared_web.wait_for_final(noisy)
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    open_page(page, f"{web.url}/dashboard/executions/{noisy}?tab=logs")
+    open_page(page, f"{shared_web.url}/dashboard/executions/{noisy}?tab=logs")
     line = page.locator(".ln", has_text="escape me")
     assert line.locator(".m").inner_text() == "escape me <script>alert(1)</script>"
     assert page.locator("[data-log-lines] script").count() == 0

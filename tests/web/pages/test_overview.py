@@ -1,16 +1,14 @@
 """The overview in-process: health, failures against the day before, running and queued,
-each linking to the filtered list; latest weeks and the stale flag; the basic tier."""
+each linking to the filtered list; the schedules; the basic tier."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from runplane.domains.finra_otc.queries import WeekSummary
 from runplane.model.clock import utcnow
 from runplane.store import Database
-from runplane.web.pages.overview import latest_weeks
 from tests.factories import make_execution, make_schedule
 from tests.web.conftest import text
 
@@ -32,18 +30,6 @@ def test_figures_compare_with_the_day_before_and_link_to_the_list(
     assert "Degraded" in words
     assert 'href="/dashboard/executions?preset=recent-failures"' in page
     assert 'href="/dashboard/executions?preset=running-now"' in page
-
-
-def test_latest_weeks_flag_tiers_behind_the_newest() -> None:
-    def week(tier: str, day: int) -> WeekSummary:
-        return WeekSummary(tier=tier, week_ending=date(2025, 12, day), stages={}, captures=1)
-
-    latest = latest_weeks([week("OTC", 22), week("OTC", 15), week("NMS_TIER_1", 15)])
-    assert [(w.tier, w.week.day, w.stale) for w in latest] == [
-        ("NMS_TIER_1", 15, True),
-        ("OTC", 22, False),
-    ]
-    assert latest_weeks([]) == []
 
 
 def test_the_basic_tier_locks_execution_figures_but_keeps_health(basic_client: TestClient) -> None:

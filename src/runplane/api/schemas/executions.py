@@ -39,7 +39,12 @@ class ExecutionOut(BaseModel):
     pipeline: str
     status: ExecutionStatus
     trigger: Trigger
-    triggered_by: str = Field(description="`user:<name>`, `local`, `schedule:<name>`, ...")
+    triggered_by: str = Field(
+        description="Who started it: `user:<name>` (a Runplane user, by session or token), "
+        "`os:<login>` (the CLI on a local database), `local` (no users configured), "
+        "`schedule:<name>`, `auto-retry:<id>`; executions from before access control may "
+        "carry `user:<os login>`."
+    )
     trigger_time: Instant
     created_at: Instant
     started_at: Instant | None

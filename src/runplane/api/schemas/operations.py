@@ -77,7 +77,11 @@ class HealthOut(BaseModel):
     )
     message: str = Field(description="The reason of the worst check, or that all is well.")
     checked_at: Instant
-    database: DatabaseHealthOut
-    executor: ExecutorHealthOut | None = Field(description="Null when this process runs none.")
-    workers: list[WorkerHealthOut]
-    checks: list[CheckOut] = Field(description="Every check, with what it found.")
+    database: DatabaseHealthOut | None = Field(
+        None, description="Left out without credentials once users exist, as are the others."
+    )
+    executor: ExecutorHealthOut | None = Field(
+        None, description="Null when this process runs none."
+    )
+    workers: list[WorkerHealthOut] | None = None
+    checks: list[CheckOut] | None = Field(None, description="Every check, with what it found.")

@@ -51,7 +51,9 @@ def ingest_week(ctx: RunContext[IngestParams]) -> Output:
                 ],
                 assets=[week_asset(p.tier, p.week_ending)],
             )
-    with open_lines(source, timeout=p.timeout_seconds, log=ctx.log) as lines:
+    with open_lines(
+        source, policy=ctx.fetch_policy, timeout=p.timeout_seconds, log=ctx.log
+    ) as lines:
         rows = records(lines, source.where)
         with CaptureWriter(ctx, Stage.INGEST, p.tier, p.week_ending) as out:
             with bulk.collector_paused():

@@ -1,8 +1,8 @@
 """Data-asset queries: weeks per tier, a week's symbols by volume, a symbol's history, and
 a week's capture history. The pipelines use the same lookups to find their inputs.
 
-Readers see the latest published capture of each week and stage (the core `captures`
-table says what is published); an earlier published capture stays readable by its id.
+Readers see the latest published capture of each week and stage (the core's
+`store.captures` says what is published); an earlier published capture stays readable by id.
 """
 
 from __future__ import annotations
@@ -12,15 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, Select, select
+from sqlalchemy import ColumnElement, Connection, Row, select
 
 from runplane.domains.finra_otc import tables
 from runplane.domains.finra_otc.stages import Stage
 from runplane.pipelines import DataAccess
-from runplane.store.tables import captures as core_captures
+from runplane.store import captures as capture_store
 
 _fc = tables.captures
-_core = core_captures
 
 
 @dataclass(frozen=True)
@@ -44,42 +43,42 @@ class CaptureInfo:
     weeks_used: int | None = None
 
 
-def _published() -> Select[Any]:
-    return (
-        select(_fc, _core.c.published_at, _core.c.execution_id)
-        .join(_core, _core.c.capture_id == _fc.c.capture_id)
-        .where(_core.c.published_at.is_not(None))
-    )
+def _published(conn: Connection, *where: ColumnElement[bool]) -> list[CaptureInfo]:
+    """The domain's captures matching `where` that are published, newest published first."""
+    rows = conn.execute(select(_fc).where(*where)).all()
+    published = {
+        p.capture_id: p
+        for p in capture_store.list_publications(conn, [row.capture_id for row in rows])
+    }
+    found = [_info(row, published[row.capture_id]) for row in rows if row.capture_id in published]
+    return sorted(found, key=lambda c: (c.published_at, c.capture_id), reverse=True)
 
 
-def _info(row: Row[Any]) -> CaptureInfo:
-    values = dict(row._mapping)
+_COLUMNS = tuple(_fc.c.keys())
+
+
+def _info(row: Row[Any], publication: capture_store.Publication) -> CaptureInfo:
+    values = dict(zip(_COLUMNS, row, strict=True))
     values["stage"] = Stage(values["stage"])
-    return CaptureInfo(**values)
-
-
-def _newest_first(query: Select[Any]) -> Select[Any]:
-    return query.order_by(_core.c.published_at.desc(), _core.c.capture_id.desc())
+    return CaptureInfo(
+        **values, published_at=publication.published_at, execution_id=publication.execution_id
+    )
 
 
 def find_latest_capture(
     conn: Connection, stage: Stage, tier: str, week: date
 ) -> CaptureInfo | None:
     """The capture readers see for this week, tier and stage; None if none is published."""
-    row = conn.execute(
-        _newest_first(
-            _published().where(
-                _fc.c.stage == str(stage), _fc.c.tier == tier, _fc.c.week_ending == week
-            )
-        ).limit(1)
-    ).first()
-    return None if row is None else _info(row)
+    found = _published(
+        conn, _fc.c.stage == str(stage), _fc.c.tier == tier, _fc.c.week_ending == week
+    )
+    return found[0] if found else None
 
 
 def find_capture(conn: Connection, capture_id: str) -> CaptureInfo | None:
     """A published capture by id, whether or not it is still the latest (point in time)."""
-    row = conn.execute(_published().where(_fc.c.capture_id == capture_id)).first()
-    return None if row is None else _info(row)
+    found = _published(conn, _fc.c.capture_id == capture_id)
+    return found[0] if found else None
 
 
 def list_latest_captures(
@@ -91,16 +90,15 @@ def list_latest_captures(
     until: date | None = None,
 ) -> list[CaptureInfo]:
     """The latest published capture of every week (oldest week first) in the range."""
-    query = _published().where(_fc.c.stage == str(stage))
+    where = [_fc.c.stage == str(stage)]
     if tier is not None:
-        query = query.where(_fc.c.tier == tier)
+        where.append(_fc.c.tier == tier)
     if since is not None:
-        query = query.where(_fc.c.week_ending >= since)
+        where.append(_fc.c.week_ending >= since)
     if until is not None:
-        query = query.where(_fc.c.week_ending <= until)
+        where.append(_fc.c.week_ending <= until)
     latest: dict[tuple[str, date], CaptureInfo] = {}
-    for row in conn.execute(_newest_first(query)):
-        info = _info(row)
+    for info in _published(conn, *where):
         latest.setdefault((info.tier, info.week_ending), info)
     return sorted(latest.values(), key=lambda c: (c.tier, c.week_ending))
 
@@ -163,13 +161,9 @@ class WeekSummary:
 
 def list_weeks(conn: Connection, tier: str | None = None) -> list[WeekSummary]:
     """Weeks with at least one published capture, newest week first, per tier."""
-    query = _published()
-    if tier is not None:
-        query = query.where(_fc.c.tier == tier)
     latest: dict[tuple[str, date], dict[Stage, CaptureInfo]] = {}
     counts: dict[tuple[str, date], int] = {}
-    for row in conn.execute(_newest_first(query)):
-        info = _info(row)
+    for info in _published(conn, *([] if tier is None else [_fc.c.tier == tier])):
         key = (info.tier, info.week_ending)
         latest.setdefault(key, {}).setdefault(info.stage, info)
         counts[key] = counts.get(key, 0) + 1
@@ -333,12 +327,14 @@ class CaptureRecord:
 def list_week_captures(conn: Connection, tier: str, week: date) -> list[CaptureRecord]:
     """Every capture of the week's stages, newest first; `current` marks what readers see."""
     assets = {stage.asset(tier, week): stage for stage in Stage}
-    rows = conn.execute(
-        select(_core, _fc.c.rows.label("domain_rows"))
-        .outerjoin(_fc, _fc.c.capture_id == _core.c.capture_id)
-        .where(_core.c.asset.in_(list(assets)))
-        .order_by(_core.c.created_at.desc(), _core.c.capture_id.desc())
-    ).all()
+    captures = capture_store.list_captures(conn, *assets)
+    rows: dict[str, int] = dict(
+        conn.execute(
+            select(_fc.c.capture_id, _fc.c.rows).where(
+                _fc.c.capture_id.in_([c.capture_id for c in captures])
+            )
+        ).all()
+    )
     current = {
         stage: info.capture_id
         for stage in Stage
@@ -346,14 +342,14 @@ def list_week_captures(conn: Connection, tier: str, week: date) -> list[CaptureR
     }
     return [
         CaptureRecord(
-            capture_id=r.capture_id,
-            stage=assets[r.asset],
-            execution_id=r.execution_id,
-            pipeline=r.pipeline,
-            created_at=r.created_at,
-            published_at=r.published_at,
-            rows=r.domain_rows,
-            current=current.get(assets[r.asset]) == r.capture_id,
+            capture_id=c.capture_id,
+            stage=assets[c.asset],
+            execution_id=c.execution_id,
+            pipeline=c.pipeline,
+            created_at=c.created_at,
+            published_at=c.published_at,
+            rows=rows.get(c.capture_id),
+            current=current.get(assets[c.asset]) == c.capture_id,
         )
-        for r in rows
+        for c in captures
     ]

@@ -1,20 +1,22 @@
 """Where an ingest reads from: a file inside the data directory, or an http(s) URL.
 
 A path must resolve inside `RUNPLANE_DATA_DIR`, also after `..` and symbolic links, or
-the run fails with a `ConfigError` naming the parameter `source`. HTTP failures become
-`TransientError` (5xx, 429, timeouts, refused connections) or `DataError` (other 4xx),
-keeping the URL and status code.
+the run fails with a `ConfigError` naming the parameter `source`. A URL is fetched through
+the core's fetch policy (`pipelines.fetch`: allowed hosts, no redirect elsewhere, size and
+time limits). HTTP failures become `TransientError` (5xx, 429, timeouts, refused
+connections) or `DataError` (other 4xx), keeping the URL and status code; the log repeats
+no response body, only a short escaped excerpt of a FINRA-shaped JSON error.
 """
 
 from __future__ import annotations
 
 import http.client
 import io
+import json
 import logging
 import os
 import socket
 import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,13 +24,14 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from runplane import __version__
 from runplane.domains.finra_otc.psv import Where
 from runplane.pipelines import ConfigError, DataError, TransientError
+from runplane.pipelines.fetch import FetchPolicy, HttpStatusError, fetch
 
 DEFAULT_LAYOUT = "finra-otc/{tier}/{week_ending}.psv"
 _RETRYABLE = frozenset({429, 500, 502, 503, 504})
-_BODY_PREVIEW = 300
+_EXCERPT_BYTES = 200
+_EXCERPT_CHARS = 120
 
 
 def default_path(tier: str, week: date) -> PurePosixPath:
@@ -72,10 +75,12 @@ def resolve_source(source: str | None, *, tier: str, week: date, data_dir: Path)
 
 
 @contextmanager
-def open_lines(source: Source, *, timeout: float, log: logging.Logger) -> Iterator[Iterator[str]]:
-    """The source's text lines, read as a stream."""
+def open_lines(
+    source: Source, *, policy: FetchPolicy, timeout: float, log: logging.Logger
+) -> Iterator[Iterator[str]]:
+    """The source's text lines, read as a stream; a URL through the fetch `policy`."""
     if source.url is not None:
-        with _open_url(source.url, timeout=timeout, log=log) as lines:
+        with _open_url(source.url, policy=policy, timeout=timeout, log=log) as lines:
             yield lines
         return
     assert source.path is not None
@@ -98,20 +103,18 @@ def open_lines(source: Source, *, timeout: float, log: logging.Logger) -> Iterat
 
 
 @contextmanager
-def _open_url(url: str, *, timeout: float, log: logging.Logger) -> Iterator[Iterator[str]]:
+def _open_url(
+    url: str, *, policy: FetchPolicy, timeout: float, log: logging.Logger
+) -> Iterator[Iterator[str]]:
     host = urlsplit(url).hostname or url
-    log.info("Fetching %s (timeout %g s)", url, timeout)
-    request = urllib.request.Request(url, headers={"User-Agent": f"runplane/{__version__}"})
     try:
-        response = urllib.request.urlopen(request, timeout=timeout)
-    except urllib.error.HTTPError as exc:
-        raise _http_failure(url, host, exc.code, exc, log) from None
+        with fetch(url, policy=policy, timeout=timeout, log=log) as body:
+            text = io.TextIOWrapper(body, encoding="utf-8-sig", errors="replace", newline="")
+            yield _guarded(text, url, timeout)
+    except HttpStatusError as exc:
+        raise _http_failure(url, host, exc, log) from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         raise _network_failure(url, timeout, exc) from None
-    with response:
-        log.info("HTTP %d from %s", response.status, host)
-        text = io.TextIOWrapper(response, encoding="utf-8-sig", errors="replace", newline="")
-        yield _guarded(text, url, timeout)
 
 
 def _guarded(lines: Iterator[str], url: str, timeout: float) -> Iterator[str]:
@@ -122,24 +125,35 @@ def _guarded(lines: Iterator[str], url: str, timeout: float) -> Iterator[str]:
         raise _network_failure(url, timeout, exc) from None
 
 
-def _http_failure(
-    url: str, host: str, status: int, exc: urllib.error.HTTPError, log: logging.Logger
-) -> Exception:
-    log.error("HTTP %d from %s", status, host)
-    try:
-        body = exc.read(_BODY_PREVIEW).decode("utf-8", "replace").strip()
-    except (OSError, http.client.HTTPException):
-        body = ""
-    finally:
-        exc.close()
-    if body:
-        log.error("Response body: %s", " ".join(body.split())[:_BODY_PREVIEW])
+def _http_failure(url: str, host: str, exc: HttpStatusError, log: logging.Logger) -> Exception:
+    status = exc.status
+    said = finra_error_text(exc.content_type, exc.excerpt(_EXCERPT_BYTES))
+    if said:
+        log.error("FINRA says: %s", said)
     message = f"HTTP {status} from {host}"
     if status in _RETRYABLE or status >= 500:
         return TransientError(message, url=url, status_code=status)
     return DataError(
         f"{message}: the week's file is not available at {url}", url=url, status_code=status
     )
+
+
+def finra_error_text(content_type: str, body: bytes) -> str | None:
+    """The message of a FINRA-shaped error (its API's JSON `{"message": ...}` or `{"error":
+    ...}`), shortened and escaped; None for any other body, which is never repeated."""
+    if "json" not in content_type.lower():
+        return None
+    try:
+        found = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(found, dict):
+        return None
+    text: object = next((found[k] for k in ("message", "error", "detail") if k in found), None)
+    if not isinstance(text, str) or not text:
+        return None
+    escaped = text.encode("unicode_escape").decode("ascii").replace("<", "\\x3c")
+    return escaped[:_EXCERPT_CHARS]
 
 
 def _network_failure(url: str, timeout: float, exc: BaseException) -> TransientError:

@@ -15,11 +15,22 @@ from runplane.engine.running.link import ExecutorLink
 from runplane.engine.running.logsink import LogSink
 from runplane.model import Execution
 from runplane.model.clock import utcnow
-from runplane.pipelines import Cancelled, Params, RunContext
+from runplane.pipelines import Cancelled, Params, RunContext, registry
+from runplane.pipelines.fetch import FetchPolicy
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import captures as capture_store
 from runplane.store import executions as store
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    """RUNPLANE_ALLOWED_SOURCE_HOSTS when set, else the hosts the loaded domains declare."""
+    hosts = settings.allowed_source_hosts
+    if hosts is None:
+        hosts = [h for domain in registry.domains() for h in domain.source_hosts]
+    return FetchPolicy.of(
+        hosts, max_bytes=settings.fetch_max_bytes, max_seconds=settings.fetch_max_seconds
+    )
 
 
 class EngineRunContext(RunContext[Params]):
@@ -44,6 +55,7 @@ class EngineRunContext(RunContext[Params]):
         self.log = logging.getLogger(f"runplane.pipeline.{execution.pipeline}")
         self.data_dir = Path(settings.data_dir)
         self.data = db
+        self.fetch_policy = fetch_policy(settings)
         self._db = db
         self._execution = execution
         self._stop = stop

@@ -1,10 +1,10 @@
 """Schedules defined in a TOML file, loaded by name when `runplane serve --schedules FILE` starts.
 
-    [schedules.finra-weekly]
-    pipeline = "finra.otc_transparency.ingest_week"
-    cron = "0 6 * * 2"                  # Tuesdays 06:00 on the wall clock of `timezone`
+    [schedules.nightly-report]
+    pipeline = "sales.daily_report"
+    cron = "0 6 * * 2-6"                # Tuesday to Saturday, 06:00 on the wall clock of `timezone`
     timezone = "America/New_York"       # default UTC
-    params = { week_ending = "{{ last_week_ending }}", tier = "OTC" }
+    params = { day = "{{ yesterday }}", region = "emea" }
     catch_up = "latest"                 # latest (default) | all | none
     enabled = true                      # default true
 
@@ -134,7 +134,7 @@ def _spec(name: str, table: Any) -> ScheduleSpec:
     if not isinstance(table.get("enabled", True), bool):
         raise ValueError("enabled must be true or false")
     if not isinstance(table.get("params", {}), dict):
-        raise ValueError('params must be a table, e.g. params = { tier = "OTC" }')
+        raise ValueError('params must be a table, e.g. params = { region = "emea" }')
     catch_up = table.get("catch_up", str(CatchUp.LATEST))
     if catch_up not in set(CatchUp):
         raise ValueError(

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from runplane.engine.failure_log import FailureLog
-from runplane.engine.scheduling.param_templates import render_params
+from runplane.engine.scheduling.param_templates import known_templates, render_params
 from runplane.engine.scheduling.timetable import Timetable, timetable
 from runplane.engine.service import insert_submitted, prepare_execution
 from runplane.engine.serving import wakeup
@@ -154,7 +154,7 @@ def _fire(
     try:
         execution = prepare_execution(
             schedule.pipeline,
-            render_params(schedule.params, table.local(instant).date()),
+            render_params(schedule.params, table.local(instant).date(), known_templates(registry)),
             trigger=Trigger.SCHEDULED,
             triggered_by=f"schedule:{schedule.name}",
             trigger_time=instant,

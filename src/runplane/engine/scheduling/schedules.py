@@ -12,14 +12,21 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from runplane.engine.access.audit import append
 from runplane.engine.errors import InvalidSchedule, ScheduleRefused
-from runplane.engine.scheduling.param_templates import check_templates, has_template, render_params
+from runplane.engine.scheduling.param_templates import (
+    check_templates,
+    has_template,
+    known_templates,
+    render_params,
+)
 from runplane.engine.scheduling.timetable import (
     TimetableError,
     parse_cron,
     parse_timezone,
 )
 from runplane.engine.service import prepare_params
+from runplane.model.audit import AuditAction, Origin
 from runplane.model.clock import Clock, utcnow
 from runplane.model.schedule import NAME, NAME_RULE, CatchUp, Schedule
 from runplane.pipelines import InvalidParams, Registry, UnknownPipeline
@@ -69,11 +76,12 @@ def validate_schedule(
     except TimetableError as exc:
         errors["timezone"] = str(exc)
     params = spec.params
-    template_errors = check_templates(spec.params)
+    templates = known_templates(registry)
+    template_errors = check_templates(spec.params, templates)
     errors |= {f"params.{key}": message for key, message in template_errors.items()}
     if "pipeline" not in errors and not template_errors:
         sample_day = now.astimezone(zone).date() if zone is not None else now.date()
-        rendered = render_params(spec.params, sample_day)
+        rendered = render_params(spec.params, sample_day, templates)
         try:
             canonical, _ = prepare_params(spec.pipeline, rendered, registry)
         except InvalidParams as exc:
@@ -101,6 +109,7 @@ def save_schedule(
     replace_existing: bool = True,
     registry: Registry = default_registry,
     clock: Clock = utcnow,
+    origin: Origin | None = None,
 ) -> tuple[Schedule, bool]:
     """Create or replace the schedule `spec.name`; returns it and whether it was created.
 
@@ -123,6 +132,11 @@ def save_schedule(
             store.insert_schedule(conn, schedule)
         else:
             store.update_schedule(conn, schedule)
+        append(
+            conn, origin, AuditAction.SCHEDULE_SAVE, f"schedule:{spec.name}", now,
+            pipeline=valid.pipeline, cron=valid.cron, timezone=valid.timezone,
+            params=valid.params, enabled=valid.enabled, created=existing is None,
+        )  # fmt: skip
     return schedule, existing is None
 
 
@@ -155,7 +169,13 @@ def build_schedule(
 
 
 def set_schedule_enabled(
-    db: Database, name: str, enabled: bool, *, by: str, clock: Clock = utcnow
+    db: Database,
+    name: str,
+    enabled: bool,
+    *,
+    by: str,
+    clock: Clock = utcnow,
+    origin: Origin | None = None,
 ) -> Schedule:
     """Switch a schedule on or off. Switched on, it fires from the next instant on:
     instants that passed while it was off are not missed ones. Raises `NotFound`."""
@@ -164,10 +184,14 @@ def set_schedule_enabled(
         schedule = store.get_schedule(conn, name)
         if schedule.enabled != enabled:
             store.update_enabled(conn, name, enabled, at=now, by=by, reset_since=enabled)
+        action = AuditAction.SCHEDULE_ENABLE if enabled else AuditAction.SCHEDULE_DISABLE
+        append(conn, origin, action, f"schedule:{name}", now)
         return store.get_schedule(conn, name)
 
 
-def remove_schedule(db: Database, name: str, *, by: str) -> Schedule:
+def remove_schedule(
+    db: Database, name: str, *, by: str, origin: Origin | None = None, clock: Clock = utcnow
+) -> Schedule:
     """Delete a schedule and its fire records; the executions it created stay.
 
     Raises `NotFound`, or `ScheduleRefused` for a schedule defined in a file.
@@ -176,6 +200,7 @@ def remove_schedule(db: Database, name: str, *, by: str) -> Schedule:
         schedule = store.get_schedule(conn, name)
         refuse_if_from_file(schedule, "removed")
         store.delete_schedule(conn, name)
+        append(conn, origin, AuditAction.SCHEDULE_REMOVE, f"schedule:{name}", clock())
     return schedule
 
 

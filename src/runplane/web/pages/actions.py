@@ -13,15 +13,16 @@ from starlette.concurrency import run_in_threadpool
 from runplane.engine import service
 from runplane.engine.errors import CancelRefused, RetryRefused
 from runplane.model import Execution, Trigger
+from runplane.model.access import Action
 from runplane.model.status import RETRYABLE_STATUSES
 from runplane.pipelines import InvalidParams, UnknownPipeline, registry
 from runplane.store import executions as store
 from runplane.store import queue as queue_store
 from runplane.tiers import Feature
-from runplane.web.deps import CallerDep, State, StateDep, app_state, requires
+from runplane.web.deps import CallerDep, State, StateDep, allowed, app_state, requires
 from runplane.web.errors import DashboardRoute
-from runplane.web.forms import diff, form_fields, read_form, submitted_params
-from runplane.web.security import check_same_origin, local_target
+from runplane.web.forms import diff, form_fields, submitted_params
+from runplane.web.security import FormDep, local_target
 from runplane.web.templating import render, render_fragment
 from runplane.web.urls import execution_url
 
@@ -35,19 +36,22 @@ def retry_page(request: Request, execution_id: str, s: StateDep) -> Response:
     return _confirm(request, "retry", execution, _retry_context(s, execution))
 
 
-@router.post("/executions/{execution_id}/retry")
+@router.post("/executions/{execution_id}/retry", dependencies=[Depends(allowed(Action.RETRY))])
 async def retry_action(
-    request: Request, execution_id: str, s: StateDep, caller: CallerDep
+    request: Request, execution_id: str, s: StateDep, caller: CallerDep, values: FormDep
 ) -> Response:
     """Create the new attempt (with changed parameters if asked), then open it."""
-    check_same_origin(request)
-    values = await read_form(request)
     execution = await run_in_threadpool(_load, s, execution_id)
     overrides = _overrides(execution, values) if values.get("modify") else None
     try:
         retry = await run_in_threadpool(
             lambda: service.retry_execution(
-                s.db, execution_id, overrides, trigger=Trigger.MANUAL, triggered_by=caller.actor
+                s.db,
+                execution_id,
+                overrides,
+                trigger=Trigger.MANUAL,
+                triggered_by=caller.actor,
+                origin=caller.origin,
             )
         )
     except (RetryRefused, InvalidParams, UnknownPipeline) as exc:
@@ -64,17 +68,19 @@ def cancel_page(request: Request, execution_id: str, s: StateDep) -> Response:
     return _confirm(request, "cancel", execution, {"refused": None})
 
 
-@router.post("/executions/{execution_id}/cancel")
+@router.post("/executions/{execution_id}/cancel", dependencies=[Depends(allowed(Action.CANCEL))])
 async def cancel_action(
-    request: Request, execution_id: str, s: StateDep, caller: CallerDep
+    request: Request, execution_id: str, s: StateDep, caller: CallerDep, values: FormDep
 ) -> Response:
     """Cancel a pending run at once, or ask a running one to stop; then go back."""
-    check_same_origin(request)
-    values = await read_form(request)
     try:
         await run_in_threadpool(
             lambda: service.cancel_execution(
-                s.db, execution_id, by=caller.actor, grace_seconds=s.settings.cancel_grace
+                s.db,
+                execution_id,
+                by=caller.actor,
+                grace_seconds=s.settings.cancel_grace,
+                origin=caller.origin,
             )
         )
     except CancelRefused as exc:
@@ -134,7 +140,7 @@ def _confirm(
     context = {**context, "e": execution, "back": back, "now": app_state(request).clock()}
     partial = f"_confirm_{kind}.html"
     if request.query_params.get("fragment") == "modal":
-        return render_fragment(partial, status, **context)
+        return render_fragment(partial, status, request=request, **context)
     title = "Retry execution" if kind == "retry" else "Cancel execution"
     return render(
         request, "confirm.html", title=title, nav="executions", status=status, partial=partial,

@@ -9,7 +9,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from runplane.model import Execution
 from runplane.pipelines import registry
 from runplane.store import captures as capture_store
 from runplane.tiers import Feature
@@ -47,7 +46,7 @@ def execution_page(request: Request, execution_id: str, s: StateDep) -> Response
         "pending": pending, "captures": captures, "log": log,
     }  # fmt: skip
     if request.query_params.get("fragment") == "live":
-        return render_fragment("_execution_live.html", **context)
+        return render_fragment("_execution_live.html", request=request, **context)
     return render(
         request, "execution.html", title=f"{detail.execution.pipeline} {execution_id[:8]}",
         nav="executions", **context,
@@ -68,16 +67,10 @@ def _context(request: Request, s: State, detail: ExecutionDetail, tab: str) -> d
         "here": here,
         "attempt": display.attempt_text(e, registry),
         "max_attempts": _max_attempts(e.pipeline),
-        "assets": _assets(e),
+        "output_links": s.parts.output_links(e.output),
         "now": s.clock(),
         "grace": s.settings.cancel_grace,
     }
-
-
-def _assets(execution: Execution) -> list[dict[str, Any]]:
-    """Output assets the Data Assets page can show (they name a week and a tier)."""
-    found = (execution.output or {}).get("assets") or []
-    return [a for a in found if {"week", "tier"} <= set(a.get("keys", {}))]
 
 
 def _back(request: Request) -> str | None:

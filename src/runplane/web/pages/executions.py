@@ -23,7 +23,7 @@ from runplane.tiers import Feature
 from runplane.views import list_query, listing
 from runplane.views.overview import unresolved_failures
 from runplane.web import display
-from runplane.web.deps import StateDep, requires
+from runplane.web.deps import CallerDep, StateDep, denied, requires
 from runplane.web.errors import DashboardRoute
 from runplane.web.rows import rows_html
 from runplane.web.templating import recent_health, render, render_fragment
@@ -49,7 +49,7 @@ class Row:
 
 
 @router.get("/executions")
-def executions_page(request: Request, s: StateDep) -> Response:
+def executions_page(request: Request, s: StateDep, caller: CallerDep) -> Response:
     """What ran, when, and what failed: newest first, filtered by the URL."""
     query = request.query_params
     back = _view_query(query)
@@ -71,11 +71,13 @@ def executions_page(request: Request, s: StateDep) -> Response:
     unresolved = unresolved_failures(s.db, filters, cache=s.counts, clock=lambda: page.now)
     context: dict[str, Any] = {
         "page": page, "rows": rows, "unresolved": unresolved, "back": back, "filters": filters,
-        "row_html": rows_html(rows, back=back, now=page.now),
+        "row_html": rows_html(rows, back=back, now=page.now, denied=denied(caller)),
     }  # fmt: skip
     if query.get("fragment") == "rows":
         health = recent_health(s)
-        return render_fragment("_refresh.html", now=page.now, health=health, **context)
+        return render_fragment(
+            "_refresh.html", request=request, now=page.now, health=health, **context
+        )
     return render(
         request, "executions.html", title="Executions", nav="executions", now=page.now,
         error=None, choices=_choices(), **context,

@@ -7,22 +7,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from runplane.engine import service
 from runplane.engine.executors.scoped import run_to_end
 from runplane.model import Execution, Trigger
+from runplane.model.access import Action
 from runplane.pipelines import InvalidParams, Pipeline, registry
 from runplane.store import executions as store
 from runplane.tiers import Feature
 from runplane.views.schedules import list_schedule_states
-from runplane.web.deps import CallerDep, State, StateDep
+from runplane.web.deps import CallerDep, State, StateDep, allowed
 from runplane.web.errors import DashboardRoute
 from runplane.web.forms import PREFIX as FIELD
-from runplane.web.forms import form_fields, read_form, submitted_params
-from runplane.web.security import check_same_origin, local_target
+from runplane.web.forms import form_fields, submitted_params
+from runplane.web.security import FormDep, local_target
 from runplane.web.templating import render, render_fragment
 from runplane.web.urls import execution_url, pipeline_url
 
@@ -51,25 +52,25 @@ def run_page(request: Request, name: str, s: StateDep) -> Response:
     pipeline = registry.get(name)
     context = _run_context(request, pipeline, _prefill(request, pipeline))
     if request.query_params.get("fragment") == "modal":
-        return render_fragment("_confirm_run.html", **context)
+        return render_fragment("_confirm_run.html", request=request, **context)
     return render(
         request, "confirm.html", title=f"Run {name}", nav="pipelines",
         partial="_confirm_run.html", **context,
     )  # fmt: skip
 
 
-@router.post("/pipelines/{name}/run")
-async def run_action(request: Request, name: str, s: StateDep, caller: CallerDep) -> Response:
+@router.post("/pipelines/{name}/run", dependencies=[Depends(allowed(Action.RUN))])
+async def run_action(
+    request: Request, name: str, s: StateDep, caller: CallerDep, values: FormDep
+) -> Response:
     """Submit a run; open it, or in the basic tier wait and show its result here."""
-    check_same_origin(request)
     pipeline = registry.get(name)
-    values = await read_form(request)
     params = submitted_params(pipeline.schema, values)
     try:
         execution = await run_in_threadpool(
             lambda: service.submit_execution(
                 s.db, name, params, trigger=Trigger.MANUAL, triggered_by=caller.actor,
-                dry_run=(values.get("dry_run") or ["false"])[-1] == "true",
+                dry_run=(values.get("dry_run") or ["false"])[-1] == "true", origin=caller.origin,
             )
         )  # fmt: skip
     except InvalidParams as exc:
@@ -150,6 +151,6 @@ def _run_context(
 
 
 def _prefill(request: Request, pipeline: Pipeline) -> dict[str, Any]:
-    """Parameters named in the URL (`?p.week_ending=2025-12-22`), e.g. from a suggested action."""
+    """Parameters named in the URL (`?p.day=2025-12-22`), e.g. from a suggested action."""
     sent = {k: request.query_params.getlist(k) for k in request.query_params if k.startswith(FIELD)}
     return submitted_params(pipeline.schema, sent) if sent else {}

@@ -1,5 +1,6 @@
 // Parameter forms (run, retry with changes): inline validation as the operator types, and
 // the changes against the original run. Forms in confirm modals are set up as they open.
+// Every post carries the page's CSRF token (<meta name="csrf-token">), forms a script adds too.
 "use strict";
 
 (() => {
@@ -96,6 +97,19 @@
     out.append(list);
   }
 
+  function setupCsrf() {
+    const token = document.querySelector('meta[name="csrf-token"]')?.content;
+    if (!token) return;
+    document.addEventListener("submit", (event) => {
+      const form = event.target;
+      if (!(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") return;
+      if (!form.elements.namedItem("csrf")) {
+        form.append(Object.assign(document.createElement("input"), { type: "hidden", name: "csrf", value: token }));
+      }
+    }, true);
+  }
+
   window.Runplane.setupForms = setupForms;
   setupForms(document);
+  setupCsrf();
 })();

@@ -11,7 +11,7 @@ from runplane.store.types import UTCDateTime, json_type
 
 revision = "0001"
 down_revision = None
-branch_labels = None
+branch_labels = ("core",)
 depends_on = None
 
 ID = 36

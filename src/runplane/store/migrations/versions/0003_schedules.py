@@ -2,7 +2,7 @@
 scheduled instant fires once however many servers share the database.
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0001
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 from runplane.store.types import UTCDateTime, json_type
 
 revision = "0003"
-down_revision = "0002"
+down_revision = "0001"
 branch_labels = None
 depends_on = None
 

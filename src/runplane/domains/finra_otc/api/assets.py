@@ -15,13 +15,13 @@ from runplane.api.blocking import read
 from runplane.api.deps import DbDep, only_query
 from runplane.api.errors import ApiProblem, problems
 from runplane.api.openapi import query_schema
-from runplane.api.schemas.assets import (
+from runplane.domains.finra_otc import queries
+from runplane.domains.finra_otc.api.schemas import (
     CaptureRecordOut,
     SymbolHistoryOut,
     WeekListOut,
     WeekSymbolsOut,
 )
-from runplane.domains.finra_otc import queries
 from runplane.domains.finra_otc.params import MarketTier
 from runplane.model.json import iso
 from runplane.views.list_query import ListingError

@@ -10,30 +10,35 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.domains.finra_otc.conftest import place_real_weeks
-from tests.domains.finra_otc.support import read_figures, run_chain
 
 from runplane.engine.serving.runtime import ServingRuntime
 from runplane.server import create_app
-from runplane.settings import Settings
 from runplane.store import Database
+from tests.conftest import fast_settings, sqlite_copy
+from tests.domains.finra_otc.conftest import place_real_weeks
+from tests.domains.finra_otc.support import read_figures, run_chain
 
 pytestmark = [pytest.mark.shared_data, pytest.mark.slow]
 WEEK = "2025-12-22"
 
 
-@pytest.fixture
-def loaded(finra_dir: Path, sqlite_settings: Settings) -> Iterator[tuple[TestClient, Path]]:
-    """One real week ingested, normalized and aggregated; a client for the API on that database."""
-    placed = place_real_weeks(finra_dir, sqlite_settings.data_dir)
-    db = Database(sqlite_settings.resolved_database_url)
-    runtime = ServingRuntime(db, sqlite_settings)
+@pytest.fixture(scope="module")
+def loaded(
+    finra_dir: Path, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[tuple[TestClient, Path]]:
+    """One real week ingested, normalized and aggregated; a client for the API on that
+    database, which the module's tests only read."""
+    folder = tmp_path_factory.mktemp("assets")
+    settings = fast_settings(folder, sqlite_copy(sqlite_template, folder))
+    placed = place_real_weeks(finra_dir, settings.data_dir)
+    db = Database(settings.resolved_database_url)
+    runtime = ServingRuntime(db, settings)
     runtime.start()
     try:
         run_chain(db, WEEK)
     finally:
         runtime.stop()
-    with TestClient(create_app(db, sqlite_settings)) as client:
+    with TestClient(create_app(db, settings)) as client:
         yield client, placed[WEEK]
     db.dispose()
 

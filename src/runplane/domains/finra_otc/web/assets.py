@@ -1,9 +1,12 @@
 """`/dashboard/assets`: each tier's weeks with their latest captures, and one week's symbols
-ranked by volume with their venues (`?week=2025-12-22&tier=OTC` preselects it)."""
+ranked by volume with their venues (`?week=2025-12-22&tier=OTC` preselects it); the link
+an ingest's or aggregate's Output tab shows to its week."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 
@@ -11,7 +14,9 @@ from runplane.domains.finra_otc import queries
 from runplane.domains.finra_otc.stages import Stage
 from runplane.web.deps import StateDep
 from runplane.web.errors import DashboardRoute
+from runplane.web.parts import OutputLink
 from runplane.web.templating import render
+from runplane.web.urls import PREFIX
 
 router = APIRouter(route_class=DashboardRoute)
 
@@ -37,9 +42,10 @@ def assets_page(request: Request, s: StateDep) -> Response:
             )
             captures = queries.list_week_captures(conn, tier, week)
     return render(
-        request, "assets.html", title="Data assets", nav="assets", weeks=weeks, week=week,
-        asset_tier=tier, chosen=chosen, captures=captures, offset=offset, per_page=SYMBOLS_PER_PAGE,
-        problem=problem, stages=list(Stage), status=400 if problem else 200,
+        request, "finra_otc/assets.html", title="Data assets", nav="assets", weeks=weeks,
+        week=week, asset_tier=tier, chosen=chosen, captures=captures, offset=offset,
+        per_page=SYMBOLS_PER_PAGE, problem=problem, stages=list(Stage),
+        status=400 if problem else 200,
     )  # fmt: skip
 
 
@@ -51,3 +57,13 @@ def _week(value: str | None) -> tuple[date | None, str | None]:
         return date.fromisoformat(text), None
     except ValueError:
         return None, f"week {text[:40]!r} is not a date; use the form 2025-12-22"
+
+
+def week_link(keys: Mapping[str, str]) -> OutputLink | None:
+    """The Output tab's "View in Data Assets" for an asset naming a week and a tier."""
+    if not {"week", "tier"} <= set(keys):
+        return None
+    query = urlencode([("week", keys["week"]), ("tier", keys["tier"])])
+    return OutputLink(
+        f"{PREFIX}/assets?{query}", "View in Data Assets", f"{keys['tier']} {keys['week']}"
+    )

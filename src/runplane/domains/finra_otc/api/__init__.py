@@ -1,0 +1,1 @@
+"""The domain's JSON API: `/v1/assets`, mounted after the core's routers (`Domain.api`)."""

@@ -1,0 +1,1 @@
+"""The sample feed's Alembic branch `sample_feed`."""

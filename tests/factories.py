@@ -15,6 +15,7 @@ from runplane.model import Execution, ExecutionStatus, Trigger
 from runplane.model.access import TOKEN_PREFIX, ApiToken, Role, Session, User, secret_hash
 from runplane.model.schedule import CatchUp, Schedule
 from runplane.pipelines.params import params_hash
+from runplane.store import captures as capture_store
 from runplane.store import executions as store
 from runplane.store import schedules as schedule_store
 from runplane.store import sessions as session_store
@@ -48,6 +49,18 @@ def make_execution(conn: Connection, **overrides: Any) -> Execution:
     execution = Execution(**values)
     store.insert_execution(conn, execution)
     return execution
+
+
+def make_capture(
+    conn: Connection, execution: Execution, asset: str = "tests/asset", *, published: bool = False
+) -> None:
+    """Open `execution`'s capture of `asset` (published when its execution ended, if asked)."""
+    capture_store.insert_capture(
+        conn, capture_id=execution.capture_id, asset=asset, execution_id=execution.execution_id,
+        pipeline=execution.pipeline, at=execution.created_at,
+    )  # fmt: skip
+    if published:
+        capture_store.publish_captures(conn, execution.execution_id, execution.created_at)
 
 
 def make_schedule(conn: Connection, **overrides: Any) -> Schedule:

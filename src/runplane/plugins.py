@@ -68,6 +68,9 @@ class Domain:
     source_hosts: Sequence[str] = ()
     """Hosts its pipelines fetch from, allowed unless RUNPLANE_ALLOWED_SOURCE_HOSTS says
     otherwise (`host`, or `host:port`)."""
+    capture_tables: str | None = None
+    """Names (`module:attribute`) its tables keyed by `capture_id`: the rows of a capture
+    its execution ended without publishing are deleted from them by the housekeeping."""
 
     def __post_init__(self) -> None:
         if not NAME.match(self.name):
@@ -145,6 +148,11 @@ def load_domains(
         for module in item.pipelines:
             import_module(module)
     return tuple(domains.values())
+
+
+def resolve_capture_tables(domains: Iterable[Domain]) -> list[Any]:
+    """Every domain's tables keyed by `capture_id` (SQLAlchemy `Table`s), in order."""
+    return [table for tables in resolve_all(domains, "capture_tables") for table in tables]
 
 
 def resolve_all(domains: Iterable[Domain], attribute: str) -> list[Any]:

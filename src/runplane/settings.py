@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     worker_timeout: float = Field(
         30.0, gt=0, description="Heartbeat age after which a worker is lost."
     )
+    housekeeping_interval: float = Field(
+        300.0,
+        gt=0,
+        description="Seconds between sweeps deleting the rows of captures whose execution "
+        "ended without publishing them.",
+    )
     cancel_grace: float = Field(30.0, ge=0, description="Seconds between stop signal and kill.")
     log_flush_interval: float = Field(0.2, gt=0)
     log_flush_lines: int = Field(500, ge=1)

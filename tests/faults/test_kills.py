@@ -8,19 +8,24 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 
 import pytest
 
-from runplane.model import ErrorClass, ExecutionStatus
+from runplane.domains.finra_otc.tables import CAPTURE_TABLES
+from runplane.model import ErrorClass, EventKind, ExecutionStatus
 from runplane.store import Database
 from runplane.store import captures as capture_store
+from runplane.store import events as event_store
 from tests.conftest import wait_until
+from tests.domains.finra_otc.conftest import place_real_weeks
 from tests.faults.conftest import (
     FaultPoint,
     Serve,
     assert_settled,
     pid_alive,
     seconds_since,
+    status_of,
     submit,
     wait_final,
 )
@@ -38,6 +43,44 @@ def nothing_published(db: Database, execution_id: str) -> bool:
             c.published_at is None
             for c in capture_store.list_execution_captures(conn, execution_id)
         )
+
+
+def rows_under(db: Database, capture_id: str) -> int:
+    with db.read() as conn:
+        return capture_store.count_capture_rows(conn, CAPTURE_TABLES, [capture_id])
+
+
+@pytest.mark.shared_data
+def test_serve_killed_while_an_ingest_publishes_leaves_no_rows_behind(
+    serve: Serve, fault: FaultPoint, finra_dir: Path
+) -> None:
+    place_real_weeks(finra_dir, serve.settings.data_dir)
+    serve.start(**fault_env(fault, "publish"))
+    db = Database(serve.settings.resolved_database_url)
+    with serve.client() as client:
+        execution_id = submit(
+            client, "finra.otc_transparency.ingest_week", week_ending="2025-12-22"
+        )
+    child = fault.reached("publish")["pid"]
+    capture_id = status_of(db, execution_id).capture_id
+    written = rows_under(db, capture_id)
+    assert written > 5_000  # the week's lines, raw and validated
+    serve.kill()
+    wait_until(lambda: not pid_alive(child), timeout=10, what="the run to exit with its lifeline")
+    restarted = time.monotonic()
+    serve.start()
+    final = wait_final(db, execution_id, timeout=20)
+    wait_until(lambda: rows_under(db, capture_id) == 0, timeout=10, what="the sweep")
+    print(f"{written:,} unpublished rows deleted {seconds_since(restarted)} s after the restart")
+    assert final.status is ExecutionStatus.FAILED
+    with db.read() as conn:
+        events = event_store.list_events(conn, execution_id)
+        assert capture_store.list_execution_captures(conn, execution_id) == []
+    discarded = [e.detail for e in events if e.kind is EventKind.DISCARDED]
+    assert discarded == [{"capture_id": capture_id, "rows": written}]
+    assert serve.health()[1]["status"] == "ok"
+    assert_settled(db, [execution_id])
+    db.dispose()
 
 
 def test_serve_killed_before_a_claim_runs_it_once_after_restart(

@@ -18,6 +18,8 @@ class EventKind(StrEnum):
     CANCELLED = "cancelled"
     RETRIED = "retried"
     WAITING = "waiting"
+    DISCARDED = "discarded"
+    """Housekeeping deleted the rows it wrote but never published."""
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,15 @@ A domain keeps its own rows by capture id and asks here which of them readers ma
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
+from runplane.model import ExecutionStatus
 from runplane.store.tables import captures as t
+from runplane.store.tables import executions
 
 
 @dataclass(frozen=True)
@@ -102,3 +104,44 @@ def list_publications(conn: Connection, capture_ids: Collection[str]) -> list[Pu
 def list_execution_captures(conn: Connection, execution_id: str) -> list[Capture]:
     rows = conn.execute(select(t).where(t.c.execution_id == execution_id).order_by(t.c.asset))
     return [Capture(**row._mapping) for row in rows]
+
+
+_STILL_RUNNING = (str(ExecutionStatus.PENDING), str(ExecutionStatus.RUNNING))
+
+
+def list_unpublished_of_ended(conn: Connection, *, limit: int | None = 100) -> list[Capture]:
+    """Captures no reader will ever see: unpublished, of an execution that has ended (it
+    published in its final transaction, or never will)."""
+    rows = conn.execute(
+        select(t)
+        .join(executions, executions.c.execution_id == t.c.execution_id)
+        .where(t.c.published_at.is_(None), executions.c.status.not_in(_STILL_RUNNING))
+        .order_by(t.c.created_at, t.c.capture_id)
+        .limit(limit)
+    )
+    return [Capture(**row._mapping) for row in rows]
+
+
+def count_capture_rows(
+    conn: Connection, tables: Sequence[Table], capture_ids: Collection[str]
+) -> int:
+    """Rows the domains' `tables` hold under these captures."""
+    ids = sorted(set(capture_ids))
+    total = 0
+    for table in tables:
+        for start in range(0, len(ids), ID_SLICE):
+            found = table.c.capture_id.in_(ids[start : start + ID_SLICE])
+            total += conn.execute(select(func.count()).select_from(table).where(found)).scalar_one()
+    return total
+
+
+def delete_captures(conn: Connection, tables: Sequence[Table], capture_ids: Collection[str]) -> int:
+    """Delete these captures and the domains' rows of them; returns the rows deleted."""
+    ids = sorted(set(capture_ids))
+    deleted = 0
+    for start in range(0, len(ids), ID_SLICE):
+        chunk = ids[start : start + ID_SLICE]
+        for table in tables:
+            deleted += conn.execute(delete(table).where(table.c.capture_id.in_(chunk))).rowcount
+        conn.execute(delete(t).where(t.c.capture_id.in_(chunk)))
+    return deleted

@@ -3,22 +3,17 @@ and orphans (rows nothing will ever read), for an operator deciding whether to a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection
-
-from runplane.plugins import Domain
+from runplane.plugins import Domain, load_domains, resolve_capture_tables
 from runplane.store import Database
+from runplane.store import captures as capture_store
 from runplane.store.probes import check_integrity, database_bytes
 from runplane.store.schema import current_revisions, describe, heads
 
-OrphanCounter = Callable[[Connection], tuple[str, int]]
-"""Counts one kind of orphan: ("unpublished capture rows of ended executions", 25000)."""
-
-ORPHAN_COUNTERS: list[OrphanCounter] = []
-"""Where the kinds of orphans are counted; empty until the unpublished rows of ended
-executions are swept (each data domain counts its own capture tables)."""
+ORPHANS = "unpublished rows of ended executions"
+"""What `orphans` counts: rows the housekeeping deletes at its next sweep."""
 
 
 @dataclass(frozen=True)
@@ -39,18 +34,24 @@ class DatabaseReport:
 
 
 def database_report(db: Database, domains: Sequence[Domain] | None = None) -> DatabaseReport:
-    """Read the report; raises what the database raises (the CLI says it in one line)."""
+    """Read the report; raises what the database raises (the CLI says it in one line).
+    Orphans are counted only in a sound database at this Runplane's schema."""
     recorded = current_revisions(db)
-    orphans: dict[str, int] = {}
-    with db.read() as conn:
-        for counter in ORPHAN_COUNTERS:
-            what, count = counter(conn)
-            orphans[what] = count
+    expected = heads(domains)
+    problems = check_integrity(db)
+    orphans = {}
+    if not problems and recorded == expected:
+        tables = resolve_capture_tables(load_domains() if domains is None else domains)
+        with db.read() as conn:
+            ended = capture_store.list_unpublished_of_ended(conn, limit=None)
+            orphans[ORPHANS] = capture_store.count_capture_rows(
+                conn, tables, [c.capture_id for c in ended]
+            )
     return DatabaseReport(
         location=db.location,
         revision=None if recorded is None else describe(recorded),
-        head=describe(heads(domains)),
+        head=describe(expected),
         size_bytes=database_bytes(db),
-        problems=check_integrity(db),
+        problems=problems,
         orphans=orphans,
     )

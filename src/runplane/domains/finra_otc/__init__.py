@@ -22,4 +22,5 @@ domain = Domain(
     dashboard="runplane.domains.finra_otc.web:dashboard",
     demo="runplane.domains.finra_otc.demo:plan",
     source_hosts=SOURCE_HOSTS,
+    capture_tables="runplane.domains.finra_otc.tables:CAPTURE_TABLES",
 )

@@ -136,6 +136,17 @@ rolling = Table(
 )
 """Rolling average volume over up to 6 weeks, and the change from the week before."""
 
+CAPTURE_TABLES = (
+    raw_rows,
+    weekly_rows,
+    rejected_rows,
+    symbol_weeks,
+    venue_shares,
+    rolling,
+    captures,
+)
+"""Every table keyed by `capture_id`, for the housekeeping of unpublished captures."""
+
 RAW_FIELDS = (
     "tier_description",
     "symbol",

@@ -10,11 +10,14 @@ from runplane.engine.executors.base import Executor
 from runplane.engine.executors.configured import configured_executor
 from runplane.engine.scheduling.scheduler import Scheduler
 from runplane.engine.serving.facts import SchedulerFacts, ServingFacts
+from runplane.engine.serving.housekeeping import discard_unpublished
 from runplane.engine.serving.metrics import EngineMetrics
 from runplane.engine.serving.recovery import recover_lost_executions
 from runplane.engine.serving.storage_watch import StorageWatch
 from runplane.engine.serving.workers import WorkerRegistration
 from runplane.model.clock import Clock, utcnow
+from runplane.pipelines import registry
+from runplane.plugins import resolve_capture_tables
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.tiers import Feature
@@ -46,6 +49,8 @@ class ServingRuntime:
             Scheduler(db, settings, clock=clock) if settings.has(Feature.SCHEDULING) else None
         )
         self.storage = StorageWatch(db, settings)
+        self._capture_tables = resolve_capture_tables(registry.load(settings.pipeline_modules))
+        self._swept_at: float | None = None
 
     def start(self) -> None:
         self.storage.start()
@@ -82,6 +87,14 @@ class ServingRuntime:
         )
 
     def _recover(self) -> list[str]:
-        return recover_lost_executions(
+        """End lost executions, then sweep their unpublished rows (and, every
+        `housekeeping_interval`, any others)."""
+        lost = recover_lost_executions(
             self.db, self.settings, me=self.registration.worker.worker_id, clock=self._clock
         )
+        now = time.monotonic()
+        due = self._swept_at is None or now - self._swept_at >= self.settings.housekeeping_interval
+        if lost or due:
+            self._swept_at = now
+            discard_unpublished(self.db, self._capture_tables, clock=self._clock)
+        return lost

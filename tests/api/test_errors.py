@@ -6,39 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy.exc import OperationalError
 
-from runplane.model import ExecutionStatus, LogLine
+from runplane.model import ExecutionStatus
 from runplane.server import create_app
 from runplane.store import Database
 from runplane.store import executions as store
-from runplane.store import logs as log_store
 from tests.api.test_executions import assert_problem
 from tests.conftest import fast_settings
-from tests.factories import make_execution
-
-
-def fill(db: Database) -> None:
-    """Write log lines until the capped file refuses more."""
-    with db.write() as conn:
-        execution = make_execution(conn)
-    seq = 0
-    while True:
-        lines = [
-            LogLine(execution.execution_id, seq + i, execution.created_at, "INFO", "x" * 500)
-            for i in range(1, 201)
-        ]
-        try:
-            with db.write() as conn:
-                log_store.insert_log_lines(conn, lines)
-        except OperationalError:
-            return
-        seq += 200
+from tests.support.disks import fill_capped
 
 
 def test_a_full_database_answers_503_storage_full(tmp_path: Path, sqlite_url: str) -> None:
     db = Database(sqlite_url, max_page_count=200)
-    fill(db)
+    fill_capped(db)
     accepted = []
     with TestClient(create_app(db, fast_settings(tmp_path, sqlite_url))) as client:
         for _ in range(1000):  # the last free bytes of the last pages take a few more

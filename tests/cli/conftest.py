@@ -23,9 +23,9 @@ from unittest import mock
 import pytest
 from click.testing import CliRunner
 
-from runplane.cli import app as cli_app
 from runplane.cli import main
 from runplane.store import Database
+from runplane.store import database as database_module
 from tests.conftest import ROOT
 
 
@@ -46,7 +46,7 @@ class Cli:
                 super().__init__(*args, **kwargs)
                 opened.append(self)
 
-        with mock.patch.object(cli_app, "Database", Tracked):
+        with mock.patch.object(database_module, "Database", Tracked):
             result = CliRunner().invoke(
                 main.cli, list(args), env=env, prog_name="runplane", input=input
             )

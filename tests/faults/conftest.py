@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -164,6 +165,15 @@ def serve(tmp_path: Path, sqlite_url: str) -> Iterator[Serve]:
     server = serve_on(tmp_path, sqlite_url)
     yield server
     server.stop()
+
+
+def post_form(client: httpx.Client, url: str, data: dict[str, str]) -> httpx.Response:
+    """A dashboard form post as a browser sends it: this server's Origin, the page's token."""
+    page = client.get("/dashboard/login").text
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert token, "the page carries no CSRF token"
+    origin = str(client.base_url).rstrip("/")
+    return client.post(url, data={**data, "csrf": token[1]}, headers={"Origin": origin})
 
 
 def submit(client: httpx.Client, pipeline: str, **params: object) -> str:

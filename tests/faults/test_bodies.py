@@ -81,7 +81,7 @@ def test_a_huge_body_on_a_raw_socket_gets_its_answer_not_a_reset(serve: Serve) -
     serve.start()
     with socket.create_connection(("127.0.0.1", serve.port), timeout=30) as sock:
         head = (
-            f"POST /v1/pipelines/runplane.noop/run HTTP/1.1\r\nHost: x\r\n"
+            f"POST /v1/pipelines/runplane.noop/run HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             f"Content-Type: application/json\r\nContent-Length: {100 * MB}\r\n\r\n"
         )
         sock.sendall(head.encode() + b"{" + b" " * 64_000)

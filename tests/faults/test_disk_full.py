@@ -21,6 +21,7 @@ from tests.faults.conftest import (
     Serve,
     assert_settled,
     pid_alive,
+    post_form,
     seconds_since,
     serve_on,
     status_of,
@@ -70,11 +71,7 @@ def test_a_result_that_cannot_be_written_is_written_once_space_is_back(
         refused = client.post("/v1/pipelines/runplane.noop/run")
         assert refused.status_code == 503
         assert refused.json()["type"] == "urn:runplane:problem:storage-full"
-        form = client.post(
-            "/dashboard/pipelines/runplane.sleep/run",
-            data={"p.seconds": "0.2"},
-            headers={"Origin": serve.url},
-        )
+        form = post_form(client, "/dashboard/pipelines/runplane.sleep/run", {"p.seconds": "0.2"})
         assert form.status_code == 503
         assert "Nothing was changed" in form.text
         freed = time.monotonic()

@@ -18,7 +18,7 @@ COMMANDS = [("serve", "--port", "0"), ("executions", "list"), ("run", "runplane.
 
 
 def one_line_errors(cli: Cli) -> list[subprocess.CompletedProcess[str]]:
-    return [cli.run(*command, timeout=60) for command in COMMANDS]
+    return [cli.run_process(*command, timeout=60) for command in COMMANDS]
 
 
 @pytest.fixture

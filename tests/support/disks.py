@@ -13,6 +13,31 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
+from runplane.model import LogLine
+from runplane.store import Database
+from runplane.store import logs as log_store
+from tests.factories import make_execution
+
+
+def fill_capped(db: Database) -> None:
+    """Write log lines until a page-capped SQLite file (`max_page_count`) refuses more."""
+    with db.write() as conn:
+        execution = make_execution(conn)
+    seq = 0
+    while True:
+        lines = [
+            LogLine(execution.execution_id, seq + i, execution.created_at, "INFO", "x" * 500)
+            for i in range(1, 201)
+        ]
+        try:
+            with db.write() as conn:
+                log_store.insert_log_lines(conn, lines)
+        except OperationalError:
+            return
+        seq += 200
+
 
 @functools.cache
 def mountable() -> bool:

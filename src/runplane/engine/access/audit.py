@@ -6,6 +6,7 @@ Nothing here edits or deletes an entry; the API, dashboard and CLI only read the
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -13,8 +14,10 @@ from sqlalchemy import Connection
 
 from runplane.model.audit import AGGREGATED, AuditAction, AuditEntry, Origin
 from runplane.model.clock import Clock, utcnow
-from runplane.store import Database
+from runplane.store import Database, storage_problem
 from runplane.store import audit as store
+
+log = logging.getLogger(__name__)
 
 
 def append(
@@ -65,5 +68,11 @@ def record_refused(
     now = clock()
     bucket = f"{action}|{origin.address or '-'}|{now:%Y-%m-%dT%H:%M}"
     entry = AuditEntry.of(origin, action, target, now, **detail)
-    with db.write() as conn:
-        store.insert_or_count(conn, entry, bucket)
+    try:
+        with db.write() as conn:
+            store.insert_or_count(conn, entry, bucket)
+    except Exception as exc:  # the refusal stands; a storage failure must not replace it
+        problem = storage_problem(exc, db.location)
+        if problem is None:
+            raise
+        log.warning("refused %s from %s, not audited: %s", target, origin.address, problem)

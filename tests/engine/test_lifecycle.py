@@ -38,6 +38,22 @@ def test_only_one_of_two_claims_wins(db: Database, clock: FakeClock) -> None:
     assert (claimed.worker_id, claimed.started_at) == ("w1", clock.now)
 
 
+def test_a_run_that_ends_before_its_executor_wrote_its_pid_records_its_own(
+    db: Database, clock: FakeClock
+) -> None:
+    with db.write() as conn:
+        running = make_execution(conn, status="running")
+    assert running.pid is None
+    assert lifecycle.finish_execution(
+        db, running, ExecutionStatus.COMPLETED, clock=clock, process=(4242, 1700000000.5)
+    )
+    with db.read() as conn:
+        finished = store.get_execution(conn, running.execution_id)
+    assert (finished.status, finished.pid, finished.process_started_at) == (
+        ExecutionStatus.COMPLETED, 4242, 1700000000.5,
+    )  # fmt: skip
+
+
 def test_finish_after_a_cancel_request_writes_and_publishes_nothing(
     db: Database, clock: FakeClock
 ) -> None:

@@ -76,11 +76,14 @@ def finish_execution(
     registry: Registry = default_registry,
     retry_scale: float = 1.0,
     clock: Clock = utcnow,
+    process: tuple[int, float | None] | None = None,
 ) -> bool:
     """Record a run's result, its last log lines and publish its captures in one transaction.
 
     Requires the execution to be running with no cancel request; returns False (and
     writes nothing) otherwise. A failure may schedule the next automatic attempt.
+    `process` (pid, start time) is the run's own, recorded in case its executor has not
+    written it yet (a run can end before the executor hears back from the fork).
     """
     with db.write() as conn:
         finished = record_finish(
@@ -94,6 +97,7 @@ def finish_execution(
             registry=registry,
             retry_scale=retry_scale,
             now=clock(),
+            process=process,
         )
         if not finished:
             raise Rollback
@@ -114,6 +118,7 @@ def record_finish(
     registry: Registry,
     retry_scale: float,
     now: datetime,
+    process: tuple[int, float | None] | None = None,
 ) -> bool:
     """The statements of `finish_execution`, on the caller's transaction (roll back on False)."""
     values: dict[str, Any] = {
@@ -121,6 +126,8 @@ def record_finish(
         "rows_processed": rows_processed,
         "output": output,
     }
+    if process is not None:
+        values["pid"], values["process_started_at"] = process
     if error is not None:
         error = _schedule_auto_retry(conn, execution, error, registry, retry_scale, now)
         values.update(store.error_values(error))

@@ -26,6 +26,8 @@ class Outcome:
     log_lines: tuple[LogLine, ...] = ()
     finished_at: datetime | None = None
     """When the run ended, its `completed_at` however late the write succeeds."""
+    process: tuple[int, float | None] | None = None
+    """The run's own pid and start time."""
 
     def write(self, db: Database, *, retry_scale: float, clock: Clock = utcnow) -> bool:
         """Record it in one transaction; False when it was refused (no longer running, or
@@ -42,6 +44,7 @@ class Outcome:
             log_lines=self.log_lines,
             retry_scale=retry_scale,
             clock=clock,
+            process=self.process,
         )
 
 

@@ -8,6 +8,7 @@ worker. Its exit code (`running/exits.py`) tells the executor what happened.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -17,7 +18,7 @@ import warnings
 from dataclasses import replace
 from typing import Any
 
-from runplane.engine import faults, lifecycle
+from runplane.engine import faults, lifecycle, processes
 from runplane.engine.classify import classify
 from runplane.engine.running.context import EngineRunContext
 from runplane.engine.running.exits import (
@@ -125,7 +126,10 @@ def _finish(
     not take it, retry for `final_write_timeout`, then hand it to the executor."""
     execution = result.execution
     lines = sink.take(("INFO", f"Execution complete: {result.status.upper()}"))
-    outcome = replace(result, log_lines=tuple(lines), finished_at=utcnow())
+    me = os.getpid()
+    outcome = replace(
+        result, log_lines=tuple(lines), finished_at=utcnow(), process=(me, processes.start_time(me))
+    )
     faults.reach("final-write", execution.execution_id)
     deadline = time.monotonic() + settings.final_write_timeout
     pause = 0.05

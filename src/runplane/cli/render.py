@@ -61,6 +61,9 @@ def execution_detail(detail: ExecutionDetail) -> str:
     ]
     if e.parent_id:
         lines.append(f"  Parent:       {e.parent_id}")
+    if detail.resolved_by is not None:
+        r = detail.resolved_by
+        lines.append(f"  Resolved by:  {r.execution_id} ({r.status}, attempt {r.attempt})")
     if e.params:
         lines.append("Parameters")
         lines += [f"  {k}: {v}" for k, v in e.params.items()]
@@ -73,8 +76,9 @@ def execution_detail(detail: ExecutionDetail) -> str:
         ]
         if recurrence is not None:
             lines.append(f"  Seen before: {recurrence_text(recurrence)}")
+        actions = e.error.suggested_actions if detail.standing is None else detail.standing.advice
         lines.append("Suggested actions")
-        lines += [f"  {i}. {a.text}" for i, a in enumerate(e.error.suggested_actions, 1)]
+        lines += [f"  {i}. {a.text}" for i, a in enumerate(actions, 1)]
     if e.output:
         lines.append("Output")
         lines += [f"  • {bullet}" for bullet in e.output.get("summary", [])]
@@ -88,7 +92,7 @@ def execution_detail(detail: ExecutionDetail) -> str:
 def recurrence_text(recurrence: Recurrence) -> str:
     days = RECURRENCE_WINDOW.days
     if recurrence.count <= 1 or recurrence.previous is None:
-        return f"first failure like this in {days} days"
+        return f"first failure like this in {days} days (the {days} days up to it)"
     last = recurrence.previous
     return f"{ordinal(recurrence.count)} failure like this in {days} days (last: {last.execution_id}, {absolute(last.created_at)})"
 

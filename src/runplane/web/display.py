@@ -14,6 +14,7 @@ from runplane.model import ErrorClass, Execution, ExecutionStatus
 from runplane.model.json import iso
 from runplane.model.timefmt import absolute, ago, duration, relative_day
 from runplane.pipelines import Registry, UnknownPipeline
+from runplane.pipelines.registry import RetryPolicy
 
 
 @dataclass(frozen=True)
@@ -119,15 +120,29 @@ def number(value: Any) -> str:
     return str(value)
 
 
+def trigger_text(execution: Execution, registry: Registry) -> str:
+    """`Scheduled`, `Manual`, `API`; an automatic retry says so: `Manual · auto-retry 2/3`."""
+    label = TRIGGER_LABELS[str(execution.trigger)]
+    if not execution.triggered_by.startswith("auto-retry:"):
+        return label
+    policy = _retry_policy(execution, registry)
+    of = "" if policy is None else f"/{policy.max_attempts}"
+    return f"{label} · auto-retry {execution.attempt}{of}"
+
+
+def _retry_policy(execution: Execution, registry: Registry) -> RetryPolicy | None:
+    try:
+        return registry.get(execution.pipeline).retry
+    except UnknownPipeline:
+        return None
+
+
 def attempt_text(execution: Execution, registry: Registry) -> str | None:
     """`attempt 2 of 3` for an automatic retry, `attempt 2` for a manual one; None for a first run."""
     if execution.attempt <= 1:
         return None
     if execution.triggered_by.startswith("auto-retry:"):
-        try:
-            policy = registry.get(execution.pipeline).retry
-        except UnknownPipeline:
-            policy = None
+        policy = _retry_policy(execution, registry)
         if policy is not None:
             return f"attempt {execution.attempt} of {policy.max_attempts}"
     return f"attempt {execution.attempt}"

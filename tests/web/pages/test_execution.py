@@ -86,7 +86,7 @@ def test_a_failure_explains_itself_with_class_actions_and_recurrence(
     assert run_link in page
     assert "3rd failure like this in 7 days (last:" in words
     second = client.get(f"/dashboard/executions/{first.execution_id}").text
-    assert "First failure like this in the last 7 days." in text(second)
+    assert "First failure like this in 7 days (the 7 days up to it)." in text(second)
 
 
 def test_a_transient_failure_shows_its_icon_and_escapes_its_message(

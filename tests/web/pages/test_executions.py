@@ -287,7 +287,74 @@ def test_repeated_failures_say_how_many_failed_like_them(
             conn, status="failed", created_at=now, error=replace(error(), fingerprint="fp-other")
         )
     page = client.get("/dashboard/executions?range=7d").text
+    shown = {}
     for execution in repeats:
-        row = page.split(f'data-id="{execution.execution_id}"')[1].split("</tr>")[0]
-        assert "🔁 3 failures like this in 7 days" in text(row)
+        row = text(page.split(f'data-id="{execution.execution_id}"')[1].split("</tr>")[0])
+        shown[execution.execution_id] = row
+        detail = text(client.get(f"/dashboard/executions/{execution.execution_id}").text)
+        if "🔁" in row:  # the row and the detail say the same: one definition
+            count = row.split("🔁 ")[1].split(" failure like this in 7 days")[0]
+            assert f"{count} failure like this in 7 days" in detail
+        else:
+            assert "First failure like this in 7 days" in detail
+    assert ["🔁 3rd" in shown[e.execution_id] for e in repeats] == [True, False, False]
+    assert ["🔁 2nd" in shown[e.execution_id] for e in repeats] == [False, True, False]
     assert "like this" not in page.split(f'data-id="{once.execution_id}"')[1].split("</tr>")[0]
+
+
+def test_a_failure_fixed_by_a_retry_says_so_on_its_row_and_summary(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        fixed = make_execution(
+            conn, status="failed", created_at=now - timedelta(hours=2), error=error()
+        )
+        done = make_execution(
+            conn, status="completed", retry_of=fixed.execution_id, attempt=2,
+            created_at=now - timedelta(hours=1),
+        )  # fmt: skip
+    page = client.get("/dashboard/executions").text
+    row = page.split(f'data-id="{fixed.execution_id}"')[1].split("</tr>")[0]
+    assert f"resolved by {done.execution_id[:8]}" in text(row)
+    assert 'data-action="retry"' not in row
+    detail = client.get(f"/dashboard/executions/{fixed.execution_id}").text
+    assert f"resolved by {done.execution_id[:8]}" in text(detail)
+    assert f"Resolved by {done.execution_id[:8]} (attempt 2, completed)" in text(detail)
+    assert 'data-action="retry"' not in detail
+    assert "unresolved failure" not in text(page)
+
+
+def test_the_unresolved_banner_counts_retry_chains_not_attempts(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        for problem in range(3):
+            previous = None
+            for attempt in (1, 2, 3) if problem < 2 else (1,):
+                previous = make_execution(
+                    conn, status="failed", attempt=attempt,
+                    retry_of=None if previous is None else previous.execution_id,
+                    created_at=now - timedelta(hours=problem + 1, minutes=-attempt),
+                )  # fmt: skip
+    assert "3 unresolved failures in the last 24 h" in text(
+        client.get("/dashboard/executions").text
+    )
+
+
+def test_an_automatic_retry_says_so_in_its_trigger_column(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        first = make_execution(conn, status="failed", created_at=now - timedelta(minutes=3))
+        retry = make_execution(
+            conn, status="failed", attempt=2, retry_of=first.execution_id,
+            triggered_by=f"auto-retry:{first.execution_id}", created_at=now - timedelta(minutes=2),
+        )  # fmt: skip
+    page = client.get("/dashboard/executions").text
+    row = page.split(f'data-id="{retry.execution_id}"')[1].split("</tr>")[0]
+    assert "Manual · auto-retry 2/3" in text(row)
+    detail = text(client.get(f"/dashboard/executions/{retry.execution_id}").text)
+    assert "Trigger Manual · auto-retry 2/3 by automatic retry of" in detail

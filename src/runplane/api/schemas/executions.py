@@ -59,6 +59,11 @@ class ExecutionOut(BaseModel):
     progress: dict[str, Any] | None
     cancel_requested_at: Instant | None
     cancel_requested_by: str | None
+    resolved_by: str | None = Field(
+        None,
+        description="For a failed or cancelled execution, the earliest later attempt of its "
+        "retry chain that succeeded; null while none has.",
+    )
 
 
 class ExecutionRef(BaseModel):
@@ -97,6 +102,12 @@ class ExecutionDetail(ExecutionOut):
     parent: ExecutionRef | None
     children: list[ExecutionRef]
     recurrence: RecurrenceOut | None = Field(description="Null unless the execution failed.")
+    next_steps: list[SuggestedActionOut] | None = Field(
+        None,
+        description="What to do now, read when asked: the error's suggested actions with the "
+        "retry's current state first (resolved, scheduled, running, or every attempt failed). "
+        "Null unless the execution failed.",
+    )
 
 
 class StatusCounts(BaseModel):

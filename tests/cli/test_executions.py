@@ -113,3 +113,17 @@ def test_basic_tier_locks_execution_history_with_an_explanation(cli: Cli) -> Non
     ran = cli.run("run", "runplane.noop")
     assert ran.returncode == 0
     assert "COMPLETED runplane.noop" in ran.stdout
+
+
+def test_an_id_prefix_as_the_dashboard_shows_it_works_in_every_command(cli: Cli) -> None:
+    failed = run_and_get_id(cli, "runplane.fail")
+    short = failed[:8]
+    shown = cli.run("executions", "show", short)
+    assert shown.returncode == 0, shown.stderr
+    assert f"Execution {failed}" in shown.stdout
+    assert cli.run("executions", "logs", short).returncode == 0
+    retried = cli.run("executions", "retry", short)
+    assert retried.returncode == 0, retried.stderr
+    too_short = cli.run("executions", "show", failed[:4])
+    assert too_short.returncode == 2
+    assert "at least 6 characters" in too_short.stderr

@@ -78,7 +78,7 @@ def list_command(
 def show_command(app: App, execution_id: str, as_json: bool) -> None:
     """Show one execution: status, parameters, error and suggested actions, trail."""
     with app.db.read() as conn:
-        detail = load_execution_detail(conn, execution_id)
+        detail = load_execution_detail(conn, store.resolve_execution_id(conn, execution_id))
     if as_json:
         events = [event_json(e) for e in detail.events]
         click.echo(json.dumps(execution_json(detail.execution) | {"events": events}, indent=2))
@@ -94,6 +94,7 @@ def show_command(app: App, execution_id: str, as_json: bool) -> None:
 @pass_app
 def logs_command(app: App, execution_id: str, follow: bool) -> None:
     """Print an execution's log (`HH:MM:SS.mmm LEVEL message`, UTC)."""
+    execution_id = _resolve(app, execution_id)
     if follow:
         Follower(app.db, execution_id).until_final()
         return
@@ -113,7 +114,7 @@ def retry_command(app: App, execution_id: str, params: tuple[str, ...]) -> None:
     """Retry a failed or cancelled execution (optionally with changed parameters)."""
     retry = retry_execution(
         app.db,
-        execution_id,
+        _resolve(app, execution_id),
         parse_params(params),
         trigger=Trigger.MANUAL,
         triggered_by=app.caller.actor,
@@ -126,6 +127,7 @@ def retry_command(app: App, execution_id: str, params: tuple[str, ...]) -> None:
 @pass_app
 def cancel_command(app: App, execution_id: str) -> None:
     """Cancel a pending execution, or ask a running one to stop."""
+    execution_id = _resolve(app, execution_id)
     execution = cancel_execution(
         app.db, execution_id, by=app.caller.actor, grace_seconds=app.settings.cancel_grace
     )
@@ -136,3 +138,9 @@ def cancel_command(app: App, execution_id: str) -> None:
             f"Stop requested for {execution_id}; it is killed if still running after "
             f"{app.settings.cancel_grace:.0f} s"
         )
+
+
+def _resolve(app: App, execution_id: str) -> str:
+    """The whole id of an id or a unique prefix of 6+ characters (as the dashboard shows)."""
+    with app.db.read() as conn:
+        return store.resolve_execution_id(conn, execution_id)

@@ -20,8 +20,9 @@ from typing import Any
 import click
 
 from runplane.cli.app import App, pass_app
+from runplane.cli.demofile import announced
 from runplane.cli.render import EXECUTION_HEADERS, execution_row, table
-from runplane.cli.serve import run_server
+from runplane.cli.serve import check_port, next_port, run_server
 from runplane.engine.scheduling.schedules import ScheduleSpec, save_schedule
 from runplane.engine.service import submit_execution
 from runplane.model import Execution, Trigger
@@ -57,6 +58,9 @@ def demo(app: App, host: str, port: int, rows: int, no_serve: bool) -> None:
     from runplane.engine.serving.runtime import ServingRuntime
 
     settings = _demo_settings(app.settings)
+    if not no_serve:
+        other = next_port(port)
+        check_port(host, port, f"runplane demo --port {other}", f"make demo PORT={other}")
     db = _fresh_database(settings, app.domains)
     with _unavailable_upstream() as upstream:
         plans = _plans(app.domains, settings.data_dir, rows, upstream)
@@ -75,7 +79,8 @@ def demo(app: App, host: str, port: int, rows: int, no_serve: bool) -> None:
         if no_serve:
             runtime.stop()
             return
-        run_server(db, settings, runtime, host=host, port=port)
+        with announced(settings, f"http://{host}:{port}"):
+            run_server(db, settings, runtime, host=host, port=port)
 
 
 def _demo_settings(settings: Settings) -> Settings:
@@ -171,11 +176,11 @@ def _wait(db: Database, execution_ids: list[str]) -> list[Execution]:
 
 
 def _explain(settings: Settings) -> None:
-    env = f"RUNPLANE_HOME={settings.home} RUNPLANE_DATA_DIR={settings.data_dir}"
     click.echo(
         "\nThe 503 comes from a stub upstream on 127.0.0.1 started by this demo; its automatic "
         "retries fail the same way while the demo runs.\n"
-        f"Inspect from another terminal: {env} runplane executions list",
+        "While it serves, runplane commands in another terminal in this folder use the demo's "
+        f"database ({settings.home / 'runplane.db'}), e.g. `runplane executions list`.",
         err=True,
     )
 

@@ -4,6 +4,7 @@ durations, counts. Pure functions, used as template filters and globals.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -174,6 +175,45 @@ def brief(params: dict[str, Any]) -> str:
     return text + (" / …" if len(shown) > 4 else "")
 
 
+def named(params: dict[str, Any]) -> str:
+    """Parameters with their names, for a run listed without a heading: `week_ending=2025-12-15
+    · tier=OTC` (unset and false ones left out)."""
+    shown = [f"{k}={param_text(v)}" for k, v in params.items() if v not in (None, False, "", [])]
+    return " · ".join(shown[:4]) + (" · …" if len(shown) > 4 else "")
+
+
 def dotted(name: str) -> Markup:
     """A dotted name that may wrap after its dots (`sales.<wbr>daily_report.<wbr>by_region`)."""
     return Markup(str(escape(name)).replace(".", ".<wbr>"))
+
+
+_TICKS = re.compile(r"`([^`\n]+)`")
+
+
+def ticks(text: Any) -> Markup:
+    """Markdown's inline code in our own sentences: "Change the parameter `message`" shows
+    `message` as code, not its backticks (the text is escaped first)."""
+    return Markup(_TICKS.sub(r"<code>\1</code>", str(escape(text))))
+
+
+_ACTION_ICONS = (
+    ("resolved", "✓"),
+    ("all ", "⚠️"),
+    ("automatic retry", "⟳"),
+    ("retry ", "⟳"),
+    ("attempt ", "⚠️"),
+    ("wait", "⏰"),
+    ("check", "🔍"),
+    ("read the logs", "📄"),
+    ("run ", "▶"),
+    ("fix", "🛠"),
+    ("change", "⚙️"),
+)
+
+
+def action_icon(text: str) -> str:
+    """The page spec's icon for a suggested action: ⏰ wait, 🔍 check, 📧 escalate, ..."""
+    lowered = text.lower()
+    if "escalate" in lowered or "contact" in lowered:
+        return "📧"
+    return next((icon for start, icon in _ACTION_ICONS if lowered.startswith(start)), "•")

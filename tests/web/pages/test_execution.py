@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from runplane.engine.classify import classify
 from runplane.model import EventKind, LogLine
 from runplane.model.clock import utcnow
-from runplane.pipelines.errors import DependencyError, TransientError
+from runplane.pipelines.errors import ConfigError, DependencyError, TransientError
 from runplane.store import Database
 from runplane.store import events as event_store
 from runplane.store import logs as log_store
@@ -237,3 +237,27 @@ def test_the_live_fragment_carries_the_parts_that_change(
     assert '<template data-part="summary">' in fragment
     assert '<template data-part="final"></template>' in fragment
     assert "<html" not in fragment
+
+
+def test_the_summary_has_the_classification_line_action_icons_and_code_not_backticks(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    transient = classify(
+        TransientError(
+            "HTTP 503 from api.finra.org", url="https://api.finra.org/otc", status_code=503
+        ),
+        pipeline="runplane.fail",
+    )
+    config = classify(ConfigError("must be shorter", parameter="message"), pipeline="runplane.fail")
+    with sqlite_db.write() as conn:
+        upstream = make_execution(conn, status="failed", error=transient, created_at=utcnow())
+        bad_value = make_execution(conn, status="failed", error=config, created_at=utcnow())
+    page = client.get(f"/dashboard/executions/{upstream.execution_id}").text
+    words = text(page)
+    assert "Classification: 🔄 Transient — upstream service unavailable" in words
+    assert "⏰ Wait 5-10 minutes and retry" in words
+    assert "🔍 Check api.finra.org's status page" in words
+    assert "📧 If it still fails after 1 hour, escalate" in words
+    other = client.get(f"/dashboard/executions/{bad_value.execution_id}").text
+    assert "Change the parameter <code>message</code>" in other
+    assert "`" not in text(other).split("Suggested actions")[1].split("Recurrence")[0]

@@ -92,7 +92,7 @@ def test_the_basic_tier_runs_at_once_and_shows_the_result(
         assert store.get_execution(conn, execution_id).status == "failed"
     words = text(basic_client.get(location).text)
     assert "Result ❌ FAILED" in words
-    assert "Data problem: file is empty" in words
+    assert "Data problem in diagnostic.psv, line 2" in words
     assert "📁 Data issue" in words
 
 
@@ -147,3 +147,23 @@ def test_the_basic_tier_locks_the_schedule_section(
     page = basic_client.get("/dashboard/pipelines/runplane.noop").text
     assert "Scheduling is available in the Intermediate tier" in text(page)
     assert "/dashboard/schedules/weekly" not in page
+
+
+def test_the_basic_tiers_result_of_a_run_without_params_has_no_stray_separator(
+    basic_client: TestClient,
+) -> None:
+    response = basic_client.post(
+        "/dashboard/pipelines/runplane.noop/run", data={}, headers=ORIGIN, follow_redirects=False
+    )
+    words = text(basic_client.get(response.headers["location"]).text)
+    assert "runplane.noop · " in words
+    assert "· ·" not in words
+
+
+def test_last_runs_name_their_parameters(client: TestClient, sqlite_db: Database) -> None:
+    with sqlite_db.write() as conn:
+        make_execution(
+            conn, pipeline="runplane.sleep", params={"seconds": 30.0, "lines_per_second": 2}
+        )
+    words = text(client.get("/dashboard/pipelines/runplane.sleep").text)
+    assert "seconds=30.0 · lines_per_second=2" in words

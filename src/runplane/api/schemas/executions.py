@@ -30,6 +30,9 @@ class ErrorOut(BaseModel):
     traceback: str | None
     fingerprint: str | None
     details: dict[str, Any]
+    cause: str = Field(
+        "", description="What went wrong in a few words, e.g. `upstream service unavailable`."
+    )
 
 
 class ExecutionOut(BaseModel):

@@ -165,7 +165,7 @@ def test_a_completed_run_shows_what_it_produced_and_links_to_its_data(
     assert "Ingested OTC data for week ending 2025-12-22" in summary
     page = client.get(f"/dashboard/executions/{done.execution_id}?tab=output").text
     words = text(page)
-    assert "Rows processed 15,847 Symbols added 342 Weeks updated 2025-12-22" in words
+    assert "Rows processed 15,847 Symbols added 342 Weeks updated 1 (2025-12-22)" in words
     assert 'href="/dashboard/assets?week=2025-12-22&amp;tier=OTC"' in page
 
 

@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse
 
 from runplane import __version__
 from runplane.api.deps import ListCaches
+from runplane.api.docs import install_docs
 from runplane.api.openapi import published_openapi
 from runplane.api.routes import install_api
 from runplane.engine.serving.metrics import EngineMetrics
@@ -64,8 +65,9 @@ def create_app(
 ) -> FastAPI:
     """The application; `clock` is what every page and route reads as now (tests move it)."""
     app = FastAPI(
-        title="Runplane", version=__version__, description=DESCRIPTION, lifespan=_threads_for(db)
-    )
+        title="Runplane", version=__version__, description=DESCRIPTION, lifespan=_threads_for(db),
+        docs_url=None, redoc_url=None,
+    )  # fmt: skip
     domains = registry.load(settings.pipeline_modules)
     app.state.db = db
     app.state.settings = settings
@@ -75,6 +77,7 @@ def create_app(
     app.state.metrics = runtime.metrics if runtime is not None else EngineMetrics(db)
     install_api(app, resolve_all(domains, "api"))
     app.openapi = partial(published_openapi, app)  # type: ignore[method-assign]
+    install_docs(app)
     mount_dashboard(app, domains)
     app.add_api_route("/", _to_dashboard, include_in_schema=False)
     return app

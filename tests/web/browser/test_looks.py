@@ -128,3 +128,23 @@ def test_status_icons_take_the_spec_colours_with_enough_contrast(
     page.emulate_media(reduced_motion="reduce")
     assert spinning.evaluate("el => getComputedStyle(el).animationName") == "none"
 
+
+def test_custom_range_inputs_are_iso_utc_and_presets_show_only_their_controls(
+    package_web: Server, history: dict[str, str], page: Any
+) -> None:
+    open_page(page, f"{package_web.url}/dashboard/executions")
+    assert page.locator("[data-custom]").is_hidden()
+    page.select_option('select[name="range"]', "custom")
+    assert page.locator("[data-custom]").is_visible()
+    page.fill('input[name="since"]', "2025-12-01T00:00:00Z")
+    page.click('form[data-filters] button[type="submit"]')
+    page.wait_for_url("**since=2025-12-01T00*")
+    assert page.locator('input[name="since"]').input_value() == "2025-12-01T00:00:00Z"
+    assert page.locator('input[name="since"]').get_attribute("type") == "text"
+    screenshot(page, "custom-range")
+    open_page(page, f"{package_web.url}/dashboard/executions?preset=running-now")
+    assert page.locator('select[name="range"]').count() == 0
+    assert page.locator('input[name="since"]').count() == 0
+    assert "any time" not in page.locator("main").inner_text()
+    screenshot(page, "running-now")
+

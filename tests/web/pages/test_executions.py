@@ -140,10 +140,26 @@ def test_a_custom_window_takes_utc_from_and_to_fields(
     page = client.get(f"/dashboard/executions?range=custom&since={since}&until={until}").text
     assert row_ids(page) == [inside.execution_id]
     assert '<option value="custom" selected>' in page
-    assert f'value="{since}:00"' in page
+    assert f'value="{since}:00Z"' in page  # ISO-8601 UTC, never the browser's locale
+    assert 'type="datetime-local"' not in page
+    assert f"execution from {since}:00Z to " in text(page)
+    opened = client.get(f"/dashboard/executions?range=custom&since={since}").text
+    assert f"executions since {since}:00Z" in text(opened)
+    assert " in since " not in text(opened)
     anytime = client.get("/dashboard/executions?range=custom").text
     assert len(row_ids(anytime)) == 3
-    assert "in any time" in text(anytime)
+    assert "at any time" in text(anytime)
+    assert '<option value="any" selected>Any time</option>' in anytime
+    assert "data-custom hidden" in anytime
+
+
+def test_running_now_shows_only_the_controls_it_uses(client: TestClient) -> None:
+    page = client.get("/dashboard/executions?preset=running-now").text
+    assert 'name="range" value="any"' in page  # kept for Apply, not shown
+    assert "Custom from/to" not in page
+    assert 'name="since"' not in page
+    assert "any time" not in text(page)
+    assert "Nothing is running right now" in text(page)
 
 
 def test_presets_set_their_filters_visibly(client: TestClient, sqlite_db: Database) -> None:
@@ -161,7 +177,7 @@ def test_presets_set_their_filters_visibly(client: TestClient, sqlite_db: Databa
     page = client.get("/dashboard/executions?preset=running-now").text
     assert row_ids(page) == [running.execution_id]
     assert '<option value="running" selected>Running</option>' in page
-    assert '<option value="custom" selected>' in page
+    assert '<input type="hidden" name="range" value="any">' in page
 
 
 def test_unresolved_failures_stay_summarised_above_the_list(

@@ -32,7 +32,7 @@ router = APIRouter(route_class=DashboardRoute, dependencies=[Depends(requires(Fe
 
 MAX_EXTENT = 1000
 """Rows one refresh may re-fetch after several "Load more" clicks."""
-NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
+NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 VIEW_PARAMS = ("preset", "status", "pipeline", "trigger", "range", "since", "until")
 
 
@@ -88,10 +88,12 @@ def executions_page(request: Request, s: StateDep) -> Response:
 
 
 def parse_view(query: QueryParams) -> list_query.ListFilters:
-    """The list filters of a dashboard URL; `range=custom` means the from/to fields
-    (datetime-local values are UTC), both empty meaning no time limit."""
-    custom = query.get("range") == "custom"
+    """The list filters of a dashboard URL; `range=custom` means the from/to fields (ISO-8601,
+    UTC when they name no zone), both empty meaning no time limit, as `range=any` does."""
+    custom = query.get("range") in ("custom", "any")
     since, until = (_instant(query.get(name)) for name in ("since", "until"))
+    if query.get("range") == "any":
+        since = until = None
     filters = list_query.parse_filters(
         status=query.getlist("status"),
         pipeline=query.getlist("pipeline"),
@@ -160,9 +162,12 @@ def _through(page: listing.ExecutionPage, last: str | None) -> listing.Execution
 
 
 def _instant(value: str | None) -> str | None:
-    """datetime-local fields send no zone; the form labels them UTC."""
+    """The form's fields are labelled UTC, so a value without a zone is UTC (a date alone
+    is its midnight)."""
     text = (value or "").strip()
-    return text + "Z" if NAIVE.match(text) else (text or None)
+    if not NAIVE.match(text):
+        return text or None
+    return (text if len(text) > 10 else text + "T00:00:00") + "Z"
 
 
 def _view_query(query: QueryParams) -> str:

@@ -5,6 +5,7 @@ keeps its buttons in view. Screenshots go to test-output/screenshots/."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -62,8 +63,9 @@ def run(web: Server, pipeline: str, **params: Any) -> str:
 
 
 @pytest.fixture(scope="module")
-def history(package_web: Server) -> dict[str, str]:
-    """An execution of every status, a failed ingest, and two synthetic weeks of data."""
+def history(package_web: Server) -> Iterator[dict[str, str]]:
+    """An execution of every status, a failed ingest, and two synthetic weeks of data; the running one is
+    cancelled afterwards so the shared server ends idle."""
     web = package_web
     write_weeks(web.settings.data_dir, tier=MarketTier.OTC,
                 weeks=[date(2025, 12, 8), date(2025, 12, 15)], rows=300)  # fmt: skip
@@ -76,10 +78,10 @@ def history(package_web: Server) -> dict[str, str]:
             start="2025-12-08",
             end="2025-12-15",
             tiers="OTC",
-        ),  # fmt: skip
+        ),
         "ingest": run(
             web, "finra.otc_transparency.ingest_week", week_ending="2025-12-01", tier="OTC"
-        ),  # fmt: skip
+        ),
     }
     dry = web.client.post("/v1/pipelines/runplane.noop/run", json={"dry_run": True})
     ids["dry_run"] = str(dry.json()["execution_id"])
@@ -91,8 +93,6 @@ def history(package_web: Server) -> dict[str, str]:
     web.wait_for_final(ids["cancelled"])
     ids["running"] = run(web, "runplane.sleep", seconds=60)
     web.wait_for_status(ids["running"], lambda s: s == "running")
-    web.client.put("/v1/schedules/paused-all", json={"pipeline": "runplane.noop",
-                   "cron": "0 0 1 1 *", "enabled": False})  # fmt: skip
     yield ids
     web.client.post(f"/v1/executions/{ids['running']}/cancel")
     web.wait_for_final(ids["running"])
@@ -147,4 +147,3 @@ def test_custom_range_inputs_are_iso_utc_and_presets_show_only_their_controls(
     assert page.locator('input[name="since"]').count() == 0
     assert "any time" not in page.locator("main").inner_text()
     screenshot(page, "running-now")
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -75,6 +76,8 @@ def test_the_demo_runs_successes_and_each_kind_of_failure_on_synthetic_data(
         "normalize_week",
     ]
     assert any(e.status == "dry_run" for e in runs)
+    documented = re.compile(r"^(user:.+|os:.+|local|schedule:.+|auto-retry:[0-9a-f-]{36})$")
+    assert [e.triggered_by for e in runs if not documented.match(e.triggered_by)] == []
     names = (tmp_path / "demo" / "data" / "finra-otc" / "OTC").glob("*.psv")
     for path in names:
         rows = path.read_text().splitlines()[1:]

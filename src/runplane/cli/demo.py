@@ -67,10 +67,10 @@ def demo(app: App, host: str, port: int, rows: int, no_serve: bool) -> None:
         runtime = ServingRuntime(db, settings)
         runtime.start()
         try:
-            executions = _wait(db, _submit(db, plans))
+            executions = _wait(db, _submit(db, plans, app.caller.actor))
             if settings.has(Feature.SCHEDULING):  # saved after the runs: none is scheduled
                 for spec in _schedules(plans):
-                    save_schedule(db, spec, source=str(ScheduleSource.CLI), by="demo")
+                    save_schedule(db, spec, source=str(ScheduleSource.CLI), by=app.caller.actor)
         except BaseException:
             runtime.stop()
             raise
@@ -132,11 +132,12 @@ def _plans(domains: Sequence[Domain], data_dir: Path, rows: int, upstream: str) 
     return plans
 
 
-def _submit(db: Database, plans: Sequence[DemoPlan]) -> list[str]:
-    """The plans' runs, in order, as an operator would start them."""
+def _submit(db: Database, plans: Sequence[DemoPlan], actor: str) -> list[str]:
+    """The plans' runs, in order, as the operator running the demo starts them (recorded as
+    that CLI caller, one of the documented `triggered_by` forms)."""
     return [
         submit_execution(
-            db, run.pipeline, dict(run.params), trigger=Trigger.MANUAL, triggered_by="demo",
+            db, run.pipeline, dict(run.params), trigger=Trigger.MANUAL, triggered_by=actor,
             dry_run=run.dry_run,
         ).execution_id
         for plan in plans

@@ -55,6 +55,16 @@ ONE_LINE = """([selector, pattern]) => {
   return broken;
 }"""
 
+SIDEWAYS = "() => document.documentElement.scrollWidth"
+CUT = """(tables) => tables.filter((t) => {
+  const box = t.closest("[data-scroll]") || t;
+  const scrolls = ["auto", "scroll"].includes(getComputedStyle(box).overflowX);
+  const cells = [...t.querySelectorAll("tbody tr > :last-child")];
+  const right = Math.max(0, ...cells.map((c) => c.getBoundingClientRect().right));
+  return !scrolls && right > box.getBoundingClientRect().right + 1;
+}).map((t) => t.className || t.tagName)"""
+"""Tables whose last column lies beyond their box where nothing scrolls to it."""
+
 
 def run(web: Server, pipeline: str, **params: Any) -> str:
     response = web.client.post(f"/v1/pipelines/{pipeline}/run", json={"params": params})
@@ -147,3 +157,38 @@ def test_custom_range_inputs_are_iso_utc_and_presets_show_only_their_controls(
     assert page.locator('input[name="since"]').count() == 0
     assert "any time" not in page.locator("main").inner_text()
     screenshot(page, "running-now")
+
+
+def test_a_narrow_screen_fits_tabs_error_tables_dates_and_names(
+    package_web: Server, history: dict[str, str], page: Any
+) -> None:
+    page.set_viewport_size(NARROW)
+    open_page(page, f"{package_web.url}/dashboard/executions/{history['ingest']}")
+    screenshot(page, "narrow-failed-ingest")
+    assert page.evaluate(SIDEWAYS) <= NARROW["width"], "the detail scrolls sideways"
+    tops = page.eval_on_selector_all(".tabs a", "as => as.map(a => a.getBoundingClientRect().top)")
+    assert len(set(tops)) == 1, f"the tabs wrap: {tops}"
+    title = page.locator(".error-title").bounding_box()
+    assert title is not None
+    assert title["y"] + title["height"] <= NARROW["height"], "the error is below the fold"
+    for path in ("/dashboard/assets?week=2025-12-15&tier=OTC", "/dashboard/executions"):
+        open_page(page, package_web.url + path)
+        screenshot(page, "narrow-" + path.split("?")[0].rsplit("/", 1)[1])
+        assert page.evaluate(SIDEWAYS) <= NARROW["width"], f"{path}: the page scrolls sideways"
+        assert page.eval_on_selector_all("main table", CUT) == [], f"{path}: columns are cut"
+        assert page.evaluate(ONE_LINE, ["main", r"\d{4}-\d{2}-\d{2}"]) == [], path
+        assert page.evaluate(ONE_LINE, [".c-pipe a, .facts a", r"[a-z0-9_]+"]) == [], path
+
+
+def test_the_retry_modal_keeps_its_buttons_in_view_while_parameters_are_changed(
+    package_web: Server, history: dict[str, str], page: Any
+) -> None:
+    open_page(page, f"{package_web.url}/dashboard/executions/{history['ingest']}")
+    page.click('[data-action="retry"]')
+    page.wait_for_selector("dialog#modal[open] form")
+    page.check("[data-modify]")
+    screenshot(page, "retry-modal-modify")
+    button = page.locator("dialog#modal [data-submit]")
+    box = button.bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] <= WIDE["height"], "Retry Now is below the fold"

@@ -176,8 +176,8 @@ def brief(params: dict[str, Any]) -> str:
 
 
 def named(params: dict[str, Any]) -> str:
-    """Parameters with their names, for a run listed without a heading: `week_ending=2025-12-15
-    · tier=OTC` (unset and false ones left out)."""
+    """Parameters with their names, for a run listed without a heading: `day=2025-12-15
+    · region=emea` (unset and false ones left out)."""
     shown = [f"{k}={param_text(v)}" for k, v in params.items() if v not in (None, False, "", [])]
     return " · ".join(shown[:4]) + (" · …" if len(shown) > 4 else "")
 

@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,7 @@ def _free_port() -> int:
 def test_the_demo_runs_successes_and_each_kind_of_failure_on_synthetic_data(
     tmp_path: Path,
 ) -> None:
+    started = datetime.now(UTC) - timedelta(seconds=1)
     done = subprocess.run(
         [RUNPLANE, "demo", "--no-serve", "--rows", "500"],
         env=_env(tmp_path),
@@ -50,9 +52,15 @@ def test_the_demo_runs_successes_and_each_kind_of_failure_on_synthetic_data(
     assert "synthetic" in done.stderr
     db = Database(f"sqlite:///{tmp_path / 'demo' / 'runplane.db'}")
     with db.read() as conn:
-        runs = store.list_executions(conn, store.ExecutionFilter(), limit=100)
+        everything = store.list_executions(conn, store.ExecutionFilter(), limit=1000)
         schedules = {s.name: s for s in schedule_store.list_schedules(conn)}
     db.dispose()
+    runs = [e for e in everything if e.created_at >= started]  # the ones it ran
+    past = [e for e in everything if e.created_at < started]
+    assert f"Wrote {len(past)} synthetic past executions over the last 30 days" in done.stderr
+    assert started - min(e.created_at for e in past) >= timedelta(days=29)
+    assert {str(e.trigger) for e in past} == {"scheduled", "manual", "api"}
+    assert schedules["nightly-housekeeping"].pipeline == "runplane.sleep"
     assert schedules["finra-weekly"].params["week_ending"] == "{{ last_week_ending }}"
     assert schedules["heartbeat"].enabled
     failures = {
@@ -164,6 +172,15 @@ def test_the_readmes_commands_in_a_second_terminal_use_the_serving_demo(
     shown = _in_folder(folder, "executions", "show", failed)
     assert "FAILED" in shown.stdout
     assert not (folder / ".runplane" / "runplane.db").exists(), "a second database was made"
+
+
+def test_one_execution_is_running_while_the_demo_serves(serving_demo: tuple[Path, int]) -> None:
+    folder, _ = serving_demo
+    running = _in_folder(folder, "executions", "list", "--status", "running")
+    assert running.returncode == 0, running.stderr
+    rows = running.stdout.splitlines()[1:]
+    assert len(rows) == 1, running.stdout
+    assert "runplane.sleep" in rows[0]
 
 
 def test_a_busy_port_stops_the_demo_before_it_does_any_work(tmp_path: Path) -> None:

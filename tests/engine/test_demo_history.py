@@ -17,6 +17,7 @@ from runplane.store import Database
 from runplane.store import events as event_store
 from runplane.store import executions as store
 from runplane.store import logs as log_store
+from runplane.store import schedules as schedule_store
 
 NOW = datetime(2025, 12, 23, 15, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -69,6 +70,12 @@ def test_a_history_is_written_backdated_ended_counted_and_labelled(db: Database)
     assert log[0].at == first.created_at
     assert any(line.level == "ERROR" and "HTTP 503" in line.message for line in log)
     assert kinds == ["created", "started", "failed", "retried"]
+    with db.read() as conn:  # what a schedule shows as its last fire
+        fires = schedule_store.list_fires(conn, "nightly")
+    assert [(f.scheduled_for, f.execution_id) for f in fires] == [
+        (first.created_at, first.execution_id),
+        (nightly.created_at, nightly.execution_id),
+    ]
 
 
 def test_an_entry_ending_after_now_writes_nothing(db: Database) -> None:
@@ -105,3 +112,13 @@ def test_the_demos_history_covers_30_days_every_trigger_and_failure_class(db: Da
     weekly = [e for e in runs if e.triggered_by == "schedule:finra-weekly"]
     assert {e.created_at.weekday() for e in weekly} == {1}  # Tuesdays
     assert len({e.pipeline for e in weekly}) == 4  # the whole chain
+
+
+@pytest.mark.parametrize("hour", [0, 2, 3, 11, 12, 23])
+def test_the_demos_history_ends_before_now_at_any_hour(hour: int) -> None:
+    now = datetime(2025, 12, 23, hour, tzinfo=UTC)  # a Tuesday
+    past = [*demo_past.history(now), *finra_history.history(now, "OTC")]
+    assert max(p.at + timedelta(seconds=p.seconds + 3) for p in past) < now
+    today = [p for p in past if p.at.date() == now.date()]
+    assert bool(today) == (hour >= 3)  # the night's run, then the Tuesday chain
+    assert any(p.schedule == "finra-weekly" for p in today) == (hour >= 12)

@@ -23,12 +23,16 @@ LOST_NIGHT = 8
 
 
 def history(now: datetime) -> list[DemoPast]:
-    """The last 30 days before `now` (UTC), oldest first."""
+    """The last 30 days up to `now` (UTC), oldest first."""
     rng = random.Random(DAYS)
     past: list[DemoPast] = []
-    for days in range(DAYS, 0, -1):
+    for days in range(DAYS, -1, -1):
         day = now.date() - timedelta(days=days)
         fired = datetime.combine(day, time(2, 30), tzinfo=now.tzinfo)
+        if days == 0:  # today: only the night's run, once it would have ended
+            if fired + timedelta(minutes=5) < now:
+                past.append(DemoPast(NIGHTLY.pipeline, dict(NIGHTLY.params), fired, 90.3, schedule=NIGHTLY.name, rows=0, summary=("Slept 90.0s",)))  # fmt: skip
+            break
         at = fired + timedelta(milliseconds=rng.randint(15, 300))
         nightly = dict(NIGHTLY.params)
         if days == LOST_NIGHT:

@@ -1,5 +1,5 @@
 """The demo's synthetic history, written through the store: backdated executions that
-already ended, with their events and log lines, in one transaction whose hourly counts
+already ended, with their events, log lines and schedule fires, in one transaction whose hourly counts
 `insert_execution` notes like any other ending. A fresh demo thus opens on weeks of
 plausible activity; each record's first log line says it was written, not run."""
 
@@ -15,6 +15,7 @@ from runplane.engine.ids import new_capture_id, new_execution_id
 from runplane.engine.service import prepare_params
 from runplane.model import EventKind, Execution, ExecutionStatus, LogLine, Trigger
 from runplane.model.errors import ExecutionError
+from runplane.model.schedule import ScheduleFire
 from runplane.pipelines import Registry
 from runplane.pipelines import registry as default_registry
 from runplane.plugins import DemoPast
@@ -22,6 +23,7 @@ from runplane.store import Database
 from runplane.store import events as event_store
 from runplane.store import executions as store
 from runplane.store import logs as log_store
+from runplane.store import schedules as schedule_store
 
 LABEL = "Synthetic demo history: this record was written by `runplane demo`, it never ran"
 API_CALLER = "local"
@@ -63,6 +65,10 @@ def write_history(
                 event_store.insert_event(
                     conn, execution.execution_id, kind, actor=who, at=at, **detail
                 )
+            if execution.triggered_by.startswith("schedule:") and past.after is None:
+                instant = past.at.replace(second=0, microsecond=0)  # the cron's minute
+                fire = ScheduleFire(str(past.schedule), instant, past.at, execution.execution_id)
+                schedule_store.insert_fire(conn, fire)
             if past.retry_of is not None:
                 event_store.insert_event(
                     conn, written[past.retry_of].execution_id, EventKind.RETRIED,

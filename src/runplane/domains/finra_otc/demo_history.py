@@ -17,17 +17,21 @@ FIRES_AT = time(11, 0)
 """Tuesday 06:00 in New York, in UTC while New York keeps standard time."""
 UPSTREAM = "https://otc.finra.example/otc/weekly"
 """The synthetic history's upstream (a reserved `.example` name: nothing is fetched)."""
+CHAIN = timedelta(minutes=10)
+"""Longer than a week's chain takes, flaky first attempt included."""
 SYMBOLS = ("KMCJP", "HOVC", "TRLX", "BRQZF", "NVAXP", "OZELF")
 SECONDS = {Stage.INGEST: (38, 95), Stage.NORMALIZE: (14, 35), Stage.AGGREGATE: (8, 21), Stage.ROLLING: (20, 44)}  # fmt: skip
 
 
 def history(now: datetime, tier: str) -> list[DemoPast]:
-    """The last 30 days before `now` (UTC), oldest first."""
+    """The last 30 days up to `now` (UTC), oldest first."""
     rng = random.Random(2025)
     past: list[DemoPast] = []
-    tuesdays = [
-        d for d in (now.date() - timedelta(days=n) for n in range(30, 0, -1)) if d.weekday() == 1
-    ]
+    days = (now.date() - timedelta(days=n) for n in range(30, -1, -1))
+    tuesdays = [  # today's too once its chain would have ended
+        d for d in days
+        if d.weekday() == 1 and datetime.combine(d, FIRES_AT, now.tzinfo) < now - CHAIN
+    ]  # fmt: skip
     for n, tuesday in enumerate(tuesdays):
         fired = datetime.combine(tuesday, FIRES_AT, tzinfo=now.tzinfo)
         week = tuesday - timedelta(days=8)  # the Monday FINRA's file of the week before names

@@ -188,6 +188,9 @@ def test_the_retry_modal_keeps_its_buttons_in_view_while_parameters_are_changed(
     page.wait_for_selector("dialog#modal[open] form")
     page.check("[data-modify]")
     screenshot(page, "retry-modal-modify")
+    week = page.locator('dialog#modal input[name="p.week_ending"]')
+    assert week.get_attribute("type") == "text"  # ISO-8601, not the locale's mm/dd/yyyy
+    assert week.input_value() == "2025-12-01"
     button = page.locator("dialog#modal [data-submit]")
     box = button.bounding_box()
     assert box is not None

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from runplane.model import Execution, ExecutionEvent
 from runplane.model.timefmt import absolute, duration, ordinal, relative_day
+from runplane.pipelines import UnknownPipeline, registry
 from runplane.store.failures import RECURRENCE_WINDOW, Recurrence
 from runplane.views.execution_detail import ExecutionDetail
 
@@ -37,8 +38,20 @@ def execution_row(e: Execution, now: datetime) -> list[str]:
         relative_day(started, now),
         took,
         "—" if e.rows_processed is None else f"{e.rows_processed:,}",
-        str(e.trigger),
+        trigger_text(e),
     ]
+
+
+def trigger_text(e: Execution) -> str:
+    """`manual`, or `manual · auto-retry 2/3` for an automatic retry, as the dashboard says."""
+    if not e.triggered_by.startswith("auto-retry:"):
+        return str(e.trigger)
+    try:
+        policy = registry.get(e.pipeline).retry
+    except UnknownPipeline:
+        policy = None
+    of = "" if policy is None else f"/{policy.max_attempts}"
+    return f"{e.trigger} · auto-retry {e.attempt}{of}"
 
 
 EXECUTION_HEADERS = ["id", "status", "pipeline", "started (UTC)", "duration", "rows", "trigger"]

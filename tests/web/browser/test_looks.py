@@ -178,6 +178,7 @@ def test_a_narrow_screen_fits_tabs_error_tables_dates_and_names(
         assert page.eval_on_selector_all("main table", CUT) == [], f"{path}: columns are cut"
         assert page.evaluate(ONE_LINE, ["main", r"\d{4}-\d{2}-\d{2}"]) == [], path
         assert page.evaluate(ONE_LINE, [".c-pipe a, .facts a", r"[a-z0-9_]+"]) == [], path
+        assert page.evaluate(ONE_LINE, ["main table td", r"[A-Za-z0-9_]{3,}"]) == [], path
 
 
 def test_the_retry_modal_keeps_its_buttons_in_view_while_parameters_are_changed(

@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PORT ?= 8000
 
 .PHONY: install check test demo bench clean
 
@@ -22,7 +23,7 @@ test: check
 	$(BIN)/pytest
 
 demo: install
-	$(BIN)/runplane demo
+	$(BIN)/runplane demo --port $(PORT)
 
 bench: install
 	$(BIN)/python bench/run_all.py

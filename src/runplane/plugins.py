@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from importlib import import_module
 from importlib.metadata import EntryPoint, entry_points
@@ -98,12 +98,43 @@ class DemoSchedule:
 
 
 @dataclass(frozen=True)
+class DemoPast:
+    """One execution of the demo's synthetic history, created `at` (UTC, in the past) and
+    written as ended `seconds` after it started, never run: the dashboard opens on weeks of
+    plausible activity.
+
+    `status` is an end state (`completed`, `failed`, `cancelled`, `dry_run`); `trigger` is
+    `scheduled` (by `schedule`), `manual` or `api`; a failure's `error` is classified as a
+    live one would be (none: its worker was lost). `retry_of` and `after` are indexes of earlier entries of the same
+    history: an automatic retry of that attempt (`auto` false: an operator's retry), or a
+    run queued behind that one (a chain's next stage).
+    """
+
+    pipeline: str
+    params: Mapping[str, Any]
+    at: datetime
+    seconds: float
+    status: str = "completed"
+    trigger: str = "scheduled"
+    schedule: str | None = None
+    rows: int | None = None
+    summary: Sequence[str] = ()
+    figures: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    error: BaseException | None = None
+    retry_of: int | None = None
+    auto: bool = True
+    after: int | None = None
+
+
+@dataclass(frozen=True)
 class DemoPlan:
-    """What a domain shows in `runplane demo`: runs, schedules, and lines telling what it did."""
+    """What a domain shows in `runplane demo`: runs, schedules, a synthetic history, and
+    lines telling what it did."""
 
     runs: Sequence[DemoRun] = ()
     schedules: Sequence[DemoSchedule] = ()
     notes: Sequence[str] = ()
+    history: Sequence[DemoPast] = ()
 
 
 DemoPlanner = Callable[[Path, int, str], DemoPlan]

@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse
 from runplane import __version__, access
 from runplane.api.body_limit import BodyLimit
 from runplane.api.deps import ListCaches
+from runplane.api.docs import install_docs
 from runplane.api.openapi import published_openapi
 from runplane.api.routes import install_api
 from runplane.engine.serving.metrics import EngineMetrics
@@ -69,8 +70,9 @@ def create_app(
     """The application; `clock` is what every page and route reads as now (tests move it),
     `bind` the address `serve` listens on (an allowed host unless RUNPLANE_ALLOWED_HOSTS)."""
     app = FastAPI(
-        title="Runplane", version=__version__, description=DESCRIPTION, lifespan=_threads_for(db)
-    )
+        title="Runplane", version=__version__, description=DESCRIPTION, lifespan=_threads_for(db),
+        docs_url=None, redoc_url=None,
+    )  # fmt: skip
     domains = registry.load(settings.pipeline_modules)
     app.state.db = db
     app.state.settings = settings
@@ -81,6 +83,7 @@ def create_app(
     app.state.storage = runtime.storage if runtime is not None else StorageWatch(db, settings)
     install_api(app, resolve_all(domains, "api"))
     app.openapi = partial(published_openapi, app)  # type: ignore[method-assign]
+    install_docs(app)
     app.add_middleware(  # inside the dashboard's headers, which mount_dashboard adds
         BodyLimit, limit=settings.max_body_bytes, page=too_large_page, page_prefix=PREFIX
     )

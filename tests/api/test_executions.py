@@ -426,3 +426,20 @@ def test_detail_says_how_often_a_failure_like_it_happened(
     first = client.get(f"/v1/executions/{failures[0].execution_id}").json()["recurrence"]
     assert first == {"window_days": 7, "count": 1, "previous": None}
     assert client.get(f"/v1/executions/{completed.execution_id}").json()["recurrence"] is None
+
+
+def test_an_id_prefix_of_six_or_more_characters_names_one_execution(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    with sqlite_db.write() as conn:
+        one = make_execution(conn, execution_id="45934f8b-0000-4000-8000-000000000001")
+        make_execution(conn, execution_id="abcdef01-0000-4000-8000-000000000001")
+        make_execution(conn, execution_id="abcdef02-0000-4000-8000-000000000002")
+    shown = client.get("/v1/executions/45934f8b")
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["execution_id"] == one.execution_id
+    assert client.get("/v1/executions/45934f8b/logs").json()["execution_id"] == one.execution_id
+    body = assert_problem(client.get("/v1/executions/abcdef"), 404, "give more characters")
+    assert "abcdef01-0000-4000-8000-000000000001" in body["detail"]
+    assert "abcdef02-0000-4000-8000-000000000002" in body["detail"]
+    assert_problem(client.get("/v1/executions/45934"), 404, "at least 6 characters")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+from runplane.model.clock import utcnow
+from runplane.store import Database
 from tests.cli.conftest import Cli
+from tests.factories import make_execution
 
 
 def run_and_get_id(cli: Cli, *args: str) -> str:
@@ -28,6 +31,24 @@ def test_list_shows_newest_first_with_status_and_filters(cli: Cli) -> None:
     assert [e["execution_id"] for e in failed] == [bad]  # type: ignore[union-attr]
     by_pipeline = cli.json("executions", "list", "--pipeline", "runplane.noop")
     assert [e["execution_id"] for e in by_pipeline] == [ok]  # type: ignore[union-attr]
+
+
+def test_an_automatic_retry_says_so_in_the_trigger_column(cli: Cli) -> None:
+    assert cli.run("db", "upgrade").returncode == 0
+    db = Database(cli.env["RUNPLANE_DATABASE_URL"])
+    with db.write() as conn:
+        now = utcnow()
+        first = make_execution(conn, pipeline="runplane.sleep", status="failed", created_at=now)
+        retry = make_execution(
+            conn, pipeline="runplane.sleep", status="failed", attempt=2, created_at=now,
+            retry_of=first.execution_id, triggered_by=f"auto-retry:{first.execution_id}",
+        )  # fmt: skip
+    db.dispose()
+    listed = cli.run("executions", "list")
+    assert listed.returncode == 0, listed.stderr
+    lines = {line.split()[0]: line for line in listed.stdout.splitlines()}
+    assert lines[retry.execution_id].endswith("manual · auto-retry 2/3")
+    assert lines[first.execution_id].endswith("manual")
 
 
 def test_an_empty_range_says_how_to_widen_it(cli: Cli) -> None:
@@ -113,3 +134,17 @@ def test_basic_tier_locks_execution_history_with_an_explanation(cli: Cli) -> Non
     ran = cli.run("run", "runplane.noop")
     assert ran.returncode == 0
     assert "COMPLETED runplane.noop" in ran.stdout
+
+
+def test_an_id_prefix_as_the_dashboard_shows_it_works_in_every_command(cli: Cli) -> None:
+    failed = run_and_get_id(cli, "runplane.fail")
+    short = failed[:8]
+    shown = cli.run("executions", "show", short)
+    assert shown.returncode == 0, shown.stderr
+    assert f"Execution {failed}" in shown.stdout
+    assert cli.run("executions", "logs", short).returncode == 0
+    retried = cli.run("executions", "retry", short)
+    assert retried.returncode == 0, retried.stderr
+    too_short = cli.run("executions", "show", failed[:4])
+    assert too_short.returncode == 2
+    assert "at least 6 characters" in too_short.stderr

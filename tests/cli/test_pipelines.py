@@ -34,3 +34,19 @@ def test_db_upgrade_creates_then_reports_up_to_date(cli: Cli) -> None:
     assert "Created the database at" in first.stdout
     second = cli.run("db", "upgrade")
     assert "is already at schema" in second.stdout
+
+
+def test_show_leaves_no_colon_after_a_parameter_without_a_description(cli: Cli) -> None:
+    shown = cli.run("pipelines", "show", "runplane.fail")
+    assert shown.returncode == 0
+    assert "  message (string; default 'diagnostic failure')\n" in shown.stdout
+
+
+def test_a_bad_setting_is_one_line_naming_it(cli: Cli) -> None:
+    cli.env["RUNPLANE_DATABASE_URL"] = "nosuchdriver://x"
+    result = cli.run("executions", "list")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "Error: invalid setting: RUNPLANE_DATABASE_URL: Can't load plugin: "
+        "sqlalchemy.dialects:nosuchdriver"
+    ]

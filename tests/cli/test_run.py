@@ -24,8 +24,8 @@ def test_a_failed_run_exits_one_and_explains_why(cli: Cli) -> None:
     result = cli.run("run", "runplane.fail", "-p", "error=data", "--wait")
     assert result.returncode == 1
     assert "FAILED runplane.fail" in result.stdout
-    assert "Data problem: diagnostic failure" in result.stdout
-    assert "1. Check the source's availability" in result.stdout
+    assert "Data problem in diagnostic.psv, line 2" in result.stdout
+    assert "1. Check that the source is available" in result.stdout
 
 
 def test_a_dry_run_exits_zero_with_status_dry_run(cli: Cli) -> None:

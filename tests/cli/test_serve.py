@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import urllib.request
 
@@ -115,3 +116,14 @@ def test_serve_refuses_a_newer_schema(cli: Cli) -> None:
     result = cli.run_process("serve", "--port", str(free_port()), timeout=30)
     assert result.returncode == 2
     assert "written by a newer version" in result.stderr
+
+
+def test_serve_on_a_busy_port_says_so_and_how_to_pick_another(cli: Cli) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli.run("serve", "--port", str(port))
+    assert result.returncode == 2
+    assert f"port {port} on 127.0.0.1 is busy" in result.stderr
+    assert f"runplane serve --port {port + 1}" in result.stderr

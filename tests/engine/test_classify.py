@@ -83,7 +83,7 @@ CASES = [
     (
         DataError("file is empty", file="finra-otc/OTC/2025-12-22.psv"),
         ErrorClass.DATA,
-        "Data problem: file is empty",
+        "Data problem in 2025-12-22.psv",
     ),
     (
         DataError("not found", url=URL, status_code=404),
@@ -147,8 +147,35 @@ def test_a_transient_http_failure_names_the_url_and_suggests_waiting_then_escala
 
 def test_a_data_failure_names_the_file_and_line() -> None:
     error = classify(DataError("empty symbol", file="w.psv", row=4656), pipeline="p.q")
-    assert "w.psv, line 4656" in error.summary
-    assert "w.psv, line 4656" in error.suggested_actions[0].text
+    assert error.title == "Data problem in w.psv, line 4656"
+    assert error.summary.startswith("Empty symbol. Nothing was published")
+    assert error.cause == "input data unusable"
+
+
+def test_a_data_failure_title_is_short_and_names_its_long_path_once() -> None:
+    path = "/home/someone/runplane/.runplane/demo/data/finra-otc/NMS_TIER_1/2025-12-15.psv"
+    error = classify(
+        DataError(f"no file at {path}: put FINRA's file for this week there", file=path),
+        pipeline="p.q",
+    )
+    assert error.title == "Data problem in 2025-12-15.psv"
+    said = [error.title, error.summary, *(a.text for a in error.suggested_actions)]
+    assert sum(text.count(path) for text in said) == 1
+
+
+def test_a_dependency_failure_says_each_thing_once() -> None:
+    error = classify(
+        DependencyError(
+            "OTC week ending 2025-12-22 has no published normalize",
+            pipeline="finra.otc_transparency.normalize_week",
+            params={"week_ending": "2025-12-22", "tier": "OTC"},
+        ),
+        pipeline="finra.otc_transparency.aggregate_week",
+    )
+    sentences = [s.strip() for s in error.summary.split(".") if s.strip()]
+    assert len(sentences) == len(set(sentences))
+    assert "normalize_week" not in error.summary  # the title and the first action name it
+    assert error.cause == "prerequisite missing"
 
 
 def test_a_dependency_failure_offers_the_prerequisite_as_a_one_click_run() -> None:

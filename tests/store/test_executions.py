@@ -11,6 +11,7 @@ import pytest
 from runplane.model import ExecutionStatus, InvalidTransition, Trigger
 from runplane.store import Database, NotFound
 from runplane.store import executions as store
+from runplane.store.errors import AmbiguousId
 from tests.factories import make_execution
 
 T0 = datetime(2025, 12, 22, 8, 0, tzinfo=UTC)
@@ -242,3 +243,27 @@ def test_a_second_retry_of_the_same_execution_is_in_its_own_chain(db: Database) 
     assert [[e.execution_id for e in chain] for chain in chains] == [
         [failed.execution_id, retry.execution_id] for retry in retries
     ]
+
+
+def test_an_execution_is_found_by_a_unique_prefix_of_six_or_more_characters(
+    db: Database,
+) -> None:
+    with db.write() as conn:
+        one = make_execution(conn, execution_id="45934f8b-0000-4000-8000-000000000001")
+        make_execution(conn, execution_id="abcdef01-0000-4000-8000-000000000001")
+        make_execution(conn, execution_id="abcdef02-0000-4000-8000-000000000002")
+        make_execution(conn, execution_id="a_cdef99-0000-4000-8000-000000000003")
+    with db.read() as conn:
+        assert store.resolve_execution_id(conn, "45934f8b") == one.execution_id
+        assert store.resolve_execution_id(conn, one.execution_id) == one.execution_id
+        with pytest.raises(AmbiguousId) as ambiguous:
+            store.resolve_execution_id(conn, "abcdef")
+        with pytest.raises(NotFound, match="at least 6 characters"):
+            store.resolve_execution_id(conn, "45934")
+        with pytest.raises(NotFound, match="or an id starting with it"):
+            store.resolve_execution_id(conn, "a%cdef")  # LIKE's wildcards are literal
+    assert ambiguous.value.candidates == [
+        "abcdef01-0000-4000-8000-000000000001",
+        "abcdef02-0000-4000-8000-000000000002",
+    ]
+    assert "give more characters" in str(ambiguous.value)

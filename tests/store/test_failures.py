@@ -117,15 +117,57 @@ def test_recurrence_counts_similar_failures_in_the_window_up_to_this_one(db: Dat
     assert ok is None
 
 
-def test_failures_are_counted_per_fingerprint_for_grouping(db: Database) -> None:
+def test_the_row_and_the_detail_count_failures_like_one_the_same_way(db: Database) -> None:
+    """One definition: failures with its fingerprint in the window up to each one."""
     with db.write() as conn:
-        for _ in range(3):
-            make_execution(conn, status="failed", error=failure("a"), created_at=T0)
-        make_execution(conn, status="failed", error=failure("b"), created_at=T0)
-        make_execution(conn, status="failed", error=failure("a"), created_at=T0 - timedelta(days=3))
+        attempts = [
+            make_execution(
+                conn, status="failed", error=failure("a"), created_at=T0 + timedelta(minutes=m)
+            )
+            for m in (0, 5, 10)
+        ]
+        other = make_execution(conn, status="failed", error=failure("b"), created_at=T0)
+        make_execution(conn, status="failed", error=failure("a"), created_at=T0 - timedelta(days=8))
     with db.read() as conn:
-        counts = store.count_by_fingerprint(conn, ["a", "b", "c"], since=T0 - timedelta(hours=1))
-    assert counts == {"a": 3, "b": 1}
+        counts = store.count_recurrences(conn, [*attempts, other])
+        details = [store.find_recurrence(conn, e) for e in [*attempts, other]]
+    assert [counts[e.execution_id] for e in [*attempts, other]] == [1, 2, 3, 1]
+    assert [d.count for d in details if d is not None] == [1, 2, 3, 1]
+
+
+def test_three_failed_attempts_at_one_problem_are_one_unresolved_failure(db: Database) -> None:
+    with db.write() as conn:
+        first = make_execution(conn, status="failed", created_at=T0)
+        second = make_execution(
+            conn, status="failed", retry_of=first.execution_id, created_at=T0 + timedelta(minutes=1)
+        )
+        make_execution(
+            conn,
+            status="failed",
+            retry_of=second.execution_id,
+            created_at=T0 + timedelta(minutes=2),
+        )
+        fixed = make_execution(conn, status="failed", created_at=T0)
+        make_execution(conn, status="failed", retry_of=fixed.execution_id, created_at=T0)
+        done = make_execution(conn, status="completed", retry_of=fixed.execution_id, created_at=T0)
+        make_execution(conn, status="failed", created_at=T0)
+    with db.read() as conn:
+        assert store.count_unresolved_failures(conn, ExecutionFilter()) == 2
+        resolutions = store.list_resolutions(conn, [first.execution_id, fixed.execution_id])
+    assert resolutions == {fixed.execution_id: done.execution_id}
+
+
+def test_a_later_attempts_success_resolves_every_failure_before_it(db: Database) -> None:
+    with db.write() as conn:
+        first = make_execution(conn, status="failed", created_at=T0)
+        second = make_execution(conn, status="failed", retry_of=first.execution_id)
+        third = make_execution(conn, status="completed", retry_of=second.execution_id)
+    with db.read() as conn:
+        found = store.list_resolutions(conn, [first.execution_id, second.execution_id])
+    assert found == {
+        first.execution_id: third.execution_id,
+        second.execution_id: third.execution_id,
+    }
 
 
 def test_failures_like_one_are_counted_from_the_index_alone(sqlite_db: Database) -> None:
@@ -135,9 +177,11 @@ def test_failures_like_one_are_counted_from_the_index_alone(sqlite_db: Database)
     def record(_c: Any, _cur: Any, sql: str, params: Any, _ctx: Any, _many: bool) -> None:
         statements.append((sql, params))
 
+    with sqlite_db.write() as conn:
+        this = make_execution(conn, status="failed", error=failure("a"), created_at=T0)
     event.listen(sqlite_db.engine, "before_cursor_execute", record)
     with sqlite_db.read() as conn:
-        store.count_by_fingerprint(conn, ["a", "b"], since=T0)
+        store.count_recurrences(conn, [this])
     event.remove(sqlite_db.engine, "before_cursor_execute", record)
     sql, params = next((s, p) for s, p in statements if "error_fingerprint" in s)
     with sqlite_db.read() as conn:

@@ -20,6 +20,8 @@ class Row:
     attempt: str | None = None
     twin: Execution | None = None
     similar: int = 0
+    resolved_by: str | None = None
+    trigger: str = ""
 
 
 def execution(status: str, **extra: object) -> Execution:

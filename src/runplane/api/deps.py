@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from runplane.api.blocking import write
+from runplane.api.blocking import read, write
 from runplane.api.errors import ApiProblem
 from runplane.api.responses import ItemJson
 from runplane.engine.access.audit import record_refused
@@ -25,6 +25,7 @@ from runplane.model.audit import AuditAction
 from runplane.model.clock import Clock
 from runplane.settings import Settings
 from runplane.store import Database, NotFound
+from runplane.store.executions import resolve_execution_id
 from runplane.tiers import Feature, locked_reason
 from runplane.views.list_caches import CountCache, FinishedCache
 from runplane.views.list_query import ListingError
@@ -74,16 +75,27 @@ async def get_metrics(request: Request) -> EngineMetrics:
     return metrics
 
 
+DbDep = Annotated[Database, Depends(get_db)]
+
+
 async def get_execution_id(
-    execution_id: Annotated[str, Path(description="An execution id (UUID).")],
+    execution_id: Annotated[
+        str,
+        Path(description="An execution id (UUID), or a prefix of 6+ characters only it has."),
+    ],
+    db: DbDep,
 ) -> str:
-    """The id from the path; one no execution can have (a NUL byte) is simply not found."""
+    """The whole id the path names (a unique prefix is accepted); one no execution can
+    have (a NUL byte) is simply not found. An ambiguous prefix is a 404 naming candidates."""
     if "\x00" in execution_id:
         raise NotFound(f"no execution with id {execution_id!r}")
-    return execution_id
+    if len(execution_id) == UUID_LENGTH:
+        return execution_id  # the usual case: a whole id, looked up by the route itself
+    return await read(db, resolve_execution_id, execution_id)
 
 
-DbDep = Annotated[Database, Depends(get_db)]
+UUID_LENGTH = 36
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RuntimeDep = Annotated[ServingRuntime | None, Depends(get_runtime)]
 CachesDep = Annotated[ListCaches, Depends(get_caches)]

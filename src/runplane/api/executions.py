@@ -167,7 +167,7 @@ async def list_executions(
     )
     by_status = {str(s): page.counts.get(s, 0) for s in ExecutionStatus}
     return list_response(
-        [caches.items.encode(e) for e in page.items],
+        [caches.items.encode(e, page.resolved_by.get(e.execution_id)) for e in page.items],
         {
             "next_cursor": page.next_cursor,
             "has_more": page.has_more,

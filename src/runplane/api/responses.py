@@ -27,19 +27,21 @@ class ItemJson:
     """Serialized list items, kept for finished executions (which no longer change)."""
 
     def __init__(self, max_entries: int = 2000) -> None:
-        self._entries: OrderedDict[str, bytes] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, str | None], bytes] = OrderedDict()
         self._max = max_entries
         self._lock = threading.Lock()
 
-    def encode(self, execution: Execution) -> bytes:
+    def encode(self, execution: Execution, resolved_by: str | None = None) -> bytes:
+        """The item; `resolved_by` is the later attempt that made a failure good."""
         if not execution.status.is_final:
-            return to_json(execution_json(execution))
+            return to_json(execution_json(execution) | {"resolved_by": None})
+        key = (execution.execution_id, resolved_by)
         with self._lock:
-            cached = self._entries.get(execution.execution_id)
+            cached = self._entries.get(key)
         if cached is None:
-            cached = to_json(execution_json(execution))
+            cached = to_json(execution_json(execution) | {"resolved_by": resolved_by})
             with self._lock:
-                self._entries[execution.execution_id] = cached
+                self._entries[key] = cached
                 while len(self._entries) > self._max:
                     self._entries.popitem(last=False)
         return cached

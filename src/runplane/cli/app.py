@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import click
+from sqlalchemy.exc import ArgumentError
 
 from runplane.identity import Caller, os_caller
 from runplane.pipelines import registry
@@ -31,13 +32,20 @@ class App:
     _db: Database | None = None
 
     def __post_init__(self) -> None:
-        self.domains = registry.load(self.settings.pipeline_modules)
+        try:
+            self.domains = registry.load(self.settings.pipeline_modules)
+        except ImportError as exc:
+            raise BadInput(f"invalid setting: RUNPLANE_PIPELINE_MODULES: {exc}") from None
 
     @property
     def db(self) -> Database:
         """The database, created and migrated if it is new (said on stderr)."""
         if self._db is None:
-            db = open_database(self.settings)
+            try:
+                db = open_database(self.settings)
+            except (ArgumentError, OSError) as exc:
+                setting = "RUNPLANE_DATABASE_URL" if self.settings.database_url else "RUNPLANE_HOME"
+                raise BadInput(f"invalid setting: {setting}: {_reason(exc)}") from None
             created = ensure_ready(db, self.domains)
             if created is not None:
                 click.echo(f"Created a new Runplane database at {db.location}", err=True)
@@ -57,6 +65,13 @@ class App:
     def caller(self) -> Caller:
         """Who is acting, for `triggered_by` and the event trail."""
         return os_caller()
+
+
+def _reason(exc: BaseException) -> str:
+    """An exception's message on one line, without the driver's decoration."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    return " ".join(str(exc).split())
 
 
 pass_app = click.make_pass_decorator(App, ensure=True)

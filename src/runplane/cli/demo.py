@@ -1,6 +1,8 @@
-"""`runplane demo`: a fresh embedded database, each data domain's sample data through the
-real pipelines and executor (successes and realistic failures, as its `Domain.demo` plans
-them), its schedules and a heartbeat, then the dashboard and API.
+"""`runplane demo`: a fresh embedded database, 30 days of synthetic history (the built-ins'
+and each domain's, written backdated, never run), each data domain's sample data through
+the real pipelines and executor (successes and realistic failures, as its `Domain.demo`
+plans them), its schedules and a heartbeat, one long run left going, then the dashboard
+and API.
 
 Everything lives under `$RUNPLANE_HOME/demo`, replaced on every run; the data is
 generated, so the demo works on a clone with nothing else beside it.
@@ -11,6 +13,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,16 +23,19 @@ from urllib.parse import urlsplit
 
 import click
 
+from runplane.cli import demo_past
 from runplane.cli.app import App, pass_app
+from runplane.cli.demofile import announced
 from runplane.cli.render import EXECUTION_HEADERS, execution_row, table
-from runplane.cli.serve import run_server
+from runplane.cli.serve import check_port, next_port, run_server
+from runplane.engine.demo_history import write_history
 from runplane.engine.running.context import fetch_policy
 from runplane.engine.scheduling.schedules import ScheduleSpec, save_schedule
 from runplane.engine.service import submit_execution
 from runplane.model import Execution, Trigger
 from runplane.model.clock import utcnow
 from runplane.model.schedule import ScheduleSource
-from runplane.plugins import DemoPlan, DemoPlanner, Domain, resolve_all
+from runplane.plugins import DemoPlan, DemoPlanner, DemoRun, Domain, resolve_all
 from runplane.settings import Settings
 from runplane.store import Database, open_database
 from runplane.store import executions as store
@@ -40,6 +46,8 @@ from runplane.views.workers import executor_available
 WAIT_SECONDS = 180
 HEARTBEAT = ScheduleSpec(name="heartbeat", pipeline="runplane.noop", cron="*/10 * * * *")
 """A run every ten minutes, so scheduled executions appear while the demo serves."""
+LONG_RUN = DemoRun("runplane.sleep", {"seconds": 1800})
+"""Started once the demo's runs ended, so one execution is running while you look."""
 
 
 @click.command()
@@ -59,17 +67,26 @@ def demo(app: App, host: str, port: int, rows: int, no_serve: bool) -> None:
     from runplane.engine.serving.runtime import ServingRuntime
 
     settings = _demo_settings(app.settings)
+    if not no_serve:
+        other = next_port(port)
+        check_port(host, port, f"runplane demo --port {other}", f"make demo PORT={other}")
     db = _fresh_database(settings, app.domains)
     with _unavailable_upstream() as upstream:
         settings = _allowing(settings, upstream)
         plans = _plans(app.domains, settings.data_dir, rows, upstream)
+        _history(db, plans, app.caller.actor)
         runtime = ServingRuntime(db, settings)
         runtime.start()
         try:
-            executions = _wait(db, _submit(db, plans))
+            executions = _wait(db, _submit(db, plans, app.caller.actor))
+            if not no_serve:  # one still running while you look
+                submit_execution(
+                    db, LONG_RUN.pipeline, dict(LONG_RUN.params), trigger=Trigger.MANUAL,
+                    triggered_by=app.caller.actor,
+                )  # fmt: skip
             if settings.has(Feature.SCHEDULING):  # saved after the runs: none is scheduled
                 for spec in _schedules(plans):
-                    save_schedule(db, spec, source=str(ScheduleSource.CLI), by="demo")
+                    save_schedule(db, spec, source=str(ScheduleSource.CLI), by=app.caller.actor)
         except BaseException:
             runtime.stop()
             raise
@@ -78,7 +95,8 @@ def demo(app: App, host: str, port: int, rows: int, no_serve: bool) -> None:
         if no_serve:
             runtime.stop()
             return
-        run_server(db, settings, runtime, host=host, port=port)
+        with announced(settings, f"http://{host}:{port}"):
+            run_server(db, settings, runtime, host=host, port=port)
 
 
 def _demo_settings(settings: Settings) -> Settings:
@@ -137,11 +155,27 @@ def _plans(domains: Sequence[Domain], data_dir: Path, rows: int, upstream: str) 
     return plans
 
 
-def _submit(db: Database, plans: Sequence[DemoPlan]) -> list[str]:
-    """The plans' runs, in order, as an operator would start them."""
+def _history(db: Database, plans: Sequence[DemoPlan], actor: str) -> None:
+    """The synthetic past: the built-ins' and each domain's, written backdated; its counts
+    are said on stderr."""
+    now = utcnow()
+    counts: Counter[str] = Counter()
+    for past in (demo_past.history(now), *(plan.history for plan in plans)):
+        counts += write_history(db, past, now=now, actor=actor)
+    shown = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in sorted(counts.items()))
+    click.echo(
+        f"Wrote {counts.total()} synthetic past executions over the last {demo_past.DAYS} days "
+        f"({shown}); their logs say they were written, not run",
+        err=True,
+    )
+
+
+def _submit(db: Database, plans: Sequence[DemoPlan], actor: str) -> list[str]:
+    """The plans' runs, in order, as the operator running the demo starts them (recorded as
+    that CLI caller, one of the documented `triggered_by` forms)."""
     return [
         submit_execution(
-            db, run.pipeline, dict(run.params), trigger=Trigger.MANUAL, triggered_by="demo",
+            db, run.pipeline, dict(run.params), trigger=Trigger.MANUAL, triggered_by=actor,
             dry_run=run.dry_run,
         ).execution_id
         for plan in plans
@@ -156,7 +190,7 @@ def _schedules(plans: Sequence[DemoPlan]) -> list[ScheduleSpec]:
         for plan in plans
         for s in plan.schedules
     ]
-    return [*specs, HEARTBEAT]
+    return [*specs, demo_past.NIGHTLY, HEARTBEAT]
 
 
 def _wait(db: Database, execution_ids: list[str]) -> list[Execution]:
@@ -181,11 +215,11 @@ def _wait(db: Database, execution_ids: list[str]) -> list[Execution]:
 
 
 def _explain(settings: Settings) -> None:
-    env = f"RUNPLANE_HOME={settings.home} RUNPLANE_DATA_DIR={settings.data_dir}"
     click.echo(
         "\nThe 503 comes from a stub upstream on 127.0.0.1 started by this demo; its automatic "
         "retries fail the same way while the demo runs.\n"
-        f"Inspect from another terminal: {env} runplane executions list",
+        "While it serves, runplane commands in another terminal in this folder use the demo's "
+        f"database ({settings.home / 'runplane.db'}), e.g. `runplane executions list`.",
         err=True,
     )
 

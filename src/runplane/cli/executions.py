@@ -94,7 +94,7 @@ def show_command(app: App, execution_id: str, as_json: bool) -> None:
         detail = detail_from_json(remote.detail(execution_id))
     else:
         with app.db.read() as conn:
-            detail = load_execution_detail(conn, execution_id)
+            detail = load_execution_detail(conn, store.resolve_execution_id(conn, execution_id))
     if as_json:
         events = [event_json(e) for e in detail.events]
         click.echo(json.dumps(execution_json(detail.execution) | {"events": events}, indent=2))
@@ -111,6 +111,8 @@ def show_command(app: App, execution_id: str, as_json: bool) -> None:
 def logs_command(app: App, execution_id: str, follow: bool) -> None:
     """Print an execution's log (`HH:MM:SS.mmm LEVEL message`, UTC)."""
     remote = app.remote
+    if remote is None:
+        execution_id = _resolve(app, execution_id)
     if follow:
         Follower(None if remote else app.db, execution_id, remote=remote).until_final()
         return
@@ -141,7 +143,7 @@ def retry_command(app: App, execution_id: str, params: tuple[str, ...]) -> None:
     else:
         retry = retry_execution(
             app.db,
-            execution_id,
+            _resolve(app, execution_id),
             parse_params(params),
             trigger=Trigger.MANUAL,
             triggered_by=app.caller.actor,
@@ -160,9 +162,10 @@ def cancel_command(app: App, execution_id: str) -> None:
         execution = remote.cancel(execution_id)
     else:
         execution = cancel_execution(
-            app.db, execution_id, by=app.caller.actor, grace_seconds=app.settings.cancel_grace,
-            origin=app.caller.origin,
+            app.db, _resolve(app, execution_id), by=app.caller.actor,
+            grace_seconds=app.settings.cancel_grace, origin=app.caller.origin,
         )  # fmt: skip
+    execution_id = execution.execution_id
     if execution.status is ExecutionStatus.CANCELLED:
         click.echo(f"Cancelled {execution_id}")
     else:
@@ -170,3 +173,9 @@ def cancel_command(app: App, execution_id: str) -> None:
             f"Stop requested for {execution_id}; it is killed if still running after "
             f"{app.settings.cancel_grace:.0f} s"
         )
+
+
+def _resolve(app: App, execution_id: str) -> str:
+    """The whole id of an id or a unique prefix of 6+ characters (as the dashboard shows)."""
+    with app.db.read() as conn:
+        return store.resolve_execution_id(conn, execution_id)

@@ -24,6 +24,7 @@ from runplane.cli import (
     users,
 )
 from runplane.cli.app import App, BadInput
+from runplane.cli.demofile import serving_demo
 from runplane.engine.errors import InvalidAccess, InvalidSchedule, InvalidScheduleFile, Refused
 from runplane.pipelines import InvalidParams, UnknownPipeline
 from runplane.settings import Settings
@@ -68,11 +69,23 @@ def _location(ctx: click.Context) -> str:
     return location_of((app.settings if app is not None else Settings()).resolved_database_url)
 
 
+OWN_DATABASE = ("serve", "demo")
+"""Commands that never switch to a serving demo's database (they start servers of their own)."""
+
+
 @click.group(cls=RunplaneGroup)
 @click.version_option(__version__, prog_name="runplane")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Runplane: see what ran, why it failed, and retry or cancel it."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if ctx.invoked_subcommand is None or ctx.invoked_subcommand in OWN_DATABASE:
+        return
+    demo = serving_demo(Settings())
+    if demo is not None:
+        settings, note = demo
+        click.echo(note, err=True)
+        ctx.obj = App(settings=settings)
 
 
 cli.add_command(run.run)

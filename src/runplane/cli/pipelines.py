@@ -66,7 +66,8 @@ def show_command(app: App, name: str) -> None:
         if "enum" in spec:
             kind = " | ".join(str(v) for v in spec["enum"])
         default = "required" if field in required else f"default {spec.get('default')!r}"
-        click.echo(f"  {field} ({kind}; {default}): {spec.get('description', '')}")
+        description = spec.get("description") or ""
+        click.echo(f"  {field} ({kind}; {default})" + (f": {description}" if description else ""))
     if not schema.get("properties"):
         click.echo("  (none)")
 

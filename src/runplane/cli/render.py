@@ -10,6 +10,7 @@ from typing import Any
 from runplane.model import Execution, ExecutionEvent
 from runplane.model.json import event_from_json, execution_from_json, parse_iso
 from runplane.model.timefmt import absolute, duration, ordinal, relative_day
+from runplane.pipelines import UnknownPipeline, registry
 from runplane.store.failures import RECURRENCE_WINDOW, Recurrence
 from runplane.views.execution_detail import ExecutionDetail
 
@@ -40,8 +41,20 @@ def execution_row(e: Execution, now: datetime) -> list[str]:
         relative_day(started, now),
         took,
         "—" if e.rows_processed is None else f"{e.rows_processed:,}",
-        str(e.trigger),
+        trigger_text(e),
     ]
+
+
+def trigger_text(e: Execution) -> str:
+    """`manual`, or `manual · auto-retry 2/3` for an automatic retry, as the dashboard says."""
+    if not e.triggered_by.startswith("auto-retry:"):
+        return str(e.trigger)
+    try:
+        policy = registry.get(e.pipeline).retry
+    except UnknownPipeline:
+        policy = None
+    of = "" if policy is None else f"/{policy.max_attempts}"
+    return f"{e.trigger} · auto-retry {e.attempt}{of}"
 
 
 EXECUTION_HEADERS = ["id", "status", "pipeline", "started (UTC)", "duration", "rows", "trigger"]
@@ -64,6 +77,9 @@ def execution_detail(detail: ExecutionDetail) -> str:
     ]
     if e.parent_id:
         lines.append(f"  Parent:       {e.parent_id}")
+    if detail.resolved_by is not None:
+        r = detail.resolved_by
+        lines.append(f"  Resolved by:  {r.execution_id} ({r.status}, attempt {r.attempt})")
     if e.params:
         lines.append("Parameters")
         lines += [f"  {k}: {v}" for k, v in e.params.items()]
@@ -76,8 +92,9 @@ def execution_detail(detail: ExecutionDetail) -> str:
         ]
         if recurrence is not None:
             lines.append(f"  Seen before: {recurrence_text(recurrence)}")
+        actions = e.error.suggested_actions if detail.standing is None else detail.standing.advice
         lines.append("Suggested actions")
-        lines += [f"  {i}. {a.text}" for i, a in enumerate(e.error.suggested_actions, 1)]
+        lines += [f"  {i}. {a.text}" for i, a in enumerate(actions, 1)]
     if e.output:
         lines.append("Output")
         lines += [f"  • {bullet}" for bullet in e.output.get("summary", [])]
@@ -91,7 +108,7 @@ def execution_detail(detail: ExecutionDetail) -> str:
 def recurrence_text(recurrence: Recurrence) -> str:
     days = RECURRENCE_WINDOW.days
     if recurrence.count <= 1 or recurrence.previous is None:
-        return f"first failure like this in {days} days"
+        return f"first failure like this in {days} days (the {days} days up to it)"
     last = recurrence.previous
     return f"{ordinal(recurrence.count)} failure like this in {days} days (last: {last.execution_id}, {absolute(last.created_at)})"
 

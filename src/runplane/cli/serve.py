@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
+import socket
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,12 +35,36 @@ def serve(app: App, host: str, port: int, schedules_file: Path | None) -> None:
     """Serve the dashboard and API, run executions and fire schedules."""
     from runplane.engine.serving.runtime import ServingRuntime
 
+    check_port(host, port, f"runplane serve --port {next_port(port)}")
     check_bind(app.db, app.settings, host)
     if schedules_file is not None:
         _load_schedules(app, schedules_file)
     runtime = ServingRuntime(app.db, app.settings)
     runtime.start()
     run_server(app.db, app.settings, runtime, host=host, port=port)
+
+
+def check_port(host: str, port: int, *how: str) -> None:
+    """Refuse at once (exit 2) when another program already listens on `host:port`, before
+    any work is done, saying how to pick another (`how`, e.g. `runplane serve --port 8001`)."""
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise BadInput(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+            raise BadInput(
+                f"port {port} on {host} is busy: another program listens on it; "
+                "pick another with " + " or ".join(f"`{h}`" for h in how)
+            ) from None
+
+
+def next_port(port: int) -> int:
+    """The port to suggest instead of a busy one."""
+    return port + 1 if port < 65535 else 8000
 
 
 def run_server(

@@ -13,6 +13,7 @@ import sqlite3
 import string
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
+from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,6 +41,7 @@ _ESCALATE = "If it still fails after 1 hour, escalate to the platform team"
 RULES: tuple[ErrorRule, ...] = (
     ErrorRule(
         name="http-5xx",
+        cause="upstream service unavailable",
         classification=ErrorClass.TRANSIENT,
         exceptions=(TransientError,),
         status_codes=frozenset({500, 502, 503, 504}),
@@ -49,6 +51,7 @@ RULES: tuple[ErrorRule, ...] = (
     ),
     ErrorRule(
         name="http-429",
+        cause="upstream rate limit",
         classification=ErrorClass.TRANSIENT,
         exceptions=(TransientError,),
         status_codes=frozenset({429}),
@@ -58,6 +61,7 @@ RULES: tuple[ErrorRule, ...] = (
     ),
     ErrorRule(
         name="upstream-unreachable",
+        cause="upstream unreachable",
         classification=ErrorClass.TRANSIENT,
         exceptions=(TransientError,),
         requires_status=False,
@@ -67,6 +71,7 @@ RULES: tuple[ErrorRule, ...] = (
     ),
     ErrorRule(
         name="network",
+        cause="network error",
         classification=ErrorClass.TRANSIENT,
         exceptions=(
             TimeoutError,
@@ -80,6 +85,7 @@ RULES: tuple[ErrorRule, ...] = (
     ),
     ErrorRule(
         name="database-busy",
+        cause="database busy",
         classification=ErrorClass.TRANSIENT,
         exceptions=_DB_ERRORS,
         message=re.compile(
@@ -113,6 +119,7 @@ RULES: tuple[ErrorRule, ...] = (
     ),
     ErrorRule(
         name="http-4xx",
+        cause="source not available",
         classification=ErrorClass.DATA,
         exceptions=(DataError,),
         requires_status=True,
@@ -125,18 +132,20 @@ RULES: tuple[ErrorRule, ...] = (
     ),
     ErrorRule(
         name="data",
+        cause="input data unusable",
         classification=ErrorClass.DATA,
         exceptions=(DataError,),
-        title="Data problem: {message}",
-        summary="The input {where} could not be used, so nothing was published. "
-        "Runs that read it will fail the same way until it is fixed.",
+        title="Data problem in {source_name}",
+        summary="{message}. Nothing was published; runs that read it fail the same way until "
+        "it is fixed.",
         actions=(
-            "Check the source's availability and contents ({where})",
+            "Check that the source is available and its contents are sound",
             "Fix or replace the file, then retry",
         ),
     ),
     ErrorRule(
         name="file-unreadable",
+        cause="input file unreadable",
         classification=ErrorClass.DATA,
         exceptions=(FileNotFoundError, IsADirectoryError, PermissionError),
         title="File unreadable: {type}",
@@ -145,6 +154,7 @@ RULES: tuple[ErrorRule, ...] = (
     ),
     ErrorRule(
         name="invalid-params",
+        cause="parameters refused",
         classification=ErrorClass.CONFIG,
         exceptions=(InvalidParams,),
         title="Invalid parameters",
@@ -153,6 +163,7 @@ RULES: tuple[ErrorRule, ...] = (
     ),
     ErrorRule(
         name="config",
+        cause="bad parameter value",
         classification=ErrorClass.CONFIG,
         exceptions=(ConfigError,),
         title="Configuration problem: {parameter}",
@@ -161,16 +172,18 @@ RULES: tuple[ErrorRule, ...] = (
     ),
     ErrorRule(
         name="dependency",
+        cause="prerequisite missing",
         classification=ErrorClass.DEPENDENCY,
         exceptions=(DependencyError,),
         title="Missing prerequisite: {prerequisite}",
-        summary="{message}. This run needs {prerequisite} to have completed first.",
+        summary="{message}, so this run wrote nothing; it can succeed once that has completed.",
         actions=("Run {prerequisite} first", "Then retry this execution"),
     ),
 )
 
 UNKNOWN_RULE = ErrorRule(
     name="unknown",
+    cause="no rule recognises the error",
     classification=ErrorClass.UNKNOWN,
     exceptions=(BaseException,),
     title="{type}: {message}",
@@ -206,7 +219,8 @@ def classify(
         message=message,
         classification=rule.classification,
         title=_fill(rule.title, details),
-        summary=_fill(rule.summary, details),
+        summary=_capital(_fill(rule.summary, details)),
+        cause=rule.cause,
         suggested_actions=actions,
         traceback=traceback,
         fingerprint=fingerprint(pipeline, rule.classification, message),
@@ -222,6 +236,7 @@ def worker_lost(*, pipeline: str, reason: str, host: str | None) -> ExecutionErr
         message=reason,
         classification=ErrorClass.WORKER_LOST,
         title="Worker lost",
+        cause="the process running it ended without a result",
         summary=f"{reason}. The run never reported a result, so nothing it wrote was published.",
         suggested_actions=(
             SuggestedAction("Retry: it is safe, nothing from this run was published"),
@@ -281,6 +296,8 @@ def _details(exc: BaseException) -> dict[str, Any]:
     if isinstance(exc, DataError):
         where = exc.file or exc.url or "source"
         details["where"] = f"{where}, line {exc.row}" if exc.row else where
+        name = PurePosixPath(urlsplit(where).path or where).name or where
+        details["source_name"] = f"{name}, line {exc.row}" if exc.row else name
     return details
 
 
@@ -289,6 +306,11 @@ class _Blank(dict[str, Any]):
         return {"wait": "a few minutes", "host": "the upstream", "url": "the upstream"}.get(
             key, "?"
         )
+
+
+def _capital(text: str) -> str:
+    """A summary starts a sentence, even when it starts with the exception's own message."""
+    return text[:1].upper() + text[1:]
 
 
 def _fill(template: str, details: Mapping[str, Any]) -> str:

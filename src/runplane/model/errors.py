@@ -44,6 +44,8 @@ class ExecutionError:
     traceback: str | None = None
     fingerprint: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    cause: str = ""
+    """The rule's few words on what went wrong (`upstream service unavailable`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +61,7 @@ class ExecutionError:
             "traceback": self.traceback,
             "fingerprint": self.fingerprint,
             "details": self.details,
+            "cause": self.cause,
         }
 
     @classmethod
@@ -78,4 +81,5 @@ class ExecutionError:
             traceback=data.get("traceback"),
             fingerprint=data.get("fingerprint"),
             details=data.get("details") or {},
+            cause=data.get("cause") or "",
         )

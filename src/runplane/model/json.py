@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from runplane.model.errors import ExecutionError
+from runplane.model.errors import ExecutionError, SuggestedAction
 from runplane.model.event import EventKind, ExecutionEvent
 from runplane.model.execution import Execution
 from runplane.model.schedule import Schedule, ScheduleFire
@@ -48,6 +48,11 @@ def execution_json(e: Execution) -> dict[str, Any]:
         "cancel_requested_at": iso(e.cancel_requested_at),
         "cancel_requested_by": e.cancel_requested_by,
     }
+
+
+def action_json(action: SuggestedAction) -> dict[str, Any]:
+    """A suggested action as the error's `suggested_actions` list it."""
+    return {"text": action.text, "run": action.run, "execution_id": action.execution_id}
 
 
 def event_json(event: ExecutionEvent) -> dict[str, Any]:

@@ -30,6 +30,8 @@ class ErrorRule:
     message: re.Pattern[str] | None = None
     requires_status: bool | None = None
     """True: only when the error carries a status code; False: only when it carries none."""
+    cause: str = ""
+    """What went wrong in a few words, after the class: `Transient — upstream service unavailable`."""
 
     def matches(self, exc: BaseException, status_code: int | None) -> bool:
         if not self._is_instance(exc):

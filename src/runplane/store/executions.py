@@ -33,7 +33,7 @@ from runplane.model import (
     check_transition,
 )
 from runplane.store import counts
-from runplane.store.errors import NotFound
+from runplane.store.errors import AmbiguousId, NotFound
 from runplane.store.tables import executions as t
 from runplane.store.types import UTCDateTime
 
@@ -93,6 +93,40 @@ def get_execution(conn: Connection, execution_id: str) -> Execution:
     if execution is None:
         raise NotFound(f"no execution with id {execution_id!r}")
     return execution
+
+
+MIN_ID_PREFIX = 6
+"""The shortest id prefix that names an execution (the dashboard shows 8 characters)."""
+_CANDIDATES = 10
+
+
+def resolve_execution_id(conn: Connection, text: str) -> str:
+    """The id of the execution `text` names: its whole id, or a prefix of 6+ characters
+    that only its id starts with (`45934f8b`). Raises `NotFound`, or `AmbiguousId` naming
+    some of the executions a shared prefix fits."""
+    if find_execution(conn, text) is not None:
+        return text
+    if len(text) < MIN_ID_PREFIX:
+        hint = f" (an id prefix needs at least {MIN_ID_PREFIX} characters)" if text else ""
+        raise NotFound(f"no execution with id {text!r}{hint}")
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = conn.execute(
+        select(t.c.execution_id)
+        .where(t.c.execution_id.like(escaped + "%", escape="\\"))
+        .order_by(t.c.execution_id)
+        .limit(_CANDIDATES * 5)
+    ).scalars()
+    found = [str(i) for i in rows if str(i).startswith(text)]  # LIKE ignores case on SQLite
+    if not found:
+        raise NotFound(f"no execution with id {text!r} or an id starting with it")
+    if len(found) > 1:
+        shown = ", ".join(found[:_CANDIDATES]) + (", …" if len(found) > _CANDIDATES else "")
+        count = f"{len(found)}" if len(found) <= _CANDIDATES else f"more than {_CANDIDATES}"
+        raise AmbiguousId(
+            f"the id prefix {text!r} fits {count} executions ({shown}); give more characters",
+            found[:_CANDIDATES],
+        )
+    return found[0]
 
 
 def list_executions(

@@ -5,11 +5,12 @@ Read-only; the executions table is the only source.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, exists, func, select
+from sqlalchemy import Connection, exists, func, or_, select
 
 from runplane.model import Execution, ExecutionStatus
 from runplane.model.status import SUCCESS_STATUSES
@@ -37,36 +38,54 @@ def find_recurrence(
     fingerprint = None if execution.error is None else execution.error.fingerprint
     if fingerprint is None:
         return None
-    similar = [
-        t.c.error_fingerprint == fingerprint,
-        t.c.status == str(ExecutionStatus.FAILED),
-        t.c.created_at >= execution.created_at - window,
-        t.c.created_at <= execution.created_at,
-    ]
-    count = conn.execute(select(func.count()).select_from(t).where(*similar)).scalar_one()
+    count = count_recurrences(conn, [execution], window=window).get(execution.execution_id, 1)
     previous = conn.execute(
         select(t)
-        .where(*similar, t.c.execution_id != execution.execution_id)
+        .where(
+            t.c.error_fingerprint == fingerprint,
+            t.c.status == str(ExecutionStatus.FAILED),
+            t.c.created_at >= execution.created_at - window,
+            t.c.created_at <= execution.created_at,
+            t.c.execution_id != execution.execution_id,
+        )
         .order_by(t.c.created_at.desc(), t.c.execution_id.desc())
         .limit(1)
     ).first()
     return Recurrence(count=count, previous=None if previous is None else from_row(previous))
 
 
-def count_by_fingerprint(
-    conn: Connection, fingerprints: Iterable[str], *, since: datetime | None
+def count_recurrences(
+    conn: Connection, failures: Iterable[Execution], *, window: timedelta = RECURRENCE_WINDOW
 ) -> dict[str, int]:
-    """Failures per error fingerprint since a time, for grouping repeated failures in a list."""
-    wanted = sorted(set(fingerprints))
+    """The one definition of "failures like this": for each failed execution, the failures
+    with its error fingerprint in the `window` up to it, it included.
+
+    One indexed query for all of them (a list page's rows or one detail), so the row and
+    the detail of an execution always agree; executions without a fingerprint are absent.
+    """
+    wanted = [e for e in failures if e.error is not None and e.error.fingerprint is not None]
     if not wanted:
         return {}
-    query = select(t.c.error_fingerprint, func.count()).where(
-        t.c.error_fingerprint.in_(wanted), t.c.status == str(ExecutionStatus.FAILED)
+    fingerprints = sorted({str(e.error.fingerprint) for e in wanted if e.error is not None})
+    rows = conn.execute(
+        select(t.c.error_fingerprint, t.c.created_at).where(
+            t.c.error_fingerprint.in_(fingerprints),
+            t.c.status == str(ExecutionStatus.FAILED),
+            t.c.created_at >= min(e.created_at for e in wanted) - window,
+            t.c.created_at <= max(e.created_at for e in wanted),
+        )
     )
-    if since is not None:
-        query = query.where(t.c.created_at >= since)
-    rows = conn.execute(query.group_by(t.c.error_fingerprint))
-    return {row[0]: row[1] for row in rows}
+    times: dict[str, list[datetime]] = {}
+    for fingerprint, created_at in rows:
+        times.setdefault(fingerprint, []).append(created_at)
+    for found in times.values():
+        found.sort()
+    counts = {}
+    for e in wanted:
+        found = times.get(str(e.error.fingerprint) if e.error else "", [])
+        within = bisect_right(found, e.created_at) - bisect_left(found, e.created_at - window)
+        counts[e.execution_id] = max(within, 1)  # it is one, even if it is not failed yet
+    return counts
 
 
 MAX_HOPS = 20
@@ -74,11 +93,12 @@ MAX_HOPS = 20
 
 
 def count_unresolved_failures(conn: Connection, filter: ExecutionFilter) -> int:
-    """Failed executions within `filter` that no later attempt has made good.
+    """Retry chains with a failure within `filter` that no attempt has made good.
 
-    A failure is resolved once an execution that retries it (`retry_of`, followed through
-    any number of further attempts) succeeded. Failures never retried are counted in SQL;
-    only the retried ones have their chains followed. The filter's statuses are ignored.
+    A chain is an execution and every attempt retrying it (`retry_of`, followed through
+    any number of further attempts); it is resolved once one of them succeeded, so three
+    failed attempts at one problem count once. Failures in no chain are counted in SQL;
+    only the others have their chains followed. The filter's statuses are ignored.
     """
     where = ExecutionFilter(
         pipelines=filter.pipelines, triggers=filter.triggers, since=filter.since, until=filter.until
@@ -86,16 +106,47 @@ def count_unresolved_failures(conn: Connection, filter: ExecutionFilter) -> int:
     failed = t.c.status == str(ExecutionStatus.FAILED)
     retry = t.alias("retry")
     retried = exists().where(retry.c.retry_of == t.c.execution_id)
-    never = conn.execute(select(func.count()).select_from(t).where(failed, *where, ~retried))
-    origins = list(conn.execute(select(t.c.execution_id).where(failed, *where, retried)).scalars())
-    return int(never.scalar_one()) + len(origins) - len(_resolved(conn, origins))
+    alone = conn.execute(
+        select(func.count()).select_from(t).where(failed, *where, ~retried, t.c.retry_of.is_(None))
+    ).scalar_one()
+    linked = conn.execute(
+        select(t.c.execution_id, t.c.retry_of).where(
+            failed, *where, or_(retried, t.c.retry_of.is_not(None))
+        )
+    )
+    roots = set(_roots(conn, {row[0]: row[1] for row in linked}).values())
+    return int(alone) + len(roots) - len(list_resolutions(conn, roots))
 
 
-def _resolved(conn: Connection, origins: Collection[str]) -> set[str]:
-    """The origins with a successful attempt somewhere after them in their retry chain."""
-    children: dict[str, list[tuple[str, str]]] = {}
+def _roots(conn: Connection, parents: dict[str, str | None]) -> dict[str, str]:
+    """Each execution's first attempt, following `retry_of` up (`parents`: id -> retry_of)."""
+    known = dict(parents)
+    for _ in range(MAX_HOPS):
+        missing = sorted({p for p in known.values() if p is not None and p not in known})
+        if not missing:
+            break
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            rows = conn.execute(
+                select(t.c.execution_id, t.c.retry_of).where(t.c.execution_id.in_(chunk))
+            )
+            found = dict(rows.tuples().all())
+            known.update({m: found.get(m) for m in chunk})
+    roots = {}
+    for execution_id in parents:
+        node, hops = execution_id, 0
+        while known.get(node) is not None and hops < MAX_HOPS:
+            node, hops = str(known[node]), hops + 1
+        roots[execution_id] = node
+    return roots
+
+
+def list_resolutions(conn: Connection, origins: Collection[str]) -> dict[str, str]:
+    """The one definition of "resolved by": for each origin that some later attempt of its
+    retry chain made good, the earliest such successful attempt (absent when none did)."""
+    children: dict[str, list[tuple[str, str, datetime]]] = {}
     seen = set(origins)
-    frontier = list(origins)
+    frontier = sorted(origins)
     for _ in range(MAX_HOPS):
         if not frontier:
             break
@@ -103,27 +154,31 @@ def _resolved(conn: Connection, origins: Collection[str]) -> set[str]:
         for start in range(0, len(frontier), 500):
             chunk = frontier[start : start + 500]
             rows = conn.execute(
-                select(t.c.execution_id, t.c.retry_of, t.c.status).where(t.c.retry_of.in_(chunk))
+                select(t.c.execution_id, t.c.retry_of, t.c.status, t.c.created_at).where(
+                    t.c.retry_of.in_(chunk)
+                )
             )
-            for execution_id, retry_of, status in rows:
-                children.setdefault(retry_of, []).append((execution_id, status))
+            for execution_id, retry_of, status, created_at in rows:
+                children.setdefault(retry_of, []).append((execution_id, status, created_at))
                 if execution_id not in seen:
                     seen.add(execution_id)
                     following.append(execution_id)
         frontier = following
     successes = {str(s) for s in SUCCESS_STATUSES}
-    known: dict[str, bool] = {}
+    known: dict[str, tuple[datetime, str] | None] = {}
 
-    def succeeded_after(node: str) -> bool:
+    def first_success(node: str) -> tuple[datetime, str] | None:
         if node not in known:
-            known[node] = False  # a cycle (not possible through retries) ends here
-            known[node] = any(
-                status in successes or succeeded_after(child)
-                for child, status in children.get(node, ())
-            )
+            known[node] = None  # a cycle (not possible through retries) ends here
+            found = [
+                (created_at, child) if status in successes else first_success(child)
+                for child, status, created_at in children.get(node, ())
+            ]
+            known[node] = min((f for f in found if f is not None), default=None)
         return known[node]
 
-    return {origin for origin in origins if succeeded_after(origin)}
+    resolved = {origin: first_success(origin) for origin in origins}
+    return {origin: found[1] for origin, found in resolved.items() if found is not None}
 
 
 def count_failures_by_pipeline(

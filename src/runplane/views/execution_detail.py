@@ -11,15 +11,16 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from runplane.model import EventKind, Execution, ExecutionEvent
+from runplane.model import EventKind, Execution, ExecutionEvent, ExecutionStatus
 from runplane.model.audit import AuditEntry
-from runplane.model.json import event_json, execution_json, iso
+from runplane.model.json import action_json, event_json, execution_json, iso
 from runplane.model.status import RETRYABLE_STATUSES
 from runplane.store import audit as audit_store
 from runplane.store import events as event_store
 from runplane.store import executions as store
 from runplane.store import failures as failure_store
 from runplane.store import queue as queue_store
+from runplane.views.resolution import Standing, list_resolved_by, standing
 
 STOP_EVENTS = (
     EventKind.CANCEL_REQUESTED,
@@ -46,6 +47,12 @@ class ExecutionDetail:
     """Failures like this one lately (None unless it failed)."""
     audit: list[AuditEntry] = field(default_factory=list)
     """Its part of the audit trail: who ran, retried or cancelled it, and from where."""
+    standing: Standing | None = None
+    """Resolved by a later attempt, or what its retry is doing now (None unless it failed)."""
+
+    @property
+    def resolved_by(self) -> Execution | None:
+        return None if self.standing is None else self.standing.resolved_by
 
     @property
     def stop_stages(self) -> list[ExecutionEvent]:
@@ -60,6 +67,9 @@ def load_execution_detail(conn: Connection, execution_id: str) -> ExecutionDetai
     if execution.status in RETRYABLE_STATUSES:
         twin = queue_store.find_active_twin(conn, execution.pipeline, execution.params_hash)
     chain = store.list_retry_chain(conn, execution)
+    resolved_by = None
+    if execution.status is ExecutionStatus.CANCELLED:
+        resolved_by = list_resolved_by(conn, [execution]).get(execution_id)
     previous = None if execution.retry_of is None else _find(conn, chain, execution.retry_of)
     return ExecutionDetail(
         execution=execution,
@@ -72,13 +82,29 @@ def load_execution_detail(conn: Connection, execution_id: str) -> ExecutionDetai
         twin=twin,
         recurrence=failure_store.find_recurrence(conn, execution),
         audit=audit_store.list_target_entries(conn, [f"execution:{execution_id}"]),
+        standing=standing(conn, execution, chain) or _cancelled_standing(conn, resolved_by),
     )
+
+
+def _cancelled_standing(conn: Connection, resolved_by: str | None) -> Standing | None:
+    """A cancelled execution a later attempt made good is resolved too."""
+    if resolved_by is None:
+        return None
+    return Standing(resolved_by=store.find_execution(conn, resolved_by), latest=None, advice=())
 
 
 def detail_json(detail: ExecutionDetail) -> dict[str, Any]:
     """`GET /v1/executions/{id}`: the execution with its trail and linked executions."""
     recurrence = detail.recurrence
+    resolved = detail.resolved_by
+    steps = (
+        None
+        if detail.standing is None or detail.execution.error is None
+        else detail.standing.advice
+    )
     return execution_json(detail.execution) | {
+        "resolved_by": None if resolved is None else resolved.execution_id,
+        "next_steps": None if steps is None else [action_json(a) for a in steps],
         "events": [event_json(e) for e in detail.events],
         "retry_chain": [ref_json(e) for e in detail.chain],
         "previous_attempt": _ref(detail.previous_attempt),

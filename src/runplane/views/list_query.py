@@ -92,6 +92,19 @@ class ListFilters:
             return f"before {_instant_text(self.until)}"
         return f"{_instant_text(self.since)} to {_instant_text(self.until)}"
 
+    @property
+    def window_phrase(self) -> str:
+        """The window as the end of a sentence: "in the last 24 h", "since …", "from … to …",
+        "at any time", and "right now" for the running-now preset (which has no time limit)."""
+        if self.preset == Preset.RUNNING_NOW:
+            return "right now"
+        label = self.window_label
+        if label == "any time":
+            return "at any time"
+        if self.range is None:  # "since X", "before Y", "X to Y"
+            return label if self.since is None or self.until is None else f"from {label}"
+        return f"in {label}"
+
     def to_store(self, now: datetime) -> store.ExecutionFilter:
         since, until = self.window(now)
         return store.ExecutionFilter(

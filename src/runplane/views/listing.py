@@ -5,7 +5,7 @@ shows (cached briefly per filter, by `list_caches`). The API and the dashboard r
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from runplane.views.list_query import (
     decode_cursor,
     encode_cursor,
 )
+from runplane.views.resolution import list_resolved_by
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class ExecutionPage:
     counts: dict[ExecutionStatus, int]
     filters: ListFilters
     now: datetime
+    resolved_by: dict[str, str] = field(default_factory=dict)
+    """For the page's failed or cancelled executions a later attempt made good, its id."""
 
     @property
     def total(self) -> int:
@@ -70,6 +73,8 @@ def list_page(
         known = {} if finished is None else _known(finished, keys)
         fetched = store.list_executions_by_id(conn, [k[0] for k in keys if k[0] not in known])
         by_status = cached if cached is not None else store.count_by_status(conn, query)
+        rows = [known.get(key[0]) or fetched[key[0]] for key in keys[:limit]]
+        resolved_by = list_resolved_by(conn, rows)
     if cached is None and counts is not None:
         counts.put(filters.cache_key(), by_status)
     rows = [known.get(key[0]) or fetched[key[0]] for key in keys]
@@ -85,6 +90,7 @@ def list_page(
         counts=dict(by_status),
         filters=filters,
         now=now,
+        resolved_by=resolved_by,
     )
 
 

@@ -4,6 +4,7 @@ durations, counts. Pure functions, used as template filters and globals.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,7 @@ from runplane.model import ErrorClass, Execution, ExecutionStatus
 from runplane.model.json import iso
 from runplane.model.timefmt import absolute, ago, duration, relative_day
 from runplane.pipelines import Registry, UnknownPipeline
+from runplane.pipelines.registry import RetryPolicy
 
 
 @dataclass(frozen=True)
@@ -119,15 +121,29 @@ def number(value: Any) -> str:
     return str(value)
 
 
+def trigger_text(execution: Execution, registry: Registry) -> str:
+    """`Scheduled`, `Manual`, `API`; an automatic retry says so: `Manual · auto-retry 2/3`."""
+    label = TRIGGER_LABELS[str(execution.trigger)]
+    if not execution.triggered_by.startswith("auto-retry:"):
+        return label
+    policy = _retry_policy(execution, registry)
+    of = "" if policy is None else f"/{policy.max_attempts}"
+    return f"{label} · auto-retry {execution.attempt}{of}"
+
+
+def _retry_policy(execution: Execution, registry: Registry) -> RetryPolicy | None:
+    try:
+        return registry.get(execution.pipeline).retry
+    except UnknownPipeline:
+        return None
+
+
 def attempt_text(execution: Execution, registry: Registry) -> str | None:
     """`attempt 2 of 3` for an automatic retry, `attempt 2` for a manual one; None for a first run."""
     if execution.attempt <= 1:
         return None
     if execution.triggered_by.startswith("auto-retry:"):
-        try:
-            policy = registry.get(execution.pipeline).retry
-        except UnknownPipeline:
-            policy = None
+        policy = _retry_policy(execution, registry)
         if policy is not None:
             return f"attempt {execution.attempt} of {policy.max_attempts}"
     return f"attempt {execution.attempt}"
@@ -159,6 +175,13 @@ def brief(params: dict[str, Any]) -> str:
     return text + (" / …" if len(shown) > 4 else "")
 
 
+def named(params: dict[str, Any]) -> str:
+    """Parameters with their names, for a run listed without a heading: `day=2025-12-15
+    · region=emea` (unset and false ones left out)."""
+    shown = [f"{k}={param_text(v)}" for k, v in params.items() if v not in (None, False, "", [])]
+    return " · ".join(shown[:4]) + (" · …" if len(shown) > 4 else "")
+
+
 def dotted(name: str) -> Markup:
     """A dotted name that may wrap after its dots (`sales.<wbr>daily_report.<wbr>by_region`)."""
     return Markup(str(escape(name)).replace(".", ".<wbr>"))
@@ -176,3 +199,35 @@ CHECK_LABELS = {
     "heartbeat": "Heartbeat",
     "scheduler": "Scheduler",
 }
+
+
+_TICKS = re.compile(r"`([^`\n]+)`")
+
+
+def ticks(text: Any) -> Markup:
+    """Markdown's inline code in our own sentences: "Change the parameter `message`" shows
+    `message` as code, not its backticks (the text is escaped first)."""
+    return Markup(_TICKS.sub(r"<code>\1</code>", str(escape(text))))
+
+
+_ACTION_ICONS = (
+    ("resolved", "✓"),
+    ("all ", "⚠️"),
+    ("automatic retry", "⟳"),
+    ("retry ", "⟳"),
+    ("attempt ", "⚠️"),
+    ("wait", "⏰"),
+    ("check", "🔍"),
+    ("read the logs", "📄"),
+    ("run ", "▶"),
+    ("fix", "🛠"),
+    ("change", "⚙️"),
+)
+
+
+def action_icon(text: str) -> str:
+    """The page spec's icon for a suggested action: ⏰ wait, 🔍 check, 📧 escalate, ..."""
+    lowered = text.lower()
+    if "escalate" in lowered or "contact" in lowered:
+        return "📧"
+    return next((icon for start, icon in _ACTION_ICONS if lowered.startswith(start)), "•")

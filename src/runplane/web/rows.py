@@ -1,6 +1,6 @@
 """The executions list's rows as HTML. A finished execution's row only changes with its
-relative start text, the run blocking its Retry, the count of failures like it, and the list
-it links back to, so its HTML
+relative start text, the run blocking its Retry, the count of failures like it, the attempt
+that resolved it and the list it links back to, so its HTML
 is kept (one per server process) and refreshes re-render only the rows still in flight.
 """
 
@@ -32,6 +32,8 @@ class ListRow(Protocol):
     def twin(self) -> Execution | None: ...
     @property
     def similar(self) -> int: ...
+    @property
+    def resolved_by(self) -> str | None: ...
 
 
 class RowCache:
@@ -83,7 +85,10 @@ def rows_html(
         if e.status.is_final:
             twin = None if row.twin is None else (row.twin.execution_id, str(row.twin.status))
             started = when(e.started_at or e.created_at, now)
-            key = (e.execution_id, str(e.status), back, started, twin, row.similar, refusals)
+            key = (
+                e.execution_id, str(e.status), back, started, twin, row.similar, refusals,
+                row.resolved_by,
+            )  # fmt: skip
             html = cache.get(key)
             if html is not None:
                 out.append(html)

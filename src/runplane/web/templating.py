@@ -89,6 +89,7 @@ def _environment() -> Environment:
         elapsed_run=display.elapsed,
         queued_for=display.queued_for,
         trend=display.trend,
+        action_icon=display.action_icon,
         FEATURE_LABELS={str(f): f.label for f in Feature},
         HEALTH_WORDS=display.HEALTH_WORDS,
         CHECK_LABELS=display.CHECK_LABELS,
@@ -105,7 +106,9 @@ def _environment() -> Environment:
         form_pairs=lambda params: [(f"p.{k}", display.param_text(v)) for k, v in params.items()],
         log_time=display.log_time,
         brief=display.brief,
+        named=display.named,
         dotted=display.dotted,
+        ticks=display.ticks,
     )
     return env
 

@@ -60,6 +60,10 @@ def test_ingest_stores_every_line_of_the_week_under_a_published_capture(
     assert done.output is not None
     assert done.output["summary"][0] == f"Ingested OTC data for week ending {WEEK}"
     assert done.output["figures"]["weeks_updated"] == [WEEK]
+    top = max(read_figures(real_weeks[WEEK]).shares.items(), key=lambda item: item[1])
+    assert done.output["figures"]["top_symbol_by_volume"].startswith(f"{top[0]} (")
+    assert done.output["figures"]["symbols_added"] == done.output["figures"]["symbols"] > 0
+    assert f"Top symbol by volume: {top[0]} (" in " ".join(done.output["summary"])
     assert done.output["assets"] == [{"kind": "finra_otc", "keys": {"tier": "OTC", "week": WEEK}}]
 
 

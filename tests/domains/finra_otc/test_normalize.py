@@ -110,9 +110,7 @@ def test_normalize_without_a_published_ingest_names_the_ingest_to_run(
     assert done.status == "failed"
     assert done.error is not None
     assert done.error.classification == ErrorClass.DEPENDENCY
-    assert done.error.message == (
-        f"NMS_TIER_2 week ending {WEEK} has no published ingest; run {INGEST} for it first"
-    )
+    assert done.error.message == (f"NMS_TIER_2 week ending {WEEK} has no published ingest")
     expected = {"week_ending": WEEK, "tier": "NMS_TIER_2"}
     assert done.error.details == {"pipeline": INGEST, "params": expected}
     assert done.error.suggested_actions[0].run == {"pipeline": INGEST, "params": expected}

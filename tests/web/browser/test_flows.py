@@ -52,14 +52,19 @@ def test_filters_and_presets_change_the_rows_and_the_url(web: Server, page: Any)
     assert page.locator('select[name="status"]').input_value() == "running"
     assert page.locator('a.chip[aria-current="true"]').inner_text() == "Running now"
 
+    assert page.locator('select[name="range"]').count() == 0  # the preset has no window
     page.select_option('select[name="pipeline"]', "runplane.noop")
     page.select_option('select[name="status"]', "")
-    page.select_option('select[name="range"]', "7d")
     page.click('form[data-filters] button[type="submit"]')
     page.wait_for_url("**pipeline=runplane.noop**")
+    assert parse_qs(urlsplit(page.url).query) == {"range": ["any"], "pipeline": ["runplane.noop"]}
+    page.select_option('select[name="range"]', "7d")
+    page.click('form[data-filters] button[type="submit"]')
+    page.wait_for_url("**range=7d**")
     query = parse_qs(urlsplit(page.url).query)
     assert query == {"range": ["7d"], "pipeline": ["runplane.noop"]}
     assert rows(page) == [done]
+    page.go_back()
     page.go_back()
     page.wait_for_url("**preset=running-now")
     assert rows(page) == [running]

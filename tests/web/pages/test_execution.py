@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from runplane.engine.classify import classify
 from runplane.model import EventKind, LogLine
 from runplane.model.clock import utcnow
-from runplane.pipelines.errors import DependencyError, TransientError
+from runplane.pipelines.errors import ConfigError, DependencyError, TransientError
 from runplane.store import Database
 from runplane.store import events as event_store
 from runplane.store import logs as log_store
@@ -33,7 +33,8 @@ def test_header_names_status_pipeline_times_and_actions(
     page = client.get(f"/dashboard/executions/{failed.execution_id}").text
     words = text(page)
     assert f"Execution {failed.execution_id}" in words
-    assert "❌ FAILED" in words
+    assert "FAILED" in words
+    assert '<svg class="ic i-failed"' in page
     assert f"Started {now:%Y-%m-%d %H:%M:%S} UTC" in words
     assert "Duration 12s" in words
     assert f"/dashboard/executions/{failed.execution_id}/retry?back=" in page
@@ -86,7 +87,7 @@ def test_a_failure_explains_itself_with_class_actions_and_recurrence(
     assert run_link in page
     assert "3rd failure like this in 7 days (last:" in words
     second = client.get(f"/dashboard/executions/{first.execution_id}").text
-    assert "First failure like this in the last 7 days." in text(second)
+    assert "First failure like this in 7 days (the 7 days up to it)." in text(second)
 
 
 def test_a_transient_failure_shows_its_icon_and_escapes_its_message(
@@ -165,7 +166,7 @@ def test_a_completed_run_shows_what_it_produced_and_links_to_its_data(
     assert "Ingested OTC data for week ending 2025-12-22" in summary
     page = client.get(f"/dashboard/executions/{done.execution_id}?tab=output").text
     words = text(page)
-    assert "Rows processed 15,847 Symbols added 342 Weeks updated 2025-12-22" in words
+    assert "Rows processed 15,847 Symbols added 342 Weeks updated 1 (2025-12-22)" in words
     assert 'href="/dashboard/assets?week=2025-12-22&amp;tier=OTC"' in page
 
 
@@ -237,3 +238,27 @@ def test_the_live_fragment_carries_the_parts_that_change(
     assert '<template data-part="summary">' in fragment
     assert '<template data-part="final"></template>' in fragment
     assert "<html" not in fragment
+
+
+def test_the_summary_has_the_classification_line_action_icons_and_code_not_backticks(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    transient = classify(
+        TransientError(
+            "HTTP 503 from api.finra.org", url="https://api.finra.org/otc", status_code=503
+        ),
+        pipeline="runplane.fail",
+    )
+    config = classify(ConfigError("must be shorter", parameter="message"), pipeline="runplane.fail")
+    with sqlite_db.write() as conn:
+        upstream = make_execution(conn, status="failed", error=transient, created_at=utcnow())
+        bad_value = make_execution(conn, status="failed", error=config, created_at=utcnow())
+    page = client.get(f"/dashboard/executions/{upstream.execution_id}").text
+    words = text(page)
+    assert "Classification: 🔄 Transient — upstream service unavailable" in words
+    assert "⏰ Wait 5-10 minutes and retry" in words
+    assert "🔍 Check api.finra.org's status page" in words
+    assert "📧 If it still fails after 1 hour, escalate" in words
+    other = client.get(f"/dashboard/executions/{bad_value.execution_id}").text
+    assert "Change the parameter <code>message</code>" in other
+    assert "`" not in text(other).split("Suggested actions")[1].split("Recurrence")[0]

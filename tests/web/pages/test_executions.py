@@ -47,7 +47,7 @@ def test_rows_show_every_column_newest_first(
     assert row_ids(page) == [pending.execution_id, running.execution_id, done.execution_id]
     words = text(page)
     assert "Status Pipeline Started (UTC) Duration Rows Trigger" in words
-    assert "✓ Completed runplane.sleep" in words
+    assert "Completed runplane.sleep" in words
     assert "1m 22s 15,847 Scheduled" in words
     assert (
         f'<time datetime="{done.started_at.replace(microsecond=0).isoformat().replace("+00:00", "Z")}"'
@@ -140,10 +140,26 @@ def test_a_custom_window_takes_utc_from_and_to_fields(
     page = client.get(f"/dashboard/executions?range=custom&since={since}&until={until}").text
     assert row_ids(page) == [inside.execution_id]
     assert '<option value="custom" selected>' in page
-    assert f'value="{since}:00"' in page
+    assert f'value="{since}:00Z"' in page  # ISO-8601 UTC, never the browser's locale
+    assert 'type="datetime-local"' not in page
+    assert f"execution from {since}:00Z to " in text(page)
+    opened = client.get(f"/dashboard/executions?range=custom&since={since}").text
+    assert f"executions since {since}:00Z" in text(opened)
+    assert " in since " not in text(opened)
     anytime = client.get("/dashboard/executions?range=custom").text
     assert len(row_ids(anytime)) == 3
-    assert "in any time" in text(anytime)
+    assert "at any time" in text(anytime)
+    assert '<option value="any" selected>Any time</option>' in anytime
+    assert "data-custom hidden" in anytime
+
+
+def test_running_now_shows_only_the_controls_it_uses(client: TestClient) -> None:
+    page = client.get("/dashboard/executions?preset=running-now").text
+    assert 'name="range" value="any"' in page  # kept for Apply, not shown
+    assert "Custom from/to" not in page
+    assert 'name="since"' not in page
+    assert "any time" not in text(page)
+    assert "Nothing is running right now" in text(page)
 
 
 def test_presets_set_their_filters_visibly(client: TestClient, sqlite_db: Database) -> None:
@@ -161,7 +177,7 @@ def test_presets_set_their_filters_visibly(client: TestClient, sqlite_db: Databa
     page = client.get("/dashboard/executions?preset=running-now").text
     assert row_ids(page) == [running.execution_id]
     assert '<option value="running" selected>Running</option>' in page
-    assert '<option value="custom" selected>' in page
+    assert '<input type="hidden" name="range" value="any">' in page
 
 
 def test_unresolved_failures_stay_summarised_above_the_list(
@@ -287,7 +303,74 @@ def test_repeated_failures_say_how_many_failed_like_them(
             conn, status="failed", created_at=now, error=replace(error(), fingerprint="fp-other")
         )
     page = client.get("/dashboard/executions?range=7d").text
+    shown = {}
     for execution in repeats:
-        row = page.split(f'data-id="{execution.execution_id}"')[1].split("</tr>")[0]
-        assert "🔁 3 failures like this in 7 days" in text(row)
+        row = text(page.split(f'data-id="{execution.execution_id}"')[1].split("</tr>")[0])
+        shown[execution.execution_id] = row
+        detail = text(client.get(f"/dashboard/executions/{execution.execution_id}").text)
+        if "🔁" in row:  # the row and the detail say the same: one definition
+            count = row.split("🔁 ")[1].split(" failure like this in 7 days")[0]
+            assert f"{count} failure like this in 7 days" in detail
+        else:
+            assert "First failure like this in 7 days" in detail
+    assert ["🔁 3rd" in shown[e.execution_id] for e in repeats] == [True, False, False]
+    assert ["🔁 2nd" in shown[e.execution_id] for e in repeats] == [False, True, False]
     assert "like this" not in page.split(f'data-id="{once.execution_id}"')[1].split("</tr>")[0]
+
+
+def test_a_failure_fixed_by_a_retry_says_so_on_its_row_and_summary(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        fixed = make_execution(
+            conn, status="failed", created_at=now - timedelta(hours=2), error=error()
+        )
+        done = make_execution(
+            conn, status="completed", retry_of=fixed.execution_id, attempt=2,
+            created_at=now - timedelta(hours=1),
+        )  # fmt: skip
+    page = client.get("/dashboard/executions").text
+    row = page.split(f'data-id="{fixed.execution_id}"')[1].split("</tr>")[0]
+    assert f"resolved by {done.execution_id[:8]}" in text(row)
+    assert 'data-action="retry"' not in row
+    detail = client.get(f"/dashboard/executions/{fixed.execution_id}").text
+    assert f"resolved by {done.execution_id[:8]}" in text(detail)
+    assert f"Resolved by {done.execution_id[:8]} (attempt 2, completed)" in text(detail)
+    assert 'data-action="retry"' not in detail
+    assert "unresolved failure" not in text(page)
+
+
+def test_the_unresolved_banner_counts_retry_chains_not_attempts(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        for problem in range(3):
+            previous = None
+            for attempt in (1, 2, 3) if problem < 2 else (1,):
+                previous = make_execution(
+                    conn, status="failed", attempt=attempt,
+                    retry_of=None if previous is None else previous.execution_id,
+                    created_at=now - timedelta(hours=problem + 1, minutes=-attempt),
+                )  # fmt: skip
+    assert "3 unresolved failures in the last 24 h" in text(
+        client.get("/dashboard/executions").text
+    )
+
+
+def test_an_automatic_retry_says_so_in_its_trigger_column(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        first = make_execution(conn, status="failed", created_at=now - timedelta(minutes=3))
+        retry = make_execution(
+            conn, status="failed", attempt=2, retry_of=first.execution_id,
+            triggered_by=f"auto-retry:{first.execution_id}", created_at=now - timedelta(minutes=2),
+        )  # fmt: skip
+    page = client.get("/dashboard/executions").text
+    row = page.split(f'data-id="{retry.execution_id}"')[1].split("</tr>")[0]
+    assert "Manual · auto-retry 2/3" in text(row)
+    detail = text(client.get(f"/dashboard/executions/{retry.execution_id}").text)
+    assert "Trigger Manual · auto-retry 2/3 by automatic retry of" in detail

@@ -33,7 +33,7 @@ def test_page_shows_description_parameters_form_and_last_runs(
     assert 'name="p.seconds" value="1.0"' in page
     assert 'min="0" max="86400"' in page
     assert "Dry run: validate and show what it would do, publish nothing" in words
-    assert "❌ Failed" in words
+    assert "Failed" in words
     assert 'href="/dashboard/executions?preset=this-pipeline&amp;pipeline=runplane.sleep"' in page
 
 
@@ -91,8 +91,8 @@ def test_the_basic_tier_runs_at_once_and_shows_the_result(
     with sqlite_db.read() as conn:
         assert store.get_execution(conn, execution_id).status == "failed"
     words = text(basic_client.get(location).text)
-    assert "Result ❌ FAILED" in words
-    assert "Data problem: file is empty" in words
+    assert "Result FAILED" in words
+    assert "Data problem in diagnostic.psv, line 2" in words
     assert "📁 Data issue" in words
 
 
@@ -122,7 +122,7 @@ def test_the_schedule_section_shows_next_run_last_fire_and_overdue(
     assert "0 6 * * 2" in weekly
     assert "week_ending={{ last_week_ending }} tier=OTC" in weekly
     assert "Tue 06:00 America/New_York" in weekly
-    assert "✓ Completed" in weekly
+    assert "Completed" in weekly
     assert "late" in weekly
     assert "overdue" not in weekly
     assert f'href="/dashboard/executions/{ran.execution_id}"' in page
@@ -158,3 +158,23 @@ def test_a_form_past_the_dashboards_limit_is_refused_not_run_with_defaults(
     assert "The form is larger than the 64 KB the dashboard reads" in text(response.text)
     with sqlite_db.read() as conn:
         assert store.list_executions(conn) == []
+
+
+def test_the_basic_tiers_result_of_a_run_without_params_has_no_stray_separator(
+    basic_client: TestClient,
+) -> None:
+    response = basic_client.post(
+        "/dashboard/pipelines/runplane.noop/run", data={}, headers=ORIGIN, follow_redirects=False
+    )
+    words = text(basic_client.get(response.headers["location"]).text)
+    assert "runplane.noop · " in words
+    assert "· ·" not in words
+
+
+def test_last_runs_name_their_parameters(client: TestClient, sqlite_db: Database) -> None:
+    with sqlite_db.write() as conn:
+        make_execution(
+            conn, pipeline="runplane.sleep", params={"seconds": 30.0, "lines_per_second": 2}
+        )
+    words = text(client.get("/dashboard/pipelines/runplane.sleep").text)
+    assert "seconds=30.0 · lines_per_second=2" in words

@@ -30,6 +30,9 @@ class ErrorOut(BaseModel):
     traceback: str | None
     fingerprint: str | None
     details: dict[str, Any]
+    cause: str = Field(
+        "", description="What went wrong in a few words, e.g. `upstream service unavailable`."
+    )
 
 
 class ExecutionOut(BaseModel):
@@ -64,6 +67,11 @@ class ExecutionOut(BaseModel):
     progress: dict[str, Any] | None
     cancel_requested_at: Instant | None
     cancel_requested_by: str | None
+    resolved_by: str | None = Field(
+        None,
+        description="For a failed or cancelled execution, the earliest later attempt of its "
+        "retry chain that succeeded; null while none has.",
+    )
 
 
 class ExecutionRef(BaseModel):
@@ -102,6 +110,12 @@ class ExecutionDetail(ExecutionOut):
     parent: ExecutionRef | None
     children: list[ExecutionRef]
     recurrence: RecurrenceOut | None = Field(description="Null unless the execution failed.")
+    next_steps: list[SuggestedActionOut] | None = Field(
+        None,
+        description="What to do now, read when asked: the error's suggested actions with the "
+        "retry's current state first (resolved, scheduled, running, or every attempt failed). "
+        "Null unless the execution failed.",
+    )
 
 
 class StatusCounts(BaseModel):

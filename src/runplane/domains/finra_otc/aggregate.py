@@ -65,15 +65,14 @@ def aggregate_week(ctx: RunContext[WeekParams]) -> Output:
         ingested = queries.find_latest_capture(conn, Stage.INGEST, p.tier, p.week_ending)
     if normalized is None:
         raise DependencyError(
-            f"{label} has no published normalize; run {Stage.NORMALIZE.pipeline} for it first",
+            f"{label} has no published normalize",
             pipeline=Stage.NORMALIZE.pipeline,
             params=p.keys(),
         )
     if ingested is not None and normalized.source_capture_id != ingested.capture_id:
         raise DependencyError(
             f"{label} was ingested again (capture {ingested.capture_id}) after it was "
-            f"normalised from {normalized.source_capture_id}; run "
-            f"{Stage.NORMALIZE.pipeline} for it first",
+            f"normalised from {normalized.source_capture_id}",
             pipeline=Stage.NORMALIZE.pipeline,
             params=p.keys(),
         )

@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from runplane.domains.finra_otc import demo_history
 from runplane.domains.finra_otc.params import MarketTier
 from runplane.domains.finra_otc.stages import BACKFILL, PIPELINES, Stage
 from runplane.domains.finra_otc.synthetic import write_weeks
+from runplane.model.clock import utcnow
 from runplane.plugins import DemoPlan, DemoRun, DemoSchedule
 
 TIER = MarketTier.OTC
@@ -47,6 +49,7 @@ def plan(data_dir: Path, rows: int, unavailable_url: str) -> DemoPlan:
                 params={"week_ending": "{{ last_week_ending }}", "tier": tier},
             ),
         ),
+        history=demo_history.history(utcnow(), tier),
         notes=(
             f"Wrote {len(files)} synthetic {tier} weeks of {rows:,} rows to {data_dir} "
             "(every security name ends with '(synthetic)'; one row per week is bad on purpose)",

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from runplane.domains.finra_otc import bulk, figures, queries, tables
 from runplane.domains.finra_otc.params import IngestParams, MarketTier
-from runplane.domains.finra_otc.psv import DATE, FIELDS, TIER, Where, records
+from runplane.domains.finra_otc.psv import DATE, FIELDS, SHARES, SYMBOL, TIER, Where, records
 from runplane.domains.finra_otc.sources import open_lines, resolve_source
 from runplane.domains.finra_otc.stages import Stage, week_asset
 from runplane.domains.finra_otc.writer import CaptureWriter
@@ -56,17 +56,32 @@ def ingest_week(ctx: RunContext[IngestParams]) -> Output:
     ) as lines:
         rows = records(lines, source.where)
         with CaptureWriter(ctx, Stage.INGEST, p.tier, p.week_ending) as out:
+            shares: dict[str, int] = {}
             with bulk.collector_paused():
-                count = _load(ctx, out, rows, source.where, p.tier, p.week_ending.isoformat())
+                count = _load(
+                    ctx, out, rows, source.where, p.tier, p.week_ending.isoformat(), shares
+                )
             out.record(rows=count, rows_rejected=0)
+    with ctx.data.read() as conn:
+        added = len(shares.keys() - queries.list_symbols_before(conn, p.tier, p.week_ending))
     verb = "Dry run: would ingest" if ctx.dry_run else "Ingested"
     ctx.log.info("%s %s rows from %s", verb, f"{count:,}", source.where.name)
+    top = max(shares.items(), key=lambda item: (item[1], item[0]), default=None)
+    top_text = None if top is None else f"{top[0]} ({figures.shares(top[1])} shares)"
     return Output(
         rows_processed=count,
-        figures={"weeks_updated": [p.week_ending.isoformat()], "source": source.where.name},
+        figures={
+            "symbols": len(shares),
+            "symbols_added": added,
+            "top_symbol_by_volume": top_text,
+            "weeks_updated": [p.week_ending.isoformat()],
+            "source": source.where.name,
+        },
         summary=[
             f"{verb} {label}",
             f"{figures.plural(count, 'row')} from {source.where.name}",
+            *([] if top_text is None else [f"Top symbol by volume: {top_text}"]),
+            f"New symbols added: {added:,}",
         ],
         assets=[week_asset(p.tier, p.week_ending)],
     )
@@ -79,8 +94,10 @@ def _load(
     where: Where,
     tier: MarketTier,
     week: str,
+    shares: dict[str, int],
 ) -> int:
-    """Write every data row in batches; fail on a row that belongs to another week or tier."""
+    """Write every data row in batches; fail on a row that belongs to another week or tier.
+    Each symbol's shares are added up in `shares` (rows normalize would reject included)."""
     capture_id = ctx.capture_id
     tier_name = tier.description
     batch: list[tuple[object, ...]] = []
@@ -93,6 +110,9 @@ def _load(
             if fields[TIER] != tier_name or fields[DATE] != week:
                 _check_row(fields, line, where, tier, week)
             batch.append((capture_id, line, *fields))
+            volume = fields[SHARES].strip()
+            if fields[SYMBOL] and volume.isdigit():
+                shares[fields[SYMBOL]] = shares.get(fields[SYMBOL], 0) + int(volume)
         elif fields:
             odd.append((capture_id, line, *_fit(fields), len(fields)))
         if len(batch) + len(odd) >= BATCH:

@@ -70,7 +70,7 @@ def normalize_week(ctx: RunContext[WeekParams]) -> Output:
         source = queries.find_latest_capture(conn, Stage.INGEST, p.tier, p.week_ending)
     if source is None:
         raise DependencyError(
-            f"{label} has no published ingest; run {Stage.INGEST.pipeline} for it first",
+            f"{label} has no published ingest",
             pipeline=Stage.INGEST.pipeline,
             params=p.keys(),
         )

@@ -51,15 +51,14 @@ def compute_rolling(ctx: RunContext[RollingParams]) -> Output:
     by_week = {c.week_ending: c for c in window}
     if p.week_ending not in by_week:
         raise DependencyError(
-            f"{label} has no published aggregate; run {Stage.AGGREGATE.pipeline} for it first",
+            f"{label} has no published aggregate",
             pipeline=Stage.AGGREGATE.pipeline,
             params=p.keys(),
         )
     if len(window) < 2:
         raise DependencyError(
             f"a rolling average needs at least 2 aggregated weeks between {first_week} and "
-            f"{p.week_ending}, and only {p.week_ending} is; run {Stage.AGGREGATE.pipeline} "
-            f"for {previous_week} first",
+            f"{p.week_ending}, and only {p.week_ending} is",
             pipeline=Stage.AGGREGATE.pipeline,
             params={"week_ending": previous_week.isoformat(), "tier": str(p.tier)},
         )

@@ -66,6 +66,7 @@ def _context(request: Request, s: State, detail: ExecutionDetail, tab: str) -> d
         "back_query": back.partition("?")[2],
         "here": here,
         "attempt": display.attempt_text(e, registry),
+        "trigger": display.trigger_text(e, registry),
         "max_attempts": _max_attempts(e.pipeline),
         "output_links": s.parts.output_links(e.output),
         "now": s.clock(),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +21,7 @@ from runplane.store import queue as queue_store
 from runplane.tiers import Feature
 from runplane.views import list_query, listing
 from runplane.views.overview import unresolved_failures
+from runplane.views.resolution import is_auto_retry
 from runplane.web import display
 from runplane.web.deps import CallerDep, StateDep, denied, requires
 from runplane.web.errors import DashboardRoute
@@ -32,7 +32,7 @@ router = APIRouter(route_class=DashboardRoute, dependencies=[Depends(requires(Fe
 
 MAX_EXTENT = 1000
 """Rows one refresh may re-fetch after several "Load more" clicks."""
-NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
+NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 VIEW_PARAMS = ("preset", "status", "pipeline", "trigger", "range", "since", "until")
 
 
@@ -42,10 +42,15 @@ class Row:
 
     execution: Execution
     attempt: str | None
+    """`attempt 2` of a manual retry (an automatic one says it in its trigger)."""
     twin: Execution | None
     """The identical pending or running run that blocks Retry on this row."""
     similar: int = 0
-    """Failures with this one's error fingerprint in the recurrence window (it included)."""
+    """Failures with this one's error fingerprint in the recurrence window up to it (it included)."""
+    resolved_by: str | None = None
+    """The later attempt that made this failure good, if one did."""
+    trigger: str = ""
+    """`Manual`, or `Manual · auto-retry 2/3` for an automatic retry."""
 
 
 @router.get("/executions")
@@ -67,7 +72,7 @@ def executions_page(request: Request, s: StateDep, caller: CallerDep) -> Respons
             choices=_choices(),
         )  # fmt: skip
     page = _through(page, query.get("last"))
-    rows = list_rows(s, page.items, now=page.now)
+    rows = list_rows(s, page.items, resolved_by=page.resolved_by)
     unresolved = unresolved_failures(s.db, filters, cache=s.counts, clock=lambda: page.now)
     context: dict[str, Any] = {
         "page": page, "rows": rows, "unresolved": unresolved, "back": back, "filters": filters,
@@ -85,10 +90,12 @@ def executions_page(request: Request, s: StateDep, caller: CallerDep) -> Respons
 
 
 def parse_view(query: QueryParams) -> list_query.ListFilters:
-    """The list filters of a dashboard URL; `range=custom` means the from/to fields
-    (datetime-local values are UTC), both empty meaning no time limit."""
-    custom = query.get("range") == "custom"
+    """The list filters of a dashboard URL; `range=custom` means the from/to fields (ISO-8601,
+    UTC when they name no zone), both empty meaning no time limit, as `range=any` does."""
+    custom = query.get("range") in ("custom", "any")
     since, until = (_instant(query.get(name)) for name in ("since", "until"))
+    if query.get("range") == "any":
+        since = until = None
     filters = list_query.parse_filters(
         status=query.getlist("status"),
         pipeline=query.getlist("pipeline"),
@@ -103,33 +110,30 @@ def parse_view(query: QueryParams) -> list_query.ListFilters:
     return filters
 
 
-def list_rows(s: StateDep, executions: list[Execution], *, now: datetime) -> list[Row]:
-    """Rows with what their cells need: the run blocking Retry, the attempt text, and how
-    many failures like each failed one happened lately (so repeats stand out)."""
+def list_rows(
+    s: StateDep, executions: list[Execution], *, resolved_by: dict[str, str]
+) -> list[Row]:
+    """Rows with what their cells need: the run blocking Retry, the attempt text, how many
+    failures like each failed one happened lately (so repeats stand out) and the attempt
+    that resolved it."""
     retryable = [e for e in executions if e.status in RETRYABLE_STATUSES]
-    fingerprints = {f for e in executions if (f := _fingerprint(e)) is not None}
+    failed = [e for e in executions if e.status is ExecutionStatus.FAILED]
     with s.db.read() as conn:
         twins = queue_store.list_active_twins(
             conn, [(e.pipeline, e.params_hash) for e in retryable]
         )
-        similar = failure_store.count_by_fingerprint(
-            conn, fingerprints, since=now - failure_store.RECURRENCE_WINDOW
-        )
+        similar = failure_store.count_recurrences(conn, failed)
     return [
         Row(
             execution=e,
-            attempt=display.attempt_text(e, registry),
+            attempt=None if is_auto_retry(e) else display.attempt_text(e, registry),
+            trigger=display.trigger_text(e, registry),
             twin=twins.get((e.pipeline, e.params_hash)) if e.status in RETRYABLE_STATUSES else None,
-            similar=similar.get(_fingerprint(e) or "", 0),
+            similar=similar.get(e.execution_id, 0),
+            resolved_by=resolved_by.get(e.execution_id),
         )
         for e in executions
     ]
-
-
-def _fingerprint(execution: Execution) -> str | None:
-    if execution.status is not ExecutionStatus.FAILED or execution.error is None:
-        return None
-    return execution.error.fingerprint
 
 
 def _limit(query: QueryParams) -> int:
@@ -160,9 +164,12 @@ def _through(page: listing.ExecutionPage, last: str | None) -> listing.Execution
 
 
 def _instant(value: str | None) -> str | None:
-    """datetime-local fields send no zone; the form labels them UTC."""
+    """The form's fields are labelled UTC, so a value without a zone is UTC (a date alone
+    is its midnight)."""
     text = (value or "").strip()
-    return text + "Z" if NAIVE.match(text) else (text or None)
+    if not NAIVE.match(text):
+        return text or None
+    return (text if len(text) > 10 else text + "T00:00:00") + "Z"
 
 
 def _view_query(query: QueryParams) -> str:

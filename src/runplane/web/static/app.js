@@ -360,10 +360,13 @@
   function setupFilters() {
     const form = $("form[data-filters]");
     if (!form) return;
+    const range = form.elements.range;
+    const fields = $("[data-custom]", form);
+    if (fields) range.addEventListener("change", () => (fields.hidden = range.value !== "custom"));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const url = new URL(form.action, window.location.href);
-      const custom = form.elements.range.value === "custom";
+      const custom = range.value === "custom";
       for (const [key, value] of new FormData(form)) {
         if (!value || ((key === "since" || key === "until") && !custom)) continue;
         url.searchParams.append(key, String(value));

@@ -100,6 +100,10 @@ def test_a_week_without_an_aggregate_says_so(client: TestClient) -> None:
     page = client.get("/dashboard/assets?week=2025-12-22&tier=OTC")
     assert page.status_code == 200
     assert "This week has no published aggregate yet" in text(page.text)
+    link = "/dashboard/pipelines/finra.otc_transparency.ingest_week?p.week_ending=2025-12-22"
+    assert link in page.text  # never ingested: the first step that can succeed
+    assert "Run the ingest for it" in text(page.text)
+    assert "Run the aggregate" not in text(page.text)
     bad = client.get("/dashboard/assets?week=christmas")
     assert bad.status_code == 400
     assert "Week 'christmas' is not a date; use the form 2025-12-22." in text(bad.text)

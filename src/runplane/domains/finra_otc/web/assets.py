@@ -45,8 +45,18 @@ def assets_page(request: Request, s: StateDep) -> Response:
         request, "finra_otc/assets.html", title="Data assets", nav="assets", weeks=weeks,
         week=week, asset_tier=tier, chosen=chosen, captures=captures, offset=offset,
         per_page=SYMBOLS_PER_PAGE, problem=problem, stages=list(Stage),
-        status=400 if problem else 200,
+        first_step=first_step(captures), status=400 if problem else 200,
     )  # fmt: skip
+
+
+CHAIN = (Stage.INGEST, Stage.NORMALIZE, Stage.AGGREGATE)
+
+
+def first_step(captures: list[queries.CaptureRecord]) -> Stage:
+    """The first stage a week lacks a published capture of: the run that can succeed now
+    (an aggregate of a week never ingested would fail as a dependency error)."""
+    published = {c.stage for c in captures if c.published_at is not None}
+    return next((stage for stage in CHAIN if stage not in published), Stage.AGGREGATE)
 
 
 def _week(value: str | None) -> tuple[date | None, str | None]:

@@ -19,8 +19,11 @@ check: install
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
+# Test processes; most of the suite's time is waiting on real servers, so one per core.
+TEST_WORKERS ?= 2
+
 test: check
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 demo: install
 	$(BIN)/runplane demo --port $(PORT)

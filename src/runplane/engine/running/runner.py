@@ -37,7 +37,7 @@ from runplane.pipelines import Cancelled, Output, PipelineError, registry
 from runplane.pipelines.params import validate_params
 from runplane.pipelines.rules import ErrorRule
 from runplane.settings import Settings
-from runplane.store import Database, Rollback, storage_problem
+from runplane.store import Database, Rollback, counts, storage_problem
 from runplane.store import executions as store
 from runplane.store import logs as log_store
 
@@ -170,7 +170,9 @@ def _note(message: str) -> None:
 
 
 def warm_up(db: Database) -> None:
-    """Run the statements of a run against a made-up id and roll back, to fill the statement cache."""
+    """Run a made-up run's statements (stored, logged, finished, counted) and roll back, so
+    the children forked afterwards find every one compiled in the engine's cache."""
+    now = utcnow()
     fake = Execution(
         execution_id="00000000-0000-0000-0000-000000000000",
         pipeline="runplane.noop",
@@ -179,25 +181,21 @@ def warm_up(db: Database) -> None:
         params_hash="",
         trigger=Trigger.API,
         triggered_by="warm-up",
-        trigger_time=utcnow(),
-        created_at=utcnow(),
+        trigger_time=now,
+        created_at=now,
         capture_id="cap_warm",
     )
+    lines = [LogLine(fake.execution_id, seq, now, "INFO", "x") for seq in range(1, 6)]
     with db.write() as conn:
-        store.find_execution(conn, fake.execution_id)
-        log_store.insert_log_lines(conn, [LogLine(fake.execution_id, 1, utcnow(), "INFO", "x")])
-        lifecycle.record_finish(
-            conn,
-            fake,
-            ExecutionStatus.COMPLETED,
-            output={},
-            rows_processed=0,
-            error=None,
-            log_lines=(),
-            registry=registry,
-            retry_scale=1.0,
-            now=utcnow(),
-        )
+        with counts.tally(conn):  # its hourly upsert runs here, inside the rolled-back write
+            store.insert_execution(conn, fake)
+            store.find_execution(conn, fake.execution_id)
+            log_store.insert_log_lines(conn, lines[:1])  # one line and several: two forms
+            log_store.insert_log_lines(conn, lines[1:3])
+            lifecycle.record_finish(
+                conn, fake, ExecutionStatus.COMPLETED, output={}, rows_processed=0, error=None,
+                log_lines=lines[3:], registry=registry, retry_scale=1.0, now=now, process=(0, 0.0),
+            )  # fmt: skip
         raise Rollback
 
 

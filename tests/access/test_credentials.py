@@ -5,7 +5,10 @@ sharing the database (two real `serve` processes)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import anyio
 import httpx
@@ -18,6 +21,15 @@ from runplane.store import Database
 from tests.api.conftest import start_server
 from tests.conftest import fast_settings
 from tests.factories import make_token, make_user
+
+T = TypeVar("T")
+
+
+def run_async(function: Callable[..., Awaitable[T]], *args: object) -> T:
+    """Run a coroutine function to its end on a thread of its own, whatever loop this thread
+    has running (Playwright's sync API leaves one in the main thread of a test process)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(anyio.run, function, *args).result()
 
 
 class Ticks:
@@ -34,26 +46,26 @@ def test_a_revoked_token_is_served_from_the_cache_until_it_is_too_old(sqlite_db:
         secret = make_token(conn, "alice", "ci")
     ticks = Ticks()
     credentials = Credentials(sqlite_db, 5.0, monotonic=ticks)
-    grant = anyio.run(credentials.token, secret)
+    grant = run_async(credentials.token, secret)
     assert grant is not None
     assert (grant.user, grant.token) == ("alice", "ci")
     revoke_token(sqlite_db, "ci", by=Origin("os:test"))
     ticks.now += 4.9
-    assert anyio.run(credentials.token, secret) is not None
+    assert run_async(credentials.token, secret) is not None
     ticks.now += 0.2
-    assert anyio.run(credentials.token, secret) is None
-    assert anyio.run(credentials.token, "rp_" + "x" * 43) is None
+    assert run_async(credentials.token, secret) is None
+    assert run_async(credentials.token, "rp_" + "x" * 43) is None
 
 
 def test_users_existing_is_noticed_within_the_cache_lifetime(sqlite_db: Database) -> None:
     ticks = Ticks()
     credentials = Credentials(sqlite_db, 5.0, monotonic=ticks)
-    assert anyio.run(credentials.users_exist) is False
+    assert run_async(credentials.users_exist) is False
     with sqlite_db.write() as conn:
         make_user(conn, "alice")
-    assert anyio.run(credentials.users_exist) is False
+    assert run_async(credentials.users_exist) is False
     ticks.now += 5
-    assert anyio.run(credentials.users_exist) is True
+    assert run_async(credentials.users_exist) is True
 
 
 @pytest.mark.slow

@@ -85,6 +85,12 @@ def test_a_failure_explains_itself_with_class_actions_and_recurrence(
         "p.week_ending=2025-12-22&amp;p.tier=OTC&amp;back="
     )
     assert run_link in page
+    assert (
+        'aria-label="Run now: finra.otc_transparency.normalize_week for 2025-12-22 / OTC">' in page
+    )
+    assert (
+        words.count("finra.otc_transparency.normalize_week for 2025-12-22 / OTC") == 2
+    )  # title, action
     assert "3rd failure like this in 7 days (last:" in words
     second = client.get(f"/dashboard/executions/{first.execution_id}").text
     assert "First failure like this in 7 days (the 7 days up to it)." in text(second)

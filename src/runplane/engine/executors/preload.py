@@ -19,9 +19,9 @@ from runplane.store import Database, open_database
 def prepare(settings: Settings) -> Database:
     """Load the pipelines and return a database handle with a warm statement cache."""
     registry.load(settings.pipeline_modules)
-    faults.arm(settings)
     db = open_database(settings)
     with contextlib.suppress(Exception):  # unreachable database: children start cold
         runner.warm_up(db)
     db.dispose()  # no connection may cross a fork
+    faults.arm(settings)  # after the warm-up, which passes the points a run passes
     return db

@@ -23,7 +23,7 @@ check: install
 TEST_WORKERS ?= 2
 
 test: check
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 demo: install
 	$(BIN)/runplane demo --port $(PORT)

@@ -34,6 +34,16 @@ from tests.api.conftest import RUNPLANE, free_port, server_env
 from tests.conftest import ROOT, fast_settings, wait_until
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """One test process runs the fault tests one after another (`make test` distributes by
+    group): each times its recovery, and two faults at once on two cores would time each
+    other."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.xdist_group("faults"))
+
+
 @dataclass
 class FaultPoint:
     """The folder a paused process reports to; `reached` waits for it, `release` lets it go."""

@@ -41,9 +41,8 @@ def discard_unpublished(
     while True:
         with db.read() as conn:
             found = capture_store.list_unpublished_of_ended(conn, limit=batch)
-        ids = sorted({c.capture_id for c in found})
-        for capture_id in ids:
-            execution_id = next(c.execution_id for c in found if c.capture_id == capture_id)
+        owners = {c.capture_id: c.execution_id for c in found}  # a capture has rows per asset
+        for capture_id, execution_id in sorted(owners.items()):
             with db.write() as conn:
                 rows = capture_store.delete_captures(conn, tables, [capture_id])
                 event_store.insert_event(

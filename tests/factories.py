@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -17,6 +18,7 @@ from runplane.model.schedule import CatchUp, Schedule
 from runplane.pipelines.params import params_hash
 from runplane.store import captures as capture_store
 from runplane.store import executions as store
+from runplane.store import resources as resource_store
 from runplane.store import schedules as schedule_store
 from runplane.store import sessions as session_store
 from runplane.store import tokens as token_store
@@ -147,3 +149,25 @@ def make_session(conn: Connection, user: str = "alice", **overrides: Any) -> tup
     values.update(overrides)
     session_store.insert_session(conn, Session(**values))
     return secret, csrf
+
+
+def make_samples(
+    conn: Connection,
+    execution: Execution,
+    cpu: Sequence[float],
+    rss: Sequence[int] | None = None,
+    *,
+    every: float = 1.0,
+) -> list[resource_store.ResourceSample]:
+    """Record resource samples of `execution`, one per `every` seconds from its start (as
+    the sampler would), with these CPU % and RSS values (default RSS: 100 MB each)."""
+    start = execution.started_at or execution.created_at
+    sizes = [100_000_000] * len(cpu) if rss is None else rss
+    samples = [
+        resource_store.ResourceSample(
+            execution.execution_id, start + timedelta(seconds=i * every), value, size
+        )
+        for i, (value, size) in enumerate(zip(cpu, sizes, strict=True))
+    ]
+    resource_store.insert_samples(conn, samples)
+    return samples

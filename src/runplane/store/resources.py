@@ -1,14 +1,32 @@
-"""CPU and memory samples per running execution, for resource graphs in the advanced tier."""
+"""CPU and memory samples per running execution, for resource graphs in the advanced tier.
+
+The sampler appends them; the graphs read them whole when there are few, or as buckets of
+elapsed time (each bucket's peaks) when there are many, so that the database, not Python,
+walks the (execution_id, at) index of a long run.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Float,
+    Integer,
+    cast,
+    extract,
+    func,
+    insert,
+    literal,
+    select,
+)
 
 from runplane.store.tables import resource_samples as t
+from runplane.store.types import UTCDateTime
 
 
 @dataclass(frozen=True)
@@ -17,6 +35,22 @@ class ResourceSample:
     at: datetime
     cpu_percent: float
     rss_bytes: int
+
+
+@dataclass(frozen=True)
+class SampleBucket:
+    """Samples close together in time: their number, first and last instant, and peaks."""
+
+    first_at: datetime
+    last_at: datetime
+    samples: int
+    cpu_percent: float
+    """The highest CPU % of the bucket."""
+    rss_bytes: int
+    """The largest RSS of the bucket."""
+
+
+Measure = Literal["cpu_percent", "rss_bytes"]
 
 
 def insert_samples(conn: Connection, samples: Sequence[ResourceSample]) -> None:
@@ -38,3 +72,77 @@ def insert_samples(conn: Connection, samples: Sequence[ResourceSample]) -> None:
 def list_samples(conn: Connection, execution_id: str) -> list[ResourceSample]:
     rows = conn.execute(select(t).where(t.c.execution_id == execution_id).order_by(t.c.at))
     return [ResourceSample(r.execution_id, r.at, r.cpu_percent, r.rss_bytes) for r in rows]
+
+
+def find_sample_range(conn: Connection, execution_id: str) -> tuple[datetime, datetime] | None:
+    """The first and last sample's instants (two index look-ups), or None without samples."""
+    ordered = select(t.c.at).where(t.c.execution_id == execution_id).limit(1)
+    first = conn.execute(ordered.order_by(t.c.at)).scalar()
+    last = conn.execute(ordered.order_by(t.c.at.desc())).scalar()
+    return None if first is None or last is None else (first, last)
+
+
+def has_more_samples(conn: Connection, execution_id: str, than: int) -> bool:
+    """Whether the execution has more than `than` samples, reading at most that many index
+    entries (a count would read them all)."""
+    query = select(t.c.at).where(t.c.execution_id == execution_id).order_by(t.c.at)
+    return conn.execute(query.offset(than).limit(1)).first() is not None
+
+
+def list_sample_buckets(
+    conn: Connection, execution_id: str, *, first: datetime, last: datetime, buckets: int
+) -> list[SampleBucket]:
+    """The samples from `first` to `last` cut into `buckets` equal spans of time, oldest
+    first; a span without samples is left out.
+
+    One GROUP BY over the execution's range of the (execution_id, at) index; the bucket
+    expression is the dialect's own elapsed-seconds arithmetic (SQLite's `julianday`,
+    PostgreSQL's `extract(epoch ...)`), since the two store instants differently.
+    """
+    seconds = (last - first).total_seconds()
+    per_second = buckets / seconds if seconds > 0 else 0.0
+    bucket = _bucket(conn.dialect.name, first, per_second, buckets - 1).label("bucket")
+    query = (
+        select(
+            bucket,
+            func.min(t.c.at).label("first_at"),
+            func.max(t.c.at).label("last_at"),
+            func.count().label("samples"),
+            func.max(t.c.cpu_percent).label("cpu_percent"),
+            func.max(t.c.rss_bytes).label("rss_bytes"),
+        )
+        .where(t.c.execution_id == execution_id, t.c.at >= first, t.c.at <= last)
+        .group_by(bucket)
+        .order_by(bucket)
+    )
+    return [
+        SampleBucket(r.first_at, r.last_at, r.samples, r.cpu_percent, int(r.rss_bytes))
+        for r in conn.execute(query)
+    ]
+
+
+def find_peak_sample(
+    conn: Connection, execution_id: str, measure: Measure, *, first: datetime, last: datetime
+) -> ResourceSample | None:
+    """The sample with the highest `measure` between `first` and `last` (inclusive), the
+    earliest of equals: where in its bucket a peak really was."""
+    column = t.c[measure]
+    query = (
+        select(t)
+        .where(t.c.execution_id == execution_id, t.c.at >= first, t.c.at <= last)
+        .order_by(column.desc(), t.c.at)
+        .limit(1)
+    )
+    r = conn.execute(query).first()
+    return None if r is None else ResourceSample(r.execution_id, r.at, r.cpu_percent, r.rss_bytes)
+
+
+def _bucket(dialect: str, start: datetime, per_second: float, top: int) -> ColumnElement[int]:
+    """`floor((at - start) * per_second)`, at most `top` (the last sample's bucket)."""
+    rate = literal(per_second, Float)
+    if dialect == "sqlite":
+        seconds = (func.julianday(t.c.at) - func.julianday(literal(start, UTCDateTime))) * 86400.0
+        index: ColumnElement[int] = cast(seconds * rate, Integer)  # truncation: floor here
+        return func.min(index, top)  # two arguments: SQLite's scalar min
+    epoch = extract("epoch", t.c.at) - extract("epoch", literal(start, UTCDateTime))
+    return func.least(cast(func.floor(epoch * rate), Integer), top)

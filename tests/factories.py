@@ -158,10 +158,12 @@ def make_samples(
     rss: Sequence[int] | None = None,
     *,
     every: float = 1.0,
+    start: datetime | None = None,
 ) -> list[resource_store.ResourceSample]:
-    """Record resource samples of `execution`, one per `every` seconds from its start (as
-    the sampler would), with these CPU % and RSS values (default RSS: 100 MB each)."""
-    start = execution.started_at or execution.created_at
+    """Record resource samples of `execution`, one per `every` seconds from `start` (its
+    start unless given, as the sampler would), with these CPU % and RSS values (default
+    RSS: 100 MB each)."""
+    start = start or execution.started_at or execution.created_at
     sizes = [100_000_000] * len(cpu) if rss is None else rss
     samples = [
         resource_store.ResourceSample(

@@ -12,6 +12,7 @@ from runplane.store import Database, NotFound
 from runplane.views.list_query import ListingError
 from runplane.views.resources import (
     DEFAULT_RESOLUTION,
+    SETTLED_AFTER,
     load_resource_usage,
     parse_resolution,
     usage_json,
@@ -131,3 +132,24 @@ def test_a_resolution_out_of_bounds_names_them(raw: str) -> None:
     with pytest.raises(ListingError, match="between 10 and 2000") as caught:
         parse_resolution(raw)
     assert caught.value.param == "resolution"
+
+
+def test_a_settled_execution_is_read_once_and_a_recent_one_every_time(db: Database) -> None:
+    """Samples cannot change long after the end; just after it the sampler may add one."""
+    ended = START + timedelta(seconds=2)
+    with db.write() as conn:
+        settled = make_execution(conn, started_at=START, completed_at=ended)
+        recent = make_execution(conn, started_at=START, completed_at=ended)
+        make_samples(conn, settled, [1.0, 2.0])
+        make_samples(conn, recent, [1.0, 2.0])
+    with db.read() as conn:
+        load_resource_usage(conn, settled.execution_id, now=ended + SETTLED_AFTER)
+        load_resource_usage(conn, recent.execution_id, now=ended + timedelta(seconds=1))
+    with db.write() as conn:
+        make_samples(conn, settled, [1.0, 2.0, 3.0])
+        make_samples(conn, recent, [1.0, 2.0, 3.0])
+    with db.read() as conn:
+        again = load_resource_usage(conn, settled.execution_id, now=ended + SETTLED_AFTER * 2)
+        fresh = load_resource_usage(conn, recent.execution_id, now=ended + timedelta(seconds=2))
+    assert again.samples == 2
+    assert fresh.samples == 5

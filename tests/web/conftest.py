@@ -58,6 +58,16 @@ def clocked_client(
 
 
 @pytest.fixture
+def advanced_client(
+    sqlite_db: Database, tmp_path: Path, sqlite_url: str, clock: FakeClock
+) -> Iterator[TestClient]:
+    """The advanced tier's app without a serving runtime, reading now from `clock`."""
+    settings = fast_settings(tmp_path, sqlite_url, tier="advanced")
+    with FormClient(create_app(sqlite_db, settings, clock=clock), base_url=BASE) as test_client:
+        yield test_client
+
+
+@pytest.fixture
 def basic_client(sqlite_db: Database, tmp_path: Path, sqlite_url: str) -> Iterator[TestClient]:
     settings = fast_settings(tmp_path, sqlite_url, tier="basic")
     with FormClient(create_app(sqlite_db, settings), base_url=BASE) as test_client:

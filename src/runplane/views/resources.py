@@ -8,13 +8,18 @@ each bucket keeps it by construction, where LTTB only tends to; it is also one G
 in the database over the (execution_id, at) index, so 100,000 samples never reach Python,
 while LTTB needs every sample in hand. Both series share the buckets, so CPU and memory
 stay aligned in time.
+
+The graphs of an execution that ended a while ago cannot change, so they are kept (per
+server process, the most recent few hundred): opening one again reads two index entries.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -30,6 +35,14 @@ MIN_RESOLUTION = 10
 MAX_RESOLUTION = 2000
 DEFAULT_RESOLUTION = 500
 """Points per series: enough for a graph as wide as a screen, little enough to send often."""
+SETTLED_AFTER = timedelta(seconds=30)
+"""How long after its end an execution's samples are taken as complete (the sampler may
+still write one it took just before the end)."""
+EDGE = timedelta(milliseconds=1)
+"""Leeway at a bucket's bounds: the database's float arithmetic may put a sample right on
+a bound into the bucket beside it."""
+KEPT = 256
+"""How many settled executions' graphs a server process keeps."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +112,21 @@ def load_resource_usage(
     Raises `NotFound` for an unknown execution.
     """
     execution = store.get_execution(conn, execution_id)
+    key = (conn.engine.url.render_as_string(), execution_id, resolution)
+    kept = _settled.get(key)
+    if kept is not None:
+        return kept
+    usage = _read_usage(conn, execution, now=now, resolution=resolution)
+    ended = execution.completed_at
+    if execution.status.is_final and ended is not None and now - ended >= SETTLED_AFTER:
+        _settled.put(key, usage)
+    return usage
+
+
+def _read_usage(
+    conn: Connection, execution: Execution, *, now: datetime, resolution: int
+) -> ResourceUsage:
+    execution_id = execution.execution_id
     span = sample_store.find_sample_range(conn, execution_id)
     buckets: list[SampleBucket] = []
     if span is not None:
@@ -129,6 +157,31 @@ def load_resource_usage(
     )
 
 
+class _Settled:
+    """The graphs of settled executions, least recently read dropped first."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[str, str, int], ResourceUsage] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, int]) -> ResourceUsage | None:
+        with self._lock:
+            usage = self._entries.get(key)
+            if usage is not None:
+                self._entries.move_to_end(key)
+            return usage
+
+    def put(self, key: tuple[str, str, int], usage: ResourceUsage) -> None:
+        with self._lock:
+            self._entries[key] = usage
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+_settled = _Settled(KEPT)
+
+
 def _series(
     conn: Connection,
     execution_id: str,
@@ -143,9 +196,9 @@ def _series(
         return Series(name, unit, points, None)
     top = max(buckets, key=lambda b: getattr(b, measure))
     at = top.first_at
-    if top.samples > 1:
+    if top.first_at != top.last_at:  # a bucket's span: find its peak's instant
         found = sample_store.find_peak_sample(
-            conn, execution_id, measure, first=top.first_at, last=top.last_at
+            conn, execution_id, measure, first=top.first_at - EDGE, last=top.last_at + EDGE
         )
         at = found.at if found else at
     return Series(name, unit, points, Point(_seconds(at, origin), float(getattr(top, measure))))

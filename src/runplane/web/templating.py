@@ -34,7 +34,7 @@ from runplane.model.timefmt import ordinal
 from runplane.store import Database
 from runplane.tiers import Feature, locked_reasons
 from runplane.views.health import HealthReport, HealthStatus, check_health
-from runplane.web import display
+from runplane.web import charts, display
 from runplane.web.deps import State, app_state, denied
 from runplane.web.parts import Card
 from runplane.web.security import csrf_token, set_csrf_cookie
@@ -90,6 +90,7 @@ def _environment() -> Environment:
         queued_for=display.queued_for,
         trend=display.trend,
         action_icon=display.action_icon,
+        resource_chart=charts.resource_chart,
         FEATURE_LABELS={str(f): f.label for f in Feature},
         HEALTH_WORDS=display.HEALTH_WORDS,
         CHECK_LABELS=display.CHECK_LABELS,

@@ -1,9 +1,10 @@
-"""The execution detail in-process: header, the four tabs by URL, and each summary: a
+"""The execution detail in-process: header, the tabs by URL, and each summary: a
 failure's class, actions and recurrence; why a pending run waits; how a cancelled run
-stopped; what a completed run produced."""
+stopped; what a completed run produced; the Resources tab's graphs (advanced tier)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -16,7 +17,8 @@ from runplane.pipelines.errors import ConfigError, DependencyError, TransientErr
 from runplane.store import Database
 from runplane.store import events as event_store
 from runplane.store import logs as log_store
-from tests.factories import make_execution
+from tests.conftest import FakeClock
+from tests.factories import make_execution, make_samples
 from tests.web.conftest import text
 
 
@@ -45,7 +47,7 @@ def test_header_names_status_pipeline_times_and_actions(
     assert f'href="/dashboard/executions/{failed.execution_id}"' in parent_page
 
 
-@pytest.mark.parametrize("tab", ["summary", "parameters", "logs", "output"])
+@pytest.mark.parametrize("tab", ["summary", "parameters", "logs", "output", "resources"])
 def test_each_tab_has_its_own_url(client: TestClient, sqlite_db: Database, tab: str) -> None:
     with sqlite_db.write() as conn:
         execution = make_execution(conn, created_at=utcnow())
@@ -268,3 +270,94 @@ def test_the_summary_has_the_classification_line_action_icons_and_code_not_backt
     other = client.get(f"/dashboard/executions/{bad_value.execution_id}").text
     assert "Change the parameter <code>message</code>" in other
     assert "`" not in text(other).split("Suggested actions")[1].split("Recurrence")[0]
+
+
+def _resources(client: TestClient, execution_id: str, fragment: bool = False) -> str:
+    suffix = "&fragment=live" if fragment else ""
+    response = client.get(f"/dashboard/executions/{execution_id}?tab=resources{suffix}")
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def _live_text(fragment: str) -> str:
+    """The words of a live fragment's parts (`text` leaves templates out)."""
+    return text(fragment.replace("<template", "<div").replace("</template>", "</div>"))
+
+
+def test_resources_tab_graphs_cpu_and_memory_with_their_peaks(
+    advanced_client: TestClient, sqlite_db: Database, clock: FakeClock
+) -> None:
+    start = clock.now
+    with sqlite_db.write() as conn:
+        e = make_execution(conn, started_at=start, completed_at=start + timedelta(seconds=90))
+        make_samples(conn, e, [10.0, 95.5, 20.0] * 30, [200_000_000] * 89 + [1_500_000_000])
+    clock.advance(minutes=5)
+    page = _resources(advanced_client, e.execution_id)
+    words = text(page)
+    assert page.count('role="img"') == 2
+    assert "peak 95.5 % at 1.0s" in words
+    assert "peak 1.5 GB at 1m 29s" in words
+    assert "Elapsed time (s)" in words
+    assert "90 samples over 1m 30s" in words
+    section = page[page.index('<section class="tab card"') :]
+    assert " style=" not in section
+    assert "<script" not in section
+
+
+def test_resources_of_a_long_run_are_downsampled_to_500_points(
+    advanced_client: TestClient, sqlite_db: Database, clock: FakeClock
+) -> None:
+    start = clock.now - timedelta(days=2)
+    with sqlite_db.write() as conn:
+        e = make_execution(conn, started_at=start, completed_at=start + timedelta(seconds=100_000))
+        make_samples(conn, e, [float(i % 90) for i in range(100_000)])
+    page = _resources(advanced_client, e.execution_id)
+    lines = re.findall(r'<polyline class="line" points="([^"]+)"', page)
+    assert [len(points.split()) for points in lines] == [500, 500]
+    assert "100,000 samples over 27h 46m" in text(page)
+    assert "500 points at most" in text(page)
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [("running", "No samples yet."), ("completed", "Finished before the first sample.")],
+)
+def test_resources_without_samples_say_why(
+    advanced_client: TestClient, sqlite_db: Database, status: str, words: str
+) -> None:
+    with sqlite_db.write() as conn:
+        e = make_execution(conn, status=status, created_at=utcnow())
+    page = _resources(advanced_client, e.execution_id)
+    assert words in text(page)
+    assert 'role="img"' not in page
+
+
+def test_a_running_executions_graph_grows_with_the_live_refresh(
+    advanced_client: TestClient, sqlite_db: Database, clock: FakeClock
+) -> None:
+    with sqlite_db.write() as conn:
+        e = make_execution(conn, status="running", started_at=clock.now)
+        make_samples(conn, e, [10.0, 20.0])
+    clock.advance(seconds=2)
+    before = _resources(advanced_client, e.execution_id, fragment=True)
+    assert '<template data-part="resources">' in before
+    assert "2 samples over 2.0s" in _live_text(before)
+    with sqlite_db.write() as conn:
+        make_samples(conn, e, [60.0], start=clock.now)
+    clock.advance(seconds=1)
+    after = _resources(advanced_client, e.execution_id, fragment=True)
+    assert "3 samples over 3.0s" in _live_text(after)
+    assert "peak 60 % at 2.0s" in _live_text(after)
+
+
+def test_resources_tab_is_locked_below_the_advanced_tier(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    with sqlite_db.write() as conn:
+        e = make_execution(conn, created_at=utcnow())
+        make_samples(conn, e, [10.0])
+    page = _resources(client, e.execution_id)
+    words = text(page)
+    assert "Resource utilisation graphs are available in the Advanced tier." in words
+    assert "Learn about tiers" in words
+    assert 'role="img"' not in page

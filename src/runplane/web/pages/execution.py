@@ -1,6 +1,6 @@
-"""`/dashboard/executions/{id}`: one execution's header and its four tabs (Summary,
-Parameters, Logs, Output), each addressable as `?tab=`; `?fragment=live` re-renders the
-parts that change while it runs.
+"""`/dashboard/executions/{id}`: one execution's header and its tabs (Summary, Parameters,
+Logs, Output, and Resources: the advanced tier's CPU and memory graphs), each addressable
+as `?tab=`; `?fragment=live` re-renders the parts that change while it runs.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from runplane.pipelines import registry
 from runplane.store import captures as capture_store
-from runplane.tiers import Feature
+from runplane.tiers import Feature, locked_reason
 from runplane.views.execution_detail import ExecutionDetail, load_execution_detail
 from runplane.views.log_window import LogQuery, read_log_window
 from runplane.views.pending import explain_pending
+from runplane.views.resources import load_resource_usage
 from runplane.web import display
 from runplane.web.deps import State, StateDep, requires
 from runplane.web.errors import DashboardRoute
@@ -24,7 +25,7 @@ from runplane.web.urls import execution_url, executions_url
 
 router = APIRouter(route_class=DashboardRoute, dependencies=[Depends(requires(Feature.HISTORY))])
 
-TABS = ("summary", "parameters", "logs", "output")
+TABS = ("summary", "parameters", "logs", "output", "resources")
 FIRST_LOG_PAGE = LogQuery(limit=100)
 
 
@@ -39,11 +40,13 @@ def execution_page(request: Request, execution_id: str, s: StateDep) -> Response
             capture_store.list_execution_captures(conn, execution_id) if tab == "summary" else []
         )
         log = read_log_window(conn, execution_id, FIRST_LOG_PAGE) if tab == "logs" else None
+        graphs = tab == "resources" and s.settings.has(Feature.RESOURCES)
+        usage = load_resource_usage(conn, execution_id, now=s.clock()) if graphs else None
     pending = None
     if tab == "summary":
         pending = explain_pending(s.db, s.settings, detail.execution, clock=s.clock)
     context = _context(request, s, detail, tab) | {
-        "pending": pending, "captures": captures, "log": log,
+        "pending": pending, "captures": captures, "log": log, "usage": usage,
     }  # fmt: skip
     if request.query_params.get("fragment") == "live":
         return render_fragment("_execution_live.html", request=request, **context)
@@ -71,6 +74,7 @@ def _context(request: Request, s: State, detail: ExecutionDetail, tab: str) -> d
         "output_links": s.parts.output_links(e.output),
         "now": s.clock(),
         "grace": s.settings.cancel_grace,
+        "resources_locked": locked_reason(Feature.RESOURCES, s.settings.tier),
     }
 
 

@@ -341,7 +341,9 @@
           const response = await fetch(live.dataset.live, { cache: "no-store" });
           if (response.ok) {
             const found = parts(await response.text());
-            for (const name of ["head", "summary", "parameters", "output"]) swap(name, found[name]);
+            for (const name of ["head", "summary", "parameters", "output", "resources"]) {
+              swap(name, found[name]);
+            }
             if (found.final?.textContent.trim() === "final") {
               live.setAttribute("data-final", "");
               return;

@@ -112,6 +112,7 @@ OPERATIONS = [
     ("GET", "/v1/executions"),
     ("GET", "/v1/executions/{execution_id}"),
     ("GET", "/v1/executions/{execution_id}/logs"),
+    ("GET", "/v1/executions/{execution_id}/resources"),
     ("POST", "/v1/executions/{execution_id}/retry"),
     ("POST", "/v1/executions/{execution_id}/cancel"),
     ("GET", "/v1/pipelines"),

@@ -1,7 +1,8 @@
 """`/v1/executions`: the list with filters and presets, one execution, its logs, retry, cancel.
 
 Locked (403) in the basic tier. Logs can also be downloaded as text or followed as
-Server-Sent Events; those two live in `api/logs.py`.
+Server-Sent Events; those two live in `api/logs.py`, an execution's resource graphs' data
+in `api/resources.py`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Response
 
-from runplane.api import logs
+from runplane.api import logs, resources
 from runplane.api.blocking import call, read, write
 from runplane.api.deps import (
     CachesDep,
@@ -227,4 +228,5 @@ async def cancel_execution(
     return execution_json(execution)
 
 
-router.include_router(logs.router)  # after the routes above, so the document lists it last
+router.include_router(logs.router)  # after the routes above, so the document lists them last
+router.include_router(resources.router)

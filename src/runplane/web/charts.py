@@ -22,7 +22,8 @@ from runplane.model.timefmt import duration
 from runplane.views.resources import Point, Series
 
 WIDTH, HEIGHT = 640, 200
-LEFT, RIGHT, TOP, BOTTOM = 64, 20, 22, 42
+LEFT, RIGHT, TOP, BOTTOM = 70, 20, 24, 46
+FONT = 13
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 TICKS = 4
 """About this many intervals per axis."""
@@ -105,14 +106,14 @@ def resource_chart(series: Series, elapsed: float, *, samples: int) -> Markup:
         *(f'<line x1="{LEFT}" x2="{LEFT + PLOT_W}" y1="{y(v):.1f}" y2="{y(v):.1f}"/>'
           for v in (t * ys.divisor for t in y_ticks)),
         "</g>",
-        '<g class="ticks" fill="currentColor" font-size="11">',
+        f'<g class="ticks" fill="currentColor" font-size="{FONT}">',
         *(f'<text x="{LEFT - 6}" y="{y(t * ys.divisor) + 4:.1f}" text-anchor="end">'
           f"{escape(ys.label(t * ys.divisor))}</text>" for t in y_ticks),
-        *(f'<text x="{x(t * xs.divisor):.1f}" y="{TOP + PLOT_H + 16}" text-anchor="middle">'
+        *(f'<text x="{x(t * xs.divisor):.1f}" y="{TOP + PLOT_H + 18}" text-anchor="middle">'
           f"{escape(_number(t))}</text>" for t in x_ticks),
         "</g>",
         f'<text class="axis-title" x="{LEFT + PLOT_W / 2:.1f}" y="{HEIGHT - 6}" '
-        f'text-anchor="middle" fill="currentColor" font-size="11">'
+        f'text-anchor="middle" fill="currentColor" font-size="{FONT}">'
         f"Elapsed time ({escape(xs.unit)})</text>",
         f'<path class="axis" d="M{LEFT},{TOP}V{TOP + PLOT_H}H{LEFT + PLOT_W}" fill="none" '
         'stroke="currentColor" stroke-opacity="0.5"/>',
@@ -142,8 +143,8 @@ def _peak(peak: Point, cx: float, cy: float, scale: Scale) -> str:
     label = f"peak {scale.label(peak.value)} at {duration(peak.elapsed)}"
     return (
         f'<g class="peak"><circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="currentColor"/>'
-        f'<text x="{cx + dx:.1f}" y="{max(cy - 6, 12):.1f}" text-anchor="{anchor}" '
-        f'fill="currentColor" font-size="11" font-weight="600">{escape(label)}</text></g>'
+        f'<text x="{cx + dx:.1f}" y="{max(cy - 7, FONT):.1f}" text-anchor="{anchor}" '
+        f'fill="currentColor" font-size="{FONT}" font-weight="600">{escape(label)}</text></g>'
     )
 
 

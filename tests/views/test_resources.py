@@ -42,6 +42,7 @@ def test_downsampling_keeps_the_peaks_and_bounds_the_points(db: Database, count:
     assert usage.downsampled is (count > DEFAULT_RESOLUTION)
     for series in (usage.cpu, usage.memory):
         assert 1 <= len(series.points) <= DEFAULT_RESOLUTION
+        assert len(series.points) >= min(count, DEFAULT_RESOLUTION // 2)
         elapsed = [p.elapsed for p in series.points]
         assert elapsed == sorted(elapsed)
     if count <= DEFAULT_RESOLUTION:
@@ -62,7 +63,7 @@ def test_a_lower_resolution_merges_buckets_and_still_keeps_the_peak(db: Database
         make_samples(conn, e, _cpu(1200, 777))
     with db.read() as conn:
         usage = load_resource_usage(conn, e.execution_id, now=NOW, resolution=10)
-    assert len(usage.cpu.points) == 10
+    assert 5 <= len(usage.cpu.points) <= 10
     assert usage.cpu.peak is not None
     assert (usage.cpu.peak.value, usage.cpu.peak.elapsed) == (97.5, pytest.approx(777.0))
 

@@ -42,7 +42,7 @@ class SampleBucket:
 
     first_at: datetime
     last_at: datetime
-    """The span's bounds (one sample's instant for a bucket of one)."""
+    """The span's bounds (both the instant of the sample, for a bucket of one)."""
     samples: int
     cpu_percent: float
     """The highest CPU % of the bucket."""
@@ -90,19 +90,19 @@ def has_more_samples(conn: Connection, execution_id: str, than: int) -> bool:
 
 
 def list_sample_buckets(
-    conn: Connection, execution_id: str, *, first: datetime, last: datetime, buckets: int
+    conn: Connection, execution_id: str, *, origin: datetime, width: float, since: datetime
 ) -> list[SampleBucket]:
-    """The samples from `first` to `last` cut into `buckets` equal spans of time, oldest
-    first; a span without samples is left out.
+    """The samples from `since` on, grouped in spans of `width` seconds counted from
+    `origin` (bucket n covers `origin + n * width` to the next), oldest first; a span
+    without samples is left out.
 
     One GROUP BY over the execution's range of the (execution_id, at) index, carrying
     only the bucket number and the peaks (the database sorts what it groups, so narrow
     rows are what keeps 100,000 samples quick); the bucket expression is the dialect's
-    own elapsed-seconds arithmetic (SQLite's `julianday`, PostgreSQL's `extract(epoch)`).
+    own elapsed-seconds arithmetic (SQLite's `julianday`, PostgreSQL's `extract(epoch)`),
+    the same for a sample on every call.
     """
-    seconds = (last - first).total_seconds()
-    width = seconds / buckets if seconds > 0 else 1.0
-    bucket = _bucket(conn.dialect.name, first, 1 / width, buckets - 1).label("bucket")
+    bucket = _bucket(conn.dialect.name, origin, 1 / width).label("bucket")
     query = (
         select(
             bucket,
@@ -110,14 +110,14 @@ def list_sample_buckets(
             func.max(t.c.cpu_percent).label("cpu_percent"),
             func.max(t.c.rss_bytes).label("rss_bytes"),
         )
-        .where(t.c.execution_id == execution_id, t.c.at >= first, t.c.at <= last)
+        .where(t.c.execution_id == execution_id, t.c.at >= since)
         .group_by(bucket)
         .order_by(bucket)
     )
     return [
         SampleBucket(
-            first + timedelta(seconds=r.bucket * width),
-            min(last, first + timedelta(seconds=(r.bucket + 1) * width)),
+            origin + timedelta(seconds=r.bucket * width),
+            origin + timedelta(seconds=(r.bucket + 1) * width),
             r.samples,
             r.cpu_percent,
             int(r.rss_bytes),
@@ -142,17 +142,14 @@ def find_peak_sample(
     return None if r is None else ResourceSample(r.execution_id, r.at, r.cpu_percent, r.rss_bytes)
 
 
-def _bucket(dialect: str, start: datetime, per_second: float, top: int) -> ColumnElement[int]:
-    """`floor((at - start) * per_second)`, at most `top` (the last sample's bucket)."""
+def _bucket(dialect: str, origin: datetime, per_second: float) -> ColumnElement[int]:
+    """`floor((at - origin) * per_second)`."""
     rate = literal(per_second, Float)
     if dialect == "sqlite":
-        origin = literal(start.timestamp() / 86400 + UNIX_EPOCH_JULIAN_DAY, Float)
-        index: ColumnElement[int] = cast(
-            (func.julianday(t.c.at) - origin) * 86400.0 * rate, Integer
-        )
-        return func.min(index, top)  # truncation is floor here; two arguments: a scalar min
-    epoch = extract("epoch", t.c.at) - literal(start.timestamp(), Float)
-    return func.least(cast(func.floor(epoch * rate), Integer), top)
+        start = literal(origin.timestamp() / 86400 + UNIX_EPOCH_JULIAN_DAY, Float)
+        return cast((func.julianday(t.c.at) - start) * 86400.0 * rate, Integer)  # at >= origin
+    epoch = extract("epoch", t.c.at) - literal(origin.timestamp(), Float)
+    return cast(func.floor(epoch * rate), Integer)
 
 
 UNIX_EPOCH_JULIAN_DAY = 2440587.5

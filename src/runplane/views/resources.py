@@ -1,6 +1,6 @@
 """An execution's CPU % and memory (RSS) over its own elapsed time, at most `resolution`
 points per series however many samples it has: the detail page's graphs and
-`GET /v1/executions/{id}/resources` read this.
+`GET /v1/executions/{id}/resources` read this (the buckets: `sample_buckets.py`).
 
 Downsampling keeps each time bucket's maximum, not a largest-triangle-three-buckets pick:
 a peak is what an operator looks for (the spike that hit the memory limit), and the max of
@@ -10,13 +10,11 @@ while LTTB needs every sample in hand. Both series share the buckets, so CPU and
 stay aligned in time.
 
 The graphs of an execution that ended a while ago cannot change, so they are kept (per
-server process, the most recent few hundred): opening one again reads two index entries.
+server process, the most recent few hundred): opening one again reads its row only.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,6 +28,7 @@ from runplane.store import executions as store
 from runplane.store import resources as sample_store
 from runplane.store.resources import Measure, SampleBucket
 from runplane.views.list_query import ListingError
+from runplane.views.sample_buckets import KEPT, Kept, read_buckets
 
 MIN_RESOLUTION = 10
 MAX_RESOLUTION = 2000
@@ -41,8 +40,6 @@ still write one it took just before the end)."""
 EDGE = timedelta(milliseconds=1)
 """Leeway at a bucket's bounds: the database's float arithmetic may put a sample right on
 a bound into the bucket beside it."""
-KEPT = 256
-"""How many settled executions' graphs a server process keeps."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +101,10 @@ def parse_resolution(raw: str | None) -> int:
     return value
 
 
+settled: Kept[tuple[str, str, int], ResourceUsage] = Kept(KEPT)
+"""Usage of settled executions, by database, execution and resolution."""
+
+
 def load_resource_usage(
     conn: Connection, execution_id: str, *, now: datetime, resolution: int = DEFAULT_RESOLUTION
 ) -> ResourceUsage:
@@ -113,13 +114,13 @@ def load_resource_usage(
     """
     execution = store.get_execution(conn, execution_id)
     key = (conn.engine.url.render_as_string(), execution_id, resolution)
-    kept = _settled.get(key)
+    kept = settled.get(key)
     if kept is not None:
         return kept
     usage = _read_usage(conn, execution, now=now, resolution=resolution)
     ended = execution.completed_at
     if execution.status.is_final and ended is not None and now - ended >= SETTLED_AFTER:
-        _settled.put(key, usage)
+        settled.put(key, usage)
     return usage
 
 
@@ -132,9 +133,7 @@ def _read_usage(
     if span is not None:
         first, last = span
         if sample_store.has_more_samples(conn, execution_id, resolution):
-            buckets = sample_store.list_sample_buckets(
-                conn, execution_id, first=first, last=last, buckets=resolution
-            )
+            buckets = read_buckets(conn, execution_id, first=first, last=last, points=resolution)
         else:
             buckets = [
                 SampleBucket(s.at, s.at, 1, s.cpu_percent, s.rss_bytes)
@@ -144,7 +143,7 @@ def _read_usage(
     end = execution.completed_at or (now if execution.status is ExecutionStatus.RUNNING else None)
     elapsed = max(
         (end - origin).total_seconds() if end else 0.0,
-        _seconds(buckets[-1].last_at, origin) if buckets else 0.0,
+        _seconds(span[1], origin) if span else 0.0,
     )
     return ResourceUsage(
         execution=execution,
@@ -155,31 +154,6 @@ def _read_usage(
         cpu=_series(conn, execution_id, "cpu", "percent", "cpu_percent", buckets, origin),
         memory=_series(conn, execution_id, "memory", "bytes", "rss_bytes", buckets, origin),
     )
-
-
-class _Settled:
-    """The graphs of settled executions, least recently read dropped first."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._entries: OrderedDict[tuple[str, str, int], ResourceUsage] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, str, int]) -> ResourceUsage | None:
-        with self._lock:
-            usage = self._entries.get(key)
-            if usage is not None:
-                self._entries.move_to_end(key)
-            return usage
-
-    def put(self, key: tuple[str, str, int], usage: ResourceUsage) -> None:
-        with self._lock:
-            self._entries[key] = usage
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-
-
-_settled = _Settled(KEPT)
 
 
 def _series(

@@ -5,7 +5,8 @@ Records the samples through the store for one finished execution (about 28 hours
 second) on a fresh SQLite file, then asks for `?tab=resources` of each execution: the first
 request (the database downsamples all 100,000 samples) and p50/p95 of the following ones
 (the graphs of a settled execution are kept), and the same for a running execution's live
-refresh, which downsamples every time. Target: p95 <= 30 ms for the finished one.
+refresh (its complete buckets are kept; each refresh reads the newest). Target: p95 <= 30
+ms for the finished one.
 
     python bench/detail_resources.py [--samples 100000] [--requests 50]
 """

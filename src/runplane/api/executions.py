@@ -187,8 +187,10 @@ async def list_executions(
 async def compare_executions(
     db: DbDep,
     settings: SettingsDep,
-    a: Annotated[str, Query(description="An execution id, or a prefix of 6+ characters.")] = "",
-    b: Annotated[str, Query(description="The execution to set beside it.")] = "",
+    a: Annotated[
+        str, Query(min_length=1, description="An execution id, or a prefix of 6+ characters.")
+    ],
+    b: Annotated[str, Query(min_length=1, description="The execution to set beside it.")],
 ) -> Response:
     """Two executions side by side: parameters, measures, figures, where their logs diverge."""
     ids = compare.parse_pair(a, b)

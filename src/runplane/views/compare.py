@@ -18,8 +18,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from runplane.model import Execution, LogLine
+from runplane.model import Execution, ExecutionStatus, LogLine
 from runplane.model.json import iso
+from runplane.store import NotFound
 from runplane.store import executions as store
 from runplane.store import logs as log_store
 from runplane.tiers import Feature, Tier, includes
@@ -87,13 +88,16 @@ class Comparison:
 
 
 def parse_pair(a: str | None, b: str | None) -> tuple[str, str]:
-    """The two ids a comparison needs; raises `ListingError` naming the one missing."""
+    """The two ids a comparison needs; raises `ListingError` naming the one missing, and
+    `NotFound` for one no execution can have (a NUL byte)."""
     for name, value in (("a", a), ("b", b)):
-        if not (value or "").strip():
+        if not value:
             raise ListingError(
                 name, f"give both executions to compare (?a=ID&b=ID): {name} is missing"
             )
-    return (a or "").strip(), (b or "").strip()
+        if "\x00" in (value or ""):
+            raise NotFound(f"no execution with id {value!r}")
+    return a or "", b or ""
 
 
 def load_comparison(conn: Connection, a: str, b: str) -> Comparison:
@@ -104,6 +108,17 @@ def load_comparison(conn: Connection, a: str, b: str) -> Comparison:
     return Comparison(
         first, second, first_divergence(conn, first.execution_id, second.execution_id)
     )
+
+
+def find_last_success(conn: Connection, execution: Execution) -> Execution | None:
+    """The latest successful run of the same pipeline before `execution`: what "compare
+    with the last success" opens beside it."""
+    query = store.ExecutionFilter(
+        statuses=frozenset({ExecutionStatus.COMPLETED}), pipelines=frozenset({execution.pipeline})
+    )
+    position = (execution.created_at, execution.execution_id)
+    found = store.list_executions(conn, query, limit=1, after=position)
+    return found[0] if found else None
 
 
 def first_divergence(conn: Connection, a: str, b: str) -> Divergence:

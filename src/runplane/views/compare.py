@@ -218,12 +218,13 @@ def _divergence_json(d: Divergence) -> dict[str, Any]:
 def logs_text(logs: dict[str, Any]) -> str:
     """The log comparison in words, from `compare_json`'s `logs`."""
     n = logs["compared"]
+    lines = f"{n:,} line{'' if n == 1 else 's'}"
     match logs["result"]:
         case "identical":
-            return f"logs identical ({n:,} lines, timestamps and ids masked)"
+            return f"logs identical ({lines}, timestamps and ids masked)"
         case "differ":
             return f"logs diverge at line {logs['line_a']} of A and line {logs['line_b']} of B"
         case "a_ends_first":
-            return f"one log ends first: A after {n:,} lines; B goes on at line {logs['line_b']}"
+            return f"one log ends first: A after {lines}; B goes on at line {logs['line_b']}"
         case _:
-            return f"one log ends first: B after {n:,} lines; A goes on at line {logs['line_a']}"
+            return f"one log ends first: B after {lines}; A goes on at line {logs['line_a']}"

@@ -96,6 +96,7 @@ def test_logs_differing_only_in_times_and_ids_are_identical(db: Database) -> Non
     assert logs == {"result": "identical", "compared": 2, "line_a": None, "line_b": None,
                     "text_a": None, "text_b": None}  # fmt: skip
     assert logs_text(logs) == "logs identical (2 lines, timestamps and ids masked)"
+    assert logs_text(logs | {"compared": 0}) == "logs identical (neither run logged a line)"
 
 
 def test_the_first_diverging_line_is_reported_with_its_number_in_each(db: Database) -> None:

@@ -220,6 +220,8 @@ def logs_text(logs: dict[str, Any]) -> str:
     n = logs["compared"]
     lines = f"{n:,} line{'' if n == 1 else 's'}"
     match logs["result"]:
+        case "identical" if n == 0:
+            return "logs identical (neither run logged a line)"
         case "identical":
             return f"logs identical ({lines}, timestamps and ids masked)"
         case "differ":

@@ -3,10 +3,12 @@ successful runs of the same pipeline and parameters class before it, measure by 
 The API's detail (`baseline`), the detail page's Summary and the CLI read this.
 
 The class is computed here, not stored: the pipeline's recent successes are read newest
-first through `ix_executions_pipeline_status_created` in keyset pages, and the first 20
-whose class parameters match are kept (at most `MAX_SCAN` rows are read, so a class rarer
-than that says "not enough history"). Submit stays as it was, a pipeline may change its
-class parameters and the history already recorded follows at once.
+first in keyset pages (`store/successes.py`), and the first 20 whose class parameters
+match are kept; at most `MAX_SCAN` rows are read, so a class rarer than that among the
+pipeline's recent successes says "not enough history". When the class is every parameter
+(no dates, none named) the pages are narrowed to the same `params_hash` by its index.
+Submit stays as it was, and a pipeline may change its class parameters with the history
+already recorded following at once (`bench/baseline.py` times both cases).
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from runplane.model import Execution, ExecutionStatus
+from runplane.model import Execution
 from runplane.model.timefmt import duration
 from runplane.pipelines import Registry, UnknownPipeline
 from runplane.pipelines import registry as default_registry
 from runplane.pipelines.params import date_fields
 from runplane.store import executions as store
+from runplane.store import successes as success_store
 
 WINDOW = 20
 """Successful runs a baseline is made of, the most recent first."""
@@ -120,22 +123,26 @@ def load_baseline(
 def _last_successes(
     conn: Connection, execution: Execution, wanted: dict[str, Any], registry: Registry
 ) -> list[Execution]:
-    query = store.ExecutionFilter(
-        statuses=frozenset({ExecutionStatus.COMPLETED}), pipelines=frozenset({execution.pipeline})
-    )
-    found: list[Execution] = []
+    """The class's last `WINDOW` successes before `execution`, newest first: keys are
+    scanned page by page, then only the chosen rows are read whole."""
+    same_params = wanted == execution.params and execution.params_hash
+    narrow = execution.params_hash if same_params else None
+    chosen: list[str] = []
     position = (execution.created_at, execution.execution_id)
     for _ in range(MAX_SCAN // SCAN_PAGE):
-        page = store.list_executions(conn, query, limit=SCAN_PAGE, after=position)
-        for run in page:
-            if not run.dry_run and class_params(run.pipeline, run.params, registry) == wanted:
-                found.append(run)
-                if len(found) == WINDOW:
-                    return found
-        if len(page) < SCAN_PAGE:
+        page = success_store.list_success_keys(
+            conn, execution.pipeline, position, limit=SCAN_PAGE, params_hash=narrow
+        )
+        matching = [
+            k[0] for k in page if class_params(execution.pipeline, k[2], registry) == wanted
+        ]
+        chosen += matching[: WINDOW - len(chosen)]
+        if len(chosen) == WINDOW or len(page) < SCAN_PAGE:
             break
-        position = (page[-1].created_at, page[-1].execution_id)
-    return found
+        last_id, last_at, _ = page[-1]
+        position = (last_at, last_id)
+    rows = store.list_executions_by_id(conn, chosen)
+    return [rows[execution_id] for execution_id in chosen]
 
 
 def p90(values: list[float]) -> float:

@@ -18,11 +18,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from runplane.model import Execution, ExecutionStatus, LogLine
+from runplane.model import Execution, LogLine
 from runplane.model.json import iso
 from runplane.store import NotFound
 from runplane.store import executions as store
 from runplane.store import logs as log_store
+from runplane.store import successes as success_store
 from runplane.tiers import Feature, Tier, includes
 from runplane.views.baseline import MEASURES, NAMES
 from runplane.views.list_query import ListingError
@@ -113,12 +114,9 @@ def load_comparison(conn: Connection, a: str, b: str) -> Comparison:
 def find_last_success(conn: Connection, execution: Execution) -> Execution | None:
     """The latest successful run of the same pipeline before `execution`: what "compare
     with the last success" opens beside it."""
-    query = store.ExecutionFilter(
-        statuses=frozenset({ExecutionStatus.COMPLETED}), pipelines=frozenset({execution.pipeline})
-    )
     position = (execution.created_at, execution.execution_id)
-    found = store.list_executions(conn, query, limit=1, after=position)
-    return found[0] if found else None
+    found = success_store.list_success_keys(conn, execution.pipeline, position, limit=1)
+    return store.find_execution(conn, found[0][0]) if found else None
 
 
 def first_divergence(conn: Connection, a: str, b: str) -> Divergence:
@@ -130,7 +128,8 @@ def first_divergence(conn: Connection, a: str, b: str) -> Divergence:
         if right is None:
             return Divergence("b_ends_first", left, None, compared)
         compared += 1
-        if _key(left) != _key(right):
+        same = left.level == right.level and left.message == right.message
+        if not same and _key(left) != _key(right):
             return Divergence("differ", left, right, compared)
     return Divergence("identical", compared=compared)
 

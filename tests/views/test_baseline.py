@@ -15,6 +15,7 @@ from runplane.store import Database
 from runplane.views.baseline import (
     Baseline,
     Measure,
+    baseline_from_json,
     baseline_json,
     baseline_lines,
     class_params,
@@ -66,6 +67,7 @@ def test_below_three_runs_there_is_not_enough_history(db: Database, previous: in
     body = baseline_json(baseline)
     assert body is not None
     assert body["runs"] == previous
+    assert baseline_from_json(body) == baseline
     assert [body[m] for m in ("duration", "rows", "peak_rss", "cost")] == [None] * 4
 
 
@@ -76,6 +78,7 @@ def test_three_runs_give_a_median_and_p90(db: Database) -> None:
     baseline = baseline_of(db, this)
     took = baseline.measures["duration"]
     assert baseline.runs == 3
+    assert baseline_from_json(baseline_json(baseline)) == baseline
     assert took == Measure(value=130.0, median=70.0, p90=78.0)
     assert took.delta_pct == 85.7
     assert baseline.measures["rows"] == Measure(value=112, median=100, p90=100)

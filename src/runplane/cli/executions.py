@@ -95,7 +95,10 @@ def show_command(app: App, execution_id: str, as_json: bool) -> None:
         detail = detail_from_json(remote.detail(execution_id))
     else:
         with app.db.read() as conn:
-            detail = load_execution_detail(conn, store.resolve_execution_id(conn, execution_id))
+            detail = load_execution_detail(
+                conn, store.resolve_execution_id(conn, execution_id),
+                with_baseline=app.settings.has(Feature.BASELINE),
+            )  # fmt: skip
     if as_json:
         events = [event_json(e) for e in detail.events]
         click.echo(json.dumps(execution_json(detail.execution) | {"events": events}, indent=2))

@@ -171,6 +171,19 @@ def baseline_json(baseline: Baseline | None) -> dict[str, Any] | None:
     }
 
 
+def baseline_from_json(body: dict[str, Any] | None) -> Baseline | None:
+    """A baseline as `baseline_json` published it, back as the type (the CLI's remote mode)."""
+    if body is None:
+        return None
+    measures = {
+        name: None if body.get(name) is None else Measure(
+            body[name]["value"], body[name]["median"], body[name]["p90"]
+        )
+        for name in MEASURES
+    }  # fmt: skip
+    return Baseline(body["runs"], body["class_params"], measures, body["last_success"])
+
+
 def _measure_json(m: Measure | None) -> dict[str, Any] | None:
     if m is None:
         return None

@@ -176,6 +176,11 @@ def test_the_words_say_slower_faster_and_rows_against_the_median() -> None:
         "rows as the median (100 vs 100)",
     ]
     assert slower.outside_p90 == ["duration"]
+    from_zero = enough(Measure(0.5, 0.0, 0.0), Measure(5, 0, 0))
+    assert baseline_lines(from_zero) == [
+        "slower than usual (0.5s vs 0.0s median), above the p90 of 0.0s",
+        "rows more than the median (5 vs 0), above the p90 of 0",
+    ]
 
 
 def test_a_value_above_the_p90_is_flagged_and_one_at_it_is_not() -> None:

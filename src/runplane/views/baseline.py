@@ -208,7 +208,9 @@ def _duration_line(m: Measure) -> str:
     assert m.value is not None
     pair = f"({duration(m.value)} vs {duration(m.median)} median)"
     delta = m.delta_pct
-    if delta is None or round(delta) == 0:
+    if delta is None:  # a median of zero: no percentage to give
+        text = f"{_direction(m, 'slower than', 'faster than', 'as fast as')} usual {pair}"
+    elif round(delta) == 0:
         text = f"as fast as usual {pair}"
     elif delta > 0:
         text = f"+{delta:.0f} % slower than usual {pair}"
@@ -221,8 +223,17 @@ def _rows_line(m: Measure) -> str:
     assert m.value is not None
     pair = f"({m.value:,.0f} vs {m.median:,.0f})"
     delta = m.delta_pct
-    if delta is None or round(delta) == 0:
+    if delta is None:
+        text = f"rows {_direction(m, 'more than', 'fewer than', 'as')} the median {pair}"
+    elif round(delta) == 0:
         text = f"rows as the median {pair}"
     else:
         text = f"rows {delta:+.0f} % vs median {pair}"
     return text + (f", above the p90 of {m.p90:,.0f}" if m.outside_p90 else "")
+
+
+def _direction(m: Measure, above: str, below: str, same: str) -> str:
+    assert m.value is not None
+    if m.value == m.median:
+        return same
+    return above if m.value > m.median else below

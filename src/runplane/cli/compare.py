@@ -49,13 +49,15 @@ def compare_text(c: dict[str, Any]) -> str:
             rows.append([LABELS[name], _measure(name, pair["a"]), _measure(name, pair["b"])])
     lines += ["", table(["", "a", "b"], rows), "Parameters"]
     p = c["params"]
-    lines += [f"  {k}: {v['a']} → {v['b']} (changed)" for k, v in p["changed"].items()]
-    lines += [f"  {k}: {v} (only in A)" for k, v in p["removed"].items()]
-    lines += [f"  {k}: {v} (only in B)" for k, v in p["added"].items()]
+    lines += [f"  {k}: {_param(v['a'])} → {_param(v['b'])} (changed)"
+              for k, v in p["changed"].items()]  # fmt: skip
+    lines += [f"  {k}: {_param(v)} (only in A)" for k, v in p["removed"].items()]
+    lines += [f"  {k}: {_param(v)} (only in B)" for k, v in p["added"].items()]
     if not (p["changed"] or p["removed"] or p["added"]):
         lines.append("  the same parameters")
     if p["same"]:
-        lines.append("  same in both: " + ", ".join(f"{k}={v}" for k, v in p["same"].items()))
+        same = ", ".join(f"{k}={_param(v)}" for k, v in p["same"].items())
+        lines.append(f"  same in both: {same}")
     if c["figures"]:
         lines.append("Output figures")
         figures = [[f["name"], _figure(f["a"]), _figure(f["b"])] for f in c["figures"]]
@@ -65,6 +67,11 @@ def compare_text(c: dict[str, Any]) -> str:
     lines += [f"  {side} line {logs[f'line_{k}']}: {logs[f'text_{k}']}"
               for side, k in (("A", "a"), ("B", "b")) if logs[f"text_{k}"] is not None]  # fmt: skip
     return "\n".join(lines)
+
+
+def _param(value: Any) -> str:
+    """A parameter value as it is typed: `emea`, `true`, `[1, 2]`, `null`."""
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _side(label: str, side: dict[str, Any]) -> str:

@@ -24,13 +24,14 @@ def compare_page(request: Request, s: StateDep) -> Response:
     except ListingError as exc:
         return render(
             request, "error.html", title="Compare executions", nav="executions", status=400,
-            heading="Two executions to compare", message=f"{exc}; open one's Summary and "
-            "follow `compare with the last success`, or give both ids.",
+            heading="Two executions to compare", message=f"{str(exc).capitalize()}; open "
+            "one's Summary and follow `compare with the last success`, or give both ids.",
         )  # fmt: skip
     with s.db.read() as conn:
         found = compare.load_comparison(conn, *ids)
     c = compare.compare_json(found, s.settings.tier)
     return render(
         request, "compare.html", title=f"Compare {found.a.execution_id[:8]} with "
-        f"{found.b.execution_id[:8]}", nav="executions", c=c, logs_text=compare.logs_text(c["logs"]),
+        f"{found.b.execution_id[:8]}", nav="executions", c=c, runs=(found.a, found.b),
+        logs_text=compare.logs_text(c["logs"]),
     )  # fmt: skip

@@ -50,7 +50,7 @@ def test_the_page_sets_two_runs_side_by_side(client: TestClient, sqlite_db: Data
     ("query", "status", "phrase"),
     [
         ("a=no-such-id&b=other-id", 404, "No execution with id 'no-such-id'"),
-        ("a=abc", 400, "b is missing"),
+        ("a=abc", 400, "Give both executions to compare (?a=ID&b=ID): b is missing"),
         ("", 400, "a is missing"),
     ],
 )

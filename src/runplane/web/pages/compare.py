@@ -24,8 +24,9 @@ def compare_page(request: Request, s: StateDep) -> Response:
     except ListingError as exc:
         return render(
             request, "error.html", title="Compare executions", nav="executions", status=400,
-            heading="Two executions to compare", message=f"{str(exc).capitalize()}; open "
-            "one's Summary and follow `compare with the last success`, or give both ids.",
+            heading="Two executions to compare", message=f"{exc.message[:1].upper()}"
+            f"{exc.message[1:]}; open one's Summary and follow `compare with the last "
+            "success`, or give both ids.",
         )  # fmt: skip
     with s.db.read() as conn:
         found = compare.load_comparison(conn, *ids)

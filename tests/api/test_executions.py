@@ -6,7 +6,9 @@ that reads a list it expects to hold only its own run gets a server and database
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,11 +18,13 @@ from sqlalchemy import func, select
 from runplane.api.deps import ListCaches
 from runplane.model import ErrorClass, ExecutionError, ExecutionStatus, Trigger
 from runplane.model.clock import utcnow
+from runplane.server import create_app
 from runplane.store import Database
 from runplane.store import executions as store
 from runplane.store.tables import execution_events, executions
 from runplane.views.list_caches import CountCache
 from tests.api.conftest import Server
+from tests.conftest import fast_settings
 from tests.factories import make_execution
 
 PROBLEM = "application/problem+json"
@@ -443,3 +447,96 @@ def test_an_id_prefix_of_six_or_more_characters_names_one_execution(
     assert "abcdef01-0000-4000-8000-000000000001" in body["detail"]
     assert "abcdef02-0000-4000-8000-000000000002" in body["detail"]
     assert_problem(client.get("/v1/executions/45934"), 404, "at least 6 characters")
+
+
+# --- the baseline and the comparison of two executions ----------------------------------
+
+
+@pytest.fixture
+def advanced_client(sqlite_db: Database, tmp_path: Path, sqlite_url: str) -> Iterator[TestClient]:
+    settings = fast_settings(tmp_path, sqlite_url, tier="advanced")
+    with TestClient(create_app(sqlite_db, settings)) as test_client:
+        yield test_client
+
+
+def slow_runs(db: Database, durations: list[float]) -> list[str]:
+    """Completed runs of tests.readings an hour apart, taking `durations` seconds."""
+    start = datetime(2025, 12, 1, tzinfo=UTC)
+    ids = []
+    with db.write() as conn:
+        for hour, seconds in enumerate(durations):
+            created = start + timedelta(hours=hour)
+            ids.append(make_execution(
+                conn, pipeline="tests.readings", params={"region": "emea", "day": "2025-12-01"},
+                created_at=created, completed_at=created + timedelta(seconds=seconds),
+                rows_processed=100,
+            ).execution_id)  # fmt: skip
+    return ids
+
+
+def test_the_detail_carries_the_baseline_in_the_advanced_tier(
+    advanced_client: TestClient, sqlite_db: Database
+) -> None:
+    *usual, slow = slow_runs(sqlite_db, [70.0, 70.0, 80.0, 130.0])
+    body = advanced_client.get(f"/v1/executions/{slow}").json()["baseline"]
+    assert body["runs"] == 3
+    assert body["duration"] == {"value": 130.0, "median": 70.0, "p90": 78.0, "delta_pct": 85.7}
+    assert body["rows"]["delta_pct"] == 0.0
+    assert body["peak_rss"] is None
+    assert body["cost"] is None
+    assert body["outside_p90"] == ["duration"]
+    assert body["class_params"] == {"region": "emea"}
+    assert body["last_success"] == usual[-1]
+    assert body["summary"][0] == (
+        "+86 % slower than usual (2m 10s vs 1m 10s median), above the p90 of 1m 18s"
+    )
+    first = advanced_client.get(f"/v1/executions/{usual[0]}").json()["baseline"]
+    assert (first["runs"], first["duration"], first["outside_p90"]) == (0, None, [])
+    assert first["summary"] == ["not enough history (0 of 3 successful runs)"]
+    listed = advanced_client.get("/v1/executions", params={"range": "30d"}).json()["items"]
+    assert all("baseline" not in item for item in listed)
+
+
+def test_the_baseline_is_null_below_the_advanced_tier(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    *_, slow = slow_runs(sqlite_db, [70.0, 70.0, 80.0, 130.0])
+    body = client.get(f"/v1/executions/{slow}").json()
+    assert "baseline" in body
+    assert body["baseline"] is None
+
+
+def test_compare_sets_two_executions_side_by_side(client: TestClient, sqlite_db: Database) -> None:
+    a, b = slow_runs(sqlite_db, [70.0, 130.0])
+    body = client.get("/v1/executions/compare", params={"a": a[:8], "b": b}).json()
+    assert (body["a"]["execution_id"], body["b"]["execution_id"]) == (a, b)
+    assert body["measures"]["duration"] == {"a": 70.0, "b": 130.0}
+    assert body["measures"]["peak_rss"] is None  # locked below advanced
+    assert body["params"]["same"] == {"region": "emea", "day": "2025-12-01"}
+    assert body["logs"]["result"] == "identical"
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "phrase"),
+    [
+        ({"a": "nope", "b": "nope2"}, 404, "No execution with id 'nope'"),
+        ({"a": "x"}, 400, "(b: required)"),
+        ({"a": "x", "b": "y", "c": "z"}, 400, "Unknown query parameter 'c'"),
+    ],
+)
+def test_compare_refuses_unknown_and_missing_ids(
+    client: TestClient, query: dict[str, str], status: int, phrase: str
+) -> None:
+    assert_problem(client.get("/v1/executions/compare", params=query), status, phrase)
+
+
+def test_compare_over_http(shared_server: Server) -> None:
+    ids = []
+    for _ in range(2):
+        created = shared_server.client.post("/v1/pipelines/runplane.noop/run")
+        ids.append(created.json()["execution_id"])
+    for execution_id in ids:
+        assert shared_server.wait_for_final(execution_id)["status"] == "completed"
+    response = shared_server.client.get("/v1/executions/compare", params={"a": ids[0], "b": ids[1]})
+    assert response.status_code == 200, response.text
+    assert response.json()["figures"] == [{"name": "rows_processed", "a": 0, "b": 0}]

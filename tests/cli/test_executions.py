@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import timedelta
 
 from runplane.model.clock import utcnow
 from runplane.store import Database
@@ -148,3 +150,28 @@ def test_an_id_prefix_as_the_dashboard_shows_it_works_in_every_command(cli: Cli)
     too_short = cli.run("executions", "show", failed[:4])
     assert too_short.returncode == 2
     assert "at least 6 characters" in too_short.stderr
+
+
+def test_show_says_how_a_run_compares_with_its_baseline_in_the_advanced_tier(cli: Cli) -> None:
+    assert cli.run("db", "upgrade").returncode == 0
+    db = Database(cli.env["RUNPLANE_DATABASE_URL"])
+    start = utcnow().replace(microsecond=0) - timedelta(days=1)
+    with db.write() as conn:
+        runs = [
+            make_execution(
+                conn, pipeline="tests.readings", params={"region": "emea"},
+                created_at=start + timedelta(hours=h),
+                completed_at=start + timedelta(hours=h, seconds=s), rows_processed=100,
+            ).execution_id
+            for h, s in enumerate([70.0, 70.0, 80.0, 130.0])
+        ]  # fmt: skip
+    db.dispose()
+    advanced = replace(cli, env={**cli.env, "RUNPLANE_TIER": "advanced"})
+    shown = advanced.run("executions", "show", runs[-1])
+    assert shown.returncode == 0, shown.stderr
+    assert (
+        "Against the usual\n"
+        "  +86 % slower than usual (2m 10s vs 1m 10s median), above the p90 of 1m 18s\n"
+        "  rows as the median (100 vs 100)\n"
+    ) in shown.stdout
+    assert "Against the usual" not in cli.run("executions", "show", runs[-1]).stdout

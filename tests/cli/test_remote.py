@@ -70,12 +70,15 @@ def test_executions_commands_say_and_exit_the_same_in_both_modes(modes: Modes) -
         ("executions", "show", execution_id),
         ("executions", "show", execution_id, "--json"),
         ("executions", "logs", execution_id),
+        ("executions", "compare", execution_id, execution_id[:8]),
+        ("executions", "compare", execution_id, execution_id, "--json"),
     ):
         local, remote = modes.local.run(*args), modes.remote.run(*args)
         assert local.returncode == remote.returncode == 0, (args, local.stderr, remote.stderr)
         assert local.stdout == remote.stdout, args
     for args in (
         ("executions", "show", "no-such-id"),
+        ("executions", "compare", execution_id, "no-such-id"),
         ("executions", "cancel", execution_id),
         ("executions", "retry", execution_id, "-p", "nope=1"),
     ):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 import warnings
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import Field
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, insert
@@ -118,3 +118,30 @@ class DatedParams(Params):
 @pipeline("tests.dated", description="Takes a date.", params=DatedParams)
 def dated(ctx: RunContext[DatedParams]) -> Output:
     return Output(rows_processed=1, summary=[f"Day {ctx.params.day}"])
+
+
+class ReadingParams(Params):
+    region: str = Field("emea", description="Whose readings.")
+    day: date = Field(date(2025, 12, 22), description="Which day.")
+    since: datetime | None = Field(None, description="Only readings after this instant.")
+    verbose: bool = False
+
+
+@pipeline(
+    "tests.readings",
+    description="A dated daily job whose class is its region.",
+    params=ReadingParams,
+)
+def readings(ctx: RunContext[ReadingParams]) -> Output:
+    ctx.log.info("reading %s for %s", ctx.params.region, ctx.params.day)
+    return Output(rows_processed=1, figures={"region": ctx.params.region})
+
+
+@pipeline(
+    "tests.by_region",
+    description="Like tests.readings, but names its class parameters.",
+    params=ReadingParams,
+    baseline_params=("region",),
+)
+def by_region(ctx: RunContext[ReadingParams]) -> Output:
+    return Output(rows_processed=1)

@@ -27,6 +27,7 @@ from runplane.api.deps import (
 from runplane.api.errors import problems
 from runplane.api.openapi import query_schema
 from runplane.api.responses import json_response, list_response
+from runplane.api.schemas.compare import Comparison
 from runplane.api.schemas.executions import (
     ExecutionDetail,
     ExecutionList,
@@ -39,7 +40,7 @@ from runplane.model.access import Action
 from runplane.model.json import execution_json
 from runplane.pipelines.registry import NAME as PIPELINE_NAME
 from runplane.tiers import Feature
-from runplane.views import list_query, listing
+from runplane.views import compare, list_query, listing
 from runplane.views.execution_detail import detail_json, load_execution_detail
 
 router = APIRouter(
@@ -178,10 +179,33 @@ async def list_executions(
     )
 
 
+@router.get(
+    "/compare",
+    response_model=Comparison,
+    responses=problems(400, 404),
+    dependencies=[Depends(only_query("a", "b"))],
+)
+async def compare_executions(
+    db: DbDep,
+    settings: SettingsDep,
+    a: Annotated[
+        str, Query(min_length=1, description="An execution id, or a prefix of 6+ characters.")
+    ],
+    b: Annotated[str, Query(min_length=1, description="The execution to set beside it.")],
+) -> Response:
+    """Two executions side by side: parameters, measures, figures, where their logs diverge."""
+    ids = compare.parse_pair(a, b)
+    found = await read(db, compare.load_comparison, *ids)
+    return json_response(compare.compare_json(found, settings.tier))
+
+
 @router.get("/{execution_id}", response_model=ExecutionDetail, responses=problems(404))
-async def get_execution(execution_id: ExecutionIdDep, db: DbDep) -> Response:
-    """One execution: output, error with suggested actions, events, retry chain, relatives."""
-    return json_response(detail_json(await read(db, load_execution_detail, execution_id)))
+async def get_execution(execution_id: ExecutionIdDep, db: DbDep, settings: SettingsDep) -> Response:
+    """One execution: output, error with suggested actions, events, retry chain, relatives,
+    and in the advanced tier its baseline."""
+    with_baseline = settings.has(Feature.BASELINE)
+    found = await read(db, load_execution_detail, execution_id, with_baseline=with_baseline)
+    return json_response(detail_json(found))
 
 
 @router.post(

@@ -1,4 +1,4 @@
-"""`runplane executions list|show|logs|retry|cancel`."""
+"""`runplane executions list|show|logs|retry|cancel|compare`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import click
 
 from runplane.cli.app import App, BadInput, pass_app
+from runplane.cli.compare import compare_command
 from runplane.cli.follow import Follower
 from runplane.cli.params import parse_params
 from runplane.cli.render import (
@@ -94,7 +95,10 @@ def show_command(app: App, execution_id: str, as_json: bool) -> None:
         detail = detail_from_json(remote.detail(execution_id))
     else:
         with app.db.read() as conn:
-            detail = load_execution_detail(conn, store.resolve_execution_id(conn, execution_id))
+            detail = load_execution_detail(
+                conn, store.resolve_execution_id(conn, execution_id),
+                with_baseline=app.settings.has(Feature.BASELINE),
+            )  # fmt: skip
     if as_json:
         events = [event_json(e) for e in detail.events]
         click.echo(json.dumps(execution_json(detail.execution) | {"events": events}, indent=2))
@@ -179,3 +183,6 @@ def _resolve(app: App, execution_id: str) -> str:
     """The whole id of an id or a unique prefix of 6+ characters (as the dashboard shows)."""
     with app.db.read() as conn:
         return store.resolve_execution_id(conn, execution_id)
+
+
+executions.add_command(compare_command)

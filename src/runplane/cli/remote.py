@@ -118,6 +118,12 @@ class Remote:
             self.call("POST", f"/v1/executions/{_segment(execution_id)}/cancel")
         )
 
+    def compare(self, a: str, b: str) -> dict[str, Any]:
+        found: dict[str, Any] = self.call(
+            "GET", "/v1/executions/compare", query=[("a", a), ("b", b)]
+        )
+        return found
+
     def has_history(self) -> bool:
         capabilities = self.call("GET", "/v1/capabilities")
         return bool(capabilities["features"]["history"])

@@ -12,6 +12,7 @@ from runplane.model.json import event_from_json, execution_from_json, parse_iso
 from runplane.model.timefmt import absolute, duration, ordinal, relative_day
 from runplane.pipelines import UnknownPipeline, registry
 from runplane.store.failures import RECURRENCE_WINDOW, Recurrence
+from runplane.views.baseline import baseline_from_json, baseline_lines
 from runplane.views.execution_detail import ExecutionDetail
 
 
@@ -95,6 +96,9 @@ def execution_detail(detail: ExecutionDetail) -> str:
         actions = e.error.suggested_actions if detail.standing is None else detail.standing.advice
         lines.append("Suggested actions")
         lines += [f"  {i}. {a.text}" for i, a in enumerate(actions, 1)]
+    if detail.baseline is not None and e.status in ("completed", "failed"):
+        lines.append("Against the usual")
+        lines += [f"  {line}" for line in baseline_lines(detail.baseline)]
     if e.output:
         lines.append("Output")
         lines += [f"  • {bullet}" for bullet in e.output.get("summary", [])]
@@ -136,5 +140,5 @@ def detail_from_json(body: dict[str, Any]) -> ExecutionDetail:
         execution=execution,
         events=[event_from_json(execution.execution_id, e) for e in body.get("events", [])],
         chain=[], previous_attempt=None, next_attempt=None, parent=None, children=[],
-        twin=None, recurrence=recurrence,
+        twin=None, recurrence=recurrence, baseline=baseline_from_json(body.get("baseline")),
     )  # fmt: skip

@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from datetime import date
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -104,3 +105,16 @@ def property_schema(raw: Mapping[str, Any], defs: Mapping[str, Any]) -> tuple[di
     if ref is not None:
         spec = {**defs.get(ref.rsplit("/", 1)[-1], {}), **spec}
     return spec, nullable
+
+
+@cache
+def date_fields(model: type[Params]) -> frozenset[str]:
+    """The parameters whose schema type is a date or a date-time (`format` date, date-time):
+    what a baseline leaves out of a run's class by default."""
+    schema = model.model_json_schema()
+    defs = schema.get("$defs", {})
+    return frozenset(
+        name
+        for name, raw in schema.get("properties", {}).items()
+        if property_schema(raw, defs)[0].get("format") in ("date", "date-time")
+    )

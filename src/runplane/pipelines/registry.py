@@ -47,6 +47,8 @@ class Pipeline:
     retry: RetryPolicy | None = field(default_factory=RetryPolicy)
     error_rules: tuple[ErrorRule, ...] = ()
     module: str = ""
+    baseline_params: tuple[str, ...] | None = None
+    """The parameters that define a run's class for its baseline; None: all but dates."""
 
     @property
     def schema(self) -> dict[str, Any]:
@@ -118,8 +120,12 @@ def pipeline(
     params: type[Params] = NoParams,
     retry: RetryPolicy | None = RetryPolicy(),
     error_rules: Sequence[ErrorRule] = (),
+    baseline_params: Sequence[str] | None = None,
 ) -> Callable[[PipelineFunction], PipelineFunction]:
     """Register a function as the pipeline `name` in the default registry."""
+    unknown = sorted(set(baseline_params or ()) - set(params.model_fields))
+    if unknown:
+        raise ValueError(f"pipeline {name!r}: baseline_params names no parameter {unknown}")
 
     def register(function: PipelineFunction) -> PipelineFunction:
         registry.add(
@@ -131,6 +137,7 @@ def pipeline(
                 retry=retry,
                 error_rules=tuple(error_rules),
                 module=function.__module__,
+                baseline_params=None if baseline_params is None else tuple(baseline_params),
             )
         )
         return function

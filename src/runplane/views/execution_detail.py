@@ -1,7 +1,7 @@
 """One execution with everything linked to it: its trail of events, the attempts of its retry
-chain, parent and children, the identical run that blocks a retry, and how often a failure
-like it happened lately. The API's detail, the dashboard's detail page and `runplane
-executions show` all read this.
+chain, parent and children, the identical run that blocks a retry, how often a failure like
+it happened lately and (when asked) its baseline. The API's detail, the dashboard's detail
+page and `runplane executions show` all read this.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from runplane.store import events as event_store
 from runplane.store import executions as store
 from runplane.store import failures as failure_store
 from runplane.store import queue as queue_store
+from runplane.views.baseline import Baseline, baseline_json, load_baseline
 from runplane.views.resolution import Standing, list_resolved_by, standing
 
 STOP_EVENTS = (
@@ -49,6 +50,8 @@ class ExecutionDetail:
     """Its part of the audit trail: who ran, retried or cancelled it, and from where."""
     standing: Standing | None = None
     """Resolved by a later attempt, or what its retry is doing now (None unless it failed)."""
+    baseline: Baseline | None = None
+    """Against the usual of its pipeline (None unless asked: the advanced tier)."""
 
     @property
     def resolved_by(self) -> Execution | None:
@@ -60,7 +63,9 @@ class ExecutionDetail:
         return [e for e in self.events if e.kind in STOP_EVENTS]
 
 
-def load_execution_detail(conn: Connection, execution_id: str) -> ExecutionDetail:
+def load_execution_detail(
+    conn: Connection, execution_id: str, *, with_baseline: bool = False
+) -> ExecutionDetail:
     """Read it all in the caller's transaction (one snapshot). Raises `NotFound`."""
     execution = store.get_execution(conn, execution_id)
     twin = None
@@ -83,6 +88,7 @@ def load_execution_detail(conn: Connection, execution_id: str) -> ExecutionDetai
         recurrence=failure_store.find_recurrence(conn, execution),
         audit=audit_store.list_target_entries(conn, [f"execution:{execution_id}"]),
         standing=standing(conn, execution, chain) or _cancelled_standing(conn, resolved_by),
+        baseline=load_baseline(conn, execution) if with_baseline else None,
     )
 
 
@@ -118,6 +124,7 @@ def detail_json(detail: ExecutionDetail) -> dict[str, Any]:
             "count": recurrence.count,
             "previous": _ref(recurrence.previous),
         },
+        "baseline": baseline_json(detail.baseline),
     }
 
 

@@ -30,9 +30,10 @@ from markupsafe import Markup
 
 from runplane.identity import ANONYMOUS
 from runplane.model import LOG_LEVELS
-from runplane.model.timefmt import ordinal
+from runplane.model.timefmt import duration, ordinal
 from runplane.store import Database
 from runplane.tiers import Feature, locked_reasons
+from runplane.views.baseline import baseline_lines
 from runplane.views.health import HealthReport, HealthStatus, check_health
 from runplane.web import charts, display
 from runplane.web.deps import State, app_state, denied
@@ -91,6 +92,7 @@ def _environment() -> Environment:
         trend=display.trend,
         action_icon=display.action_icon,
         resource_chart=charts.resource_chart,
+        baseline_lines=baseline_lines,
         FEATURE_LABELS={str(f): f.label for f in Feature},
         HEALTH_WORDS=display.HEALTH_WORDS,
         CHECK_LABELS=display.CHECK_LABELS,
@@ -99,6 +101,7 @@ def _environment() -> Environment:
         utc=display.utc,
         iso_z=display.iso_z,
         rows=display.rows,
+        seconds=duration,
         number=display.number,
         ordinal=ordinal,
         param=display.param_text,

@@ -64,6 +64,7 @@ def test_every_page_is_accessible_and_fits_the_screen(
         "execution-parameters": f"/dashboard/executions/{failed}?tab=parameters",
         "execution-logs": f"/dashboard/executions/{noisy}?tab=logs",
         "execution-output": f"/dashboard/executions/{noisy}?tab=output",
+        "compare": f"/dashboard/executions/compare?a={failed}&b={noisy}",
         "retry": f"/dashboard/executions/{failed}/retry",
         "cancel": f"/dashboard/executions/{running}/cancel",
         "pipelines": "/dashboard/pipelines",

@@ -5,7 +5,9 @@ stopped; what a completed run produced; the Resources tab's graphs (advanced tie
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,10 +16,11 @@ from runplane.engine.classify import classify
 from runplane.model import EventKind, LogLine
 from runplane.model.clock import utcnow
 from runplane.pipelines.errors import ConfigError, DependencyError, TransientError
+from runplane.server import create_app
 from runplane.store import Database
 from runplane.store import events as event_store
 from runplane.store import logs as log_store
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, fast_settings
 from tests.factories import make_execution, make_samples
 from tests.web.conftest import text
 
@@ -362,3 +365,52 @@ def test_resources_tab_is_locked_below_the_advanced_tier(
     assert "Resource utilisation graphs are available in the Advanced tier." in words
     assert "Learn about tiers" in words
     assert 'role="img"' not in page
+
+
+@pytest.fixture
+def advanced_client(sqlite_db: Database, tmp_path: Path, sqlite_url: str) -> Iterator[TestClient]:
+    settings = fast_settings(tmp_path, sqlite_url, tier="advanced")
+    with TestClient(create_app(sqlite_db, settings), base_url="http://testserver") as client:
+        yield client
+
+
+def timed_runs(db: Database, durations: list[float]) -> list[str]:
+    """Completed runs of tests.readings an hour apart, taking `durations` seconds."""
+    start = utcnow().replace(microsecond=0) - timedelta(days=2)
+    with db.write() as conn:
+        return [
+            make_execution(
+                conn, pipeline="tests.readings", params={"region": "emea", "day": "2025-12-01"},
+                created_at=start + timedelta(hours=h), started_at=start + timedelta(hours=h),
+                completed_at=start + timedelta(hours=h, seconds=s), rows_processed=100,
+            ).execution_id
+            for h, s in enumerate(durations)
+        ]  # fmt: skip
+
+
+def test_the_summary_says_how_a_run_compares_with_its_baseline(
+    advanced_client: TestClient, sqlite_db: Database
+) -> None:
+    *usual, slow = timed_runs(sqlite_db, [70.0, 70.0, 80.0, 130.0])
+    page = advanced_client.get(f"/dashboard/executions/{slow}").text
+    words = text(page)
+    assert "Against the usual" in words
+    assert "+86 % slower than usual (2m 10s vs 1m 10s median), above the p90 of 1m 18s" in words
+    assert "rows as the median (100 vs 100)" in words
+    assert "(last 3 successful runs with region=emea)" in words
+    assert "Outside the usual range (above p90): duration" in words
+    assert f"/dashboard/executions/compare?a={slow}&amp;b={usual[-1]}" in page
+    first = text(advanced_client.get(f"/dashboard/executions/{usual[1]}").text)
+    assert "not enough history (1 of 3 successful runs)" in first
+
+
+def test_below_advanced_the_baseline_is_locked_but_compare_is_offered(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    *usual, slow = timed_runs(sqlite_db, [70.0, 70.0, 80.0, 130.0])
+    page = client.get(f"/dashboard/executions/{slow}").text
+    words = text(page)
+    assert "Comparison with baseline is available in the Advanced tier." in words
+    assert "slower than usual" not in words
+    assert "Compare with the last success" in words
+    assert f"/dashboard/executions/compare?a={slow}&amp;b={usual[-1]}" in page

@@ -100,6 +100,40 @@ class EventOut(BaseModel):
     detail: dict[str, Any]
 
 
+class MeasureOut(BaseModel):
+    """One measure of an execution against its baseline."""
+
+    value: float | None = Field(description="This execution's own value.")
+    median: float
+    p90: float = Field(description="90th percentile, interpolated between closest ranks.")
+    delta_pct: float | None = Field(
+        description="(value - median) / median in percent: `85.0` is 85 % above the median."
+    )
+
+
+class BaselineOut(BaseModel):
+    """The execution against the last 20 successful runs (completed, not dry runs) of its
+    pipeline and parameters class created before it. With fewer than `min_runs` runs every
+    measure is null and `summary` says "not enough history (2 of 3 successful runs)"."""
+
+    runs: int = Field(description="Successful runs found, up to `window`.")
+    window: int
+    min_runs: int
+    class_params: dict[str, Any] = Field(
+        description="The parameters that define the class: the pipeline's `baseline_params`, "
+        "else all but its date and date-time ones."
+    )
+    last_success: str | None = Field(description="The most recent run of the baseline.")
+    duration: MeasureOut | None = Field(description="Seconds from start to end.")
+    rows: MeasureOut | None = Field(description="Rows processed.")
+    peak_rss: MeasureOut | None = Field(description="Peak memory in bytes (null until recorded).")
+    cost: MeasureOut | None = Field(description="Cost of the run (null until recorded).")
+    outside_p90: list[str] = Field(description="The measures whose value is above the p90.")
+    summary: list[str] = Field(
+        description="In words, e.g. `+85 % slower than usual (2m 10s vs 1m 10s median)`."
+    )
+
+
 class ExecutionDetail(ExecutionOut):
     """An execution with its trail of events and the executions linked to it."""
 
@@ -115,6 +149,11 @@ class ExecutionDetail(ExecutionOut):
         description="What to do now, read when asked: the error's suggested actions with the "
         "retry's current state first (resolved, scheduled, running, or every attempt failed). "
         "Null unless the execution failed.",
+    )
+    baseline: BaselineOut | None = Field(
+        None,
+        description="Against the usual of its pipeline (advanced tier; null below it). "
+        "Only the detail carries it, so the list costs no more.",
     )
 
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from runplane.pipelines import registry
 from runplane.store import captures as capture_store
 from runplane.tiers import Feature, locked_reason
+from runplane.views.compare import find_last_success
 from runplane.views.execution_detail import ExecutionDetail, load_execution_detail
 from runplane.views.log_window import LogQuery, read_log_window
 from runplane.views.pending import explain_pending
@@ -34,11 +35,13 @@ def execution_page(request: Request, execution_id: str, s: StateDep) -> Response
     """One execution: what happened, why, and what to do next."""
     tab = request.query_params.get("tab", "summary")
     tab = tab if tab in TABS else "summary"
+    summary = tab == "summary"
     with s.db.read() as conn:
-        detail = load_execution_detail(conn, execution_id)
-        captures = (
-            capture_store.list_execution_captures(conn, execution_id) if tab == "summary" else []
+        detail = load_execution_detail(
+            conn, execution_id, with_baseline=summary and s.settings.has(Feature.BASELINE)
         )
+        captures = capture_store.list_execution_captures(conn, execution_id) if summary else []
+        last_success = find_last_success(conn, detail.execution) if summary else None
         log = read_log_window(conn, execution_id, FIRST_LOG_PAGE) if tab == "logs" else None
         graphs = tab == "resources" and s.settings.has(Feature.RESOURCES)
         usage = load_resource_usage(conn, execution_id, now=s.clock()) if graphs else None
@@ -47,6 +50,7 @@ def execution_page(request: Request, execution_id: str, s: StateDep) -> Response
         pending = explain_pending(s.db, s.settings, detail.execution, clock=s.clock)
     context = _context(request, s, detail, tab) | {
         "pending": pending, "captures": captures, "log": log, "usage": usage,
+        "last_success": last_success,
     }  # fmt: skip
     if request.query_params.get("fragment") == "live":
         return render_fragment("_execution_live.html", request=request, **context)

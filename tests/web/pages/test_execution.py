@@ -5,9 +5,7 @@ stopped; what a completed run produced; the Resources tab's graphs (advanced tie
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,11 +14,10 @@ from runplane.engine.classify import classify
 from runplane.model import EventKind, LogLine
 from runplane.model.clock import utcnow
 from runplane.pipelines.errors import ConfigError, DependencyError, TransientError
-from runplane.server import create_app
 from runplane.store import Database
 from runplane.store import events as event_store
 from runplane.store import logs as log_store
-from tests.conftest import FakeClock, fast_settings
+from tests.conftest import FakeClock
 from tests.factories import make_execution, make_samples
 from tests.web.conftest import text
 
@@ -365,13 +362,6 @@ def test_resources_tab_is_locked_below_the_advanced_tier(
     assert "Resource utilisation graphs are available in the Advanced tier." in words
     assert "Learn about tiers" in words
     assert 'role="img"' not in page
-
-
-@pytest.fixture
-def advanced_client(sqlite_db: Database, tmp_path: Path, sqlite_url: str) -> Iterator[TestClient]:
-    settings = fast_settings(tmp_path, sqlite_url, tier="advanced")
-    with TestClient(create_app(sqlite_db, settings), base_url="http://testserver") as client:
-        yield client
 
 
 def timed_runs(db: Database, durations: list[float]) -> list[str]:

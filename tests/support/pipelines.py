@@ -10,7 +10,7 @@ from datetime import date
 from pydantic import Field
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, insert
 
-from runplane.pipelines import NoParams, Output, Params, RunContext, pipeline
+from runplane.pipelines import SLA, NoParams, Output, Params, RunContext, pipeline
 
 metadata = MetaData()
 test_rows = Table(
@@ -118,3 +118,13 @@ class DatedParams(Params):
 @pipeline("tests.dated", description="Takes a date.", params=DatedParams)
 def dated(ctx: RunContext[DatedParams]) -> Output:
     return Output(rows_processed=1, summary=[f"Day {ctx.params.day}"])
+
+
+@pipeline(
+    "tests.sla",
+    description="Does nothing, promising a run of at most 10 minutes done an hour after its "
+    "scheduled instant.",
+    sla=SLA(max_duration="10m", complete_within="1h"),
+)
+def under_sla(ctx: RunContext[NoParams]) -> Output:
+    return Output(rows_processed=0)

@@ -14,6 +14,7 @@ from importlib import import_module
 from typing import Any
 
 from runplane.model import ErrorClass
+from runplane.model.sla import SLA, InvalidDuration
 from runplane.pipelines.context import RunContext
 from runplane.pipelines.errors import UnknownPipeline
 from runplane.pipelines.output import Output
@@ -47,6 +48,7 @@ class Pipeline:
     retry: RetryPolicy | None = field(default_factory=RetryPolicy)
     error_rules: tuple[ErrorRule, ...] = ()
     module: str = ""
+    sla: SLA | None = None
 
     @property
     def schema(self) -> dict[str, Any]:
@@ -73,6 +75,11 @@ class Registry:
             raise ValueError(
                 f"pipeline {pipeline.name!r} is registered twice ({existing.module}, {pipeline.module})"
             )
+        if pipeline.sla is not None:
+            try:
+                pipeline.sla.check()
+            except InvalidDuration as exc:
+                raise ValueError(f"pipeline {pipeline.name!r}: {exc}") from None
         self._pipelines[pipeline.name] = pipeline
 
     def get(self, name: str) -> Pipeline:
@@ -118,8 +125,10 @@ def pipeline(
     params: type[Params] = NoParams,
     retry: RetryPolicy | None = RetryPolicy(),
     error_rules: Sequence[ErrorRule] = (),
+    sla: SLA | None = None,
 ) -> Callable[[PipelineFunction], PipelineFunction]:
-    """Register a function as the pipeline `name` in the default registry."""
+    """Register a function as the pipeline `name` in the default registry; an invalid
+    `sla` is refused here, naming the pipeline."""
 
     def register(function: PipelineFunction) -> PipelineFunction:
         registry.add(
@@ -131,6 +140,7 @@ def pipeline(
                 retry=retry,
                 error_rules=tuple(error_rules),
                 module=function.__module__,
+                sla=sla,
             )
         )
         return function

@@ -32,6 +32,7 @@ from runplane.model import (
     Trigger,
     check_transition,
 )
+from runplane.model.sla import SlaStatus
 from runplane.store import counts
 from runplane.store.errors import AmbiguousId, NotFound
 from runplane.store.tables import executions as t
@@ -308,7 +309,8 @@ def find_first_retry(conn: Connection, execution_id: str) -> Execution | None:
 
 
 def _to_row(e: Execution) -> dict[str, Any]:
-    return {
+    sla = {} if e.sla is None else {"sla_state": e.sla.stored_state, "sla": e.sla.to_record()}
+    return sla | {
         "execution_id": e.execution_id,
         "pipeline": e.pipeline,
         "status": str(e.status),
@@ -373,6 +375,7 @@ def from_row(row: Row[Any]) -> Execution:
         worker_id=m["worker_id"],
         pid=m["pid"],
         process_started_at=m["process_started_at"],
+        sla=SlaStatus.from_json(m["sla"]),
     )
 
 

@@ -21,6 +21,7 @@ from runplane.api.deps import (
     SettingsDep,
     allow,
     only_query,
+    refuse_locked,
     require,
 )
 from runplane.api.errors import problems
@@ -69,6 +70,7 @@ def _enum(values: tuple[str, ...]) -> dict[str, Any]:
                 "preset",
                 "limit",
                 "cursor",
+                "sla",
             )
         )
     ],
@@ -77,6 +79,7 @@ async def list_executions(
     db: DbDep,
     caches: CachesDep,
     clock: ClockDep,
+    settings: SettingsDep,
     status: Annotated[
         tuple[str, ...],
         Query(
@@ -129,6 +132,14 @@ async def list_executions(
             json_schema_extra=query_schema(type="string", enum=list(list_query.PRESETS)),
         ),
     ] = None,
+    sla: Annotated[
+        tuple[str, ...],
+        Query(
+            description="Repeatable; only executions at risk of missing, or past, a limit of "
+            "their SLA (advanced tier; 403 in the others).",
+            json_schema_extra=_enum(list_query.SLA_STATES),
+        ),
+    ] = (),
     limit: Annotated[
         str | None,
         Query(
@@ -153,7 +164,10 @@ async def list_executions(
         since=since,
         until=until,
         preset=preset,
+        sla=sla,
     )
+    if filters.sla:
+        refuse_locked(Feature.SLA, settings)
     page = await call(
         db,
         listing.list_page,
@@ -166,8 +180,12 @@ async def list_executions(
         clock=clock,
     )
     by_status = {str(s): page.counts.get(s, 0) for s in ExecutionStatus}
+    shows_sla = settings.has(Feature.SLA)
     return list_response(
-        [caches.items.encode(e, page.resolved_by.get(e.execution_id)) for e in page.items],
+        [
+            caches.items.encode(e, page.resolved_by.get(e.execution_id), sla=shows_sla)
+            for e in page.items
+        ],
         {
             "next_cursor": page.next_cursor,
             "has_more": page.has_more,
@@ -178,9 +196,10 @@ async def list_executions(
 
 
 @router.get("/{execution_id}", response_model=ExecutionDetail, responses=problems(404))
-async def get_execution(execution_id: ExecutionIdDep, db: DbDep) -> Response:
+async def get_execution(execution_id: ExecutionIdDep, db: DbDep, settings: SettingsDep) -> Response:
     """One execution: output, error with suggested actions, events, retry chain, relatives."""
-    return json_response(detail_json(await read(db, load_execution_detail, execution_id)))
+    detail = await read(db, load_execution_detail, execution_id)
+    return json_response(detail_json(detail, sla=settings.has(Feature.SLA)))
 
 
 @router.post(
@@ -194,6 +213,7 @@ async def retry_execution(
     execution_id: ExecutionIdDep,
     db: DbDep,
     caller: CallerDep,
+    settings: SettingsDep,
     body: Annotated[RetryRequest | None, Body()] = None,
 ) -> dict[str, Any]:
     """Start a new attempt of a failed or cancelled execution, optionally with new params."""
@@ -202,7 +222,7 @@ async def retry_execution(
         service.retry_execution, db, execution_id, overrides, trigger=Trigger.API,
         triggered_by=caller.actor, origin=caller.origin, strict=True,
     )  # fmt: skip
-    return execution_json(retry)
+    return execution_json(retry, sla=settings.has(Feature.SLA))
 
 
 @router.post(
@@ -224,7 +244,7 @@ async def cancel_execution(
         grace_seconds=settings.cancel_grace,
         origin=caller.origin,
     )
-    return execution_json(execution)
+    return execution_json(execution, sla=settings.has(Feature.SLA))
 
 
 router.include_router(logs.router)  # after the routes above, so the document lists it last

@@ -48,6 +48,7 @@ class ExecutionFilter:
     triggers: frozenset[Trigger] = frozenset()
     since: datetime | None = None
     until: datetime | None = None
+    sla_states: frozenset[str] = frozenset()
 
     def where(self) -> list[ColumnElement[bool]]:
         clauses: list[ColumnElement[bool]] = []
@@ -61,6 +62,8 @@ class ExecutionFilter:
             clauses.append(t.c.created_at >= self.since)
         if self.until is not None:
             clauses.append(t.c.created_at < self.until)
+        if self.sla_states:
+            clauses.append(t.c.sla_state.in_(sorted(self.sla_states)))
         return clauses
 
 

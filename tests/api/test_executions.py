@@ -455,7 +455,7 @@ def test_an_id_prefix_of_six_or_more_characters_names_one_execution(
 
 def _sla_rows(db: Database) -> dict[str, str]:
     now = utcnow()
-    limits = {"max_duration": "10m"}
+    limits: dict[str, str | None] = {"max_duration": "10m", "complete_within": None}
     states = {
         "breached": SlaStatus(
             SlaState.BREACHED, limits, SlaKind.MAX_DURATION, 120.0, now - timedelta(minutes=3)
@@ -494,7 +494,7 @@ def test_the_sla_filter_and_preset_show_only_flagged_rows(
     assert breached["counts"]["running"] == 1
     assert breached["items"][0]["sla"] == {
         "state": "breached",
-        "limits": {"max_duration": "10m"},
+        "limits": {"max_duration": "10m", "complete_within": None},
         "kind": "max_duration",
         "breached_by_seconds": 120.0,
         "since": breached["items"][0]["sla"]["since"],

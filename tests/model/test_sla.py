@@ -75,7 +75,7 @@ def test_a_finished_run_is_settled_met_or_breached_by_its_duration() -> None:
     sla = SLA(max_duration="30m")
     ok = SlaFacts(pending=False, started_at=at(0), ended_at=at(29))
     assert evaluate(sla, ok, at(90)) == SlaStatus(
-        SlaState.MET, {"max_duration": "30m"}, settled=True
+        SlaState.MET, {"max_duration": "30m", "complete_within": None}, settled=True
     )
     slow = SlaFacts(pending=False, started_at=at(0), ended_at=at(35))
     found = evaluate(sla, slow, at(90))

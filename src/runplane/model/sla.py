@@ -102,10 +102,9 @@ class SLA:
             complete_within=override.complete_within or self.complete_within,
         )
 
-    def to_json(self) -> dict[str, str]:
-        return {
-            kind.value: getattr(self, kind.value) for kind in SlaKind if getattr(self, kind.value)
-        }
+    def to_json(self) -> dict[str, str | None]:
+        """Both limits as written, null where not declared."""
+        return {kind.value: getattr(self, kind.value) for kind in SlaKind}
 
     @classmethod
     def from_json(cls, body: dict[str, Any] | None) -> SLA | None:
@@ -117,7 +116,7 @@ class SLA:
 
     def describe(self) -> str:
         """`maximum duration 30m, completed within 1h`, for pages and tables."""
-        return ", ".join(f"{SlaKind(k).label} {v}" for k, v in self.to_json().items())
+        return ", ".join(f"{SlaKind(k).label} {v}" for k, v in self.to_json().items() if v)
 
 
 @dataclass(frozen=True)
@@ -127,7 +126,7 @@ class SlaStatus:
     longer change."""
 
     state: SlaState
-    limits: dict[str, str]
+    limits: dict[str, str | None]
     kind: SlaKind | None = None
     breached_by_seconds: float | None = None
     since: datetime | None = None
@@ -205,7 +204,9 @@ def evaluate(sla: SLA, facts: SlaFacts, now: datetime) -> SlaStatus:
     )  # fmt: skip
 
 
-def _max_duration(limit: float, f: SlaFacts, now: datetime, shown: dict[str, str]) -> SlaStatus:
+def _max_duration(
+    limit: float, f: SlaFacts, now: datetime, shown: dict[str, str | None]
+) -> SlaStatus:
     kind = SlaKind.MAX_DURATION
     if f.started_at is None:
         return SlaStatus(SlaState.MET, shown, settled=f.ended_at is not None)
@@ -220,7 +221,9 @@ def _max_duration(limit: float, f: SlaFacts, now: datetime, shown: dict[str, str
     return SlaStatus(SlaState.MET, shown, settled=f.ended_at is not None)
 
 
-def _complete_within(limit: float, f: SlaFacts, now: datetime, shown: dict[str, str]) -> SlaStatus:
+def _complete_within(
+    limit: float, f: SlaFacts, now: datetime, shown: dict[str, str | None]
+) -> SlaStatus:
     """Met by any attempt of the chain completing by the deadline; a retry keeps the clock."""
     kind = SlaKind.COMPLETE_WITHIN
     deadline = f.deadline

@@ -64,6 +64,13 @@ def basic_client(sqlite_db: Database, tmp_path: Path, sqlite_url: str) -> Iterat
         yield test_client
 
 
+@pytest.fixture
+def advanced_client(sqlite_db: Database, tmp_path: Path, sqlite_url: str) -> Iterator[TestClient]:
+    settings = fast_settings(tmp_path, sqlite_url, tier="advanced")
+    with FormClient(create_app(sqlite_db, settings), base_url=BASE) as test_client:
+        yield test_client
+
+
 def text(page: str) -> str:
     """The visible words of an HTML page, tags removed and whitespace collapsed."""
     body = re.sub(r"<(script|style|template)\b.*?</\1>", " ", page, flags=re.S)

@@ -90,6 +90,8 @@ def _environment() -> Environment:
         queued_for=display.queued_for,
         trend=display.trend,
         action_icon=display.action_icon,
+        sla_badge=display.sla_badge,
+        sla_sentence=display.sla_sentence,
         FEATURE_LABELS={str(f): f.label for f in Feature},
         HEALTH_WORDS=display.HEALTH_WORDS,
         CHECK_LABELS=display.CHECK_LABELS,

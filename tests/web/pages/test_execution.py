@@ -16,7 +16,7 @@ from runplane.pipelines.errors import ConfigError, DependencyError, TransientErr
 from runplane.store import Database
 from runplane.store import events as event_store
 from runplane.store import logs as log_store
-from tests.factories import make_execution
+from tests.factories import make_execution, sla_standing
 from tests.web.conftest import text
 
 
@@ -268,3 +268,30 @@ def test_the_summary_has_the_classification_line_action_icons_and_code_not_backt
     other = client.get(f"/dashboard/executions/{bad_value.execution_id}").text
     assert "Change the parameter <code>message</code>" in other
     assert "`" not in text(other).split("Suggested actions")[1].split("Recurrence")[0]
+
+
+def test_the_summary_says_which_sla_by_how_much_and_since_when(
+    advanced_client: TestClient, sqlite_db: Database
+) -> None:
+    with sqlite_db.write() as conn:
+        late = make_execution(conn, pipeline="tests.sla", sla=sla_standing("breached"))
+        fine = make_execution(conn, pipeline="tests.sla", sla=sla_standing("met"))
+    page = text(advanced_client.get(f"/dashboard/executions/{late.execution_id}").text)
+    assert (
+        "SLA breached +2m 0s — Breached its SLA (maximum duration 10m) by 2m 0s, "
+        "since 2025-12-22 08:10:00 UTC." in page
+    )
+    met = text(advanced_client.get(f"/dashboard/executions/{fine.execution_id}").text)
+    assert "SLA met — Met its SLA (maximum duration 10m)." in met
+
+
+def test_the_summary_locks_the_sla_below_the_advanced_tier(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    with sqlite_db.write() as conn:
+        late = make_execution(conn, pipeline="tests.sla", sla=sla_standing("breached"))
+        plain = make_execution(conn)
+    page = client.get(f"/dashboard/executions/{late.execution_id}").text
+    assert "SLA breached" not in text(page)
+    assert "SLA breach indicators are available in the Advanced tier." in text(page)
+    assert 'data-locked="sla"' not in client.get(f"/dashboard/executions/{plain.execution_id}").text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -20,8 +20,10 @@ from runplane.store import captures as capture_store
 from runplane.store import executions as store
 from runplane.store import schedules as schedule_store
 from runplane.store import sessions as session_store
+from runplane.store import sla as sla_store
 from runplane.store import tokens as token_store
 from runplane.store import users as user_store
+from runplane.store.sla import SlaMiss
 
 
 def make_execution(conn: Connection, **overrides: Any) -> Execution:
@@ -64,6 +66,23 @@ def sla_standing(state: str, **overrides: Any) -> SlaStatus:
     }
     values.update(overrides)
     return SlaStatus(**values)
+
+
+def make_sla_miss(conn: Connection, **overrides: Any) -> SlaMiss:
+    """Record a scheduled instant that missed its SLA (default: `every-minute`, nothing run)."""
+    instant = overrides.pop("scheduled_for", datetime(2025, 12, 22, 8, 0, tzinfo=UTC))
+    values: dict[str, Any] = {
+        "schedule": "every-minute",
+        "scheduled_for": instant,
+        "pipeline": "runplane.noop",
+        "deadline": instant + timedelta(hours=1),
+        "recorded_at": instant + timedelta(hours=1),
+        "reason": "not_fired",
+    }
+    values.update(overrides)
+    miss = SlaMiss(**values)
+    sla_store.insert_miss(conn, miss)
+    return miss
 
 
 def make_capture(

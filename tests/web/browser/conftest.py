@@ -83,6 +83,13 @@ def shared_web(package_web: Server) -> Iterator[Server]:
 
 
 @pytest.fixture
+def advanced_web(sqlite_url: str, tmp_path: Path) -> Iterator[Server]:
+    """`runplane serve` in the advanced tier (its SLA watch running) on a fresh SQLite file."""
+    settings: Settings = fast_settings(tmp_path, sqlite_url, tier="advanced")
+    yield from start_server(settings, tmp_path / "serve.log")
+
+
+@pytest.fixture
 def basic_web(sqlite_url: str, tmp_path: Path) -> Iterator[Server]:
     settings: Settings = fast_settings(tmp_path, sqlite_url, tier="basic")
     yield from start_server(settings, tmp_path / "serve.log")

@@ -128,3 +128,19 @@ def dated(ctx: RunContext[DatedParams]) -> Output:
 )
 def under_sla(ctx: RunContext[NoParams]) -> Output:
     return Output(rows_processed=0)
+
+
+class SleepParams(Params):
+    seconds: float = Field(3.0, ge=0)
+
+
+@pipeline(
+    "tests.sla_quick",
+    description="Sleeps past its one-second maximum duration.",
+    params=SleepParams,
+    sla=SLA(max_duration="1s"),
+    retry=None,
+)
+def past_its_sla(ctx: RunContext[SleepParams]) -> Output:
+    time.sleep(ctx.params.seconds)
+    return Output(rows_processed=0)

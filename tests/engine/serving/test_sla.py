@@ -6,20 +6,25 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import Connection
 
+from runplane.engine.service import submit_execution
 from runplane.engine.serving.metrics import EngineMetrics
+from runplane.engine.serving.runtime import ServingRuntime
 from runplane.engine.serving.sla import SlaWatch
 from runplane.model import EventKind, Execution, ExecutionStatus, Trigger
 from runplane.model.schedule import ScheduleFire
 from runplane.model.sla import SLA, SlaKind, SlaState, SlaStatus
+from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import events as event_store
 from runplane.store import executions as store
 from runplane.store import schedules as schedule_store
 from runplane.store import sla as sla_store
+from runplane.tiers import Tier
 from tests.api.test_health import metric
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, wait_for_final, wait_until
 from tests.factories import make_execution, make_schedule
 
 T0 = datetime(2025, 12, 23, 11, 0, tzinfo=UTC)  # Tuesday 06:00 in New York
@@ -223,3 +228,39 @@ def test_an_instant_whose_execution_is_still_pending_at_the_deadline_is_a_miss(
     _, missed = watch(db, FakeClock(at(61)), []).check()
     assert [(m.reason, m.execution_id) for m in missed] == [("pending", waiting.execution_id)]
     assert state(db, waiting.execution_id) is SlaState.BREACHED
+
+
+@pytest.mark.slow
+def test_serve_records_a_breach_while_the_execution_runs(settings: Settings) -> None:
+    advanced = settings.model_copy(update={"tier": Tier.ADVANCED, "sla_interval": 0.1})
+    db = Database(advanced.resolved_database_url)
+    serving = ServingRuntime(db, advanced)
+    assert serving.sla is not None
+    serving.start()
+    try:
+        run = submit_execution(db, "tests.sla_quick", {}, trigger=Trigger.API, triggered_by="local")
+        wait_until(
+            lambda: state(db, run.execution_id) is SlaState.BREACHED,
+            timeout=30, what="the breach recorded",
+        )  # fmt: skip
+        with db.read() as conn:
+            assert store.get_execution(conn, run.execution_id).status is ExecutionStatus.RUNNING
+        text = serving.metrics.render().decode()
+        assert (
+            metric(
+                text, "runplane_sla_breaches_total", pipeline="tests.sla_quick", sla="max_duration"
+            )
+            == 1
+        )
+        wait_for_final(db, run.execution_id)
+    finally:
+        serving.stop()
+        db.dispose()
+
+
+def test_the_intermediate_tier_runs_no_sla_watch(settings: Settings) -> None:
+    db = Database(settings.resolved_database_url)
+    try:
+        assert ServingRuntime(db, settings).sla is None
+    finally:
+        db.dispose()

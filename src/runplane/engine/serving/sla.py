@@ -66,6 +66,8 @@ class SlaWatch:
     _checked_until: dict[str, datetime] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+    _own: dict[str, SLA] = field(default_factory=dict)
+    """Each pipeline's registered SLA, read once per check."""
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="sla-watch", daemon=True)
@@ -79,6 +81,7 @@ class SlaWatch:
     def check(self) -> tuple[list[Transition], list[SlaMiss]]:
         """One pass at the clock's now: standings changed, then instants newly missed."""
         now = self.clock()
+        self._own = {p.name: p.sla for p in self.registry if p.sla is not None}
         with self.db.read() as conn:
             schedules = {s.name: s for s in schedule_store.list_schedules(conn)}
         changed = self._check_executions(now, schedules)
@@ -93,13 +96,16 @@ class SlaWatch:
                 log.exception("the SLA watch could not check; it tries again")
 
     def _check_executions(self, now: datetime, schedules: dict[str, Schedule]) -> list[Transition]:
-        declared = {p.name for p in self.registry if p.sla is not None}
-        declared |= {s.pipeline for s in schedules.values() if s.sla is not None}
+        declared = set(self._own) | {s.pipeline for s in schedules.values() if s.sla is not None}
+        timed = {name for name in declared if _has_deadline(name, self._own, schedules)}
         medians: dict[str, float | None] = {}
         changed = []
         with self.db.read() as conn:
             watched = sla_store.list_watched(conn, declared, since=now - LOOKBACK)
-            found = [(e, self._status(conn, e, schedules, medians, now)) for e in watched]
+            found = [
+                (e, self._status(conn, e, schedules, medians, now, e.pipeline in timed))
+                for e in watched
+            ]
         for execution, status in found:
             if status is None or status == execution.sla:
                 continue
@@ -115,8 +121,9 @@ class SlaWatch:
         schedules: dict[str, Schedule],
         medians: dict[str, float | None],
         now: datetime,
+        timed: bool,
     ) -> SlaStatus | None:
-        chain = store.list_retry_chain(conn, execution)
+        chain = store.list_retry_chain(conn, execution) if timed else [execution]
         schedule = _schedule_of(chain[0], schedules)
         sla = self._sla(execution.pipeline, schedule)
         if sla is None:
@@ -145,7 +152,7 @@ class SlaWatch:
         return _rounded(evaluate(sla, facts, now))
 
     def _sla(self, pipeline: str, schedule: Schedule | None) -> SLA | None:
-        own = next((p.sla for p in self.registry if p.name == pipeline), None)
+        own = self._own.get(pipeline)
         extra = None if schedule is None else schedule.sla
         if own is None:
             return extra
@@ -172,6 +179,7 @@ class SlaWatch:
         return Transition(execution.execution_id, execution.pipeline, before, status)
 
     def _check_instants(self, now: datetime, schedules: dict[str, Schedule]) -> list[SlaMiss]:
+        """Only schedules whose SLA (their own, or their pipeline's) has `complete_within`."""
         missed = []
         for schedule in schedules.values():
             sla = self._sla(schedule.pipeline, schedule)
@@ -223,6 +231,13 @@ class SlaWatch:
             deadline=deadline, recorded_at=now, reason=reason,
             execution_id=None if execution is None else execution.execution_id,
         )  # fmt: skip
+
+
+def _has_deadline(pipeline: str, own: dict[str, SLA], schedules: dict[str, Schedule]) -> bool:
+    """Whether a run of `pipeline` may have a `complete_within` deadline (only then is its
+    retry chain worth reading)."""
+    slas = [own.get(pipeline), *(s.sla for s in schedules.values() if s.pipeline == pipeline)]
+    return any(sla is not None and sla.complete_within for sla in slas)
 
 
 def _schedule_of(first: Execution, schedules: dict[str, Schedule]) -> Schedule | None:

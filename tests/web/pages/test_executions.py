@@ -402,6 +402,7 @@ def test_at_risk_and_breached_rows_are_marked_and_the_preset_shows_only_them(
     assert 'aria-current="true">SLA breaches' in preset
     only = advanced_client.get("/dashboard/executions?sla=at_risk").text
     assert row_ids(only) == [rows["at_risk"]]
+    assert '<option value="at_risk" selected>At risk</option>' in only
     bad = advanced_client.get("/dashboard/executions?sla=late")
     assert bad.status_code == 400
     assert "Unknown SLA state 'late'; use one of breached, at_risk" in text(bad.text)
@@ -413,6 +414,7 @@ def test_sla_marks_are_locked_in_the_intermediate_tier(
     _flagged(sqlite_db)
     page = client.get("/dashboard/executions").text
     assert "data-sla=" not in page
+    assert "data-sla-filter" not in page
     assert 'data-locked="sla"' in page
     for url in ("/dashboard/executions?preset=sla-breaches", "/dashboard/executions?sla=breached"):
         locked = text(client.get(url).text)

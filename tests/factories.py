@@ -15,14 +15,17 @@ from runplane.engine.ids import new_capture_id, new_execution_id
 from runplane.model import Execution, ExecutionStatus, Trigger
 from runplane.model.access import TOKEN_PREFIX, ApiToken, Role, Session, User, secret_hash
 from runplane.model.schedule import CatchUp, Schedule
+from runplane.model.sla import SlaKind, SlaState, SlaStatus
 from runplane.pipelines.params import params_hash
 from runplane.store import captures as capture_store
 from runplane.store import executions as store
 from runplane.store import resources as resource_store
 from runplane.store import schedules as schedule_store
 from runplane.store import sessions as session_store
+from runplane.store import sla as sla_store
 from runplane.store import tokens as token_store
 from runplane.store import users as user_store
+from runplane.store.sla import SlaMiss
 
 
 def make_execution(conn: Connection, **overrides: Any) -> Execution:
@@ -51,6 +54,37 @@ def make_execution(conn: Connection, **overrides: Any) -> Execution:
     execution = Execution(**values)
     store.insert_execution(conn, execution)
     return execution
+
+
+def sla_standing(state: str, **overrides: Any) -> SlaStatus:
+    """An SLA standing as the watch writes it (default: a 10-minute maximum duration)."""
+    values: dict[str, Any] = {
+        "state": SlaState(state),
+        "limits": {"max_duration": "10m", "complete_within": None},
+        "kind": None if state == "met" else SlaKind.MAX_DURATION,
+        "breached_by_seconds": 120.0 if state == "breached" else None,
+        "since": None if state == "met" else datetime(2025, 12, 22, 8, 10, tzinfo=UTC),
+        "settled": state == "met",
+    }
+    values.update(overrides)
+    return SlaStatus(**values)
+
+
+def make_sla_miss(conn: Connection, **overrides: Any) -> SlaMiss:
+    """Record a scheduled instant that missed its SLA (default: `every-minute`, nothing run)."""
+    instant = overrides.pop("scheduled_for", datetime(2025, 12, 22, 8, 0, tzinfo=UTC))
+    values: dict[str, Any] = {
+        "schedule": "every-minute",
+        "scheduled_for": instant,
+        "pipeline": "runplane.noop",
+        "deadline": instant + timedelta(hours=1),
+        "recorded_at": instant + timedelta(hours=1),
+        "reason": "not_fired",
+    }
+    values.update(overrides)
+    miss = SlaMiss(**values)
+    sla_store.insert_miss(conn, miss)
+    return miss
 
 
 def make_capture(

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         description="Seconds between sweeps deleting the rows of captures whose execution "
         "ended without publishing them.",
     )
+    sla_interval: float = Field(
+        5.0,
+        gt=0,
+        description="Seconds between the SLA watch's checks of executions under an SLA and "
+        "of scheduled instants that missed theirs (advanced tier).",
+    )
     cancel_grace: float = Field(30.0, ge=0, description="Seconds between stop signal and kill.")
     log_flush_interval: float = Field(0.2, gt=0)
     log_flush_lines: int = Field(500, ge=1)

@@ -18,10 +18,13 @@ from sqlalchemy import func, select
 from runplane.api.deps import ListCaches
 from runplane.model import ErrorClass, ExecutionError, ExecutionStatus, Trigger
 from runplane.model.clock import utcnow
+from runplane.model.sla import SlaKind, SlaState, SlaStatus
 from runplane.server import create_app
+from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import executions as store
 from runplane.store.tables import execution_events, executions
+from runplane.tiers import Tier
 from runplane.views.list_caches import CountCache
 from tests.api.conftest import Server
 from tests.conftest import fast_settings
@@ -540,3 +543,100 @@ def test_compare_over_http(shared_server: Server) -> None:
     response = shared_server.client.get("/v1/executions/compare", params={"a": ids[0], "b": ids[1]})
     assert response.status_code == 200, response.text
     assert response.json()["figures"] == [{"name": "rows_processed", "a": 0, "b": 0}]
+
+
+# --- SLA breach indicators (advanced tier) -------------------------------------------------
+
+
+def _sla_rows(db: Database) -> dict[str, str]:
+    now = utcnow()
+    limits: dict[str, str | None] = {"max_duration": "10m", "complete_within": None}
+    states = {
+        "breached": SlaStatus(
+            SlaState.BREACHED, limits, SlaKind.MAX_DURATION, 120.0, now - timedelta(minutes=3)
+        ),
+        "at_risk": SlaStatus(
+            SlaState.AT_RISK, limits, SlaKind.MAX_DURATION, since=now - timedelta(minutes=1)
+        ),
+        "met": SlaStatus(SlaState.MET, limits, settled=True),
+    }
+    with db.write() as conn:
+        found = {
+            name: make_execution(
+                conn, pipeline="tests.sla", status="running", sla=sla,
+                created_at=now - timedelta(minutes=20 + i),
+            ).execution_id
+            for i, (name, sla) in enumerate(states.items())
+        }  # fmt: skip
+        found["none"] = make_execution(conn, created_at=now - timedelta(minutes=30)).execution_id
+    return found
+
+
+@pytest.fixture
+def advanced(sqlite_db: Database, sqlite_settings: Settings) -> Iterator[TestClient]:
+    app = create_app(sqlite_db, sqlite_settings.model_copy(update={"tier": Tier.ADVANCED}))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def test_the_sla_filter_and_preset_show_only_flagged_rows(
+    advanced: TestClient, sqlite_db: Database
+) -> None:
+    rows = _sla_rows(sqlite_db)
+    breached = advanced.get("/v1/executions", params={"sla": "breached"}).json()
+    assert [e["execution_id"] for e in breached["items"]] == [rows["breached"]]
+    assert breached["filters"]["sla"] == ["breached"]
+    assert breached["counts"]["running"] == 1
+    assert breached["items"][0]["sla"] == {
+        "state": "breached",
+        "limits": {"max_duration": "10m", "complete_within": None},
+        "kind": "max_duration",
+        "breached_by_seconds": 120.0,
+        "since": breached["items"][0]["sla"]["since"],
+    }
+    preset = advanced.get("/v1/executions", params={"preset": "sla-breaches"}).json()
+    assert [e["execution_id"] for e in preset["items"]] == [rows["breached"], rows["at_risk"]]
+    assert preset["filters"]["preset"] == "sla-breaches"
+    assert preset["counts"]["total"] == 2
+    every = advanced.get("/v1/executions", params={"range": "1h"}).json()["items"]
+    assert {e["execution_id"]: (e["sla"] or {}).get("state") for e in every} == {
+        rows["breached"]: "breached",
+        rows["at_risk"]: "at_risk",
+        rows["met"]: "met",
+        rows["none"]: None,
+    }
+    detail = advanced.get(f"/v1/executions/{rows['at_risk']}").json()
+    assert detail["sla"]["state"] == "at_risk"
+
+
+def test_a_bad_sla_value_is_a_400_naming_the_allowed_ones(advanced: TestClient) -> None:
+    response = advanced.get("/v1/executions", params={"sla": "late"})
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Unknown SLA state 'late'; use one of breached, at_risk."
+
+
+def test_the_sla_filter_reads_the_partial_index(sqlite_db: Database) -> None:
+    query = store.ExecutionFilter(sla_states=frozenset({"breached"}), since=utcnow())
+    statement = (
+        select(executions.c.execution_id)
+        .where(*query.where())
+        .order_by(executions.c.created_at.desc())
+    )
+    with sqlite_db.read() as conn:
+        compiled = statement.compile(conn, compile_kwargs={"literal_binds": True})
+        plan = " / ".join(r[3] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+    assert "ix_executions_sla_state" in plan, plan
+
+
+def test_sla_is_locked_in_the_intermediate_tier(client: TestClient, sqlite_db: Database) -> None:
+    rows = _sla_rows(sqlite_db)
+    items = client.get("/v1/executions").json()["items"]
+    assert items
+    assert all(e["sla"] is None for e in items)
+    assert client.get(f"/v1/executions/{rows['breached']}").json()["sla"] is None
+    for params in ({"sla": "breached"}, {"preset": "sla-breaches"}):
+        response = client.get("/v1/executions", params=params)
+        assert response.status_code == 403
+        assert response.json()["detail"] == (
+            "SLA breach indicators are available in the Advanced tier."
+        )

@@ -5,6 +5,7 @@ server firing a schedule."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from runplane.model.schedule import CatchUp
+from runplane.model.sla import SLA
 from runplane.server import create_app
 from runplane.store import Database
 from runplane.store.tables import schedules
@@ -238,3 +240,66 @@ def test_a_real_server_fires_a_due_schedule_and_reports_it(server: Server) -> No
         1,
     )
     assert body["overdue"] is False
+
+
+@pytest.fixture
+def advanced(sqlite_db: Database, sqlite_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    app = create_app(sqlite_db, fast_settings(tmp_path, sqlite_url, tier="advanced"))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def test_a_schedule_keeps_its_sla_and_shows_it(advanced: TestClient, sqlite_db: Database) -> None:
+    body = {**WEEKLY, "sla": {"complete_within": "1h"}}
+    created = advanced.put("/v1/schedules/finra-weekly", json=body)
+    assert created.status_code == 201
+    assert created.json()["sla"] == {"max_duration": None, "complete_within": "1h"}
+    assert advanced.get("/v1/schedules").json()[0]["sla"] == {
+        "max_duration": None,
+        "complete_within": "1h",
+    }
+    with sqlite_db.read() as conn:
+        assert conn.execute(select(schedules.c.sla)).scalar_one() == {
+            "max_duration": None,
+            "complete_within": "1h",
+        }
+
+
+@pytest.mark.parametrize(
+    ("sla", "status", "field", "phrase"),
+    [
+        ({"complete_within": "an hour"}, 400, "sla", "'an hour' is not a duration"),
+        ({"max_duration": "0s"}, 400, "sla", "'0s' is zero"),
+    ],
+)
+def test_an_invalid_sla_is_refused_and_nothing_saved(
+    advanced: TestClient, sqlite_db: Database, sla: dict[str, str], status: int, field: str,
+    phrase: str,
+) -> None:  # fmt: skip
+    response = advanced.put("/v1/schedules/finra-weekly", json={**WEEKLY, "sla": sla})
+    body = assert_problem(response, status, "was not saved")
+    assert phrase in {e["field"]: e["message"] for e in body["errors"]}[field]
+    assert schedule_count(sqlite_db) == 0
+
+
+def test_an_sla_on_an_unknown_pipeline_is_refused_and_nothing_saved(
+    advanced: TestClient, sqlite_db: Database
+) -> None:
+    body = {**WEEKLY, "pipeline": "no.such", "sla": {"complete_within": "1h"}}
+    response = advanced.put("/v1/schedules/x", json=body)
+    problem = assert_problem(response, 400, "was not saved")
+    messages = {e["field"]: e["message"] for e in problem["errors"]}
+    assert "Unknown pipeline 'no.such'" in messages["pipeline"]
+    assert "An SLA needs a registered pipeline" in messages["sla"]
+    assert schedule_count(sqlite_db) == 0
+
+
+def test_a_schedules_sla_is_locked_in_the_intermediate_tier(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    response = client.put("/v1/schedules/x", json={**WEEKLY, "sla": {"complete_within": "1h"}})
+    assert_problem(response, 403, "SLA breach indicators are available in the Advanced tier")
+    assert schedule_count(sqlite_db) == 0
+    with sqlite_db.write() as conn:
+        make_schedule(conn, sla=SLA(complete_within="1h"))
+    assert client.get("/v1/schedules").json()[0]["sla"] is None

@@ -50,3 +50,10 @@ def test_a_bad_setting_is_one_line_naming_it(cli: Cli) -> None:
         "Error: invalid setting: RUNPLANE_DATABASE_URL: Can't load plugin: "
         "sqlalchemy.dialects:nosuchdriver"
     ]
+
+
+def test_show_names_the_sla_in_the_advanced_tier_only(cli: Cli) -> None:
+    assert "SLA" not in cli.run("pipelines", "show", "tests.sla").stdout
+    cli.env["RUNPLANE_TIER"] = "advanced"
+    shown = cli.run("pipelines", "show", "tests.sla").stdout
+    assert "SLA\n  maximum duration 10m, completed within 1h" in shown

@@ -266,3 +266,43 @@ def test_two_servers_on_one_database_catch_up_each_missed_instant_once(
     shown = json.loads(cli.run("executions", "show", oldest.execution_id, "--json").stdout)
     created = shown["events"][0]["detail"]
     assert (created["trigger"], created["late"], created["catch_up"]) == ("scheduled", True, "all")
+
+
+def test_a_schedules_sla_is_saved_and_shown(cli: Cli) -> None:
+    cli.env["RUNPLANE_TIER"] = "advanced"
+    add = ("schedules", "add", "weekly", "--pipeline", "runplane.noop", "--cron", "0 6 * * 2")
+    assert (
+        cli.run(*add, "--timezone", "America/New_York", "--sla-complete-within", "1h").returncode
+        == 0
+    )
+    assert "SLA:        completed within 1h" in cli.run("schedules", "show", "weekly").stdout
+    listed_json = json.loads(cli.run("schedules", "list", "--json").stdout)
+    assert listed_json[0]["sla"] == {"max_duration": None, "complete_within": "1h"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--pipeline", "runplane.noop", "--sla-complete-within", "1 hour"],
+            "sla: SLA complete_within: '1 hour' is not a duration; write a duration like 45s, 30m or 1h30m",
+        ),
+        (["--pipeline", "runplane.noop", "--sla-max-duration", "0m"], "'0m' is zero"),
+        (
+            ["--pipeline", "no.such", "--sla-max-duration", "30m"],
+            "an SLA needs a registered pipeline",
+        ),
+    ],
+)
+def test_an_invalid_sla_exits_2_and_saves_nothing(cli: Cli, args: list[str], message: str) -> None:
+    cli.env["RUNPLANE_TIER"] = "advanced"
+    line = one_line_error(cli.run("schedules", "add", "nightly", "--cron", "@daily", *args))
+    assert message in line
+    assert listed(cli) == []
+
+
+def test_a_schedules_sla_is_locked_in_the_intermediate_tier(cli: Cli) -> None:
+    args = ["--pipeline", "runplane.noop", "--cron", "@daily", "--sla-complete-within", "1h"]
+    line = one_line_error(cli.run("schedules", "add", "nightly", *args))
+    assert "SLA breach indicators are available in the Advanced tier." in line
+    assert listed(cli) == []

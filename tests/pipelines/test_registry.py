@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runplane.pipelines import NoParams, Output, Registry, UnknownPipeline, registry
+from runplane.pipelines import SLA, NoParams, Output, Registry, UnknownPipeline, pipeline, registry
 from runplane.pipelines.registry import Pipeline
 
 
@@ -27,6 +27,17 @@ def test_the_same_name_from_two_modules_is_refused() -> None:
     reg.add(Pipeline("a.b", "", NoParams, noop, module="one"))
     with pytest.raises(ValueError, match="registered twice"):
         reg.add(Pipeline("a.b", "", NoParams, noop, module="two"))
+
+
+def test_an_sla_is_importable_beside_pipeline_and_kept_with_it() -> None:
+    assert registry.get("tests.sla").sla == SLA(max_duration="10m", complete_within="1h")
+
+
+def test_an_invalid_sla_duration_is_refused_at_registration_naming_the_pipeline() -> None:
+    with pytest.raises(ValueError, match=r"pipeline 'tests.bad_sla': SLA max_duration: '30 min'"):
+        pipeline("tests.bad_sla", description="", sla=SLA(max_duration="30 min"))(noop)
+    with pytest.raises(UnknownPipeline):
+        registry.get("tests.bad_sla")
 
 
 def test_unknown_pipeline_suggests_close_names_and_the_command() -> None:

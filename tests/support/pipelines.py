@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pydantic import Field
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, insert
 
-from runplane.pipelines import NoParams, Output, Params, RunContext, pipeline
+from runplane.pipelines import SLA, NoParams, Output, Params, RunContext, pipeline
 
 metadata = MetaData()
 test_rows = Table(
@@ -145,3 +145,29 @@ def readings(ctx: RunContext[ReadingParams]) -> Output:
 )
 def by_region(ctx: RunContext[ReadingParams]) -> Output:
     return Output(rows_processed=1)
+
+
+@pipeline(
+    "tests.sla",
+    description="Does nothing, promising a run of at most 10 minutes done an hour after its "
+    "scheduled instant.",
+    sla=SLA(max_duration="10m", complete_within="1h"),
+)
+def under_sla(ctx: RunContext[NoParams]) -> Output:
+    return Output(rows_processed=0)
+
+
+class SleepParams(Params):
+    seconds: float = Field(3.0, ge=0)
+
+
+@pipeline(
+    "tests.sla_quick",
+    description="Sleeps past its one-second maximum duration.",
+    params=SleepParams,
+    sla=SLA(max_duration="1s"),
+    retry=None,
+)
+def past_its_sla(ctx: RunContext[SleepParams]) -> Output:
+    time.sleep(ctx.params.seconds)
+    return Output(rows_processed=0)

@@ -129,6 +129,7 @@ def reparse(filters: list_query.ListFilters) -> list_query.ListFilters:
         status=[v for k, v in params if k == "status"],
         pipeline=[v for k, v in params if k == "pipeline"],
         trigger=[v for k, v in params if k == "trigger"],
+        sla=[v for k, v in params if k == "sla"],
         **single,
     )
 
@@ -143,11 +144,24 @@ def reparse(filters: list_query.ListFilters) -> list_query.ListFilters:
         {"preset": Preset.RUNNING_NOW},
         {"preset": Preset.TODAYS_RUNS, "status": ["failed"]},
         {"preset": Preset.THIS_PIPELINE, "pipeline": ["runplane.noop"], "range": "30d"},
+        {"sla": ["breached"], "range": "7d"},
+        {"preset": Preset.SLA_BREACHES},
+        {"preset": Preset.SLA_BREACHES, "sla": ["at_risk"], "range": "30d"},
     ],
 )
 def test_query_params_reproduce_the_filters(kwargs: dict[str, Any]) -> None:
     filters = list_query.parse_filters(**kwargs)
     assert reparse(filters) == filters
+
+
+def test_the_sla_breaches_preset_selects_both_flagged_states() -> None:
+    filters = list_query.parse_filters(preset=Preset.SLA_BREACHES)
+    assert [str(s) for s in filters.sla] == ["breached", "at_risk"]
+    assert filters.range == "24h"
+    assert filters.to_store(NOW).sla_states == frozenset({"breached", "at_risk"})
+    assert filters.to_json(NOW)["sla"] == ["breached", "at_risk"]
+    with pytest.raises(ListingError, match="unknown SLA state 'met'; use one of breached, at_risk"):
+        list_query.parse_filters(sla=["met"])
 
 
 def test_cursor_round_trips_and_garbage_is_refused() -> None:

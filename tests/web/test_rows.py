@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from runplane.model import Execution, ExecutionStatus, Trigger
+from runplane.model.sla import SlaStatus
 from runplane.web import rows as row_module
 from runplane.web.rows import RowCache, rows_html
+from tests.factories import sla_standing
 
 NOW = datetime(2025, 12, 22, 8, 0, tzinfo=UTC)
 
@@ -22,6 +24,7 @@ class Row:
     similar: int = 0
     resolved_by: str | None = None
     trigger: str = ""
+    sla: SlaStatus | None = None
 
 
 def execution(status: str, **extra: object) -> Execution:
@@ -59,6 +62,14 @@ def test_finished_rows_are_reused_until_their_blocker_or_day_changes() -> None:
     assert "07:55 today" in first
     elsewhere = rows_html([failed], back="status=failed", now=NOW)[0]
     assert "back=status%3Dfailed" in elsewhere
+
+
+def test_a_finished_row_is_rendered_again_once_its_sla_standing_changes() -> None:
+    done = execution("completed", completed_at=NOW - timedelta(minutes=4))
+    on_track = rows_html([Row(done, sla=sla_standing("at_risk"))], back="", now=NOW)[0]
+    breached = rows_html([Row(done, sla=sla_standing("breached"))], back="", now=NOW)[0]
+    assert 'data-sla="at_risk"' in on_track
+    assert 'data-sla="breached"' in breached
 
 
 def test_rows_in_flight_are_rendered_every_time() -> None:

@@ -110,12 +110,17 @@ def require(feature: Feature) -> Callable[[Settings], Awaitable[None]]:
     """A router dependency answering 403 when this deployment's tier lacks `feature`."""
 
     async def check(settings: SettingsDep) -> None:
-        reason = locked_reason(feature, settings.tier)
-        if reason is not None:
-            title = f"Not available in the {settings.tier.title} tier"
-            raise ApiProblem(403, "tier-locked", title, reason)
+        refuse_locked(feature, settings)
 
     return check
+
+
+def refuse_locked(feature: Feature, settings: Settings) -> None:
+    """Raise the 403 problem of a tier-locked feature (for a parameter that asks for one)."""
+    reason = locked_reason(feature, settings.tier)
+    if reason is not None:
+        title = f"Not available in the {settings.tier.title} tier"
+        raise ApiProblem(403, "tier-locked", title, reason)
 
 
 def allow(action: Action) -> Callable[..., Awaitable[None]]:

@@ -174,7 +174,7 @@ async def _invalid_schedule(_: Request, exc: InvalidSchedule) -> JSONResponse:
     errors = [FieldError(field=name, message=sentence(msg)) for name, msg in exc.errors.items()]
     fields = ", ".join(exc.errors)
     return problem(
-        422,
+        400 if "sla" in exc.errors else 422,  # an SLA is refused as a bad value, like a filter
         "invalid-schedule",
         "Invalid schedule",
         f"the schedule {exc.name[:100]!r} was not saved ({fields}); see `errors` for each field",

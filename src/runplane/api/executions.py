@@ -22,6 +22,7 @@ from runplane.api.deps import (
     SettingsDep,
     allow,
     only_query,
+    refuse_locked,
     require,
 )
 from runplane.api.errors import problems
@@ -71,6 +72,7 @@ def _enum(values: tuple[str, ...]) -> dict[str, Any]:
                 "preset",
                 "limit",
                 "cursor",
+                "sla",
             )
         )
     ],
@@ -79,6 +81,7 @@ async def list_executions(
     db: DbDep,
     caches: CachesDep,
     clock: ClockDep,
+    settings: SettingsDep,
     status: Annotated[
         tuple[str, ...],
         Query(
@@ -131,6 +134,14 @@ async def list_executions(
             json_schema_extra=query_schema(type="string", enum=list(list_query.PRESETS)),
         ),
     ] = None,
+    sla: Annotated[
+        tuple[str, ...],
+        Query(
+            description="Repeatable; only executions at risk of missing, or past, a limit of "
+            "their SLA (advanced tier; 403 in the others).",
+            json_schema_extra=_enum(list_query.SLA_STATES),
+        ),
+    ] = (),
     limit: Annotated[
         str | None,
         Query(
@@ -155,7 +166,10 @@ async def list_executions(
         since=since,
         until=until,
         preset=preset,
+        sla=sla,
     )
+    if filters.sla:
+        refuse_locked(Feature.SLA, settings)
     page = await call(
         db,
         listing.list_page,
@@ -168,8 +182,12 @@ async def list_executions(
         clock=clock,
     )
     by_status = {str(s): page.counts.get(s, 0) for s in ExecutionStatus}
+    shows_sla = settings.has(Feature.SLA)
     return list_response(
-        [caches.items.encode(e, page.resolved_by.get(e.execution_id)) for e in page.items],
+        [
+            caches.items.encode(e, page.resolved_by.get(e.execution_id), sla=shows_sla)
+            for e in page.items
+        ],
         {
             "next_cursor": page.next_cursor,
             "has_more": page.has_more,
@@ -202,10 +220,10 @@ async def compare_executions(
 @router.get("/{execution_id}", response_model=ExecutionDetail, responses=problems(404))
 async def get_execution(execution_id: ExecutionIdDep, db: DbDep, settings: SettingsDep) -> Response:
     """One execution: output, error with suggested actions, events, retry chain, relatives,
-    and in the advanced tier its baseline."""
+    and in the advanced tier its SLA standing and baseline."""
     with_baseline = settings.has(Feature.BASELINE)
     found = await read(db, load_execution_detail, execution_id, with_baseline=with_baseline)
-    return json_response(detail_json(found))
+    return json_response(detail_json(found, sla=settings.has(Feature.SLA)))
 
 
 @router.post(
@@ -219,6 +237,7 @@ async def retry_execution(
     execution_id: ExecutionIdDep,
     db: DbDep,
     caller: CallerDep,
+    settings: SettingsDep,
     body: Annotated[RetryRequest | None, Body()] = None,
 ) -> dict[str, Any]:
     """Start a new attempt of a failed or cancelled execution, optionally with new params."""
@@ -227,7 +246,7 @@ async def retry_execution(
         service.retry_execution, db, execution_id, overrides, trigger=Trigger.API,
         triggered_by=caller.actor, origin=caller.origin, strict=True,
     )  # fmt: skip
-    return execution_json(retry)
+    return execution_json(retry, sla=settings.has(Feature.SLA))
 
 
 @router.post(
@@ -249,7 +268,7 @@ async def cancel_execution(
         grace_seconds=settings.cancel_grace,
         origin=caller.origin,
     )
-    return execution_json(execution)
+    return execution_json(execution, sla=settings.has(Feature.SLA))
 
 
 router.include_router(logs.router)  # after the routes above, so the document lists them last

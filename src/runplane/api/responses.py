@@ -27,19 +27,22 @@ class ItemJson:
     """Serialized list items, kept for finished executions (which no longer change)."""
 
     def __init__(self, max_entries: int = 2000) -> None:
-        self._entries: OrderedDict[tuple[str, str | None], bytes] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, str | None, bool], bytes] = OrderedDict()
         self._max = max_entries
         self._lock = threading.Lock()
 
-    def encode(self, execution: Execution, resolved_by: str | None = None) -> bytes:
-        """The item; `resolved_by` is the later attempt that made a failure good."""
-        if not execution.status.is_final:
-            return to_json(execution_json(execution) | {"resolved_by": None})
-        key = (execution.execution_id, resolved_by)
+    def encode(
+        self, execution: Execution, resolved_by: str | None = None, *, sla: bool = False
+    ) -> bytes:
+        """The item; `resolved_by` is the later attempt that made a failure good, `sla`
+        whether the tier shows its SLA standing (kept only once that is settled)."""
+        if not execution.status.is_final or (execution.sla and not execution.sla.settled):
+            return to_json(execution_json(execution, sla=sla) | {"resolved_by": resolved_by})
+        key = (execution.execution_id, resolved_by, sla)
         with self._lock:
             cached = self._entries.get(key)
         if cached is None:
-            cached = to_json(execution_json(execution) | {"resolved_by": resolved_by})
+            cached = to_json(execution_json(execution, sla=sla) | {"resolved_by": resolved_by})
             with self._lock:
                 self._entries[key] = cached
                 while len(self._entries) > self._max:

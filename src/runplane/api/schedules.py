@@ -11,12 +11,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from runplane.api.blocking import call, write
-from runplane.api.deps import CallerDep, DbDep, SettingsDep, allow, only_query, require
+from runplane.api.deps import (
+    CallerDep,
+    DbDep,
+    SettingsDep,
+    allow,
+    only_query,
+    refuse_locked,
+    require,
+)
 from runplane.api.errors import problems
 from runplane.api.schemas.schedules import ScheduleDetail, ScheduleIn, ScheduleOut
 from runplane.engine.scheduling import schedules as engine
 from runplane.model.access import Action
 from runplane.model.schedule import ScheduleSource
+from runplane.model.sla import SLA
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.tiers import Feature
@@ -45,7 +54,8 @@ async def list_schedules(
 ) -> list[dict[str, Any]]:
     """Every schedule by name, with its next run, last fire and overdue flag."""
     states = await call(db, schedule_views.list_schedule_states, db, settings, pipeline=pipeline)
-    return [schedule_views.state_json(state) for state in states]
+    shows_sla = settings.has(Feature.SLA)
+    return [schedule_views.state_json(state, sla=shows_sla) for state in states]
 
 
 @router.get("/{name}", response_model=ScheduleDetail, responses=problems(404))
@@ -80,7 +90,12 @@ async def put_schedule(
         params=body.params,
         enabled=body.enabled,
         catch_up=body.catch_up,
+        sla=None
+        if body.sla is None
+        else SLA(max_duration=body.sla.max_duration, complete_within=body.sla.complete_within),
     )
+    if body.sla is not None:
+        refuse_locked(Feature.SLA, settings)
     _, created = await write(
         engine.save_schedule, db, spec, source=str(ScheduleSource.API), by=caller.actor,
         origin=caller.origin,
@@ -132,5 +147,7 @@ async def disable_schedule(
 
 def _state(db: Database, name: str, settings: Settings, *, fires: bool = False) -> dict[str, Any]:
     return schedule_views.state_json(
-        schedule_views.get_schedule_state(db, name, settings), fires=fires
+        schedule_views.get_schedule_state(db, name, settings),
+        fires=fires,
+        sla=settings.has(Feature.SLA),
     )

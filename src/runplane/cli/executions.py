@@ -77,7 +77,11 @@ def list_command(
         with app.db.read() as conn:
             rows = store.list_executions(conn, query, limit=limit)
     if as_json:
-        click.echo(json.dumps([execution_json(e) for e in rows], indent=2))
+        click.echo(
+            json.dumps(
+                [execution_json(e, sla=app.settings.has(Feature.SLA)) for e in rows], indent=2
+            )
+        )
     elif not rows:
         click.echo(f"No executions in {LABELS[range_]} — widen it with --range 7d or --range 30d")
     else:
@@ -101,7 +105,13 @@ def show_command(app: App, execution_id: str, as_json: bool) -> None:
             )  # fmt: skip
     if as_json:
         events = [event_json(e) for e in detail.events]
-        click.echo(json.dumps(execution_json(detail.execution) | {"events": events}, indent=2))
+        click.echo(
+            json.dumps(
+                execution_json(detail.execution, sla=app.settings.has(Feature.SLA))
+                | {"events": events},
+                indent=2,
+            )
+        )
     else:
         click.echo(execution_detail(detail))
 

@@ -15,6 +15,7 @@ from runplane.model.json import iso
 from runplane.model.timefmt import relative_day
 from runplane.pipelines import registry
 from runplane.pipelines.params import property_schema
+from runplane.tiers import Feature
 from runplane.views.pipelines import list_pipelines_with_last_run
 
 
@@ -70,6 +71,8 @@ def show_command(app: App, name: str) -> None:
         click.echo(f"  {field} ({kind}; {default})" + (f": {description}" if description else ""))
     if not schema.get("properties"):
         click.echo("  (none)")
+    if pipeline.sla is not None and app.settings.has(Feature.SLA):
+        click.echo(f"SLA\n  {pipeline.sla.describe()}")
 
 
 def _last_json(execution: Execution | None) -> dict[str, Any] | None:

@@ -23,6 +23,7 @@ from runplane.engine.scheduling.schedules import (
 from runplane.model import ExecutionStatus
 from runplane.model.clock import utcnow
 from runplane.model.schedule import CatchUp, ScheduleSource
+from runplane.model.sla import SLA
 from runplane.model.timefmt import absolute, relative_day
 from runplane.tiers import Feature, locked_reason
 from runplane.views.schedules import (
@@ -52,7 +53,9 @@ def list_command(app: App, pipeline: str | None, as_json: bool) -> None:
     now = utcnow()
     states = list_schedule_states(app.db, app.settings, pipeline=pipeline, clock=lambda: now)
     if as_json:
-        click.echo(json.dumps([state_json(s) for s in states], indent=2))
+        click.echo(
+            json.dumps([state_json(s, sla=app.settings.has(Feature.SLA)) for s in states], indent=2)
+        )
     elif not states:
         click.echo(
             "No schedules yet: add one with `runplane schedules add NAME --pipeline P "
@@ -75,7 +78,9 @@ def show_command(app: App, name: str, as_json: bool) -> None:
     """One schedule: its timetable, parameters and recent fires."""
     state = get_schedule_state(app.db, name, app.settings)
     if as_json:
-        click.echo(json.dumps(state_json(state, fires=True), indent=2))
+        click.echo(
+            json.dumps(state_json(state, fires=True, sla=app.settings.has(Feature.SLA)), indent=2)
+        )
         return
     s = state.schedule
     lines = [
@@ -84,6 +89,7 @@ def show_command(app: App, name: str, as_json: bool) -> None:
         f"  When:       {s.cron} in {s.timezone}: {state.description}",
         f"  Next run:   {_next(state)}",
         f"  Catch-up:   {s.catch_up} (which instants missed while no server ran still run)",
+        *([f"  SLA:        {s.sla.describe()}"] if s.sla and app.settings.has(Feature.SLA) else []),
         f"  Defined by: {s.source}, updated {absolute(s.updated_at)} by {s.updated_by}",
     ]
     if state.overdue and state.last_due is not None:
@@ -134,6 +140,16 @@ def show_command(app: App, name: str, as_json: bool) -> None:
     show_default=True,
     help="After downtime, run the latest missed instant, all of them, or none.",
 )
+@click.option(
+    "--sla-max-duration",
+    metavar="DURATION",
+    help="SLA: longest one run may take, e.g. 30m (adds to or overrides the pipeline's).",
+)
+@click.option(
+    "--sla-complete-within",
+    metavar="DURATION",
+    help="SLA: done this long after each scheduled instant, e.g. 1h or 1h30m.",
+)
 @click.option("--disabled", is_flag=True, help="Save it switched off.")
 @click.option("--replace", is_flag=True, help="Replace a schedule of that name.")
 @pass_app
@@ -145,6 +161,8 @@ def add_command(
     timezone: str,
     params: tuple[str, ...],
     catch_up: str,
+    sla_max_duration: str | None,
+    sla_complete_within: str | None,
     disabled: bool,
     replace: bool,
 ) -> None:
@@ -153,8 +171,14 @@ def add_command(
     \b
     runplane schedules add nightly-report --pipeline sales.daily_report \\
         --cron '0 6 * * 2-6' --timezone America/New_York \\
-        -p 'day={{ yesterday }}' -p region=emea
+        -p 'day={{ yesterday }}' -p region=emea --sla-complete-within 1h
     """
+    sla = None
+    if sla_max_duration is not None or sla_complete_within is not None:
+        locked = locked_reason(Feature.SLA, app.settings.tier)
+        if locked is not None:
+            raise BadInput(locked)
+        sla = SLA(max_duration=sla_max_duration, complete_within=sla_complete_within)
     spec = ScheduleSpec(
         name=name,
         pipeline=pipeline,
@@ -163,6 +187,7 @@ def add_command(
         params=parse_params(params),
         enabled=not disabled,
         catch_up=CatchUp(catch_up),
+        sla=sla,
     )
     schedule, created = save_schedule(
         app.db, spec, source=str(ScheduleSource.CLI), by=app.caller.actor, replace_existing=replace

@@ -20,6 +20,9 @@ class EventKind(StrEnum):
     WAITING = "waiting"
     DISCARDED = "discarded"
     """Housekeeping deleted the rows it wrote but never published."""
+    SLA_AT_RISK = "sla_at_risk"
+    SLA_BREACHED = "sla_breached"
+    """The SLA watch found it at risk of missing, or past, a limit of its SLA."""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from runplane.model.errors import ExecutionError
+from runplane.model.sla import SlaStatus
 from runplane.model.status import ExecutionStatus
 from runplane.model.trigger import Trigger
 
@@ -41,6 +42,8 @@ class Execution:
     worker_id: str | None = None
     pid: int | None = None
     process_started_at: float | None = None
+    sla: SlaStatus | None = None
+    """How it stands against its SLA, as the SLA watch last found (None: no SLA applies)."""
 
     @property
     def duration_seconds(self) -> float | None:

@@ -10,6 +10,7 @@ from runplane.model.errors import ExecutionError, SuggestedAction
 from runplane.model.event import EventKind, ExecutionEvent
 from runplane.model.execution import Execution
 from runplane.model.schedule import Schedule, ScheduleFire
+from runplane.model.sla import SlaStatus
 from runplane.model.status import ExecutionStatus
 from runplane.model.trigger import Trigger
 
@@ -21,7 +22,9 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def execution_json(e: Execution) -> dict[str, Any]:
+def execution_json(e: Execution, *, sla: bool = False) -> dict[str, Any]:
+    """An execution; `sla` (its standing against its SLA) is null unless asked for, as in a
+    tier without SLA breach indicators."""
     return {
         "execution_id": e.execution_id,
         "pipeline": e.pipeline,
@@ -47,6 +50,7 @@ def execution_json(e: Execution) -> dict[str, Any]:
         "progress": e.progress,
         "cancel_requested_at": iso(e.cancel_requested_at),
         "cancel_requested_by": e.cancel_requested_by,
+        "sla": e.sla.to_json() if sla and e.sla is not None else None,
     }
 
 
@@ -131,6 +135,7 @@ def execution_from_json(body: dict[str, Any]) -> Execution:
         progress=body.get("progress"),
         cancel_requested_at=parse_iso(body.get("cancel_requested_at")),
         cancel_requested_by=body.get("cancel_requested_by"),
+        sla=SlaStatus.from_json(body.get("sla")),
     )
 
 

@@ -11,6 +11,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from runplane.model.sla import SLA
+
 FILE_SOURCE = "file:"
 """Prefix of `Schedule.source` for schedules loaded by `runplane serve --schedules FILE`."""
 
@@ -60,6 +62,8 @@ class Schedule:
     updated_by: str
     active_since: datetime
     checked_until: datetime
+    sla: SLA | None = None
+    """Limits this schedule adds to, or overrides in, its pipeline's SLA."""
 
     @property
     def file(self) -> str | None:

@@ -1,8 +1,9 @@
 """The framework a pipeline author uses: registration, typed parameters, run context, output.
 
-from runplane.pipelines import Output, Params, RunContext, pipeline
+from runplane.pipelines import SLA, Output, Params, RunContext, pipeline
 """
 
+from runplane.model.sla import SLA
 from runplane.pipelines.context import DataAccess, RunContext
 from runplane.pipelines.errors import (
     Cancelled,
@@ -19,6 +20,7 @@ from runplane.pipelines.params import NoParams, Params
 from runplane.pipelines.registry import Pipeline, Registry, RetryPolicy, pipeline, registry
 
 __all__ = [
+    "SLA",
     "Asset",
     "Cancelled",
     "ConfigError",

@@ -14,6 +14,7 @@ from importlib import import_module
 from typing import Any
 
 from runplane.model import ErrorClass
+from runplane.model.sla import SLA, InvalidDuration
 from runplane.pipelines.context import RunContext
 from runplane.pipelines.errors import UnknownPipeline
 from runplane.pipelines.output import Output
@@ -49,6 +50,7 @@ class Pipeline:
     module: str = ""
     baseline_params: tuple[str, ...] | None = None
     """The parameters that define a run's class for its baseline; None: all but dates."""
+    sla: SLA | None = None
 
     @property
     def schema(self) -> dict[str, Any]:
@@ -75,6 +77,11 @@ class Registry:
             raise ValueError(
                 f"pipeline {pipeline.name!r} is registered twice ({existing.module}, {pipeline.module})"
             )
+        if pipeline.sla is not None:
+            try:
+                pipeline.sla.check()
+            except InvalidDuration as exc:
+                raise ValueError(f"pipeline {pipeline.name!r}: {exc}") from None
         self._pipelines[pipeline.name] = pipeline
 
     def get(self, name: str) -> Pipeline:
@@ -121,8 +128,10 @@ def pipeline(
     retry: RetryPolicy | None = RetryPolicy(),
     error_rules: Sequence[ErrorRule] = (),
     baseline_params: Sequence[str] | None = None,
+    sla: SLA | None = None,
 ) -> Callable[[PipelineFunction], PipelineFunction]:
-    """Register a function as the pipeline `name` in the default registry."""
+    """Register a function as the pipeline `name` in the default registry; an invalid
+    `sla` or `baseline_params` naming no parameter is refused here, naming the pipeline."""
     unknown = sorted(set(baseline_params or ()) - set(params.model_fields))
     if unknown:
         raise ValueError(f"pipeline {name!r}: baseline_params names no parameter {unknown}")
@@ -138,6 +147,7 @@ def pipeline(
                 error_rules=tuple(error_rules),
                 module=function.__module__,
                 baseline_params=None if baseline_params is None else tuple(baseline_params),
+                sla=sla,
             )
         )
         return function

@@ -32,6 +32,7 @@ from runplane.model import (
     Trigger,
     check_transition,
 )
+from runplane.model.sla import SlaStatus
 from runplane.store import counts
 from runplane.store.errors import AmbiguousId, NotFound
 from runplane.store.tables import executions as t
@@ -47,6 +48,7 @@ class ExecutionFilter:
     triggers: frozenset[Trigger] = frozenset()
     since: datetime | None = None
     until: datetime | None = None
+    sla_states: frozenset[str] = frozenset()
 
     def where(self) -> list[ColumnElement[bool]]:
         clauses: list[ColumnElement[bool]] = []
@@ -60,6 +62,8 @@ class ExecutionFilter:
             clauses.append(t.c.created_at >= self.since)
         if self.until is not None:
             clauses.append(t.c.created_at < self.until)
+        if self.sla_states:
+            clauses.append(t.c.sla_state.in_(sorted(self.sla_states)))
         return clauses
 
 
@@ -308,7 +312,8 @@ def find_first_retry(conn: Connection, execution_id: str) -> Execution | None:
 
 
 def _to_row(e: Execution) -> dict[str, Any]:
-    return {
+    sla = {} if e.sla is None else {"sla_state": e.sla.stored_state, "sla": e.sla.to_record()}
+    return sla | {
         "execution_id": e.execution_id,
         "pipeline": e.pipeline,
         "status": str(e.status),
@@ -373,6 +378,7 @@ def from_row(row: Row[Any]) -> Execution:
         worker_id=m["worker_id"],
         pid=m["pid"],
         process_started_at=m["process_started_at"],
+        sla=SlaStatus.from_json(m["sla"]),
     )
 
 

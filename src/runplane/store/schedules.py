@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Executable, Row, delete, insert, select, update
 
 from runplane.model.schedule import NAME, CatchUp, Schedule, ScheduleFire
+from runplane.model.sla import SLA
 from runplane.store.errors import NotFound
 from runplane.store.tables import schedule_fires as f
 from runplane.store.tables import schedules as t
@@ -161,6 +162,7 @@ def _to_row(s: Schedule) -> dict[str, Any]:
         "updated_by": s.updated_by,
         "active_since": s.active_since,
         "checked_until": s.checked_until,
+        "sla": None if s.sla is None else s.sla.to_json(),
     }
 
 
@@ -180,6 +182,7 @@ def _from_row(row: Row[Any]) -> Schedule:
         updated_by=row.updated_by,
         active_since=row.active_since,
         checked_until=row.checked_until,
+        sla=SLA.from_json(row.sla),
     )
 
 

@@ -4,10 +4,12 @@ Indexes follow the executions page: newest first by `(created_at, execution_id)`
 optionally narrowed by status, pipeline or trigger, and one count per status.
 `execution_counts` keeps executions per hour of creation, pipeline, trigger and status,
 so the filter bar's counts over a day or a month sum a few hundred rows instead of
-counting every execution. Schedules and their fires come last: a fire's unique `(schedule, scheduled_for)` is
-what makes each scheduled instant fire once when several servers share the database.
-Access control comes last: users, API tokens and dashboard sessions (secrets stored as
-SHA-256 only), and the append-only audit trail, whose unique `bucket` folds refused
+counting every execution. Schedules and their fires come next: a fire's unique
+`(schedule, scheduled_for)` is what makes each scheduled instant fire once when several
+servers share the database. An SLA's missed instants (nothing ran by the deadline) are
+kept per schedule and instant, since there may be no execution row to mark. Access
+control comes last: users, API tokens and dashboard sessions (secrets stored as SHA-256
+only), and the append-only audit trail, whose unique `bucket` folds refused
 requests into one row per address and minute.
 """
 
@@ -65,6 +67,8 @@ executions = Table(
     Column("worker_id", String(ID)),
     Column("pid", Integer),
     Column("process_started_at", Float),
+    Column("sla_state", String(16)),
+    Column("sla", json_type()),
     Index("ix_executions_created", "created_at", "execution_id"),
     Index("ix_executions_status_created", "status", "created_at", "execution_id"),
     Index("ix_executions_pipeline_created", "pipeline", "created_at", "execution_id"),
@@ -84,6 +88,7 @@ executions = Table(
             "ix_executions_parent": ("parent_id",),
             "ix_executions_retry_of": ("retry_of",),
             "ix_executions_fingerprint_status": ("error_fingerprint", "status", "created_at"),
+            "ix_executions_sla_state": ("sla_state", "created_at", "execution_id"),
         }.items()
     ),
 )
@@ -182,6 +187,7 @@ schedules = Table(
     Column("updated_by", String(200), nullable=False),
     Column("active_since", UTCDateTime, nullable=False),
     Column("checked_until", UTCDateTime, nullable=False),
+    Column("sla", json_type()),
     Index("ix_schedules_pipeline", "pipeline"),
 )
 
@@ -198,6 +204,20 @@ schedule_fires = Table(
     Column("error", Text),
     UniqueConstraint("schedule", "scheduled_for", name="uq_schedule_fires_instant"),
     Index("ix_schedule_fires_execution", "execution_id"),
+)
+
+sla_misses = Table(
+    "sla_misses",
+    metadata,
+    Column("schedule", String(SCHEDULE), primary_key=True),
+    Column("scheduled_for", UTCDateTime, primary_key=True),
+    Column("pipeline", String(200), nullable=False),
+    Column("deadline", UTCDateTime, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("execution_id", String(ID)),
+    Column("reason", String(16), nullable=False),
+    Index("ix_sla_misses_pipeline", "pipeline", "deadline"),
+    Index("ix_sla_misses_deadline", "deadline"),
 )
 
 USER = 64

@@ -99,8 +99,9 @@ def _cancelled_standing(conn: Connection, resolved_by: str | None) -> Standing |
     return Standing(resolved_by=store.find_execution(conn, resolved_by), latest=None, advice=())
 
 
-def detail_json(detail: ExecutionDetail) -> dict[str, Any]:
-    """`GET /v1/executions/{id}`: the execution with its trail and linked executions."""
+def detail_json(detail: ExecutionDetail, *, sla: bool = False) -> dict[str, Any]:
+    """`GET /v1/executions/{id}`: the execution with its trail and linked executions (and
+    its SLA standing, if `sla`)."""
     recurrence = detail.recurrence
     resolved = detail.resolved_by
     steps = (
@@ -108,7 +109,7 @@ def detail_json(detail: ExecutionDetail) -> dict[str, Any]:
         if detail.standing is None or detail.execution.error is None
         else detail.standing.advice
     )
-    return execution_json(detail.execution) | {
+    return execution_json(detail.execution, sla=sla) | {
         "resolved_by": None if resolved is None else resolved.execution_id,
         "next_steps": None if steps is None else [action_json(a) for a in steps],
         "events": [event_json(e) for e in detail.events],

@@ -48,7 +48,8 @@ class FinishedCache:
     """Finished executions by id, so lists skip re-reading rows that can no longer change.
 
     A final status is final: nothing shown in a list changes after it (the transition
-    table allows no move out of an end state), so entries never need invalidating.
+    table allows no move out of an end state), so entries never need invalidating. An SLA
+    standing the watch may still change (a chain's later attempt) keeps it out until settled.
     """
 
     max_entries: int = 2000
@@ -63,7 +64,7 @@ class FinishedCache:
             return execution
 
     def put(self, execution: Execution) -> None:
-        if not execution.status.is_final:
+        if not execution.status.is_final or (execution.sla and not execution.sla.settled):
             return
         with self._lock:
             self._entries[execution.execution_id] = execution

@@ -14,6 +14,7 @@ from typing import Any
 from runplane.model import Execution, ExecutionStatus, Trigger
 from runplane.model.bounds import RANGE_TEXT, in_range
 from runplane.model.json import iso
+from runplane.model.sla import FLAGGED, SlaState
 from runplane.model.timerange import DEFAULT_RANGE, LABELS, RANGES, resolve_range
 from runplane.pipelines.registry import NAME as PIPELINE_NAME
 from runplane.store import executions as store
@@ -21,6 +22,7 @@ from runplane.store import executions as store
 STATUSES = tuple(str(s) for s in ExecutionStatus)
 TRIGGERS = tuple(str(t) for t in Trigger)
 RANGE_NAMES = tuple(RANGES)
+SLA_STATES = tuple(str(s) for s in FLAGGED)
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
@@ -32,14 +34,22 @@ class Preset:
     RUNNING_NOW = "running-now"
     TODAYS_RUNS = "todays-runs"
     THIS_PIPELINE = "this-pipeline"
+    SLA_BREACHES = "sla-breaches"
 
 
-PRESETS = (Preset.RECENT_FAILURES, Preset.RUNNING_NOW, Preset.TODAYS_RUNS, Preset.THIS_PIPELINE)
+PRESETS = (
+    Preset.RECENT_FAILURES,
+    Preset.RUNNING_NOW,
+    Preset.TODAYS_RUNS,
+    Preset.THIS_PIPELINE,
+    Preset.SLA_BREACHES,
+)
 PRESET_LABELS = {
     Preset.RECENT_FAILURES: "Recent failures",
     Preset.RUNNING_NOW: "Running now",
     Preset.TODAYS_RUNS: "Today's runs",
     Preset.THIS_PIPELINE: "This pipeline",
+    Preset.SLA_BREACHES: "SLA breaches",
 }
 
 
@@ -72,6 +82,8 @@ class ListFilters:
     since: datetime | None = None
     until: datetime | None = None
     preset: str | None = None
+    sla: tuple[SlaState, ...] = ()
+    """At risk or breached only (advanced tier): the rows the SLA watch flagged."""
 
     def window(self, now: datetime) -> tuple[datetime | None, datetime | None]:
         """The `(since, until)` instants this filter covers at `now`."""
@@ -113,6 +125,7 @@ class ListFilters:
             triggers=frozenset(self.triggers),
             since=since,
             until=until,
+            sla_states=frozenset(str(s) for s in self.sla),
         )
 
     def cache_key(self) -> tuple[Any, ...]:
@@ -124,6 +137,7 @@ class ListFilters:
             self.range,
             self.since,
             self.until,
+            tuple(sorted(self.sla)),
         )
 
     def to_json(self, now: datetime) -> dict[str, Any]:
@@ -137,6 +151,7 @@ class ListFilters:
             "since": iso(since),
             "until": iso(until),
             "preset": self.preset,
+            "sla": [str(s) for s in self.sla],
         }
 
     def query_params(self) -> list[tuple[str, str]]:
@@ -145,6 +160,7 @@ class ListFilters:
         params += [("status", str(s)) for s in self.statuses]
         params += [("pipeline", p) for p in self.pipelines]
         params += [("trigger", str(t)) for t in self.triggers]
+        params += [("sla", str(s)) for s in self.sla]
         if self.range is not None and self.range != DEFAULT_RANGE:
             params.append(("range", self.range))
         if self.since is not None:
@@ -163,6 +179,7 @@ def parse_filters(
     since: str | None = None,
     until: str | None = None,
     preset: str | None = None,
+    sla: Sequence[str] = (),
 ) -> ListFilters:
     """Validate raw query values and expand a preset; raises `ListingError` naming the value.
 
@@ -173,6 +190,7 @@ def parse_filters(
     )
     triggers = tuple(Trigger(v) for v in _choices("trigger", trigger, TRIGGERS, "trigger"))
     pipelines = _pipelines(pipeline)
+    flagged = tuple(SlaState(v) for v in _choices("sla", sla, SLA_STATES, "SLA state"))
     range = (range or "").strip() or None
     if range is not None and range not in RANGES:
         raise ListingError("range", f"unknown range {range!r}; use one of {', '.join(RANGE_NAMES)}")
@@ -189,6 +207,7 @@ def parse_filters(
         range=range,
         since=start,
         until=end,
+        sla=flagged,
     )
     preset = (preset or "").strip() or None
     if preset is not None:
@@ -320,6 +339,9 @@ def _expand(preset: str, f: ListFilters) -> ListFilters:
             raise ListingError("pipeline", "preset this-pipeline needs exactly one pipeline=NAME")
         window = f.range if f.range is not None or custom else DEFAULT_RANGE
         return replace(f, range=window, preset=preset)
+    if preset == Preset.SLA_BREACHES:
+        window = f.range if f.range is not None or custom else DEFAULT_RANGE
+        return replace(f, sla=f.sla or FLAGGED, range=window, preset=preset)
     raise ListingError("preset", f"unknown preset {preset!r}; use one of {', '.join(PRESETS)}")
 
 

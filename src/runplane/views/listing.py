@@ -15,6 +15,7 @@ from runplane.pipelines import Registry
 from runplane.pipelines import registry as default_registry
 from runplane.store import Database
 from runplane.store import executions as store
+from runplane.store import sla as sla_store
 from runplane.views.list_caches import CountCache, FinishedCache
 from runplane.views.list_query import (
     DEFAULT_LIMIT,
@@ -72,7 +73,7 @@ def list_page(
         keys = store.list_execution_keys(conn, query, limit=limit + 1, after=after)
         known = {} if finished is None else _known(finished, keys)
         fetched = store.list_executions_by_id(conn, [k[0] for k in keys if k[0] not in known])
-        by_status = cached if cached is not None else store.count_by_status(conn, query)
+        by_status = cached if cached is not None else _count(conn, query)
         rows = [known.get(key[0]) or fetched[key[0]] for key in keys[:limit]]
         resolved_by = list_resolved_by(conn, rows)
     if cached is None and counts is not None:
@@ -92,6 +93,12 @@ def list_page(
         now=now,
         resolved_by=resolved_by,
     )
+
+
+def _count(conn: Any, query: store.ExecutionFilter) -> dict[ExecutionStatus, int]:
+    if query.sla_states:
+        return sla_store.count_flagged_by_status(conn, query)
+    return store.count_by_status(conn, query)
 
 
 def _known(

@@ -54,10 +54,13 @@ class ScheduleState:
         return timetable(self.schedule.cron, self.schedule.timezone).local(instant)
 
 
-def state_json(state: ScheduleState, *, fires: bool = False) -> dict[str, Any]:
-    """The JSON shape of `GET /v1/schedules` and `runplane schedules list --json`."""
+def state_json(state: ScheduleState, *, fires: bool = False, sla: bool = False) -> dict[str, Any]:
+    """The JSON shape of `GET /v1/schedules` and `runplane schedules list --json`; its `sla`
+    is null unless asked for (a tier with SLA breach indicators)."""
     last = state.last_fire
+    own = state.schedule.sla
     body = schedule_json(state.schedule) | {
+        "sla": own.to_json() if sla and own is not None else None,
         "description": state.description,
         "next_run": iso(state.next_run),
         "next_run_local": None

@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from runplane.model import ErrorClass, Execution, ExecutionStatus
 from runplane.model.json import iso
+from runplane.model.sla import SLA, SlaState, SlaStatus
 from runplane.model.timefmt import absolute, ago, duration, relative_day
 from runplane.pipelines import Registry, UnknownPipeline
 from runplane.pipelines.registry import RetryPolicy
@@ -231,3 +232,27 @@ def action_icon(text: str) -> str:
     if "escalate" in lowered or "contact" in lowered:
         return "📧"
     return next((icon for start, icon in _ACTION_ICONS if lowered.startswith(start)), "•")
+
+
+SLA_WORDS = {"met": "SLA met", "at_risk": "SLA at risk", "breached": "SLA breached"}
+
+
+def sla_badge(sla: SlaStatus) -> str:
+    """A list row's mark: `SLA at risk`, `SLA breached +2m 0s`."""
+    words = SLA_WORDS[str(sla.state)]
+    if sla.state is SlaState.BREACHED and sla.breached_by_seconds is not None:
+        return f"{words} +{duration(sla.breached_by_seconds)}"
+    return words
+
+
+def sla_sentence(sla: SlaStatus) -> str:
+    """The Summary's line: which SLA, by how much, since when."""
+    limit = "" if sla.kind is None else f"{sla.kind.label} {sla.limits.get(str(sla.kind))}"
+    declared = SLA.from_json(sla.limits)
+    if sla.state is SlaState.BREACHED:
+        by = "" if sla.breached_by_seconds is None else f" by {duration(sla.breached_by_seconds)}"
+        return f"Breached its SLA ({limit}){by}, since {utc(sla.since)}."
+    if sla.state is SlaState.AT_RISK:
+        return f"At risk of missing its SLA ({limit}) since {utc(sla.since)}."
+    shown = "" if declared is None else f" ({declared.describe()})"
+    return f"Met its SLA{shown}." if sla.settled else f"On track for its SLA{shown}."

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from runplane.model import Execution
+from runplane.model.sla import SlaStatus
 from runplane.web.display import when
 from runplane.web.templating import env
 from runplane.web.urls import executions_url
@@ -34,6 +35,8 @@ class ListRow(Protocol):
     def similar(self) -> int: ...
     @property
     def resolved_by(self) -> str | None: ...
+    @property
+    def sla(self) -> SlaStatus | None: ...
 
 
 class RowCache:
@@ -87,7 +90,7 @@ def rows_html(
             started = when(e.started_at or e.created_at, now)
             key = (
                 e.execution_id, str(e.status), back, started, twin, row.similar, refusals,
-                row.resolved_by,
+                row.resolved_by, None if row.sla is None else repr(row.sla),
             )  # fmt: skip
             html = cache.get(key)
             if html is not None:

@@ -93,6 +93,8 @@ def _environment() -> Environment:
         action_icon=display.action_icon,
         resource_chart=charts.resource_chart,
         baseline_lines=baseline_lines,
+        sla_badge=display.sla_badge,
+        sla_sentence=display.sla_sentence,
         FEATURE_LABELS={str(f): f.label for f in Feature},
         HEALTH_WORDS=display.HEALTH_WORDS,
         CHECK_LABELS=display.CHECK_LABELS,

@@ -11,6 +11,7 @@ import pytest
 from runplane.engine.errors import InvalidScheduleFile
 from runplane.engine.scheduling.schedule_file import load_schedule_file
 from runplane.model.schedule import CatchUp
+from runplane.model.sla import SLA
 from runplane.store import Database
 from runplane.store import schedules as store
 from tests.conftest import FakeClock
@@ -124,6 +125,24 @@ def test_the_file_wins_over_a_schedule_defined_elsewhere_and_drops_what_it_no_lo
             '[schedules."a b"]\npipeline = "runplane.noop"\ncron = "@daily"\n',
             "[schedules.a b] name: a schedule name is 1-100 letters",
         ),
+        (
+            '[schedules.x]\npipeline = "runplane.noop"\ncron = "@daily"\n'
+            'sla = { complete_within = "1 hour" }\n',
+            "[schedules.x] sla: SLA complete_within: '1 hour' is not a duration",
+        ),
+        (
+            '[schedules.x]\npipeline = "runplane.noop"\ncron = "@daily"\nsla = { within = "1h" }\n',
+            "[schedules.x] sla: unknown key 'within'; an SLA takes max_duration, complete_within",
+        ),
+        (
+            '[schedules.x]\npipeline = "runplane.noop"\ncron = "@daily"\nsla = "1h"\n',
+            "[schedules.x] sla must be a table",
+        ),
+        (
+            '[schedules.x]\npipeline = "no.such"\ncron = "@daily"\n'
+            'sla = { complete_within = "1h" }\n',
+            "[schedules.x] sla: an SLA needs a registered pipeline; 'no.such' is not one",
+        ),
     ],
 )
 def test_a_bad_file_is_refused_naming_the_schedule_and_key(
@@ -151,3 +170,13 @@ def test_one_bad_schedule_loads_none_and_every_problem_is_named(
     assert "[schedules.bad] pipeline: unknown pipeline 'no.such'" in message
     assert "[schedules.bad] timezone: unknown time zone 'Mars/Base'" in message
     assert names(db) == {}
+
+
+def test_a_schedules_sla_loads_from_the_file(
+    db: Database, tmp_path: Path, clock: FakeClock
+) -> None:
+    path = write(tmp_path, FILE + 'sla = { complete_within = "1h" }\n')
+    load_schedule_file(db, path, by="user:ana", clock=clock)
+    with db.read() as conn:
+        assert store.get_schedule(conn, "finra-weekly").sla == SLA(complete_within="1h")
+        assert store.get_schedule(conn, "noop-every-minute").sla is None

@@ -84,7 +84,8 @@ def shared_web(package_web: Server) -> Iterator[Server]:
 
 @pytest.fixture
 def advanced_web(sqlite_url: str, tmp_path: Path) -> Iterator[Server]:
-    """`runplane serve` in the advanced tier (resource graphs), on a fresh SQLite file."""
+    """`runplane serve` in the advanced tier (resource graphs, its SLA watch running) on a
+    fresh SQLite file."""
     settings: Settings = fast_settings(tmp_path, sqlite_url, tier="advanced", max_workers=2)
     yield from start_server(settings, tmp_path / "serve.log")
 

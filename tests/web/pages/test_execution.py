@@ -18,7 +18,7 @@ from runplane.store import Database
 from runplane.store import events as event_store
 from runplane.store import logs as log_store
 from tests.conftest import FakeClock
-from tests.factories import make_execution, make_samples
+from tests.factories import make_execution, make_samples, sla_standing
 from tests.web.conftest import text
 
 
@@ -404,3 +404,30 @@ def test_below_advanced_the_baseline_is_locked_but_compare_is_offered(
     assert "slower than usual" not in words
     assert "Compare with the last success" in words
     assert f"/dashboard/executions/compare?a={slow}&amp;b={usual[-1]}" in page
+
+
+def test_the_summary_says_which_sla_by_how_much_and_since_when(
+    advanced_client: TestClient, sqlite_db: Database
+) -> None:
+    with sqlite_db.write() as conn:
+        late = make_execution(conn, pipeline="tests.sla", sla=sla_standing("breached"))
+        fine = make_execution(conn, pipeline="tests.sla", sla=sla_standing("met"))
+    page = text(advanced_client.get(f"/dashboard/executions/{late.execution_id}").text)
+    assert (
+        "SLA breached +2m 0s — Breached its SLA (maximum duration 10m) by 2m 0s, "
+        "since 2025-12-22 08:10:00 UTC." in page
+    )
+    met = text(advanced_client.get(f"/dashboard/executions/{fine.execution_id}").text)
+    assert "SLA met — Met its SLA (maximum duration 10m)." in met
+
+
+def test_the_summary_locks_the_sla_below_the_advanced_tier(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    with sqlite_db.write() as conn:
+        late = make_execution(conn, pipeline="tests.sla", sla=sla_standing("breached"))
+        plain = make_execution(conn)
+    page = client.get(f"/dashboard/executions/{late.execution_id}").text
+    assert "SLA breached" not in text(page)
+    assert "SLA breach indicators are available in the Advanced tier." in text(page)
+    assert 'data-locked="sla"' not in client.get(f"/dashboard/executions/{plain.execution_id}").text

@@ -13,7 +13,7 @@ from runplane.model import ErrorClass, ExecutionError, Trigger
 from runplane.model.clock import utcnow
 from runplane.store import Database
 from tests.conftest import FakeClock
-from tests.factories import make_execution
+from tests.factories import make_execution, sla_standing
 from tests.web.conftest import row_ids, text
 
 
@@ -374,3 +374,49 @@ def test_an_automatic_retry_says_so_in_its_trigger_column(
     assert "Manual · auto-retry 2/3" in text(row)
     detail = text(client.get(f"/dashboard/executions/{retry.execution_id}").text)
     assert "Trigger Manual · auto-retry 2/3 by automatic retry of" in detail
+
+
+def _flagged(db: Database) -> dict[str, str]:
+    now = utcnow()
+    with db.write() as conn:
+        return {
+            state: make_execution(
+                conn, pipeline="tests.sla", status="running", sla=sla_standing(state),
+                created_at=now - timedelta(minutes=5 + i),
+            ).execution_id
+            for i, state in enumerate(("breached", "at_risk", "met"))
+        }  # fmt: skip
+
+
+def test_at_risk_and_breached_rows_are_marked_and_the_preset_shows_only_them(
+    advanced_client: TestClient, sqlite_db: Database
+) -> None:
+    rows = _flagged(sqlite_db)
+    page = advanced_client.get("/dashboard/executions").text
+    assert 'data-sla="breached"' in page
+    assert 'data-sla="at_risk"' in page
+    assert 'data-sla="met"' not in page
+    assert "SLA breached +2m 0s" in text(page)
+    preset = advanced_client.get("/dashboard/executions?preset=sla-breaches").text
+    assert row_ids(preset) == [rows["breached"], rows["at_risk"]]
+    assert 'aria-current="true">SLA breaches' in preset
+    only = advanced_client.get("/dashboard/executions?sla=at_risk").text
+    assert row_ids(only) == [rows["at_risk"]]
+    assert '<option value="at_risk" selected>At risk</option>' in only
+    bad = advanced_client.get("/dashboard/executions?sla=late")
+    assert bad.status_code == 400
+    assert "Unknown SLA state 'late'; use one of breached, at_risk" in text(bad.text)
+
+
+def test_sla_marks_are_locked_in_the_intermediate_tier(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    _flagged(sqlite_db)
+    page = client.get("/dashboard/executions").text
+    assert "data-sla=" not in page
+    assert "data-sla-filter" not in page
+    assert 'data-locked="sla"' in page
+    for url in ("/dashboard/executions?preset=sla-breaches", "/dashboard/executions?sla=breached"):
+        locked = text(client.get(url).text)
+        assert "SLA breach indicators are available in the Advanced tier." in locked
+        assert "Learn about tiers" in locked

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from runplane.model.clock import utcnow
 from runplane.store import Database
-from tests.factories import make_execution, make_schedule
+from tests.factories import make_execution, make_schedule, make_sla_miss
 from tests.web.conftest import text
 
 
@@ -71,3 +71,14 @@ def test_the_basic_tier_locks_schedules(basic_client: TestClient, sqlite_db: Dat
     page = basic_client.get("/dashboard").text
     assert "Scheduling is available in the Intermediate tier" in text(page)
     assert 'data-schedule="weekly"' not in page
+
+
+def test_the_overview_lists_instants_that_missed_their_sla(
+    advanced_client: TestClient, client: TestClient, sqlite_db: Database
+) -> None:
+    with sqlite_db.write() as conn:
+        make_sla_miss(conn, schedule="ingest", scheduled_for=utcnow() - timedelta(hours=3))
+    page = text(advanced_client.get("/dashboard").text)
+    assert "SLA misses, 7 days · 1" in page
+    assert "ingest ( runplane.noop ): the " in page
+    assert "SLA misses" not in text(client.get("/dashboard").text)

@@ -10,10 +10,11 @@ from fastapi.testclient import TestClient
 
 from runplane.model.clock import utcnow
 from runplane.model.schedule import ScheduleFire
+from runplane.model.sla import SLA
 from runplane.store import Database
 from runplane.store import executions as store
 from runplane.store import schedules as schedule_store
-from tests.factories import make_execution, make_schedule
+from tests.factories import make_execution, make_schedule, make_sla_miss
 from tests.web.conftest import ORIGIN, text
 
 INGEST = "finra.otc_transparency.ingest_week"
@@ -178,3 +179,30 @@ def test_last_runs_name_their_parameters(client: TestClient, sqlite_db: Database
         )
     words = text(client.get("/dashboard/pipelines/runplane.sleep").text)
     assert "seconds=30.0 · lines_per_second=2" in words
+
+
+def test_the_pipeline_page_shows_its_sla_its_schedules_and_their_missed_instants(
+    advanced_client: TestClient, sqlite_db: Database
+) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        make_schedule(conn, name="ingest", pipeline="tests.sla", sla=SLA(complete_within="30m"))
+        make_sla_miss(
+            conn, schedule="ingest", pipeline="tests.sla", scheduled_for=now - timedelta(hours=2)
+        )
+    page = text(advanced_client.get("/dashboard/pipelines/tests.sla").text)
+    assert "SLA: maximum duration 10m, completed within 1h." in page
+    assert "SLA: completed within 30m" in page  # the schedule's own
+    assert "SLA misses, 7 days" in page
+    assert "nothing ran (no server fired it)" in page
+
+
+def test_the_pipeline_page_locks_its_sla_below_the_advanced_tier(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    with sqlite_db.write() as conn:
+        make_schedule(conn, name="ingest", pipeline="tests.sla", sla=SLA(complete_within="30m"))
+    page = text(client.get("/dashboard/pipelines/tests.sla").text)
+    assert "SLA breach indicators are available in the Advanced tier." in page
+    assert "SLA: " not in page
+    assert "SLA misses" not in page

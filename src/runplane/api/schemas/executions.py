@@ -35,6 +35,35 @@ class ErrorOut(BaseModel):
     )
 
 
+class SlaLimitsOut(BaseModel):
+    """An SLA's limits as declared (`45s`, `30m`, `1h30m`); absent when not declared."""
+
+    max_duration: str | None = Field(None, description="Longest one execution may run.")
+    complete_within: str | None = Field(
+        None,
+        description="Delay after the scheduled instant by which an attempt of its retry "
+        "chain must have completed.",
+    )
+
+
+class SlaOut(BaseModel):
+    """How an execution stands against its SLA (the pipeline's, with its schedule's limits
+    added or overriding), as the server's SLA watch last found it."""
+
+    state: Literal["met", "at_risk", "breached"] = Field(
+        description="`at_risk`: running past 80 % of a limit, or pending when it can no "
+        "longer finish in time at its pipeline's median duration."
+    )
+    limits: SlaLimitsOut
+    kind: Literal["max_duration", "complete_within"] | None = Field(
+        description="The limit at risk or breached; null when met."
+    )
+    breached_by_seconds: float | None = Field(
+        description="How far past the limit; null unless breached."
+    )
+    since: Instant | None = Field(description="When it went at risk or was breached.")
+
+
 class ExecutionOut(BaseModel):
     """One run of a pipeline: what ran, when, with which inputs, and how it ended."""
 
@@ -67,6 +96,10 @@ class ExecutionOut(BaseModel):
     progress: dict[str, Any] | None
     cancel_requested_at: Instant | None
     cancel_requested_by: str | None
+    sla: SlaOut | None = Field(
+        description="Its SLA standing; null when no SLA applies or the tier has no SLA "
+        "breach indicators."
+    )
     resolved_by: str | None = Field(
         None,
         description="For a failed or cancelled execution, the earliest later attempt of its "
@@ -180,7 +213,13 @@ class AppliedFilters(BaseModel):
     )
     since: Instant | None
     until: Instant | None
-    preset: Literal["recent-failures", "running-now", "todays-runs", "this-pipeline"] | None
+    preset: (
+        Literal["recent-failures", "running-now", "todays-runs", "this-pipeline", "sla-breaches"]
+        | None
+    )
+    sla: list[Literal["breached", "at_risk"]] = Field(
+        description="SLA states the list is narrowed to (the sla-breaches preset: both)."
+    )
 
 
 class ExecutionList(BaseModel):

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from runplane.api.schemas.executions import ExecutionOut
+from runplane.api.schemas.executions import ExecutionOut, SlaLimitsOut
 from runplane.api.schemas.values import Instant, Params
 from runplane.model import ErrorClass
 
@@ -54,6 +54,10 @@ class PipelineDetail(BaseModel):
     description: str
     params_schema: dict[str, Any] = Field(description="JSON Schema of the parameters.")
     retry: RetryPolicyOut | None = Field(description="Automatic retries; null when none.")
+    sla: SlaLimitsOut | None = Field(
+        description="The SLA it declared at registration; null when none, or in a tier "
+        "without SLA breach indicators."
+    )
     recent_runs: list[ExecutionOut] = Field(description="Newest first, at most 10.")
     schedules: list[ScheduleSummary] = Field(
         description="Its schedules by name; empty in the basic tier (no scheduling)."

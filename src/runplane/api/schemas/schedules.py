@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from runplane.api.schemas.executions import SlaLimitsOut
 from runplane.api.schemas.values import Instant, Params
 from runplane.model import ExecutionStatus
 from runplane.model.schedule import CatchUp
@@ -55,6 +56,10 @@ class ScheduleOut(BaseModel):
         description="`last_due` passed a few seconds ago or more without an execution."
     )
     last_fire: FireOut | None
+    sla: SlaLimitsOut | None = Field(
+        description="Limits this schedule adds to, or overrides in, its pipeline's SLA; null "
+        "when none, or in a tier without SLA breach indicators."
+    )
 
 
 class ScheduleDetail(ScheduleOut):
@@ -77,4 +82,20 @@ class ScheduleIn(BaseModel):
     catch_up: CatchUp = Field(
         CatchUp.LATEST,
         description="After downtime: run the latest missed instant, all of them, or none.",
+    )
+    sla: SlaIn | None = Field(
+        None,
+        description="Limits added to, or overriding, the pipeline's SLA (advanced tier; 403 "
+        "in the others); an invalid duration is a 400.",
+    )
+
+
+class SlaIn(BaseModel):
+    """Durations written like `45s`, `30m`, `1h30m`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_duration: str | None = Field(None, max_length=20, description="E.g. `30m`.")
+    complete_within: str | None = Field(
+        None, max_length=20, description="After each scheduled instant, e.g. `1h`."
     )

@@ -7,6 +7,7 @@
     params = { day = "{{ yesterday }}", region = "emea" }
     catch_up = "latest"                 # latest (default) | all | none
     enabled = true                      # default true
+    sla = { complete_within = "1h" }    # adds to or overrides the pipeline's SLA (advanced)
 
 The file wins for the names it holds; a schedule it defined before and no longer holds
 is removed. A file with any problem loads nothing.
@@ -23,13 +24,15 @@ from runplane.engine.errors import InvalidSchedule, InvalidScheduleFile
 from runplane.engine.scheduling.schedules import ScheduleSpec, build_schedule, validate_schedule
 from runplane.model.clock import Clock, utcnow
 from runplane.model.schedule import FILE_SOURCE, CatchUp, Schedule
+from runplane.model.sla import SLA
 from runplane.pipelines import Registry
 from runplane.pipelines import registry as default_registry
 from runplane.store import Database
 from runplane.store import schedules as store
 
 MAX_SOURCE = 1000
-KEYS = ("pipeline", "cron", "timezone", "params", "enabled", "catch_up")
+KEYS = ("pipeline", "cron", "timezone", "params", "enabled", "catch_up", "sla")
+SLA_KEYS = ("max_duration", "complete_within")
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,7 @@ def _spec(name: str, table: Any) -> ScheduleSpec:
         raise ValueError("enabled must be true or false")
     if not isinstance(table.get("params", {}), dict):
         raise ValueError('params must be a table, e.g. params = { region = "emea" }')
+    sla = _sla(table.get("sla"))
     catch_up = table.get("catch_up", str(CatchUp.LATEST))
     if catch_up not in set(CatchUp):
         raise ValueError(
@@ -149,7 +153,23 @@ def _spec(name: str, table: Any) -> ScheduleSpec:
         params=dict(table.get("params", {})),
         enabled=table.get("enabled", True),
         catch_up=CatchUp(catch_up),
+        sla=sla,
     )
+
+
+def _sla(value: Any) -> SLA | None:
+    """`sla = { complete_within = "1h" }` as written; its durations are checked with the rest."""
+    if value is None:
+        return None
+    example = 'sla = { max_duration = "30m", complete_within = "1h" }'
+    if not isinstance(value, dict) or not value:
+        raise ValueError(f"sla must be a table, e.g. {example}")
+    unknown = sorted(set(value) - set(SLA_KEYS))
+    if unknown:
+        raise ValueError(f"sla: unknown key {unknown[0]!r}; an SLA takes {', '.join(SLA_KEYS)}")
+    if not all(isinstance(v, str) for v in value.values()):
+        raise ValueError(f"sla durations are strings like 45s, 30m or 1h30m, e.g. {example}")
+    return SLA(max_duration=value.get("max_duration"), complete_within=value.get("complete_within"))
 
 
 _EXAMPLES = {
@@ -169,4 +189,5 @@ def _definition(schedule: Schedule) -> tuple[object, ...]:
         schedule.enabled,
         schedule.catch_up,
         schedule.source,
+        schedule.sla,
     )

@@ -29,6 +29,7 @@ from runplane.engine.service import prepare_params
 from runplane.model.audit import AuditAction, Origin
 from runplane.model.clock import Clock, utcnow
 from runplane.model.schedule import NAME, NAME_RULE, CatchUp, Schedule
+from runplane.model.sla import SLA, InvalidDuration
 from runplane.pipelines import InvalidParams, Registry, UnknownPipeline
 from runplane.pipelines import registry as default_registry
 from runplane.store import Database
@@ -46,6 +47,8 @@ class ScheduleSpec:
     params: dict[str, Any] = field(default_factory=dict)
     enabled: bool = True
     catch_up: CatchUp = CatchUp.LATEST
+    sla: SLA | None = None
+    """Limits added to, or overriding, the pipeline's SLA for this schedule's runs."""
 
 
 def validate_schedule(
@@ -75,6 +78,15 @@ def validate_schedule(
         zone = parse_timezone(spec.timezone)
     except TimetableError as exc:
         errors["timezone"] = str(exc)
+    if spec.sla is not None:
+        try:
+            spec.sla.check()
+        except InvalidDuration as exc:
+            errors["sla"] = str(exc)
+        if "pipeline" in errors:
+            errors.setdefault(
+                "sla", f"an SLA needs a registered pipeline; {spec.pipeline!r} is not one"
+            )
     params = spec.params
     templates = known_templates(registry)
     template_errors = check_templates(spec.params, templates)
@@ -136,6 +148,7 @@ def save_schedule(
             conn, origin, AuditAction.SCHEDULE_SAVE, f"schedule:{spec.name}", now,
             pipeline=valid.pipeline, cron=valid.cron, timezone=valid.timezone,
             params=valid.params, enabled=valid.enabled, created=existing is None,
+            sla=None if valid.sla is None else valid.sla.to_json(),
         )  # fmt: skip
     return schedule, existing is None
 
@@ -165,6 +178,7 @@ def build_schedule(
         updated_by=by,
         active_since=now if restart or existing is None else existing.active_since,
         checked_until=now if restart or existing is None else existing.checked_until,
+        sla=spec.sla,
     )
 
 

@@ -17,6 +17,7 @@ from prometheus_client.registry import Collector
 
 from runplane.engine.executors.base import Executor
 from runplane.model import ExecutionStatus
+from runplane.model.sla import SlaKind
 from runplane.store import Database
 from runplane.store import executions as store
 
@@ -49,6 +50,13 @@ class EngineMetrics:
             buckets=DURATION_BUCKETS,
             registry=self.registry,
         )
+        self.sla_breaches = Counter(
+            "runplane_sla_breaches",
+            "SLA breaches this server's SLA watch recorded (executions past a limit, and "
+            "scheduled instants missed with nothing run), by pipeline and limit.",
+            ["pipeline", "sla"],
+            registry=self.registry,
+        )
         self.registry.register(_QueueCollector(self))
         ProcessCollector(registry=self.registry)
 
@@ -65,6 +73,10 @@ class EngineMetrics:
         self.executions.labels(execution.pipeline, str(execution.status)).inc()
         if execution.duration_seconds is not None:
             self.durations.labels(execution.pipeline).observe(execution.duration_seconds)
+
+    def record_sla_breach(self, pipeline: str, sla: SlaKind) -> None:
+        """Count a breach the SLA watch recorded (called on its thread)."""
+        self.sla_breaches.labels(pipeline, str(sla)).inc()
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""

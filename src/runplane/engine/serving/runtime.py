@@ -1,5 +1,5 @@
 """What a serving process runs beside its web server: worker row, executor, lost-run monitor,
-and (except in the basic tier) the scheduler."""
+(except in the basic tier) the scheduler, and (in the advanced tier) the SLA watch."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from runplane.engine.serving.facts import SchedulerFacts, ServingFacts
 from runplane.engine.serving.housekeeping import discard_unpublished
 from runplane.engine.serving.metrics import EngineMetrics
 from runplane.engine.serving.recovery import recover_lost_executions
+from runplane.engine.serving.sla import SlaWatch
 from runplane.engine.serving.storage_watch import StorageWatch
 from runplane.engine.serving.workers import WorkerRegistration
 from runplane.model.clock import Clock, utcnow
@@ -48,6 +49,13 @@ class ServingRuntime:
         self.scheduler = (
             Scheduler(db, settings, clock=clock) if settings.has(Feature.SCHEDULING) else None
         )
+        self.sla = (
+            SlaWatch(
+                db, settings.sla_interval, clock=clock, on_breach=self.metrics.record_sla_breach
+            )
+            if settings.has(Feature.SLA)
+            else None
+        )
         self.storage = StorageWatch(db, settings)
         self._capture_tables = resolve_capture_tables(registry.load(settings.pipeline_modules))
         self._swept_at: float | None = None
@@ -61,8 +69,12 @@ class ServingRuntime:
         self.registration.start_heartbeat(on_tick=self._recover)
         if self.scheduler is not None:
             self.scheduler.start()
+        if self.sla is not None:
+            self.sla.start()
 
     def stop(self) -> None:
+        if self.sla is not None:
+            self.sla.stop()
         if self.scheduler is not None:
             self.scheduler.stop()
         self.executor.stop(reason="the worker shut down while it ran")

@@ -9,7 +9,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from runplane.pipelines import registry
+from runplane.model import Execution
+from runplane.pipelines import UnknownPipeline, registry
 from runplane.store import captures as capture_store
 from runplane.tiers import Feature, locked_reason
 from runplane.views.compare import find_last_success
@@ -79,6 +80,8 @@ def _context(request: Request, s: State, detail: ExecutionDetail, tab: str) -> d
         "now": s.clock(),
         "grace": s.settings.cancel_grace,
         "resources_locked": locked_reason(Feature.RESOURCES, s.settings.tier),
+        "sla": e.sla if s.settings.has(Feature.SLA) else None,
+        "sla_locked": locked_reason(Feature.SLA, s.settings.tier) if _declares_sla(e) else None,
     }
 
 
@@ -88,6 +91,14 @@ def _back(request: Request) -> str | None:
     if back is None:
         return None
     return back if back.startswith("/") else executions_url(back)
+
+
+def _declares_sla(e: Execution) -> bool:
+    """Whether an SLA applies to it: its pipeline's, or its schedule's as last evaluated."""
+    try:
+        return e.sla is not None or registry.get(e.pipeline).sla is not None
+    except UnknownPipeline:
+        return False
 
 
 def _max_attempts(pipeline: str) -> int | None:

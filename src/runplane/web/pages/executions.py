@@ -13,17 +13,18 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.datastructures import QueryParams
 
 from runplane.model import Execution, ExecutionStatus
+from runplane.model.sla import SlaStatus
 from runplane.model.status import RETRYABLE_STATUSES
 from runplane.model.timerange import TITLES
 from runplane.pipelines import registry
 from runplane.store import failures as failure_store
 from runplane.store import queue as queue_store
-from runplane.tiers import Feature
+from runplane.tiers import Feature, locked_reason
 from runplane.views import list_query, listing
 from runplane.views.overview import unresolved_failures
 from runplane.views.resolution import is_auto_retry
 from runplane.web import display
-from runplane.web.deps import CallerDep, StateDep, denied, requires
+from runplane.web.deps import CallerDep, FeatureLocked, StateDep, denied, requires
 from runplane.web.errors import DashboardRoute
 from runplane.web.rows import rows_html
 from runplane.web.templating import recent_health, render, render_fragment
@@ -33,7 +34,7 @@ router = APIRouter(route_class=DashboardRoute, dependencies=[Depends(requires(Fe
 MAX_EXTENT = 1000
 """Rows one refresh may re-fetch after several "Load more" clicks."""
 NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
-VIEW_PARAMS = ("preset", "status", "pipeline", "trigger", "range", "since", "until")
+VIEW_PARAMS = ("preset", "status", "pipeline", "trigger", "range", "since", "until", "sla")
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class Row:
     """The later attempt that made this failure good, if one did."""
     trigger: str = ""
     """`Manual`, or `Manual · auto-retry 2/3` for an automatic retry."""
+    sla: SlaStatus | None = None
+    """Its SLA standing, in a tier that shows it (None otherwise)."""
 
 
 @router.get("/executions")
@@ -60,6 +63,8 @@ def executions_page(request: Request, s: StateDep, caller: CallerDep) -> Respons
     back = _view_query(query)
     try:
         filters = parse_view(query)
+        if filters.sla and (reason := locked_reason(Feature.SLA, s.settings.tier)):
+            raise FeatureLocked(Feature.SLA, reason)
         limit = _limit(query)
         page = listing.list_page(
             s.db, filters, limit=limit, cursor=query.get("cursor"), counts=s.counts,
@@ -104,6 +109,7 @@ def parse_view(query: QueryParams) -> list_query.ListFilters:
         since=since,
         until=until,
         preset=query.get("preset"),
+        sla=query.getlist("sla"),
     )
     if custom and since is None and until is None and not filters.preset:
         return replace(filters, range=None)
@@ -123,6 +129,7 @@ def list_rows(
             conn, [(e.pipeline, e.params_hash) for e in retryable]
         )
         similar = failure_store.count_recurrences(conn, failed)
+    shows_sla = s.settings.has(Feature.SLA)
     return [
         Row(
             execution=e,
@@ -131,6 +138,7 @@ def list_rows(
             twin=twins.get((e.pipeline, e.params_hash)) if e.status in RETRYABLE_STATUSES else None,
             similar=similar.get(e.execution_id, 0),
             resolved_by=resolved_by.get(e.execution_id),
+            sla=e.sla if shows_sla else None,
         )
         for e in executions
     ]

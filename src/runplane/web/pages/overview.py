@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from runplane.tiers import Feature
 from runplane.views.overview import system_overview
 from runplane.views.schedules import list_schedule_states
+from runplane.views.sla import list_recent_misses
 from runplane.web.deps import StateDep
 from runplane.web.errors import DashboardRoute
 from runplane.web.templating import health_now, render, render_card
@@ -19,7 +20,7 @@ router = APIRouter(route_class=DashboardRoute)
 @router.get("")
 def overview_page(request: Request, s: StateDep) -> Response:
     """The health check, failures in 24 h (vs the 24 h before), running now, the domains'
-    cards, schedules."""
+    cards, schedules, and (advanced tier) scheduled instants that missed their SLA."""
     now = s.clock()
     health = health_now(s)
     figures = system_overview(s.db, clock=lambda: now) if s.settings.has(Feature.HISTORY) else None
@@ -29,8 +30,9 @@ def overview_page(request: Request, s: StateDep) -> Response:
         if s.settings.has(Feature.SCHEDULING)
         else []
     )
+    misses = list_recent_misses(s.db, clock=lambda: now) if s.settings.has(Feature.SLA) else None
     return render(
         request, "overview.html", title="Overview", nav="overview", health=health, now=now,
         figures=figures, cards=cards, schedules=schedules,
-        overdue=sum(st.overdue for st in schedules),
+        overdue=sum(st.overdue for st in schedules), sla_misses=misses,
     )  # fmt: skip

@@ -19,6 +19,7 @@ from runplane.pipelines import InvalidParams, Pipeline, registry
 from runplane.store import executions as store
 from runplane.tiers import Feature
 from runplane.views.schedules import list_schedule_states
+from runplane.views.sla import list_recent_misses
 from runplane.web.deps import CallerDep, State, StateDep, allowed
 from runplane.web.errors import DashboardRoute
 from runplane.web.forms import PREFIX as FIELD
@@ -126,11 +127,15 @@ def _page(
         if s.settings.has(Feature.SCHEDULING)
         else []
     )
+    shows_sla = s.settings.has(Feature.SLA)
+    misses = (
+        list_recent_misses(s.db, pipeline=pipeline.name, clock=lambda: now) if shows_sla else []
+    )
     return render(
         request, "pipeline.html", title=pipeline.name, nav="pipelines", status=status,
         pipeline=pipeline, recent=recent, result=result, refused=refused,
         fields=form_fields(pipeline.schema, values, errors=errors),
-        schedules=schedules, now=now,
+        schedules=schedules, now=now, sla_misses=misses,
     )  # fmt: skip
 
 

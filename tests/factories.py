@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -11,12 +11,13 @@ from sqlalchemy import Connection
 
 from runplane.engine.access.passwords import hash_password, new_secret
 from runplane.engine.ids import new_capture_id, new_execution_id
-from runplane.model import Execution, ExecutionStatus, Trigger
+from runplane.model import Execution, ExecutionStatus, LogLine, Trigger
 from runplane.model.access import TOKEN_PREFIX, ApiToken, Role, Session, User, secret_hash
 from runplane.model.schedule import CatchUp, Schedule
 from runplane.pipelines.params import params_hash
 from runplane.store import captures as capture_store
 from runplane.store import executions as store
+from runplane.store import logs as log_store
 from runplane.store import schedules as schedule_store
 from runplane.store import sessions as session_store
 from runplane.store import tokens as token_store
@@ -49,6 +50,22 @@ def make_execution(conn: Connection, **overrides: Any) -> Execution:
     execution = Execution(**values)
     store.insert_execution(conn, execution)
     return execution
+
+
+def make_log(
+    conn: Connection, execution: Execution, messages: list[tuple[str, str]], *, start: int = 1
+) -> list[LogLine]:
+    """Write `(level, message)` lines to an execution's log, a millisecond apart, from line
+    `start`, as the log writer does (one batch)."""
+    lines = [
+        LogLine(
+            execution.execution_id, seq, execution.created_at + timedelta(milliseconds=seq),
+            level, message,
+        )
+        for seq, (level, message) in enumerate(messages, start)
+    ]  # fmt: skip
+    log_store.insert_log_lines(conn, lines)
+    return lines
 
 
 def make_capture(

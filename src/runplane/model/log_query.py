@@ -108,13 +108,13 @@ def _word(word: str, at: int, phrases: list[Phrase], levels: list[str]) -> None:
     if "*" in body:
         star = at + body.index("*") + 1
         raise LogQueryError(
-            f"* at position {star} is inside a word: a * ends a word to match its prefix"
+            f"a * at position {star} is inside a word: a * ends a word to match its prefix"
         )
     words = pieces(body)
     if words:
         phrases.append(Phrase(words, prefix))
     elif prefix:
-        raise LogQueryError(f"* at position {at + 1} follows no word: write a prefix before it")
+        raise LogQueryError(f"a * at position {at + 1} follows no word: write a prefix before it")
 
 
 def _level(value: str, at: int) -> str:

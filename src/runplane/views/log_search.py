@@ -174,8 +174,11 @@ def _levels(values: Sequence[str], in_query: Sequence[str]) -> tuple[str, ...]:
     if chosen and in_query:
         both = [v for v in chosen if v in in_query]
         if not both:
+            given = ", ".join(v.lower() for v in chosen)
+            asked = ", ".join(v.lower() for v in in_query)
             raise ListingError(
-                "level", "the level filter and the query's level: name no level in common"
+                "level",
+                f"level={given} and the query's level:{asked} share no level: drop one of them",
             )
         return tuple(dict.fromkeys(both))
     return tuple(dict.fromkeys(chosen or in_query))

@@ -48,7 +48,7 @@ async def search_logs(
         str | None,
         Query(
             description='Words, "phrases", prefix* and level:error, all required; a word '
-            "with punctuation (`finra.otc`) is the phrase of its pieces. A malformed query "
+            "with punctuation (`sales.eu`) is the phrase of its pieces. A malformed query "
             "is a 400 naming the position.",
             json_schema_extra=query_schema(type="string", maxLength=MAX_QUERY),
         ),

@@ -2,9 +2,9 @@
 
 Parsed here into plain values that `store/log_search.py` compiles for each backend, so a
 user's text never reaches FTS5 or tsquery syntax. A word is cut at every character that is
-not a letter or digit, as the index cuts lines: `finra.otc` becomes the phrase "finra otc".
+not a letter or digit, as the index cuts lines: `sales.eu` becomes the phrase "sales eu".
 
-    parse_log_search('level:error "disk full" finra.otc time*')
+    parse_log_search('level:error "disk full" sales.eu time*')
 """
 
 from __future__ import annotations

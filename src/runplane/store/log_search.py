@@ -3,7 +3,7 @@
 newest first, then their first matching lines and those lines' neighbours.
 
 Only words of letters and digits reach the index's syntax, each quoted, so no user text
-can be read as an operator: `finra.otc` was already the phrase "finra otc".
+can be read as an operator: `sales.eu` was already the phrase "sales eu".
 """
 
 from __future__ import annotations
@@ -43,14 +43,14 @@ class Hits:
 
 
 def compile_fts5(search: LogSearch) -> str:
-    """`"finra otc" AND "time"*`: each phrase quoted, all required."""
+    """`"sales eu" AND "time"*`: each phrase quoted, all required."""
     return " AND ".join(
         '"' + " ".join(p.words) + '"' + ("*" if p.prefix else "") for p in search.phrases
     )
 
 
 def compile_tsquery(search: LogSearch) -> str:
-    """`'finra' <-> 'otc' & 'time':*`: each phrase's words in order, all required."""
+    """`'sales' <-> 'eu' & 'time':*`: each phrase's words in order, all required."""
     parts = []
     for phrase in search.phrases:
         words = [f"'{w}'" for w in phrase.words]

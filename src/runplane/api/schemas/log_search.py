@@ -27,7 +27,7 @@ class SearchFilters(AppliedFilters):
 class LogSearchPage(BaseModel):
     query: str = Field(
         description="The query as parsed: words lower case, a word with punctuation as the "
-        'phrase of its pieces (`finra.otc` → `"finra otc"`).'
+        'phrase of its pieces (`sales.eu` → `"sales eu"`).'
     )
     items: list[ExecutionMatchesOut] = Field(description="Executions newest first.")
     next_cursor: str | None = Field(description="Pass as `cursor` for the next (older) page.")

@@ -4,7 +4,7 @@ the lines already stored and kept in step by the database itself as lines are wr
 SQLite: an FTS5 table over `execution_logs` (external content, keyed by its rowid) that
 triggers fill in the writer's own statement. PostgreSQL: a GIN index over the `simple`
 tsvector of the message with every character but letters and digits made a space, so both
-backends cut `finra.otc` into `finra` and `otc` (see `store/log_search.py`).
+backends cut `sales.eu` into `sales` and `eu` (see `store/log_search.py`).
 
 Revision ID: 0008
 Revises: 0005

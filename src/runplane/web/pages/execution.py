@@ -5,6 +5,7 @@ parts that change while it runs.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -13,7 +14,7 @@ from runplane.pipelines import registry
 from runplane.store import captures as capture_store
 from runplane.tiers import Feature
 from runplane.views.execution_detail import ExecutionDetail, load_execution_detail
-from runplane.views.log_window import LogQuery, read_log_window
+from runplane.views.log_window import MAX_SEQ, LogQuery, read_log_window
 from runplane.views.pending import explain_pending
 from runplane.web import display
 from runplane.web.deps import State, StateDep, requires
@@ -38,12 +39,14 @@ def execution_page(request: Request, execution_id: str, s: StateDep) -> Response
         captures = (
             capture_store.list_execution_captures(conn, execution_id) if tab == "summary" else []
         )
-        log = read_log_window(conn, execution_id, FIRST_LOG_PAGE) if tab == "logs" else None
+        line = _line(request) if tab == "logs" else None
+        window = FIRST_LOG_PAGE if line is None else replace(FIRST_LOG_PAGE, around=line)
+        log = read_log_window(conn, execution_id, window) if tab == "logs" else None
     pending = None
     if tab == "summary":
         pending = explain_pending(s.db, s.settings, detail.execution, clock=s.clock)
     context = _context(request, s, detail, tab) | {
-        "pending": pending, "captures": captures, "log": log,
+        "pending": pending, "captures": captures, "log": log, "hit": line,
     }  # fmt: skip
     if request.query_params.get("fragment") == "live":
         return render_fragment("_execution_live.html", request=request, **context)
@@ -72,6 +75,12 @@ def _context(request: Request, s: State, detail: ExecutionDetail, tab: str) -> d
         "now": s.clock(),
         "grace": s.settings.cancel_grace,
     }
+
+
+def _line(request: Request) -> int | None:
+    """`?tab=logs&line=N`: the Logs tab opens at line N, marked (a search hit links here)."""
+    value = request.query_params.get("line", "")
+    return int(value) if value.isdigit() and 0 < int(value) <= MAX_SEQ else None
 
 
 def _back(request: Request) -> str | None:

@@ -30,6 +30,10 @@
     const first = () => Number(lines.firstElementChild?.dataset.seq || 0);
     const last = () => Number(lines.lastElementChild?.dataset.seq || 0);
     const atBottom = () => view.scrollTop + view.clientHeight >= view.scrollHeight - 24;
+    function scrollToLine(node) {  // a third of the way down the view, wherever the view is
+      const within = node.getBoundingClientRect().top - view.getBoundingClientRect().top;
+      view.scrollTop += within - view.clientHeight / 3;
+    }
 
     function lineNode(line) {
       const div = document.createElement("div");
@@ -128,7 +132,7 @@
         else if (scrollTo) {
           const hit = $(`[data-seq="${scrollTo}"]`, lines);
           hit?.classList.add("hit");
-          if (hit) view.scrollTop = hit.offsetTop - view.clientHeight / 3;
+          if (hit) scrollToLine(hit);
         } else view.scrollTop = 0;
         describe(note);
       } catch {
@@ -180,7 +184,7 @@
     }
     const hit = box.dataset.hit ? $(`[data-seq="${box.dataset.hit}"]`, lines) : null;
     if (hit) {  // ?line=N, e.g. from a log search: open there, not at the end
-      view.scrollTop = hit.offsetTop - view.clientHeight / 3;
+      scrollToLine(hit);
       describe(`Line ${Number(box.dataset.hit).toLocaleString()}`);
       if (!state.final) setTimeout(tail, 1000);
       return;

@@ -3,15 +3,18 @@ FTS5 table and PostgreSQL's GIN index, each kept in step by the writer's own sta
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, text
 
 from runplane.model.log_query import parse_log_search
 from runplane.store import Database, log_search
+from runplane.store import logs as log_store
 from runplane.store.executions import ExecutionFilter
 from runplane.store.log_index import create_log_index, drop_log_index
+from runplane.store.tables import execution_logs
 from tests.factories import make_execution, make_log
 
 LINES = [
@@ -90,7 +93,8 @@ def test_the_index_built_for_existing_lines_finds_them(db: Database) -> None:
     with db.write() as conn:
         drop_log_index(conn)
         execution = make_execution(conn)
-        make_log(conn, execution, [("INFO", "written before the index")])
+        row = {"execution_id": execution.execution_id, "seq": 1, "at": execution.created_at}
+        conn.execute(insert(execution_logs).values(**row, level="INFO", message="before index"))
         create_log_index(conn)
     assert _matches(db, "before index") == [(execution.execution_id, 1)]
 
@@ -118,3 +122,21 @@ def test_executions_come_newest_first_in_keyset_pages_within_the_filter(db: Data
     assert [k[0] for k in narrow] == newest[:2]
     assert {h.seqs for h in hits.values()} == {(1,)}
     assert {h.total for h in hits.values()} == {2}
+
+
+def test_a_batch_with_a_gap_indexes_only_its_own_lines(db: Database) -> None:
+    with db.write() as conn:
+        execution = make_execution(conn)
+        make_log(conn, execution, [("INFO", "kiwi two")], start=2)
+        one, _, three = make_log(conn, make_execution(conn), [("INFO", "kiwi")] * 3)
+        gapped = [replace(line, execution_id=execution.execution_id) for line in (one, three)]
+        log_store.insert_log_lines(conn, gapped)
+    found = [m for m in _matches(db, "kiwi") if m[0] == execution.execution_id]
+    assert found == [
+        (execution.execution_id, 1),
+        (execution.execution_id, 2),
+        (execution.execution_id, 3),
+    ]
+    with db.read() as conn:
+        hits = log_search.list_hits(conn, parse_log_search("kiwi"), [execution.execution_id])
+    assert hits[execution.execution_id].total == 3  # line 2 indexed once

@@ -15,6 +15,7 @@ SCRIPTS = [
     "store_queries.py",
     "serve_rss.py",
     "api_latency.py",
+    "log_search.py",
     "finra_chain.py",
     "finra_ingest.py",
 ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import event, insert, text
 
 from runplane.model.log_query import parse_log_search
 from runplane.store import Database, log_search
@@ -140,3 +141,20 @@ def test_a_batch_with_a_gap_indexes_only_its_own_lines(db: Database) -> None:
     with db.read() as conn:
         hits = log_search.list_hits(conn, parse_log_search("kiwi"), [execution.execution_id])
     assert hits[execution.execution_id].total == 3  # line 2 indexed once
+
+
+def test_sqlite_finds_the_lines_through_the_fts_index(sqlite_db: Database) -> None:
+    sent: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        sent.append((statement, params))
+
+    event.listen(sqlite_db.engine, "before_cursor_execute", capture)
+    with sqlite_db.read() as conn:
+        log_search.list_matching_executions(conn, parse_log_search("S0042"), ExecutionFilter())
+    event.remove(sqlite_db.engine, "before_cursor_execute", capture)
+    (statement, params) = next(s for s in sent if "MATCH" in s[0])
+    with sqlite_db.read() as conn:
+        plan = [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+    assert plan[0].startswith("SCAN execution_logs_fts VIRTUAL TABLE INDEX"), plan
+    assert "SEARCH execution_logs USING INTEGER PRIMARY KEY (rowid=?)" in plan

@@ -8,10 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from alembic import command
 from sqlalchemy import event, insert, text
 
 from runplane.model.log_query import parse_log_search
-from runplane.store import Database, log_search
+from runplane.store import Database, log_search, schema
 from runplane.store import logs as log_store
 from runplane.store.executions import ExecutionFilter
 from runplane.store.log_index import create_log_index, drop_log_index
@@ -88,6 +89,20 @@ def test_a_line_written_later_and_a_deleted_line_keep_the_index_in_step(db: Data
         conn.execute(text("UPDATE execution_logs SET message = 'a wombat' WHERE seq = 2"))
     assert _matches(db, "quokka") == []
     assert _matches(db, "wombat") == [(execution.execution_id, 2)]
+
+
+def test_the_upgrade_indexes_the_lines_already_stored(db: Database) -> None:
+    config = schema.alembic_config()
+    with db.engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0005")
+        conn.commit()
+    with db.write() as conn:
+        execution = make_execution(conn)
+        row = {"execution_id": execution.execution_id, "seq": 1, "at": execution.created_at}
+        conn.execute(insert(execution_logs).values(**row, level="INFO", message="kept a1b2-c3"))
+    schema.upgrade(db)
+    assert _matches(db, "a1b2-c3") == [(execution.execution_id, 1)]
 
 
 def test_the_index_built_for_existing_lines_finds_them(db: Database) -> None:

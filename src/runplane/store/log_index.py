@@ -8,7 +8,10 @@ each batch with one more statement in the writer's transaction (`index_batch`): 
 per line costs five times as much as one statement per batch. Triggers keep the index in
 step when lines are changed or deleted, which nothing on the hot path does. `columnsize=0`
 drops the per-line sizes FTS5 keeps for ranking, which search does not use (it orders by
-execution): a third less work per batch.
+execution): a third less work per batch. The FTS5 table is keyed by `execution_logs`'
+rowid, which SQLite's VACUUM keeps (it copies rows with their rowids); a table rebuilt by
+copying (an Alembic batch migration of `execution_logs`) must end with `create_log_index`'s
+'rebuild' and recreate the triggers.
 """
 
 from __future__ import annotations

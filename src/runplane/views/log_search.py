@@ -45,12 +45,13 @@ class SearchRequest:
     cursor: str | None = None
 
     def query_params(self) -> list[tuple[str, str]]:
-        """Query parameters that reproduce this search (without the cursor)."""
+        """Query parameters that reproduce this search (without the cursor), for links."""
         params = [("q", self.text)]
         params += [p for p in self.filters.query_params() if p[0] != "range"]
         if self.filters.range not in (None, DEFAULT_RANGE):
             params.append(("range", self.filters.range))
-        return params + [("level", v.lower()) for v in self.levels]
+        params += [("level", v.lower()) for v in self.levels]
+        return params + ([("limit", str(self.limit))] if self.limit != DEFAULT_LIMIT else [])
 
 
 @dataclass(frozen=True)

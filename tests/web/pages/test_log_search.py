@@ -81,3 +81,24 @@ def test_the_logs_tab_opens_at_the_line_a_result_links_to(
 def test_the_basic_tier_shows_search_locked(basic_client: TestClient) -> None:
     page = basic_client.get("/dashboard/logs/search", params={"q": "x"}).text
     assert "Execution history is available in the Intermediate tier" in text(page)
+
+
+def test_older_executions_page_on_with_the_same_search(
+    clocked_client: TestClient, sqlite_db: Database, clock: FakeClock
+) -> None:
+    with sqlite_db.write() as conn:
+        made = [make_execution(conn, created_at=clock() - timedelta(minutes=n)) for n in range(3)]
+        for execution in made:
+            make_log(conn, execution, [("WARNING", "slow upstream")])
+    first = clocked_client.get(
+        "/dashboard/logs/search", params={"q": "slow", "level": "warning", "limit": "2"}
+    ).text
+    assert re.findall(r'<li class="search-hit card" data-id="([^"]+)"', first) == [
+        e.execution_id for e in made[:2]
+    ]
+    more = re.search(r'href="(/dashboard/logs/search\?[^"]+)" data-search-more', first)
+    assert more is not None
+    assert "q=slow&amp;level=warning&amp;limit=2&amp;cursor=" in more.group(1)
+    rest = clocked_client.get(more.group(1).replace("&amp;", "&")).text
+    assert re.findall(r'data-id="([^"]+)"', rest) == [made[2].execution_id]
+    assert "data-search-more" not in rest

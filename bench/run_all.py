@@ -16,6 +16,7 @@ SCRIPTS = [
     "baseline.py",
     "serve_rss.py",
     "api_latency.py",
+    "log_search.py",
     "finra_chain.py",
     "finra_ingest.py",
     "detail_resources.py",

@@ -12,13 +12,14 @@ from sqlalchemy import Connection
 
 from runplane.engine.access.passwords import hash_password, new_secret
 from runplane.engine.ids import new_capture_id, new_execution_id
-from runplane.model import Execution, ExecutionStatus, Trigger
+from runplane.model import Execution, ExecutionStatus, LogLine, Trigger
 from runplane.model.access import TOKEN_PREFIX, ApiToken, Role, Session, User, secret_hash
 from runplane.model.schedule import CatchUp, Schedule
 from runplane.model.sla import SlaKind, SlaState, SlaStatus
 from runplane.pipelines.params import params_hash
 from runplane.store import captures as capture_store
 from runplane.store import executions as store
+from runplane.store import logs as log_store
 from runplane.store import resources as resource_store
 from runplane.store import schedules as schedule_store
 from runplane.store import sessions as session_store
@@ -85,6 +86,22 @@ def make_sla_miss(conn: Connection, **overrides: Any) -> SlaMiss:
     miss = SlaMiss(**values)
     sla_store.insert_miss(conn, miss)
     return miss
+
+
+def make_log(
+    conn: Connection, execution: Execution, messages: list[tuple[str, str]], *, start: int = 1
+) -> list[LogLine]:
+    """Write `(level, message)` lines to an execution's log, a millisecond apart, from line
+    `start`, as the log writer does (one batch)."""
+    lines = [
+        LogLine(
+            execution.execution_id, seq, execution.created_at + timedelta(milliseconds=seq),
+            level, message,
+        )
+        for seq, (level, message) in enumerate(messages, start)
+    ]  # fmt: skip
+    log_store.insert_log_lines(conn, lines)
+    return lines
 
 
 def make_capture(

@@ -116,6 +116,7 @@ OPERATIONS = [
     ("GET", "/v1/executions/{execution_id}/resources"),
     ("POST", "/v1/executions/{execution_id}/retry"),
     ("POST", "/v1/executions/{execution_id}/cancel"),
+    ("GET", "/v1/logs/search"),
     ("GET", "/v1/pipelines"),
     ("GET", "/v1/pipelines/{name}"),
     ("POST", "/v1/pipelines/{name}/run"),
@@ -163,6 +164,7 @@ NO_INVALID_INPUT = {  # no parameters, or only a free-text path segment: nothing
 RULES_ACROSS_FIELDS = {
     ("GET", "/v1/executions"): "range or since/until, preset combinations, issued cursors",
     ("GET", "/v1/executions/{execution_id}/logs"): "format=text or follow, not both",
+    ("GET", "/v1/logs/search"): "the query language's grammar, issued cursors",
     ("POST", "/v1/pipelines/{name}/run"): "params follow each pipeline's own schema",
     ("POST", "/v1/executions/{execution_id}/retry"): "params follow each pipeline's own schema",
     ("PUT", "/v1/schedules/{name}"): "cron syntax, IANA zones, the pipeline's params",

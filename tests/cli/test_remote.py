@@ -3,6 +3,7 @@ it does on the database directly: both modes run against the same expectations."
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from collections.abc import Iterator
@@ -90,6 +91,31 @@ def test_executions_commands_say_and_exit_the_same_in_both_modes(modes: Modes) -
     assert re.fullmatch(r"Submitted \S+ \(attempt 2 of runplane.fail\)\n", retried.stdout)
     shown = modes.local.run("executions", "list", "--json", "--range", "1h")
     assert '"triggered_by": "user:ops"' in shown.stdout
+
+
+@pytest.mark.slow
+def test_logs_search_says_and_exits_the_same_in_both_modes(modes: Modes) -> None:
+    assert modes.local.run("run", "runplane.fail", "--wait").returncode == 1
+    for args in (
+        ("logs", "search", "level:error diagnostic"),
+        ("logs", "search", '"about to fail"', "--status", "failed", "--level", "info"),
+        ("logs", "search", "quokka"),
+    ):
+        local, remote = modes.local.run(*args), modes.remote.run(*args)
+        assert local.returncode == remote.returncode == 0, (args, local.stderr, remote.stderr)
+        assert local.stdout == remote.stdout, args
+    local_json, remote_json = (
+        json.loads(mode.run("logs", "search", "diagnostic", "--json").stdout)
+        for mode in (modes.local, modes.remote)
+    )
+    for body in (local_json, remote_json):
+        assert body["filters"].pop("since")  # "7 days before now", a moment apart
+    assert local_json == remote_json
+    for query in ('"open', "*", "level:loud"):
+        local = modes.local.run("logs", "search", query)
+        remote = modes.remote.run("logs", "search", query)
+        assert local.returncode == remote.returncode == 2, query
+        assert _error(local) == _error(remote), query
 
 
 @pytest.mark.slow

@@ -26,6 +26,7 @@ from runplane.store.schema import (
 )
 from runplane.store.tables import metadata
 from tests.support.sample_feed import domain as sample_feed
+from tests.support.schema import on_backend
 
 
 def test_revisions_list_matches_the_core_branch() -> None:
@@ -63,7 +64,7 @@ def test_migrations_create_exactly_the_tables_in_tables_py(db: Database) -> None
 
     with db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"include_name": core_only})
-        diff = compare_metadata(context, metadata)
+        diff = compare_metadata(context, on_backend(metadata, db.dialect))
     assert diff == []
 
 
@@ -83,11 +84,11 @@ def test_an_older_database_is_refused_with_the_command_to_run(tmp_path: Path) ->
     upgrade(db)
     with db.write() as conn:
         conn.execute(
-            text("UPDATE alembic_version SET version_num = '0003' WHERE version_num = '0006'")
+            text(f"UPDATE alembic_version SET version_num = '0003' WHERE version_num = '{HEAD}'")
         )
     with pytest.raises(
         SchemaError,
-        match=r"at schema revision 0003 \+ .*older than this Runplane's 0006 \+ .*: run `runplane db upgrade`",
+        match=rf"at schema revision 0003 \+ .*older than this Runplane's {HEAD} \+ .*: run `runplane db upgrade`",
     ):
         ensure_ready(db)
 
@@ -110,7 +111,7 @@ def test_a_newer_database_is_refused(tmp_path: Path) -> None:
     upgrade(db)
     with db.write() as conn:
         conn.execute(
-            text("UPDATE alembic_version SET version_num = '9999' WHERE version_num = '0006'")
+            text(f"UPDATE alembic_version SET version_num = '9999' WHERE version_num = '{HEAD}'")
         )
     with pytest.raises(SchemaError, match="written by a newer version"):
         ensure_ready(db)

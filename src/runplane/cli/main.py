@@ -16,6 +16,7 @@ from runplane.cli import (
     db,
     demo,
     executions,
+    logs,
     pipelines,
     run,
     schedules,
@@ -91,6 +92,7 @@ def cli(ctx: click.Context) -> None:
 cli.add_command(run.run)
 cli.add_command(serve.serve)
 cli.add_command(executions.executions)
+cli.add_command(logs.logs)
 cli.add_command(pipelines.pipelines)
 cli.add_command(schedules.schedules)
 cli.add_command(db.db)

@@ -9,10 +9,12 @@ from sqlalchemy import Connection, func, insert, select
 
 from runplane.model import LogLine
 from runplane.store.database import Database
+from runplane.store.log_index import index_batch
 from runplane.store.tables import execution_logs as t
 
 
 def insert_log_lines(conn: Connection, lines: Sequence[LogLine]) -> None:
+    """Append lines and index them for search, in the caller's transaction."""
     if not lines:
         return
     conn.execute(
@@ -28,6 +30,11 @@ def insert_log_lines(conn: Connection, lines: Sequence[LogLine]) -> None:
             for line in lines
         ],
     )
+    batches: dict[str, list[int]] = {}
+    for line in lines:
+        batches.setdefault(line.execution_id, []).append(line.seq)
+    for execution_id, seqs in batches.items():
+        index_batch(conn, execution_id, seqs)
 
 
 def list_log_lines(

@@ -28,6 +28,7 @@ from sqlalchemy import (
     text,
 )
 
+from runplane.store.log_index import PG_DOCUMENT, PG_INDEX
 from runplane.store.types import UTCDateTime, json_type
 
 metadata = MetaData()
@@ -125,7 +126,9 @@ execution_logs = Table(
     Column("level", String(8), nullable=False),
     Column("message", Text, nullable=False),
     Index("ix_execution_logs_level", "execution_id", "level", "seq"),
+    Index(PG_INDEX, text(PG_DOCUMENT), postgresql_using="gin").ddl_if(dialect="postgresql"),
 )
+"""Searched through `store/log_index.py`'s index: SQLite's is an FTS5 table beside it."""
 
 workers = Table(
     "workers",

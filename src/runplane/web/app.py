@@ -18,6 +18,7 @@ from runplane.web.pages import (
     compare,
     execution,
     executions,
+    log_search,
     login,
     logs,
     overview,
@@ -79,7 +80,8 @@ def mount_dashboard(app: FastAPI, domains: Sequence[Domain] = ()) -> None:
     parts = _domain_parts(app, domains)  # their static files first: /static would take them
     app.mount(f"{PREFIX}/static", CachedStatic(directory=STATIC), name="dashboard-static")
     for module in (
-        login, overview, executions, compare, execution, logs, actions, pipelines, pipeline, schedules,
+        login, overview, executions, compare, execution, logs, log_search, actions, pipelines,
+        pipeline, schedules,
     ):  # fmt: skip
         app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
     for _, part in parts:

@@ -5,6 +5,7 @@ as `?tab=`; `?fragment=live` re-renders the parts that change while it runs.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -15,7 +16,7 @@ from runplane.store import captures as capture_store
 from runplane.tiers import Feature, locked_reason
 from runplane.views.compare import find_last_success
 from runplane.views.execution_detail import ExecutionDetail, load_execution_detail
-from runplane.views.log_window import LogQuery, read_log_window
+from runplane.views.log_window import MAX_SEQ, LogQuery, read_log_window
 from runplane.views.pending import explain_pending
 from runplane.views.resources import load_resource_usage
 from runplane.web import display
@@ -43,14 +44,16 @@ def execution_page(request: Request, execution_id: str, s: StateDep) -> Response
         )
         captures = capture_store.list_execution_captures(conn, execution_id) if summary else []
         last_success = find_last_success(conn, detail.execution) if summary else None
-        log = read_log_window(conn, execution_id, FIRST_LOG_PAGE) if tab == "logs" else None
+        line = _line(request) if tab == "logs" else None
+        window = FIRST_LOG_PAGE if line is None else replace(FIRST_LOG_PAGE, around=line)
+        log = read_log_window(conn, execution_id, window) if tab == "logs" else None
         graphs = tab == "resources" and s.settings.has(Feature.RESOURCES)
         usage = load_resource_usage(conn, execution_id, now=s.clock()) if graphs else None
     pending = None
     if tab == "summary":
         pending = explain_pending(s.db, s.settings, detail.execution, clock=s.clock)
     context = _context(request, s, detail, tab) | {
-        "pending": pending, "captures": captures, "log": log, "usage": usage,
+        "pending": pending, "captures": captures, "log": log, "hit": line, "usage": usage,
         "last_success": last_success,
     }  # fmt: skip
     if request.query_params.get("fragment") == "live":
@@ -83,6 +86,12 @@ def _context(request: Request, s: State, detail: ExecutionDetail, tab: str) -> d
         "sla": e.sla if s.settings.has(Feature.SLA) else None,
         "sla_locked": locked_reason(Feature.SLA, s.settings.tier) if _declares_sla(e) else None,
     }
+
+
+def _line(request: Request) -> int | None:
+    """`?tab=logs&line=N`: the Logs tab opens at line N, marked (a search hit links here)."""
+    value = request.query_params.get("line", "")
+    return int(value) if value.isdigit() and 0 < int(value) <= MAX_SEQ else None
 
 
 def _back(request: Request) -> str | None:

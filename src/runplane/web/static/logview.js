@@ -1,6 +1,7 @@
 // The Logs tab's log view: a window of at most ~1,000 lines over the whole log, paged as
 // it scrolls, searched and filtered on the server, jumping to the first error, following
-// a running execution. Reads /dashboard/executions/{id}/logs/lines (the API's log page).
+// a running execution, opening at `?line=N` when the page names one. Reads
+// /dashboard/executions/{id}/logs/lines (the API's log page).
 "use strict";
 
 (() => {
@@ -20,8 +21,8 @@
       final: box.dataset.final === "true",
       total: Number(box.dataset.total),
       firstError: box.dataset.firstError ? Number(box.dataset.firstError) : null,
-      hasBefore: false,
-      hasAfter: Number(box.dataset.total) > lines.children.length,
+      hasBefore: box.dataset.hasBefore === "true",
+      hasAfter: box.dataset.hasAfter === "true",
       level: "",
       search: "",
       loading: false,
@@ -29,6 +30,10 @@
     const first = () => Number(lines.firstElementChild?.dataset.seq || 0);
     const last = () => Number(lines.lastElementChild?.dataset.seq || 0);
     const atBottom = () => view.scrollTop + view.clientHeight >= view.scrollHeight - 24;
+    function scrollToLine(node) {  // a third of the way down the view, wherever the view is
+      const within = node.getBoundingClientRect().top - view.getBoundingClientRect().top;
+      view.scrollTop += within - view.clientHeight / 3;
+    }
 
     function lineNode(line) {
       const div = document.createElement("div");
@@ -127,7 +132,7 @@
         else if (scrollTo) {
           const hit = $(`[data-seq="${scrollTo}"]`, lines);
           hit?.classList.add("hit");
-          if (hit) view.scrollTop = hit.offsetTop - view.clientHeight / 3;
+          if (hit) scrollToLine(hit);
         } else view.scrollTop = 0;
         describe(note);
       } catch {
@@ -176,6 +181,13 @@
       }
       if (!state.final || state.hasAfter) setTimeout(tail, 1000);
       else describe();
+    }
+    const hit = box.dataset.hit ? $(`[data-seq="${box.dataset.hit}"]`, lines) : null;
+    if (hit) {  // ?line=N, e.g. from a log search: open there, not at the end
+      scrollToLine(hit);
+      describe(`Line ${Number(box.dataset.hit).toLocaleString()}`);
+      if (!state.final) setTimeout(tail, 1000);
+      return;
     }
     if (!state.final) reset({ tail: 1 }, "", "end").then(() => setTimeout(tail, 1000));
     describe();

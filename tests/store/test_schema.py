@@ -26,6 +26,7 @@ from runplane.store.schema import (
 )
 from runplane.store.tables import metadata
 from tests.support.sample_feed import domain as sample_feed
+from tests.support.schemas import on_backend
 
 
 def test_revisions_list_matches_the_core_branch() -> None:
@@ -62,7 +63,10 @@ def test_migrations_create_exactly_the_tables_in_tables_py(db: Database) -> None
         return type_ != "table" or name in metadata.tables or name == "alembic_version"
 
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"include_name": core_only})
+        context = MigrationContext.configure(
+            conn,
+            opts={"include_name": core_only, "include_object": on_backend(db.engine.dialect.name)},
+        )
         diff = compare_metadata(context, metadata)
     assert diff == []
 
@@ -83,11 +87,11 @@ def test_an_older_database_is_refused_with_the_command_to_run(tmp_path: Path) ->
     upgrade(db)
     with db.write() as conn:
         conn.execute(
-            text("UPDATE alembic_version SET version_num = '0003' WHERE version_num = '0005'")
+            text(f"UPDATE alembic_version SET version_num = '0003' WHERE version_num = '{HEAD}'")
         )
     with pytest.raises(
         SchemaError,
-        match=r"at schema revision 0003 \+ .*older than this Runplane's 0005 \+ .*: run `runplane db upgrade`",
+        match=rf"at schema revision 0003 \+ .*older than this Runplane's {HEAD} \+ .*: run `runplane db upgrade`",
     ):
         ensure_ready(db)
 
@@ -110,7 +114,7 @@ def test_a_newer_database_is_refused(tmp_path: Path) -> None:
     upgrade(db)
     with db.write() as conn:
         conn.execute(
-            text("UPDATE alembic_version SET version_num = '9999' WHERE version_num = '0005'")
+            text(f"UPDATE alembic_version SET version_num = '9999' WHERE version_num = '{HEAD}'")
         )
     with pytest.raises(SchemaError, match="written by a newer version"):
         ensure_ready(db)

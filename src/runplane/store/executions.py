@@ -8,7 +8,7 @@ What executors ask of pending work is in `queue.py`; failure questions in `failu
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Row,
+    Select,
     func,
     insert,
     literal,
@@ -32,7 +33,9 @@ from runplane.model import (
     Trigger,
     check_transition,
 )
+from runplane.model.param_filters import ParamMatch
 from runplane.store import counts
+from runplane.store import execution_params as params
 from runplane.store.errors import AmbiguousId, NotFound
 from runplane.store.tables import executions as t
 from runplane.store.types import UTCDateTime
@@ -47,9 +50,20 @@ class ExecutionFilter:
     triggers: frozenset[Trigger] = frozenset()
     since: datetime | None = None
     until: datetime | None = None
+    params: tuple[ParamMatch, ...] = ()
+    search: str | None = None
 
-    def where(self) -> list[ColumnElement[bool]]:
-        clauses: list[ColumnElement[bool]] = []
+    @property
+    def narrowed(self) -> bool:
+        """Filters on parameters or free text, which the hourly counts cannot answer."""
+        return bool(self.params) or self.search is not None
+
+    def where(self, dialect: str) -> list[ColumnElement[bool]]:
+        """The test on `executions` rows for `dialect` (parameters are tested differently
+        on SQLite and PostgreSQL: see `execution_params`)."""
+        clauses = params.param_clauses(dialect, self.params) if self.params else []
+        if self.search is not None:
+            clauses.append(params.search_clause(self.search))
         if self.statuses:
             clauses.append(t.c.status.in_(sorted(self.statuses)))
         if self.pipelines:
@@ -77,6 +91,7 @@ def older_than(position: Cursor) -> ColumnElement[bool]:
 
 def insert_execution(conn: Connection, execution: Execution) -> None:
     conn.execute(insert(t).values(_to_row(execution)))
+    params.insert_params(conn, execution)
     counts.note(
         conn, created_at=execution.created_at, pipeline=execution.pipeline,
         trigger=execution.trigger, status=execution.status,
@@ -137,11 +152,9 @@ def list_executions(
     after: Cursor | None = None,
 ) -> list[Execution]:
     """Newest first by `(created_at, execution_id)`; `after` continues from a previous page."""
-    query = select(t).where(*filter.where())
-    if after is not None:
-        query = query.where(older_than(after))
-    query = query.order_by(t.c.created_at.desc(), t.c.execution_id.desc()).limit(limit)
-    return [from_row(row) for row in conn.execute(query).all()]
+    keys = list_execution_keys(conn, filter, limit=limit, after=after)
+    found = list_executions_by_id(conn, [key[0] for key in keys])
+    return [found[key[0]] for key in keys]
 
 
 def list_execution_keys(
@@ -152,11 +165,23 @@ def list_execution_keys(
     after: Cursor | None = None,
 ) -> list[tuple[str, datetime, ExecutionStatus]]:
     """Like `list_executions`, but only `(execution_id, created_at, status)` of each row."""
-    query = select(t.c.execution_id, t.c.created_at, t.c.status).where(*filter.where())
+    query = _keys_query(conn, filter, limit=limit, after=after)
+    return [(row[0], row[1], ExecutionStatus(row[2])) for row in conn.execute(query).all()]
+
+
+def _keys_query(
+    conn: Connection, filter: ExecutionFilter, *, limit: int, after: Cursor | None = None
+) -> Select[Any]:
+    dialect = conn.dialect.name
+    if filter.params and dialect == "sqlite":
+        where = replace(filter, params=(), since=None, until=None).where(dialect)
+        return params.keys_query(
+            filter.params, where, since=filter.since, until=filter.until, limit=limit, after=after
+        )
+    query = select(t.c.execution_id, t.c.created_at, t.c.status).where(*filter.where(dialect))
     if after is not None:
         query = query.where(older_than(after))
-    query = query.order_by(t.c.created_at.desc(), t.c.execution_id.desc()).limit(limit)
-    return [(row[0], row[1], ExecutionStatus(row[2])) for row in conn.execute(query).all()]
+    return query.order_by(t.c.created_at.desc(), t.c.execution_id.desc()).limit(limit)
 
 
 def list_executions_by_id(conn: Connection, ids: Collection[str]) -> dict[str, Execution]:
@@ -169,7 +194,9 @@ def list_executions_by_id(conn: Connection, ids: Collection[str]) -> dict[str, E
 def count_by_status(
     conn: Connection, filter: ExecutionFilter = ExecutionFilter()
 ) -> dict[ExecutionStatus, int]:
-    """Executions per status within the filter (zero for the statuses it excludes)."""
+    """Executions per status within the filter (zero for the statuses it excludes), from
+    the hourly counts: for a filter on parameters or free text use `count_matching`."""
+    assert not filter.narrowed, "the hourly counts know no parameters: use count_matching"
     wanted = [s for s in ExecutionStatus if not filter.statuses or s in filter.statuses]
     totals = dict.fromkeys(ExecutionStatus, 0)
     totals.update(
@@ -179,6 +206,19 @@ def count_by_status(
         )
     )  # fmt: skip
     return totals
+
+
+def count_matching(
+    conn: Connection, filter: ExecutionFilter, *, cap: int
+) -> tuple[dict[ExecutionStatus, int], bool]:
+    """Executions per status counted row by row, up to `cap` of them, and whether more
+    matched (each count is then a lower bound): for filters the hourly counts cannot
+    answer, so a page says "1,000+" rather than scan a million rows."""
+    totals = dict.fromkeys(ExecutionStatus, 0)
+    statuses = [row[2] for row in conn.execute(_keys_query(conn, filter, limit=cap + 1))]
+    for status in statuses[:cap]:
+        totals[ExecutionStatus(status)] += 1
+    return totals, len(statuses) > cap
 
 
 def update_status(
@@ -275,36 +315,6 @@ def list_children(conn: Connection, parent_id: str) -> list[Execution]:
 def list_statuses(conn: Connection, ids: Iterable[str]) -> dict[str, ExecutionStatus]:
     rows = conn.execute(select(t.c.execution_id, t.c.status).where(t.c.execution_id.in_(list(ids))))
     return {row[0]: ExecutionStatus(row[1]) for row in rows}
-
-
-def list_retry_chain(conn: Connection, execution: Execution) -> list[Execution]:
-    """The attempts linked to this one by `retry_of`, first attempt first: the ones it
-    retries, itself, then the retries that followed it (the earliest of each)."""
-    chain = [execution]
-    seen = {execution.execution_id}
-    while chain[0].retry_of is not None and chain[0].retry_of not in seen:
-        previous = find_execution(conn, chain[0].retry_of)
-        if previous is None:
-            break
-        seen.add(previous.execution_id)
-        chain.insert(0, previous)
-    while True:
-        following = find_first_retry(conn, chain[-1].execution_id)
-        if following is None or following.execution_id in seen:
-            return chain
-        seen.add(following.execution_id)
-        chain.append(following)
-
-
-def find_first_retry(conn: Connection, execution_id: str) -> Execution | None:
-    """The earliest execution that retries this one, if any."""
-    row = conn.execute(
-        select(t)
-        .where(t.c.retry_of == execution_id)
-        .order_by(t.c.created_at, t.c.execution_id)
-        .limit(1)
-    ).first()
-    return None if row is None else from_row(row)
 
 
 def _to_row(e: Execution) -> dict[str, Any]:

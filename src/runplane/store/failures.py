@@ -102,7 +102,7 @@ def count_unresolved_failures(conn: Connection, filter: ExecutionFilter) -> int:
     """
     where = ExecutionFilter(
         pipelines=filter.pipelines, triggers=filter.triggers, since=filter.since, until=filter.until
-    ).where()
+    ).where(conn.dialect.name)
     failed = t.c.status == str(ExecutionStatus.FAILED)
     retry = t.alias("retry")
     retried = exists().where(retry.c.retry_of == t.c.execution_id)

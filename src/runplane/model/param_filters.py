@@ -1,4 +1,4 @@
-"""Parameter filters of the executions list (`param.week_ending=2025-12-22`) and the one
+"""Parameter filters of the executions list (`param.day=2025-12-22`) and the one
 canonical text a parameter value is indexed and compared by, on every backend.
 
 A value's canonical text: a string is itself (dates are their ISO text); a number is its

@@ -74,7 +74,7 @@ executions = Table(
     Index("ix_executions_pipeline_status_created", "pipeline", "status", "created_at"),
     Index("ix_executions_trigger_created", "trigger", "created_at", "execution_id"),
     Index("ix_executions_identity", "pipeline", "params_hash", "status"),
-    # Parameter filters on PostgreSQL: `params @> '{"week_ending": "2025-12-22"}'`.
+    # Parameter filters on PostgreSQL: `params @> '{"day": "2025-12-22"}'`.
     Index(
         "ix_executions_params",
         "params",

@@ -1,6 +1,6 @@
 """Parameter filters: each execution's parameters in their canonical text, newest first
 per `(name, value)` (filled in here from the executions already stored), and on
-PostgreSQL a GIN index on the parameters for `params @> '{"week_ending": "..."}'`.
+PostgreSQL a GIN index on the parameters for `params @> '{"day": "2025-12-22"}'`.
 
 Revision ID: 0009
 Revises: 0005

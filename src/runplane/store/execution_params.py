@@ -102,11 +102,11 @@ def keys_query(
         .where(exists().where(*row), *(_has(match, p.c.execution_id) for match in rest))
         .order_by(p.c.created_at.desc(), p.c.execution_id.desc())
         .limit(limit)
-        .subquery()
-        .select()
         for value in first.texts()
     ]
-    merged = union_all(*walks).subquery() if len(walks) > 1 else walks[0].subquery()
+    if len(walks) == 1:
+        return walks[0]
+    merged = union_all(*(walk.subquery().select() for walk in walks)).subquery()
     return (
         select(merged.c.execution_id, merged.c.created_at, merged.c.status)
         .order_by(merged.c.created_at.desc(), merged.c.execution_id.desc())

@@ -18,7 +18,8 @@ from runplane.model.param_filters import (
 )
 from runplane.views.list_errors import ListingError
 
-EXAMPLE = "param.day=2025-12-22"
+URL_FORM = "param.{}"
+CLI_FORM = "--where {}"
 
 
 def param_pairs(items: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -26,27 +27,31 @@ def param_pairs(items: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(key[len(PREFIX) :], value) for key, value in items if key.startswith(PREFIX)]
 
 
-def parse_params(pairs: Sequence[tuple[str, str]]) -> tuple[ParamMatch, ...]:
+def parse_params(pairs: Sequence[tuple[str, str]], form: str = URL_FORM) -> tuple[ParamMatch, ...]:
     """Validate `(name, value)` pairs into one match per name, in the order first given;
-    raises `ListingError` naming the filter at fault."""
+    raises `ListingError` naming the filter at fault, spelt as `form` (`param.{}`)."""
+    example = form.format("day") + "=2025-12-22"
     values: dict[str, list[str]] = {}
     for raw_name, raw_value in pairs:
         name, value = raw_name.strip(), raw_value.strip()
-        key = f"{PREFIX}{name}"
+        key, shown = f"{PREFIX}{name}", form.format(name)
         if not name:
             raise ListingError(
-                PREFIX, f"a parameter filter needs a name: param.NAME=VALUE, e.g. {EXAMPLE}"
+                PREFIX,
+                f"a parameter filter needs a name: {form.format('NAME')}=VALUE, e.g. {example}",
             )
         if len(name) > MAX_NAME or not NAME.match(name):
             raise ListingError(
                 key,
                 f"parameter name {name[:80]!r} is not valid: use letters, digits and _ "
-                f"(at most {MAX_NAME}), e.g. {EXAMPLE}",
+                f"(at most {MAX_NAME}), e.g. {example}",
             )
         if not value:
-            raise ListingError(key, f"{key} has no value: give one ({key}=VALUE) or drop it")
+            raise ListingError(
+                key, f"the filter {shown} has no value: give one ({shown}=VALUE) or drop it"
+            )
         if len(value) > MAX_VALUE:
-            raise ListingError(key, f"the value of {key} is longer than {MAX_VALUE} characters")
+            raise ListingError(key, f"the value of {shown} is longer than {MAX_VALUE} characters")
         chosen = values.setdefault(name, [])
         if value not in chosen:
             chosen.append(value)
@@ -76,4 +81,4 @@ def parse_where(conditions: Sequence[str]) -> tuple[ParamMatch, ...]:
                 "--where", f"--where {condition!r} is not NAME=VALUE, e.g. --where day=2025-12-22"
             )
         pairs.append((name, value))
-    return parse_params(pairs)
+    return parse_params(pairs, CLI_FORM)

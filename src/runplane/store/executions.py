@@ -59,8 +59,7 @@ class ExecutionFilter:
         return bool(self.params) or self.search is not None
 
     def where(self, dialect: str) -> list[ColumnElement[bool]]:
-        """The test on `executions` rows for `dialect` (parameters are tested differently
-        on SQLite and PostgreSQL: see `execution_params`)."""
+        """The test on `executions` rows (parameters differ per backend: `execution_params`)."""
         clauses = params.param_clauses(dialect, self.params) if self.params else []
         if self.search is not None:
             clauses.append(params.search_clause(self.search))
@@ -152,9 +151,15 @@ def list_executions(
     after: Cursor | None = None,
 ) -> list[Execution]:
     """Newest first by `(created_at, execution_id)`; `after` continues from a previous page."""
-    keys = list_execution_keys(conn, filter, limit=limit, after=after)
-    found = list_executions_by_id(conn, [key[0] for key in keys])
-    return [found[key[0]] for key in keys]
+    if filter.params and conn.dialect.name == "sqlite":  # walked on the side table first
+        keys = list_execution_keys(conn, filter, limit=limit, after=after)
+        found = list_executions_by_id(conn, [key[0] for key in keys])
+        return [found[key[0]] for key in keys]
+    query = select(t).where(*filter.where(conn.dialect.name))
+    if after is not None:
+        query = query.where(older_than(after))
+    query = query.order_by(t.c.created_at.desc(), t.c.execution_id.desc()).limit(limit)
+    return [from_row(row) for row in conn.execute(query).all()]
 
 
 def list_execution_keys(

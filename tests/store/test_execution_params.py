@@ -150,3 +150,16 @@ def test_counting_a_parameter_filter_stops_at_the_cap(db: Database) -> None:
     assert (exact[0][ExecutionStatus.FAILED], exact[0][ExecutionStatus.COMPLETED]) == (5, 2)
     assert exact[1] is False
     assert (sum(capped[0].values()), capped[1]) == (4, True)
+
+
+def test_free_text_and_a_parameter_filter_combine(db: Database) -> None:
+    with db.write() as conn:
+        wanted = make_execution(conn, params={"day": "2025-12-22", "tier": "OTC"}, created_at=T0)
+        make_execution(conn, params={"day": "2025-12-22", "tier": "NMS"}, created_at=T0)
+        make_execution(conn, params={"day": "2025-12-29", "tier": "OTC"}, created_at=T0)
+    query = store.ExecutionFilter(params=(ParamMatch("day", ("2025-12-22",)),), search="otc")
+    with db.read() as conn:
+        found = store.list_executions(conn, query)
+        counted = store.count_matching(conn, query, cap=10)
+    assert [e.execution_id for e in found] == [wanted.execution_id]
+    assert sum(counted[0].values()) == 1

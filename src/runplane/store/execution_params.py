@@ -38,6 +38,15 @@ from runplane.store.tables import executions as t
 from runplane.store.types import UTCDateTime
 
 Cursor = tuple[datetime, str]
+"""A keyset position: the `(created_at, execution_id)` of the last row seen."""
+
+
+def older_than(position: Cursor) -> ColumnElement[bool]:
+    """Rows before `position` in list order (newest first): the keyset clause."""
+    at, execution_id = position
+    return tuple_(t.c.created_at, t.c.execution_id) < tuple_(
+        literal(at, UTCDateTime()), literal(execution_id, t.c.execution_id.type)
+    )
 
 
 def insert_params(conn: Connection, execution: Execution) -> None:
@@ -62,12 +71,13 @@ def search_clause(text: str) -> ColumnElement[bool]:
     """Free text: an id starting with it, a pipeline name containing it, or a parameter
     value starting with it (all ignoring case)."""
     pattern = _escape(text.lower())
+    other = p.alias()
     return or_(
         t.c.execution_id.like(pattern + "%", escape="\\"),
         t.c.pipeline.like("%" + pattern + "%", escape="\\"),
         exists().where(
-            p.c.execution_id == t.c.execution_id,
-            func.lower(p.c.value).like(pattern + "%", escape="\\"),
+            other.c.execution_id == t.c.execution_id,
+            func.lower(other.c.value).like(pattern + "%", escape="\\"),
         ),
     )
 
@@ -110,6 +120,28 @@ def keys_query(
     return (
         select(merged.c.execution_id, merged.c.created_at, merged.c.status)
         .order_by(merged.c.created_at.desc(), merged.c.execution_id.desc())
+        .limit(limit)
+    )
+
+
+def statuses_query(
+    matches: Sequence[ParamMatch],
+    where: Sequence[ColumnElement[bool]],
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+) -> Select[Any]:
+    """The status of up to `limit` executions the filter matches, in any order: the side
+    table joined to each row once (SQLite's bounded count)."""
+    first, rest = matches[0], matches[1:]
+    window = [p.c.created_at >= since] if since is not None else []
+    window += [p.c.created_at < until] if until is not None else []
+    return (
+        select(t.c.status)
+        .select_from(p.join(t, t.c.execution_id == p.c.execution_id))
+        .where(p.c.name == first.name, p.c.value.in_(first.texts()), *window, *where)
+        .where(*(_has(match, p.c.execution_id) for match in rest))
         .limit(limit)
     )
 

@@ -7,14 +7,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import event, inspect, select
 
 from runplane.model import Execution, ExecutionStatus
 from runplane.model.param_filters import ParamMatch, indexed
 from runplane.store import Database
 from runplane.store import executions as store
+from runplane.store.schema import alembic_config, upgrade
 from runplane.store.tables import execution_params
 from tests.factories import make_execution
+from tests.support.param_index import assert_params_indexed
 
 T0 = datetime(2025, 12, 22, 8, 0, tzinfo=UTC)
 
@@ -163,3 +166,45 @@ def test_free_text_and_a_parameter_filter_combine(db: Database) -> None:
         counted = store.count_matching(conn, query, cap=10)
     assert [e.execution_id for e in found] == [wanted.execution_id]
     assert sum(counted[0].values()) == 1
+
+
+def test_the_upgrade_indexes_the_executions_stored_before_it(db: Database) -> None:
+    _many(db, [{"day": "2025-12-22", "n": i} for i in range(25)] + [{}, {"tags": ["a"]}])
+    config = alembic_config()
+    with db.engine.connect() as conn:  # back to before the side table existed
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0005")
+        conn.commit()
+    assert "execution_params" not in inspect(db.engine).get_table_names()
+    upgrade(db)
+    assert assert_params_indexed(db) == 50
+    assert _ids(db, ParamMatch("n", ("7",))) != []
+
+
+def test_a_parameter_filter_is_answered_from_its_index(db: Database) -> None:
+    """SQLite walks the side table's index; PostgreSQL can answer the containment from the
+    GIN index (told to avoid a scan of the table or of the time index, as it would choose
+    on a table this small)."""
+    _many(db, [{"day": "2025-12-22", "n": i} for i in range(5)])
+    query = store.ExecutionFilter(params=(ParamMatch("n", ("3",)),))
+    sent: list[tuple[str, Any]] = []
+
+    def record(_c: Any, _cursor: Any, sql: str, params: Any, _ctx: Any, _many: bool) -> None:
+        sent.append((sql, params))
+
+    with db.read() as conn:
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert len(store.list_execution_keys(conn, query)) == 1
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        (sql, params), *_ = [s for s in sent if "executions" in s[0]]
+        if db.dialect == "sqlite":
+            plan = " / ".join(
+                row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)
+            )
+            assert "USING COVERING INDEX ix_execution_params_lookup" in plan, plan
+        else:
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = " / ".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + sql, params))
+            assert "ix_executions_params" in plan, plan

@@ -148,6 +148,18 @@ def test_parameter_filters_show_as_removable_chips_and_survive_apply(
     assert "No executions matching these parameters in the last 24 h" in none
 
 
+def test_the_unresolved_summary_counts_within_the_parameter_filter(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        for day in ("2025-12-22", "2025-12-29", "2025-12-29"):
+            make_execution(conn, params={"day": day}, status="failed", created_at=now)
+    assert "3 unresolved failures" in text(client.get("/dashboard/executions").text)
+    narrowed = text(client.get("/dashboard/executions?param.day=2025-12-22").text)
+    assert "1 unresolved failure in the last 24 h" in narrowed
+
+
 def test_the_search_box_narrows_by_id_pipeline_and_value(
     client: TestClient, sqlite_db: Database
 ) -> None:

@@ -1,6 +1,7 @@
 """Bulk-loads a realistic execution history for the API and page benchmarks.
 
-30 days of executions over ~20 pipelines (~5 % failed, a few running and pending),
+30 days of executions over ~20 pipelines (~5 % failed, a few running and pending), each
+with a week date, a tier and a batch number as parameters (indexed as at submit),
 events for the last day, and one execution with a 100,000-line log. Rows go in with
 `executemany` in large batches, through the store's own tables and column types.
 
@@ -21,10 +22,17 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from runplane.model import ErrorClass, ExecutionError, SuggestedAction
+from runplane.model.param_filters import indexed
 from runplane.pipelines.params import params_hash
 from runplane.store import Database, counts
 from runplane.store.schema import upgrade
-from runplane.store.tables import execution_events, execution_logs, executions, workers
+from runplane.store.tables import (
+    execution_events,
+    execution_logs,
+    execution_params,
+    executions,
+    workers,
+)
 
 PIPELINES = [
     f"{team}.{job}"
@@ -70,7 +78,11 @@ def _error(pipeline: str) -> dict[str, Any]:
 
 def _row(pipeline: str, created: datetime, status: str, rng: random.Random) -> dict[str, Any]:
     week = (created - timedelta(days=created.weekday())).date().isoformat()
-    params = {"week_ending": week, "tier": rng.choice(["OTC", "NMS_T1", "NMS_T2"])}
+    params = {
+        "week_ending": week,
+        "tier": rng.choice(["OTC", "NMS_T1", "NMS_T2"]),
+        "batch": rng.randrange(1000),
+    }
     started = None if status == "pending" else created + timedelta(seconds=rng.uniform(0, 2))
     running = status == "running"
     finished = status not in ("pending", "running")
@@ -164,9 +176,17 @@ def seed(
 
 
 def _insert(db: Database, rows: list[dict[str, Any]]) -> None:
+    """Executions and their indexed parameters, as `store.insert_execution` writes them."""
     if rows:
+        side = [
+            {"execution_id": r["execution_id"], "name": name, "value": text,
+             "created_at": r["created_at"]}
+            for r in rows
+            for name, text in indexed(r["params"])
+        ]  # fmt: skip
         with db.write() as conn:
             conn.execute(insert(executions), rows)
+            conn.execute(insert(execution_params), side)
 
 
 def _insert_events(db: Database, rows: list[dict[str, Any]]) -> None:

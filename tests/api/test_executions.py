@@ -214,6 +214,30 @@ def test_pages_over_http_cover_every_execution_once(shared_server: Server) -> No
     assert seen == expected
 
 
+def test_a_parameter_filter_over_http(shared_server: Server) -> None:
+    server = shared_server
+    now = utcnow()
+    with server.db.write() as conn:
+        made = [
+            make_execution(
+                conn, params={"label": f"http-{i % 2}"}, created_at=now - timedelta(seconds=i)
+            )
+            for i in range(5)
+        ]
+    page = server.client.get("/v1/executions", params={"param.label": "http-0", "limit": 2}).json()
+    rest = server.client.get(
+        "/v1/executions", params={"param.label": "http-0", "cursor": page["next_cursor"]}
+    ).json()
+    wanted = [e.execution_id for e in made if e.params["label"] == "http-0"]
+    assert [e["execution_id"] for e in page["items"] + rest["items"]] == wanted
+    assert page["counts"]["total"] == 3
+    searched = server.client.get("/v1/executions", params={"q": "http-1"}).json()
+    assert {e["execution_id"] for e in searched["items"]} == {
+        made[1].execution_id,
+        made[3].execution_id,
+    }
+
+
 # --- in process ---------------------------------------------------------------------------
 
 
@@ -238,6 +262,7 @@ def test_presets_expand_and_are_echoed(client: TestClient, sqlite_db: Database) 
         "cancelled": 0,
         "dry_run": 0,
         "total": 1,
+        "capped": False,
     }
 
     running_now = client.get("/v1/executions", params={"preset": "running-now"}).json()
@@ -294,6 +319,11 @@ def test_filters_narrow_by_pipeline_trigger_and_custom_window(
         ({"preset": "todays-runs", "since": "2025-12-22T00:00:00Z"}, "preset", "cannot be"),
         ({"preset": "this-pipeline"}, "pipeline", "needs exactly one pipeline"),
         ({"statuss": "failed"}, "statuss", "unknown query parameter 'statuss'"),
+        ({"param.": "x"}, "param.", "needs a name"),
+        ({"param.week-ending": "x"}, "param.week-ending", "is not valid"),
+        ({"param.week_ending": ""}, "param.week_ending", "has no value"),
+        ({"param.n": "x" * 201}, "param.n", "longer than 200 characters"),
+        ({"q": "x" * 201}, "q", "q is longer than 200 characters"),
     ],
 )
 def test_bad_list_queries_are_400_naming_the_parameter(
@@ -302,6 +332,31 @@ def test_bad_list_queries_are_400_naming_the_parameter(
     body = assert_problem(client.get("/v1/executions", params=query), 400)
     assert [e["field"] for e in body["errors"]] == [field]
     assert phrase.lower() in body["detail"].lower()
+
+
+def test_too_many_parameter_filters_are_400(client: TestClient) -> None:
+    query = [("param.n", str(i)) for i in range(11)]
+    body = assert_problem(client.get("/v1/executions", params=query), 400, "At most 10")
+    assert [e["field"] for e in body["errors"]] == ["param."]
+
+
+def test_parameter_filters_and_free_text_narrow_and_are_echoed(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        week = make_execution(conn, params={"week_ending": "2025-12-22", "n": 5}, created_at=now)
+        make_execution(conn, params={"week_ending": "2025-12-22", "n": 6}, created_at=now)
+        make_execution(conn, params={"week_ending": "2025-12-29", "n": 5}, created_at=now)
+        sleeper = make_execution(conn, pipeline="runplane.sleep", status="failed", created_at=now)
+    query = [("param.week_ending", "2025-12-22"), ("param.n", "5.0"), ("status", "completed")]
+    page = client.get("/v1/executions", params=query).json()
+    assert [e["execution_id"] for e in page["items"]] == [week.execution_id]
+    assert page["filters"]["param"] == {"week_ending": ["2025-12-22"], "n": ["5.0"]}
+    assert (page["counts"]["total"], page["counts"]["capped"]) == (1, False)
+    found = client.get("/v1/executions", params={"q": "SLEEP", "preset": "recent-failures"})
+    assert [e["execution_id"] for e in found.json()["items"]] == [sleeper.execution_id]
+    assert found.json()["filters"]["q"] == "SLEEP"
 
 
 def test_a_list_of_a_pipeline_that_neither_exists_nor_ran_is_404(client: TestClient) -> None:

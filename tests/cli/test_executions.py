@@ -59,6 +59,33 @@ def test_an_empty_range_says_how_to_widen_it(cli: Cli) -> None:
     assert "No executions in the last hour — widen it with --range 7d" in result.stdout
 
 
+def test_list_narrows_by_where_and_search_and_refuses_bad_conditions(cli: Cli) -> None:
+    assert cli.run("db", "upgrade").returncode == 0
+    db = Database(cli.env["RUNPLANE_DATABASE_URL"])
+    with db.write() as conn:
+        now = utcnow()
+        week = make_execution(conn, params={"week_ending": "2025-12-22", "n": 5.0}, created_at=now)
+        make_execution(conn, params={"week_ending": "2025-12-29", "n": 5}, created_at=now)
+        sleeper = make_execution(conn, pipeline="runplane.sleep", created_at=now)
+    db.dispose()
+    both = cli.json("executions", "list", "--where", "week_ending=2025-12-22", "--where", "n=5")
+    assert [e["execution_id"] for e in both] == [week.execution_id]  # type: ignore[union-attr]
+    found = cli.json("executions", "list", "--search", "sleep")
+    assert [e["execution_id"] for e in found] == [sleeper.execution_id]  # type: ignore[union-attr]
+    none = cli.run("executions", "list", "--where", "week_ending=2026-01-05")
+    assert "No executions in the last 24 h match --where/--search" in none.stdout
+    for condition, words in (
+        ("week_ending", "is not NAME=VALUE"),
+        ("=2025-12-22", "needs a name"),
+        ("week-ending=1", "is not valid"),
+        ("week_ending=", "has no value"),
+    ):
+        refused = cli.run("executions", "list", "--where", condition)
+        assert refused.returncode == 2, refused.stderr
+        assert words in refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1
+
+
 def test_show_gives_the_error_actions_and_trail(cli: Cli) -> None:
     failed = run_and_get_id(cli, "runplane.fail", "-p", "error=config")
     shown = cli.run("executions", "show", failed)

@@ -65,8 +65,11 @@ def test_run_wait_says_and_exits_the_same_in_both_modes(modes: Modes) -> None:
 def test_executions_commands_say_and_exit_the_same_in_both_modes(modes: Modes) -> None:
     failed = modes.local.run("run", "runplane.fail", "--wait")
     execution_id = failed.stderr.split("Submitted ", 1)[1].split()[0]
+    assert modes.local.run("run", "runplane.sleep", "-p", "seconds=0", "--wait").returncode == 0
     for args in (
         ("executions", "list", "--range", "1h"),
+        ("executions", "list", "--where", "seconds=0", "--search", "sleep"),
+        ("executions", "list", "--where", "seconds=1", "--search", execution_id[:8]),
         ("executions", "list", "--status", "failed", "--json"),
         ("executions", "show", execution_id),
         ("executions", "show", execution_id, "--json"),
@@ -77,11 +80,14 @@ def test_executions_commands_say_and_exit_the_same_in_both_modes(modes: Modes) -
         local, remote = modes.local.run(*args), modes.remote.run(*args)
         assert local.returncode == remote.returncode == 0, (args, local.stderr, remote.stderr)
         assert local.stdout == remote.stdout, args
+        if "--where" in args:  # the sleep matches the first, nothing matches the second
+            assert ("runplane.sleep" in remote.stdout) == ("seconds=0" in args), remote.stdout
     for args in (
         ("executions", "show", "no-such-id"),
         ("executions", "compare", execution_id, "no-such-id"),
         ("executions", "cancel", execution_id),
         ("executions", "retry", execution_id, "-p", "nope=1"),
+        ("executions", "list", "--where", "seconds"),
     ):
         local, remote = modes.local.run(*args), modes.remote.run(*args)
         assert local.returncode == remote.returncode == 2, args

@@ -18,6 +18,7 @@ from runplane.store import events as event_store
 from runplane.store import executions as store
 from runplane.store import logs as log_store
 from runplane.store import schedules as schedule_store
+from tests.support.param_index import assert_params_indexed
 
 NOW = datetime(2025, 12, 23, 15, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -45,6 +46,7 @@ def test_a_history_is_written_backdated_ended_counted_and_labelled(db: Database)
     with db.read() as conn:  # whole past hours are summed from the hourly counts
         totals = store.count_by_status(conn, store.ExecutionFilter(since=NOW - 4 * DAY, until=NOW))
     assert {str(s): n for s, n in totals.items() if n} == counts
+    assert assert_params_indexed(db) >= 6  # the past is filterable by parameter too
     runs = {(e.pipeline, e.attempt, str(e.status)): e for e in all_executions(db)}
     nightly = runs[("runplane.sleep", 1, "completed")]
     assert nightly.created_at == NOW - 3 * DAY

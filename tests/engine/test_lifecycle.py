@@ -15,6 +15,7 @@ from runplane.store import events as event_store
 from runplane.store import executions as store
 from tests.conftest import FakeClock
 from tests.factories import make_execution
+from tests.support.param_index import assert_params_indexed
 
 
 def transient(pipeline: str = "runplane.sleep") -> object:
@@ -109,6 +110,7 @@ def test_a_transient_failure_schedules_the_next_attempt_with_backoff(
     assert failed.error is not None
     assert failed.error.suggested_actions[0].execution_id == retry.execution_id
     assert "attempt 2 of 3" in failed.error.suggested_actions[0].text
+    assert assert_params_indexed(db) == 4  # both attempts' seconds and lines_per_second
 
 
 def test_automatic_retries_stop_at_max_attempts(db: Database, clock: FakeClock) -> None:

@@ -18,6 +18,7 @@ from runplane.store import executions as store
 from runplane.store.tables import execution_events, executions
 from tests.conftest import FakeClock
 from tests.factories import make_execution
+from tests.support.param_index import assert_params_indexed
 
 
 def row_counts(db: Database) -> tuple[int, int]:
@@ -110,6 +111,7 @@ def test_retry_creates_a_linked_attempt_with_the_requesters_trigger(
         events = event_store.list_events(conn, failed.execution_id)
     assert events[-1].kind is EventKind.RETRIED
     assert events[-1].detail == {"new_execution_id": retry.execution_id}
+    assert assert_params_indexed(db) == 4  # the retry's parameters are filterable at once
 
 
 @pytest.mark.parametrize("status", ["completed", "running", "pending", "dry_run"])

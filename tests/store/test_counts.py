@@ -55,7 +55,7 @@ def counted(db: Database, filter: store.ExecutionFilter) -> dict[ExecutionStatus
     """The truth: a GROUP BY over the rows themselves."""
     where = store.ExecutionFilter(
         pipelines=filter.pipelines, triggers=filter.triggers, since=filter.since, until=filter.until
-    ).where()
+    ).where(db.dialect)
     query = select(executions.c.status, func.count()).where(*where).group_by(executions.c.status)
     with db.read() as conn:
         found = {S(status): n for status, n in conn.execute(query)}

@@ -11,6 +11,7 @@ import pytest
 from runplane.model import ExecutionStatus, InvalidTransition, Trigger
 from runplane.store import Database, NotFound
 from runplane.store import executions as store
+from runplane.store import retries as retry_store
 from runplane.store.errors import AmbiguousId
 from tests.factories import make_execution
 
@@ -221,7 +222,7 @@ def test_retry_chain_links_every_attempt_in_order(db: Database) -> None:
             attempt=3,
         )
     with db.read() as conn:
-        chain = store.list_retry_chain(conn, second)
+        chain = retry_store.list_retry_chain(conn, second)
     assert [e.execution_id for e in chain] == [
         first.execution_id,
         second.execution_id,
@@ -239,7 +240,7 @@ def test_a_second_retry_of_the_same_execution_is_in_its_own_chain(db: Database) 
             for m in (1, 2)
         ]
     with db.read() as conn:
-        chains = [store.list_retry_chain(conn, retry) for retry in retries]
+        chains = [retry_store.list_retry_chain(conn, retry) for retry in retries]
     assert [[e.execution_id for e in chain] for chain in chains] == [
         [failed.execution_id, retry.execution_id] for retry in retries
     ]

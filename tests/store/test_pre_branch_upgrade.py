@@ -41,7 +41,7 @@ from runplane.store.tables import metadata
 from tests.conftest import POSTGRES_URL, fast_settings, require
 from tests.domains.finra_otc.support import run_chain
 from tests.factories import make_execution
-from tests.support.schema import on_backend
+from tests.support.schemas import on_backend
 
 PRE_BRANCH = Path(__file__).parent / "pre_branch"
 OLD_WEEK = date(2025, 12, 15)
@@ -115,21 +115,16 @@ def _schema_diff(db: Database) -> list[object]:
             return type_ != "table" or name in tables.tables
 
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"include_name": own})
-            diffs += compare_metadata(context, on_backend(tables, db.dialect))
+            opts = {"include_name": own, "include_object": on_backend(conn.dialect.name)}
+            context = MigrationContext.configure(conn, opts=opts)
+            diffs += compare_metadata(context, tables)
     return diffs
 
 
 ADDED_SINCE = (
-    "users",
-    "api_tokens",
-    "sessions",
-    "audit_log",
-    "sla_misses",
-    " sla",
-    "execution_logs_fts",
-    "ix_execution_logs_search",
-)
+    "users", "api_tokens", "sessions", "audit_log", "sla_misses", " sla",
+    "execution_logs_fts", "ix_execution_logs_search", "execution_params", "ix_executions_params",
+)  # fmt: skip
 """Tables, columns and indexes of the core revisions after the split (0005 and later),
 which its upgrade creates."""
 

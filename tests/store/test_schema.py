@@ -26,7 +26,7 @@ from runplane.store.schema import (
 )
 from runplane.store.tables import metadata
 from tests.support.sample_feed import domain as sample_feed
-from tests.support.schema import on_backend
+from tests.support.schemas import on_backend
 
 
 def test_revisions_list_matches_the_core_branch() -> None:
@@ -63,8 +63,11 @@ def test_migrations_create_exactly_the_tables_in_tables_py(db: Database) -> None
         return type_ != "table" or name in metadata.tables or name == "alembic_version"
 
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"include_name": core_only})
-        diff = compare_metadata(context, on_backend(metadata, db.dialect))
+        context = MigrationContext.configure(
+            conn,
+            opts={"include_name": core_only, "include_object": on_backend(db.engine.dialect.name)},
+        )
+        diff = compare_metadata(context, metadata)
     assert diff == []
 
 

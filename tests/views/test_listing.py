@@ -16,6 +16,7 @@ from runplane.store import Database
 from runplane.views import list_query, listing
 from runplane.views.list_caches import CountCache
 from runplane.views.list_query import ListingError, Preset
+from runplane.views.param_query import param_pairs
 from tests.conftest import FakeClock
 from tests.factories import make_execution
 
@@ -124,12 +125,13 @@ def test_the_window_reads_as_words(kwargs: dict[str, Any], label: str) -> None:
 
 def reparse(filters: list_query.ListFilters) -> list_query.ListFilters:
     params = filters.query_params()
-    single = {k: v for k, v in params if k in ("range", "since", "until", "preset")}
+    single = {k: v for k, v in params if k in ("range", "since", "until", "preset", "q")}
     return list_query.parse_filters(
         status=[v for k, v in params if k == "status"],
         pipeline=[v for k, v in params if k == "pipeline"],
         trigger=[v for k, v in params if k == "trigger"],
         sla=[v for k, v in params if k == "sla"],
+        params=param_pairs(params),
         **single,
     )
 
@@ -147,6 +149,8 @@ def reparse(filters: list_query.ListFilters) -> list_query.ListFilters:
         {"sla": ["breached"], "range": "7d"},
         {"preset": Preset.SLA_BREACHES},
         {"preset": Preset.SLA_BREACHES, "sla": ["at_risk"], "range": "30d"},
+        {"params": [("day", "2025-12-22"), ("n", "5"), ("day", "2025-12-29")], "q": "otc"},
+        {"preset": Preset.RECENT_FAILURES, "params": [("day", "a&b=c")]},
     ],
 )
 def test_query_params_reproduce_the_filters(kwargs: dict[str, Any]) -> None:
@@ -246,6 +250,46 @@ def test_count_cache_reuses_counts_until_the_ttl_passes(db: Database) -> None:
     assert listing.list_page(db, filters, counts=cache, clock=clock).total == 2
 
 
+def test_a_parameter_filter_pages_echoes_and_counts_up_to_the_cap(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock(NOW)
+    with db.write() as conn:
+        made = [
+            make_execution(
+                conn,
+                params={"day": "2025-12-22", "n": i % 2},
+                status=["failed", "completed"][i % 2],
+                created_at=NOW - timedelta(minutes=i),
+            )
+            for i in range(9)
+        ]
+        make_execution(conn, params={"day": "2025-12-29"}, created_at=NOW)
+    filters = list_query.parse_filters(params=[("day", "2025-12-22"), ("n", "0")])
+    assert filters.to_json(NOW)["param"] == {"day": ["2025-12-22"], "n": ["0"]}
+    first = listing.list_page(db, filters, limit=3, clock=clock)
+    second = listing.list_page(db, filters, limit=3, cursor=first.next_cursor, clock=clock)
+    wanted = [e.execution_id for e in made if e.params["n"] == 0]
+    assert [e.execution_id for e in first.items + second.items] == wanted[:6]
+    assert (first.total, first.counts[ExecutionStatus.FAILED], first.capped) == (5, 5, False)
+    monkeypatch.setattr(listing, "COUNT_CAP", 3)
+    capped = listing.list_page(db, filters, limit=3, counts=CountCache(), clock=clock)
+    assert (capped.total, capped.capped) == (3, True)
+
+
+def test_free_text_and_a_preset_narrow_each_other(db: Database) -> None:
+    clock = FakeClock(NOW)
+    with db.write() as conn:
+        failed = make_execution(conn, params={"tier": "OTC"}, status="failed", created_at=NOW)
+        make_execution(conn, params={"tier": "OTC"}, status="completed", created_at=NOW)
+        make_execution(conn, params={"tier": "NMS"}, status="failed", created_at=NOW)
+    filters = list_query.parse_filters(preset=Preset.RECENT_FAILURES, q=" otc ")
+    page = listing.list_page(db, filters, clock=clock)
+    assert [e.execution_id for e in page.items] == [failed.execution_id]
+    assert page.filters.to_json(NOW)["q"] == "otc"
+    assert page.total == 1
+
+
 def test_a_preset_and_its_explicit_filters_share_a_cache_entry() -> None:
     preset = list_query.parse_filters(preset=Preset.RECENT_FAILURES)
     explicit = list_query.parse_filters(status=["failed"], range="24h")
@@ -292,6 +336,9 @@ def captured(db: Database) -> Iterator[list[tuple[str, Any]]]:
         {"pipeline": ["runplane.noop"], "range": "7d"},
         {"trigger": ["api"]},
         {"status": ["failed"], "pipeline": ["runplane.noop"]},
+        {"params": [("day", "2025-12-22")]},
+        {"params": [("day", "2025-12-22"), ("tier", "OTC")], "status": ["failed"], "range": "7d"},
+        {"params": [("n", "5")], "preset": Preset.RECENT_FAILURES},
     ],
 )
 def test_list_and_counts_search_an_index_and_never_sort(
@@ -303,6 +350,7 @@ def test_list_and_counts_search_an_index_and_never_sort(
                 conn,
                 status=["completed", "failed", "running"][i % 3],
                 created_at=NOW - timedelta(hours=i),
+                params={"day": "2025-12-22", "tier": "OTC", "n": 5},
             )
     first = listing.list_page(sqlite_db, list_query.parse_filters(**kwargs), clock=FakeClock(NOW))
     with captured(sqlite_db) as statements:

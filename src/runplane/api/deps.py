@@ -141,17 +141,20 @@ def allow(action: Action) -> Callable[..., Awaitable[None]]:
     return check
 
 
-def only_query(*names: str) -> Callable[[Request], Awaitable[None]]:
+def only_query(*names: str, prefix: str | None = None) -> Callable[[Request], Awaitable[None]]:
     """A route dependency refusing query parameters the route does not take (a typo
-    such as `statuss=failed` would otherwise widen the list silently)."""
+    such as `statuss=failed` would otherwise widen the list silently); names starting
+    with `prefix` (`param.`) are the route's to check."""
 
     async def check(request: Request) -> None:
-        unknown = sorted(set(request.query_params) - set(names))
+        given = {k for k in request.query_params if prefix is None or not k.startswith(prefix)}
+        unknown = sorted(given - set(names))
         if unknown:
+            taken = [*names, f"{prefix}NAME"] if prefix else names
             raise ListingError(
                 unknown[0],
                 f"unknown query parameter {unknown[0][:80]!r}; this endpoint takes "
-                + ", ".join(names),
+                + ", ".join(taken),
             )
 
     return check

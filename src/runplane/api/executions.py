@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from runplane.api import logs, resources
 from runplane.api.blocking import call, read, write
@@ -39,10 +39,12 @@ from runplane.engine import service
 from runplane.model import ExecutionStatus, Trigger
 from runplane.model.access import Action
 from runplane.model.json import execution_json
+from runplane.model.param_filters import MAX_FILTERS, MAX_NAME, MAX_SEARCH, MAX_VALUE, PREFIX
 from runplane.pipelines.registry import NAME as PIPELINE_NAME
 from runplane.tiers import Feature
 from runplane.views import compare, list_query, listing
 from runplane.views.execution_detail import detail_json, load_execution_detail
+from runplane.views.param_query import param_pairs
 
 router = APIRouter(
     prefix="/v1/executions",
@@ -50,6 +52,23 @@ router = APIRouter(
     dependencies=[Depends(require(Feature.HISTORY))],
     responses=problems(403),
 )
+
+
+PARAM_FILTER = {
+    "name": "param.{name}",
+    "in": "query",
+    "required": False,
+    "description": "Parameter filters: `param.day=2025-12-22` keeps executions whose "
+    "parameter `day` equals the value. Any parameter name (letters, digits and _, "
+    f"at most {MAX_NAME}); several names combine with AND, a name repeated matches any of "
+    "its values. Strings (and dates, as ISO text) compare exactly; a value that is a JSON "
+    "number also matches parameters numerically equal to it (`5` matches 5 and 5.0; `05` "
+    "is text); `true`/`false` match booleans. Null, lists and objects match nothing. At "
+    f"most {MAX_FILTERS} values in all, each non-empty and at most {MAX_VALUE} characters; "
+    "with these (or `q`) the counts stop at 1,000 (`counts.capped`).",
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_VALUE},
+    "x-name-pattern": r"^param\.[A-Za-z_][A-Za-z0-9_]*$",
+}
 
 
 def _enum(values: tuple[str, ...]) -> dict[str, Any]:
@@ -70,14 +89,18 @@ def _enum(values: tuple[str, ...]) -> dict[str, Any]:
                 "since",
                 "until",
                 "preset",
+                "q",
                 "limit",
                 "cursor",
                 "sla",
+                prefix=PREFIX,
             )
         )
     ],
+    openapi_extra={"parameters": [PARAM_FILTER]},
 )
 async def list_executions(
+    request: Request,
     db: DbDep,
     caches: CachesDep,
     clock: ClockDep,
@@ -142,6 +165,14 @@ async def list_executions(
             json_schema_extra=_enum(list_query.SLA_STATES),
         ),
     ] = (),
+    q: Annotated[
+        str | None,
+        Query(
+            description="Free text: executions whose id starts with it, whose pipeline name "
+            "contains it or with a parameter value starting with it (ignoring case).",
+            json_schema_extra=query_schema(type="string", maxLength=MAX_SEARCH),
+        ),
+    ] = None,
     limit: Annotated[
         str | None,
         Query(
@@ -167,6 +198,8 @@ async def list_executions(
         until=until,
         preset=preset,
         sla=sla,
+        params=param_pairs(request.query_params.multi_items()),
+        q=q,
     )
     if filters.sla:
         refuse_locked(Feature.SLA, settings)
@@ -191,7 +224,7 @@ async def list_executions(
         {
             "next_cursor": page.next_cursor,
             "has_more": page.has_more,
-            "counts": by_status | {"total": page.total},
+            "counts": by_status | {"total": page.total, "capped": page.capped},
             "filters": page.filters.to_json(page.now),
         },
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -26,6 +28,8 @@ from runplane.store import executions as store
 from runplane.store import logs as log_store
 from runplane.tiers import Feature, locked_reason
 from runplane.views.execution_detail import load_execution_detail
+from runplane.views.list_errors import ListingError
+from runplane.views.param_query import parse_search, parse_where
 
 
 @click.group()
@@ -37,7 +41,24 @@ def executions(app: App) -> None:
         raise BadInput(locked)
 
 
+def narrowing_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--where NAME=VALUE` (repeatable) and `--search TEXT`, as `param.NAME=VALUE` and `q=`
+    narrow the API's list: on `list` now, and for any command that selects executions by
+    filter (a retry or cancel of many)."""
+    command = click.option(
+        "--search", metavar="TEXT",
+        help="Only executions whose id starts with TEXT, whose pipeline name contains it or "
+        "with a parameter value starting with it.",
+    )(command)  # fmt: skip
+    return click.option(
+        "--where", "where", multiple=True, metavar="NAME=VALUE",
+        help="Only executions whose parameter NAME equals VALUE (numbers compare "
+        "numerically); names combine with AND, a repeated name matches any of its values.",
+    )(command)  # fmt: skip
+
+
 @executions.command("list")
+@narrowing_options
 @click.option(
     "--status", "statuses", multiple=True, type=click.Choice([str(s) for s in ExecutionStatus])
 )
@@ -57,13 +78,21 @@ def list_command(
     range_: str,
     limit: int,
     as_json: bool,
+    where: tuple[str, ...],
+    search: str | None,
 ) -> None:
     """List executions, newest first."""
     now = utcnow()
+    try:
+        matches, text = parse_where(where), parse_search(search)
+    except ListingError as exc:
+        raise BadInput(exc.message) from None
     remote = app.remote
     if remote is not None:
         query_pairs = [("status", s) for s in statuses] + [("pipeline", p) for p in pipelines]
         query_pairs += [("trigger", t) for t in triggers] + [("range", range_)]
+        query_pairs += [(f"param.{m.name}", v) for m in matches for v in m.values]
+        query_pairs += [("q", text)] if text is not None else []
         rows = remote.list(query_pairs, limit)
     else:
         since, until = resolve_range(range_, now)
@@ -73,6 +102,8 @@ def list_command(
             triggers=frozenset(Trigger(t) for t in triggers),
             since=since,
             until=until,
+            params=matches,
+            search=text,
         )
         with app.db.read() as conn:
             rows = store.list_executions(conn, query, limit=limit)
@@ -83,7 +114,10 @@ def list_command(
             )
         )
     elif not rows:
-        click.echo(f"No executions in {LABELS[range_]} — widen it with --range 7d or --range 30d")
+        narrowed = " match --where/--search" if matches or text is not None else ""
+        click.echo(
+            f"No executions in {LABELS[range_]}{narrowed} — widen it with --range 7d or --range 30d"
+        )
     else:
         click.echo(table(EXECUTION_HEADERS, [execution_row(e, now) for e in rows]))
 

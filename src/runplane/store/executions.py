@@ -8,7 +8,7 @@ What executors ask of pending work is in `queue.py`; failure questions in `failu
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,11 +16,11 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Row,
+    Select,
+    case,
     func,
     insert,
-    literal,
     select,
-    tuple_,
     union_all,
     update,
 )
@@ -32,11 +32,14 @@ from runplane.model import (
     Trigger,
     check_transition,
 )
+from runplane.model.param_filters import ParamMatch
 from runplane.model.sla import SlaStatus
 from runplane.store import counts
+from runplane.store import execution_params as params
 from runplane.store.errors import AmbiguousId, NotFound
+from runplane.store.execution_params import Cursor as Cursor
+from runplane.store.execution_params import older_than as older_than
 from runplane.store.tables import executions as t
-from runplane.store.types import UTCDateTime
 
 
 @dataclass(frozen=True)
@@ -49,9 +52,20 @@ class ExecutionFilter:
     since: datetime | None = None
     until: datetime | None = None
     sla_states: frozenset[str] = frozenset()
+    params: tuple[ParamMatch, ...] = ()
+    search: str | None = None
 
-    def where(self) -> list[ColumnElement[bool]]:
-        clauses: list[ColumnElement[bool]] = []
+    @property
+    def narrowed(self) -> bool:
+        """Filters on parameters, free text or SLA standing, which the hourly counts cannot
+        answer."""
+        return bool(self.params) or self.search is not None or bool(self.sla_states)
+
+    def where(self, dialect: str) -> list[ColumnElement[bool]]:
+        """The test on `executions` rows (parameters differ per backend: `execution_params`)."""
+        clauses = params.param_clauses(dialect, self.params) if self.params else []
+        if self.search is not None:
+            clauses.append(params.search_clause(self.search))
         if self.statuses:
             clauses.append(t.c.status.in_(sorted(self.statuses)))
         if self.pipelines:
@@ -67,20 +81,9 @@ class ExecutionFilter:
         return clauses
 
 
-Cursor = tuple[datetime, str]
-"""A keyset position: the `(created_at, execution_id)` of the last row seen."""
-
-
-def older_than(position: Cursor) -> ColumnElement[bool]:
-    """Rows before `position` in list order (newest first): the keyset clause."""
-    at, execution_id = position
-    return tuple_(t.c.created_at, t.c.execution_id) < tuple_(
-        literal(at, UTCDateTime()), literal(execution_id, t.c.execution_id.type)
-    )
-
-
 def insert_execution(conn: Connection, execution: Execution) -> None:
     conn.execute(insert(t).values(_to_row(execution)))
+    params.insert_params(conn, execution)
     counts.note(
         conn, created_at=execution.created_at, pipeline=execution.pipeline,
         trigger=execution.trigger, status=execution.status,
@@ -141,7 +144,11 @@ def list_executions(
     after: Cursor | None = None,
 ) -> list[Execution]:
     """Newest first by `(created_at, execution_id)`; `after` continues from a previous page."""
-    query = select(t).where(*filter.where())
+    if filter.params and conn.dialect.name == "sqlite":  # walked on the side table first
+        keys = list_execution_keys(conn, filter, limit=limit, after=after)
+        found = list_executions_by_id(conn, [key[0] for key in keys])
+        return [found[key[0]] for key in keys]
+    query = select(t).where(*filter.where(conn.dialect.name))
     if after is not None:
         query = query.where(older_than(after))
     query = query.order_by(t.c.created_at.desc(), t.c.execution_id.desc()).limit(limit)
@@ -156,11 +163,23 @@ def list_execution_keys(
     after: Cursor | None = None,
 ) -> list[tuple[str, datetime, ExecutionStatus]]:
     """Like `list_executions`, but only `(execution_id, created_at, status)` of each row."""
-    query = select(t.c.execution_id, t.c.created_at, t.c.status).where(*filter.where())
+    query = _keys_query(conn, filter, limit=limit, after=after)
+    return [(row[0], row[1], ExecutionStatus(row[2])) for row in conn.execute(query).all()]
+
+
+def _keys_query(
+    conn: Connection, filter: ExecutionFilter, *, limit: int, after: Cursor | None = None
+) -> Select[Any]:
+    dialect = conn.dialect.name
+    if filter.params and dialect == "sqlite":
+        where = replace(filter, params=(), since=None, until=None).where(dialect)
+        return params.keys_query(
+            filter.params, where, since=filter.since, until=filter.until, limit=limit, after=after
+        )
+    query = select(t.c.execution_id, t.c.created_at, t.c.status).where(*filter.where(dialect))
     if after is not None:
         query = query.where(older_than(after))
-    query = query.order_by(t.c.created_at.desc(), t.c.execution_id.desc()).limit(limit)
-    return [(row[0], row[1], ExecutionStatus(row[2])) for row in conn.execute(query).all()]
+    return query.order_by(t.c.created_at.desc(), t.c.execution_id.desc()).limit(limit)
 
 
 def list_executions_by_id(conn: Connection, ids: Collection[str]) -> dict[str, Execution]:
@@ -173,7 +192,9 @@ def list_executions_by_id(conn: Connection, ids: Collection[str]) -> dict[str, E
 def count_by_status(
     conn: Connection, filter: ExecutionFilter = ExecutionFilter()
 ) -> dict[ExecutionStatus, int]:
-    """Executions per status within the filter (zero for the statuses it excludes)."""
+    """Executions per status within the filter (zero for the statuses it excludes), from
+    the hourly counts: for a filter on parameters or free text use `count_matching`."""
+    assert not filter.narrowed, "the hourly counts know no parameters: use count_matching"
     wanted = [s for s in ExecutionStatus if not filter.statuses or s in filter.statuses]
     totals = dict.fromkeys(ExecutionStatus, 0)
     totals.update(
@@ -183,6 +204,28 @@ def count_by_status(
         )
     )  # fmt: skip
     return totals
+
+
+def count_matching(
+    conn: Connection, filter: ExecutionFilter, *, cap: int
+) -> tuple[dict[ExecutionStatus, int], bool]:
+    """Executions per status counted row by row, up to `cap` of them, and whether the cap
+    was reached (each count is then a lower bound): for filters the hourly counts cannot
+    answer, so a page says "1,000+" rather than scan a million rows."""
+    dialect = conn.dialect.name
+    if filter.params and dialect == "sqlite":
+        where = replace(filter, params=(), since=None, until=None).where(dialect)
+        query = params.statuses_query(
+            filter.params, where, since=filter.since, until=filter.until, limit=cap
+        )
+    else:
+        query = select(t.c.status).where(*filter.where(dialect)).limit(cap)
+    found = query.subquery()  # summed in one row: no sort, no thousand rows fetched
+    sums = [
+        func.coalesce(func.sum(case((found.c.status == str(s), 1))), 0) for s in ExecutionStatus
+    ]
+    totals = dict(zip(ExecutionStatus, conn.execute(select(*sums)).one(), strict=True))
+    return totals, sum(totals.values()) >= cap
 
 
 def update_status(
@@ -279,36 +322,6 @@ def list_children(conn: Connection, parent_id: str) -> list[Execution]:
 def list_statuses(conn: Connection, ids: Iterable[str]) -> dict[str, ExecutionStatus]:
     rows = conn.execute(select(t.c.execution_id, t.c.status).where(t.c.execution_id.in_(list(ids))))
     return {row[0]: ExecutionStatus(row[1]) for row in rows}
-
-
-def list_retry_chain(conn: Connection, execution: Execution) -> list[Execution]:
-    """The attempts linked to this one by `retry_of`, first attempt first: the ones it
-    retries, itself, then the retries that followed it (the earliest of each)."""
-    chain = [execution]
-    seen = {execution.execution_id}
-    while chain[0].retry_of is not None and chain[0].retry_of not in seen:
-        previous = find_execution(conn, chain[0].retry_of)
-        if previous is None:
-            break
-        seen.add(previous.execution_id)
-        chain.insert(0, previous)
-    while True:
-        following = find_first_retry(conn, chain[-1].execution_id)
-        if following is None or following.execution_id in seen:
-            return chain
-        seen.add(following.execution_id)
-        chain.append(following)
-
-
-def find_first_retry(conn: Connection, execution_id: str) -> Execution | None:
-    """The earliest execution that retries this one, if any."""
-    row = conn.execute(
-        select(t)
-        .where(t.c.retry_of == execution_id)
-        .order_by(t.c.created_at, t.c.execution_id)
-        .limit(1)
-    ).first()
-    return None if row is None else from_row(row)
 
 
 def _to_row(e: Execution) -> dict[str, Any]:

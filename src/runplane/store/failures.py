@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, exists, func, or_, select
@@ -100,9 +100,7 @@ def count_unresolved_failures(conn: Connection, filter: ExecutionFilter) -> int:
     failed attempts at one problem count once. Failures in no chain are counted in SQL;
     only the others have their chains followed. The filter's statuses are ignored.
     """
-    where = ExecutionFilter(
-        pipelines=filter.pipelines, triggers=filter.triggers, since=filter.since, until=filter.until
-    ).where()
+    where = replace(filter, statuses=frozenset()).where(conn.dialect.name)
     failed = t.c.status == str(ExecutionStatus.FAILED)
     retry = t.alias("retry")
     retried = exists().where(retry.c.retry_of == t.c.execution_id)

@@ -75,7 +75,7 @@ def list_matching_executions(
     grouped; a level-only search walks the executions newest first instead, asking the
     `(execution_id, level, seq)` index of each whether it has such a line.
     """
-    where = filter.where() + ([older_than(after)] if after is not None else [])
+    where = filter.where(conn.dialect.name) + ([older_than(after)] if after is not None else [])
     order = (e.c.created_at.desc(), e.c.execution_id.desc())
     if not search.phrases:
         line = select(logs.c.seq).where(

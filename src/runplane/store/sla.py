@@ -9,12 +9,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from runplane.model import Execution, ExecutionStatus
 from runplane.model.sla import SlaStatus
-from runplane.store.executions import ExecutionFilter, from_row
+from runplane.store.executions import from_row
 from runplane.store.tables import executions as t
 from runplane.store.tables import sla_misses as m
 
@@ -47,19 +47,6 @@ def list_watched(
         select(t).where(or_(active, open_) if pipelines else open_).order_by(t.c.created_at)
     )
     return [from_row(row) for row in rows]
-
-
-def count_flagged_by_status(
-    conn: Connection, filter: ExecutionFilter
-) -> dict[ExecutionStatus, int]:
-    """Executions per status within a filter on `sla_state`: counted from the rows (the
-    partial index holds only the flagged few), since the hourly counts know no SLA."""
-    totals = dict.fromkeys(ExecutionStatus, 0)
-    rows = conn.execute(
-        select(t.c.status, func.count()).where(*filter.where()).group_by(t.c.status)
-    )
-    totals.update((ExecutionStatus(status), n) for status, n in rows)
-    return totals
 
 
 def update_sla(

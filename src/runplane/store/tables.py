@@ -4,12 +4,14 @@ Indexes follow the executions page: newest first by `(created_at, execution_id)`
 optionally narrowed by status, pipeline or trigger, and one count per status.
 `execution_counts` keeps executions per hour of creation, pipeline, trigger and status,
 so the filter bar's counts over a day or a month sum a few hundred rows instead of
-counting every execution. Schedules and their fires come next: a fire's unique
-`(schedule, scheduled_for)` is what makes each scheduled instant fire once when several
-servers share the database. An SLA's missed instants (nothing ran by the deadline) are
-kept per schedule and instant, since there may be no execution row to mark. Access
-control comes last: users, API tokens and dashboard sessions (secrets stored as SHA-256
-only), and the append-only audit trail, whose unique `bucket` folds refused
+counting every execution. `execution_params` holds each execution's parameters in their
+canonical text (`model/param_filters.py`), newest first per `(name, value)`, for parameter
+filters on SQLite and free-text search on both backends. Schedules and their fires come
+next: a fire's unique `(schedule, scheduled_for)` is what makes each scheduled instant
+fire once when several servers share the database. An SLA's missed instants (nothing ran
+by the deadline) are kept per schedule and instant, since there may be no execution row
+to mark. Access control comes last: users, API tokens and dashboard sessions (secrets
+stored as SHA-256 only), and the append-only audit trail, whose unique `bucket` folds refused
 requests into one row per address and minute.
 """
 
@@ -76,6 +78,13 @@ executions = Table(
     Index("ix_executions_pipeline_status_created", "pipeline", "status", "created_at"),
     Index("ix_executions_trigger_created", "trigger", "created_at", "execution_id"),
     Index("ix_executions_identity", "pipeline", "params_hash", "status"),
+    # Parameter filters on PostgreSQL: `params @> '{"day": "2025-12-22"}'`.
+    Index(
+        "ix_executions_params",
+        "params",
+        postgresql_using="gin",
+        postgresql_ops={"params": "jsonb_path_ops"},
+    ).ddl_if(dialect="postgresql"),
     # Partial: these columns are NULL on most rows, and an index full of NULLs makes the
     # planner (after ANALYZE) scan by time instead of looking the few real values up.
     *(
@@ -102,6 +111,17 @@ execution_counts = Table(
     Column("trigger", String(16), primary_key=True),
     Column("hour", UTCDateTime, primary_key=True),
     Column("n", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+execution_params = Table(
+    "execution_params",
+    metadata,
+    Column("execution_id", String(ID), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("value", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_execution_params_lookup", "name", "value", "created_at", "execution_id"),
     sqlite_with_rowid=False,
 )
 

@@ -20,6 +20,7 @@ from runplane.store import events as event_store
 from runplane.store import executions as store
 from runplane.store import failures as failure_store
 from runplane.store import queue as queue_store
+from runplane.store import retries
 from runplane.views.baseline import Baseline, baseline_json, load_baseline
 from runplane.views.resolution import Standing, list_resolved_by, standing
 
@@ -71,7 +72,7 @@ def load_execution_detail(
     twin = None
     if execution.status in RETRYABLE_STATUSES:
         twin = queue_store.find_active_twin(conn, execution.pipeline, execution.params_hash)
-    chain = store.list_retry_chain(conn, execution)
+    chain = retries.list_retry_chain(conn, execution)
     resolved_by = None
     if execution.status is ExecutionStatus.CANCELLED:
         resolved_by = list_resolved_by(conn, [execution]).get(execution_id)
@@ -81,7 +82,7 @@ def load_execution_detail(
         events=event_store.list_events(conn, execution_id),
         chain=chain,
         previous_attempt=previous,
-        next_attempt=store.find_first_retry(conn, execution_id),
+        next_attempt=retries.find_first_retry(conn, execution_id),
         parent=None if execution.parent_id is None else _find(conn, [], execution.parent_id),
         children=store.list_children(conn, execution_id),
         twin=twin,

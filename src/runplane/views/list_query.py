@@ -14,10 +14,14 @@ from typing import Any
 from runplane.model import Execution, ExecutionStatus, Trigger
 from runplane.model.bounds import RANGE_TEXT, in_range
 from runplane.model.json import iso
+from runplane.model.param_filters import PREFIX, ParamMatch
 from runplane.model.sla import FLAGGED, SlaState
 from runplane.model.timerange import DEFAULT_RANGE, LABELS, RANGES, resolve_range
 from runplane.pipelines.registry import NAME as PIPELINE_NAME
 from runplane.store import executions as store
+from runplane.views.list_errors import ListingError as ListingError
+from runplane.views.list_errors import UnknownFilterValue as UnknownFilterValue
+from runplane.views.param_query import parse_params, parse_search
 
 STATUSES = tuple(str(s) for s in ExecutionStatus)
 TRIGGERS = tuple(str(t) for t in Trigger)
@@ -53,26 +57,13 @@ PRESET_LABELS = {
 }
 
 
-class ListingError(ValueError):
-    """A list request that cannot be answered; `param` names the query parameter at fault."""
-
-    def __init__(self, param: str, message: str) -> None:
-        super().__init__(message)
-        self.param = param
-        self.message = message
-
-
-class UnknownFilterValue(ListingError):
-    """A well-formed filter naming something that does not exist (a pipeline that is not
-    registered and never ran): the API answers 404, as for that pipeline's own address."""
-
-
 @dataclass(frozen=True)
 class ListFilters:
     """What a list shows once presets are expanded; this is what responses echo back.
 
     `range` is a named window relative to now; when it is None, `since`/`until` give a
     fixed window (either may be open), and all three None means no time limit.
+    `params` and `search` narrow it by parameter values and free text (`param_query`).
     """
 
     statuses: tuple[ExecutionStatus, ...] = ()
@@ -84,6 +75,13 @@ class ListFilters:
     preset: str | None = None
     sla: tuple[SlaState, ...] = ()
     """At risk or breached only (advanced tier): the rows the SLA watch flagged."""
+    params: tuple[ParamMatch, ...] = ()
+    search: str | None = None
+
+    @property
+    def narrowed(self) -> bool:
+        """Filters on parameters, free text or SLA standing: counted row by row, up to a cap."""
+        return bool(self.params) or self.search is not None or bool(self.sla)
 
     def window(self, now: datetime) -> tuple[datetime | None, datetime | None]:
         """The `(since, until)` instants this filter covers at `now`."""
@@ -126,6 +124,8 @@ class ListFilters:
             since=since,
             until=until,
             sla_states=frozenset(str(s) for s in self.sla),
+            params=self.params,
+            search=self.search,
         )
 
     def cache_key(self) -> tuple[Any, ...]:
@@ -138,6 +138,8 @@ class ListFilters:
             self.since,
             self.until,
             tuple(sorted(self.sla)),
+            tuple(sorted((m.name, tuple(sorted(m.values))) for m in self.params)),
+            self.search,
         )
 
     def to_json(self, now: datetime) -> dict[str, Any]:
@@ -152,6 +154,8 @@ class ListFilters:
             "until": iso(until),
             "preset": self.preset,
             "sla": [str(s) for s in self.sla],
+            "param": {m.name: list(m.values) for m in self.params},
+            "q": self.search,
         }
 
     def query_params(self) -> list[tuple[str, str]]:
@@ -167,6 +171,9 @@ class ListFilters:
             params.append(("since", _instant_text(self.since)))
         if self.until is not None:
             params.append(("until", _instant_text(self.until)))
+        params += [(f"{PREFIX}{m.name}", value) for m in self.params for value in m.values]
+        if self.search is not None:
+            params.append(("q", self.search))
         return params
 
 
@@ -180,10 +187,13 @@ def parse_filters(
     until: str | None = None,
     preset: str | None = None,
     sla: Sequence[str] = (),
+    params: Sequence[tuple[str, str]] = (),
+    q: str | None = None,
 ) -> ListFilters:
     """Validate raw query values and expand a preset; raises `ListingError` naming the value.
 
-    Empty values count as absent, so a form's "All" option can send `status=`.
+    Empty values count as absent, so a form's "All" option can send `status=`; `params`
+    are the `(NAME, VALUE)` of `param.NAME=VALUE` filters, which need both.
     """
     statuses = tuple(
         ExecutionStatus(v) for v in _choices("status", status, STATUSES, "execution status")
@@ -208,6 +218,8 @@ def parse_filters(
         since=start,
         until=end,
         sla=flagged,
+        params=parse_params(params),
+        search=parse_search(q),
     )
     preset = (preset or "").strip() or None
     if preset is not None:

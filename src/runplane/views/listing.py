@@ -15,7 +15,6 @@ from runplane.pipelines import Registry
 from runplane.pipelines import registry as default_registry
 from runplane.store import Database
 from runplane.store import executions as store
-from runplane.store import sla as sla_store
 from runplane.views.list_caches import CountCache, FinishedCache
 from runplane.views.list_query import (
     DEFAULT_LIMIT,
@@ -25,6 +24,9 @@ from runplane.views.list_query import (
     encode_cursor,
 )
 from runplane.views.resolution import list_resolved_by
+
+COUNT_CAP = 1000
+"""Executions a filter on parameters or free text counts before it says "1,000+"."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ class ExecutionPage:
     now: datetime
     resolved_by: dict[str, str] = field(default_factory=dict)
     """For the page's failed or cancelled executions a later attempt made good, its id."""
+    capped: bool = False
+    """More than `COUNT_CAP` executions match a filter on parameters or free text: the
+    counts are of the first `COUNT_CAP` only, lower bounds ("1,000+")."""
 
     @property
     def total(self) -> int:
@@ -60,23 +65,28 @@ def list_page(
     """A page of executions newest first, continuing after `cursor`, with counts by status.
 
     The counts cover the same filter (zero for statuses it excludes), one indexed count
-    per status, reused from `counts` when computed less than its ttl ago. Rows come from
+    per status, reused from `counts` when computed less than its ttl ago; a filter on
+    parameters or free text is counted row by row up to `COUNT_CAP`. Rows come from
     `finished` when it holds them. Raises `ListingError` for a malformed cursor or a
     pipeline that neither exists nor ran.
     """
     after = decode_cursor(cursor)
     now = clock()
     query = filters.to_store(now)
-    cached = None if counts is None else counts.get(filters.cache_key())
+    cached = None if counts is None or filters.narrowed else counts.get(filters.cache_key())
+    capped = False
     with db.read() as conn:
         _check_pipelines(conn, filters.pipelines, registry)
         keys = store.list_execution_keys(conn, query, limit=limit + 1, after=after)
         known = {} if finished is None else _known(finished, keys)
         fetched = store.list_executions_by_id(conn, [k[0] for k in keys if k[0] not in known])
-        by_status = cached if cached is not None else _count(conn, query)
+        if filters.narrowed:
+            by_status, capped = store.count_matching(conn, query, cap=COUNT_CAP)
+        else:
+            by_status = cached if cached is not None else store.count_by_status(conn, query)
         rows = [known.get(key[0]) or fetched[key[0]] for key in keys[:limit]]
         resolved_by = list_resolved_by(conn, rows)
-    if cached is None and counts is not None:
+    if cached is None and counts is not None and not filters.narrowed:
         counts.put(filters.cache_key(), by_status)
     rows = [known.get(key[0]) or fetched[key[0]] for key in keys]
     if finished is not None:
@@ -92,13 +102,8 @@ def list_page(
         filters=filters,
         now=now,
         resolved_by=resolved_by,
+        capped=capped,
     )
-
-
-def _count(conn: Any, query: store.ExecutionFilter) -> dict[ExecutionStatus, int]:
-    if query.sla_states:
-        return sla_store.count_flagged_by_status(conn, query)
-    return store.count_by_status(conn, query)
 
 
 def _known(

@@ -30,6 +30,7 @@ from markupsafe import Markup
 
 from runplane.identity import ANONYMOUS
 from runplane.model import LOG_LEVELS
+from runplane.model.param_filters import canonical
 from runplane.model.timefmt import duration, ordinal
 from runplane.store import Database
 from runplane.tiers import Feature, locked_reasons
@@ -107,6 +108,7 @@ def _environment() -> Environment:
         number=display.number,
         ordinal=ordinal,
         param=display.param_text,
+        filter_text=canonical,
         query=_query,
         urlquote=lambda s: urllib.parse.quote(str(s), safe=""),
         form_pairs=lambda params: [(f"p.{k}", display.param_text(v)) for k, v in params.items()],

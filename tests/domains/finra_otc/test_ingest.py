@@ -18,8 +18,8 @@ from runplane.engine.serving.runtime import ServingRuntime
 from runplane.model import ErrorClass, Execution, Trigger
 from runplane.settings import Settings
 from runplane.store import captures as capture_store
-from runplane.store import executions as store
 from runplane.store import logs as log_store
+from runplane.store import retries
 from tests.conftest import wait_for_final
 from tests.domains.finra_otc.support import (
     INGEST,
@@ -302,7 +302,7 @@ def test_an_http_503_is_retried_automatically_and_the_retry_succeeds(
         first = run(db, INGEST, week_ending="2025-12-29", source=server.url("/otc.psv"))
         assert _failed(first, ErrorClass.TRANSIENT) == "HTTP 503 from 127.0.0.1"
         with db.read() as conn:
-            _, retry = store.list_retry_chain(conn, first)
+            _, retry = retries.list_retry_chain(conn, first)
         second = wait_for_final(db, retry.execution_id)
     assert second.status == "completed", second.error
     assert (second.attempt, second.triggered_by) == (2, f"auto-retry:{first.execution_id}")

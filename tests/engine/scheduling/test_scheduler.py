@@ -27,6 +27,7 @@ from runplane.store.tables import executions, schedule_fires
 from runplane.views.schedules import get_schedule_state
 from tests.conftest import FakeClock, fast_settings, wait_for_final, wait_until
 from tests.factories import make_schedule
+from tests.support.param_index import assert_params_indexed
 
 T0 = datetime(2025, 12, 22, 8, 0, tzinfo=UTC)
 NEW_YORK = ZoneInfo("America/New_York")
@@ -321,6 +322,7 @@ def test_templates_are_filled_in_on_the_schedules_wall_clock_at_the_instant(
     with db.read() as conn:
         stored = schedule_store.get_schedule(conn, "ny")
     assert stored.params == params
+    assert assert_params_indexed(db) >= 4  # a fire's parameters are filterable at once
 
 
 def test_a_fire_whose_params_no_longer_validate_is_recorded_and_the_schedule_goes_on(

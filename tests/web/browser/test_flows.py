@@ -71,6 +71,35 @@ def test_filters_and_presets_change_the_rows_and_the_url(web: Server, page: Any)
     web.client.post(f"/v1/executions/{running}/cancel")
 
 
+def test_the_search_box_and_a_parameter_chip_filter_the_list(web: Server, page: Any) -> None:
+    quick = run(web, "runplane.sleep", seconds=0)
+    slower = run(web, "runplane.sleep", seconds=0.1)
+    other = run(web, "runplane.noop")
+    for execution_id in (quick, slower, other):
+        web.wait_for_final(execution_id)
+    open_page(page, f"{web.url}/dashboard/executions")
+    assert set(rows(page)) == {quick, slower, other}
+
+    page.fill('input[name="q"]', "sleep")
+    page.click('form[data-filters] button[type="submit"]')
+    page.wait_for_url("**q=sleep**")
+    assert set(rows(page)) == {quick, slower}
+
+    open_page(page, f"{web.url}/dashboard/executions?q=sleep&param.seconds=0")
+    assert rows(page) == [quick]
+    chip = page.locator("[data-param-chip]")
+    expect(chip).to_have_text(re.compile(r"seconds = 0"))
+    page.select_option('select[name="status"]', "completed")
+    page.click('form[data-filters] button[type="submit"]')
+    page.wait_for_url("**status=completed**")
+    assert parse_qs(urlsplit(page.url).query)["param.seconds"] == ["0"]  # Apply keeps it
+    assert rows(page) == [quick]
+    page.click("[data-param-chip] a")
+    page.wait_for_url(lambda url: "param.seconds" not in url)
+    assert set(rows(page)) == {quick, slower}
+    assert page.locator('input[name="q"]').input_value() == "sleep"
+
+
 def test_auto_refresh_shows_a_new_execution_without_reloading(
     shared_web: Server, page: Any
 ) -> None:

@@ -4,6 +4,7 @@ stopped; what a completed run produced; the Resources tab's graphs (advanced tie
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -19,7 +20,7 @@ from runplane.store import events as event_store
 from runplane.store import logs as log_store
 from tests.conftest import FakeClock
 from tests.factories import make_execution, make_samples, sla_standing
-from tests.web.conftest import text
+from tests.web.conftest import row_ids, text
 
 
 def test_header_names_status_pipeline_times_and_actions(
@@ -203,6 +204,11 @@ def test_parameters_tab_lists_params_metadata_chain_and_trail(
     assert f'href="/dashboard/executions/{first.execution_id}">attempt 1</a>' in page
     assert "attempt 2 (this one)" in words
     assert "created auto-retry" in words
+    runs = re.search(r'href="([^"]+)" data-param-runs>runs with this seconds<', page)
+    assert runs is not None
+    listed = client.get(html.unescape(runs[1])).text  # the list of runs with seconds=2
+    assert "param.seconds=2&" in html.unescape(runs[1])
+    assert row_ids(listed) == [second.execution_id, first.execution_id]
 
 
 def test_logs_tab_opens_with_the_first_lines_escaped_and_the_end_marker(

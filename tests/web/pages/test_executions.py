@@ -7,11 +7,13 @@ from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import quote
 
+import pytest
 from fastapi.testclient import TestClient
 
 from runplane.model import ErrorClass, ExecutionError, Trigger
 from runplane.model.clock import utcnow
 from runplane.store import Database
+from runplane.views import listing
 from tests.conftest import FakeClock
 from tests.factories import make_execution, sla_standing
 from tests.web.conftest import row_ids, text
@@ -125,6 +127,66 @@ def test_filters_narrow_the_rows_and_are_shown_selected(
     assert row_ids(page) == [failed.execution_id, old.execution_id]
     assert "<option selected>runplane.sleep</option>" in page
     assert "This pipeline: runplane.sleep" in text(page)
+
+
+def test_parameter_filters_show_as_removable_chips_and_survive_apply(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        both = make_execution(conn, params={"day": "2025-12-22", "tier": "OTC"}, created_at=now)
+        make_execution(conn, params={"day": "2025-12-22", "tier": "NMS"}, created_at=now)
+        make_execution(conn, params={"day": "2025-12-29", "tier": "OTC"}, created_at=now)
+    page = client.get("/dashboard/executions?param.day=2025-12-22&param.tier=OTC&status=").text
+    assert row_ids(page) == [both.execution_id]
+    assert "day = 2025-12-22" in text(page)
+    assert '<input type="hidden" name="param.tier" value="OTC">' in page
+    assert 'href="/dashboard/executions?param.tier=OTC" aria-label="Remove the filter day' in page
+    back = quote("param.day=2025-12-22&param.tier=OTC", safe="")
+    assert f"back={back}" in page  # rows link to the detail with the filtered list to return to
+    none = text(client.get("/dashboard/executions?param.day=2026-01-05").text)
+    assert "No executions matching these parameters in the last 24 h" in none
+
+
+def test_the_unresolved_summary_counts_within_the_parameter_filter(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        for day in ("2025-12-22", "2025-12-29", "2025-12-29"):
+            make_execution(conn, params={"day": day}, status="failed", created_at=now)
+    assert "3 unresolved failures" in text(client.get("/dashboard/executions").text)
+    narrowed = text(client.get("/dashboard/executions?param.day=2025-12-22").text)
+    assert "1 unresolved failure in the last 24 h" in narrowed
+
+
+def test_the_search_box_narrows_by_id_pipeline_and_value(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        otc = make_execution(conn, params={"tier": "OTC"}, created_at=now)
+        sleeper = make_execution(conn, pipeline="runplane.sleep", created_at=now)
+    assert row_ids(client.get("/dashboard/executions?q=otc").text) == [otc.execution_id]
+    page = client.get("/dashboard/executions?q=sleep").text
+    assert row_ids(page) == [sleeper.execution_id]
+    assert 'name="q" value="sleep"' in page
+    prefix = sleeper.execution_id[:8]
+    assert row_ids(client.get(f"/dashboard/executions?q={prefix}").text) == [sleeper.execution_id]
+
+
+def test_counts_of_a_parameter_filter_past_the_cap_say_so(
+    client: TestClient, sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(listing, "COUNT_CAP", 2)
+    now = utcnow()
+    with sqlite_db.write() as conn:
+        for i in range(3):
+            make_execution(
+                conn, params={"day": "2025-12-22"}, created_at=now - timedelta(seconds=i)
+            )
+    words = text(client.get("/dashboard/executions?param.day=2025-12-22").text)
+    assert "2+ executions in the last 24 h (counted up to 2)" in words
 
 
 def test_a_custom_window_takes_utc_from_and_to_fields(
@@ -257,6 +319,29 @@ def test_a_bad_filter_is_a_400_page_naming_the_value(client: TestClient) -> None
     assert response.status_code == 400
     assert "Unknown execution status 'broken'" in text(response.text)
     assert "Reset the filters" in response.text
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("param.=x", "A parameter filter needs a name"),
+        ("param.day=", "The filter param.day has no value"),
+        ("param.bad-name=1", "Parameter name 'bad-name' is not valid"),
+    ],
+)
+def test_a_bad_parameter_filter_is_a_400_page_saying_how_to_fix_it(
+    client: TestClient, query: str, words: str
+) -> None:
+    response = client.get(f"/dashboard/executions?{query}")
+    assert response.status_code == 400
+    assert words in text(response.text)
+
+
+def test_filter_values_are_escaped(client: TestClient) -> None:
+    page = client.get("/dashboard/executions", params={"param.x": "<b>\"'", "q": "<i>"}).text
+    assert "<b>" not in page
+    assert "<i>" not in page
+    assert "x = &lt;b&gt;&#34;&#39;" in page
 
 
 def test_user_text_is_escaped(client: TestClient, sqlite_db: Database) -> None:

@@ -200,6 +200,10 @@ class StatusCounts(BaseModel):
     cancelled: int
     dry_run: int
     total: int
+    capped: bool = Field(
+        description="More than 1,000 executions match a filter on parameters or free text: "
+        'only the first 1,000 were counted, so each count is a lower bound ("1,000+").'
+    )
 
 
 class AppliedFilters(BaseModel):
@@ -220,6 +224,10 @@ class AppliedFilters(BaseModel):
     sla: list[Literal["breached", "at_risk"]] = Field(
         description="SLA states the list is narrowed to (the sla-breaches preset: both)."
     )
+    param: dict[str, list[str]] = Field(
+        description="The parameter filters, by name: each name's values as given (`param.NAME`)."
+    )
+    q: str | None = Field(description="The free-text search, stripped; null when none.")
 
 
 class ExecutionList(BaseModel):

@@ -177,7 +177,7 @@ def warm_up(db: Database) -> None:
         execution_id="00000000-0000-0000-0000-000000000000",
         pipeline="runplane.noop",
         status=ExecutionStatus.RUNNING,
-        params={},
+        params={"warm": "up"},  # so its parameters' insert, as an automatic retry's, is compiled
         params_hash="",
         trigger=Trigger.API,
         triggered_by="warm-up",

@@ -25,7 +25,7 @@ from runplane.model.schedule import Schedule
 from runplane.model.sla import SLA, SlaFacts, SlaKind, SlaState, SlaStatus, evaluate
 from runplane.pipelines import Registry
 from runplane.pipelines import registry as default_registry
-from runplane.store import Database
+from runplane.store import Database, retries
 from runplane.store import events as event_store
 from runplane.store import executions as store
 from runplane.store import schedules as schedule_store
@@ -123,7 +123,7 @@ class SlaWatch:
         now: datetime,
         timed: bool,
     ) -> SlaStatus | None:
-        chain = store.list_retry_chain(conn, execution) if timed else [execution]
+        chain = retries.list_retry_chain(conn, execution) if timed else [execution]
         schedule = _schedule_of(chain[0], schedules)
         sla = self._sla(execution.pipeline, schedule)
         if sla is None:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.datastructures import QueryParams
 
 from runplane.model import Execution, ExecutionStatus
+from runplane.model.param_filters import PREFIX
 from runplane.model.sla import SlaStatus
 from runplane.model.status import RETRYABLE_STATUSES
 from runplane.model.timerange import TITLES
@@ -22,6 +23,7 @@ from runplane.store import queue as queue_store
 from runplane.tiers import Feature, locked_reason
 from runplane.views import list_query, listing
 from runplane.views.overview import unresolved_failures
+from runplane.views.param_query import param_pairs
 from runplane.views.resolution import is_auto_retry
 from runplane.web import display
 from runplane.web.deps import CallerDep, FeatureLocked, StateDep, denied, requires
@@ -34,7 +36,7 @@ router = APIRouter(route_class=DashboardRoute, dependencies=[Depends(requires(Fe
 MAX_EXTENT = 1000
 """Rows one refresh may re-fetch after several "Load more" clicks."""
 NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
-VIEW_PARAMS = ("preset", "status", "pipeline", "trigger", "range", "since", "until", "sla")
+VIEW_PARAMS = ("preset", "status", "pipeline", "trigger", "range", "since", "until", "sla", "q")
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ def parse_view(query: QueryParams) -> list_query.ListFilters:
         until=until,
         preset=query.get("preset"),
         sla=query.getlist("sla"),
+        params=param_pairs(query.multi_items()),
+        q=query.get("q"),
     )
     if custom and since is None and until is None and not filters.preset:
         return replace(filters, range=None)
@@ -182,7 +186,9 @@ def _instant(value: str | None) -> str | None:
 
 def _view_query(query: QueryParams) -> str:
     """The part of the URL that reproduces the view, for back links and refreshes."""
-    return urlencode([(k, v) for k, v in query.multi_items() if k in VIEW_PARAMS and v])
+    return urlencode(
+        [(k, v) for k, v in query.multi_items() if (k in VIEW_PARAMS or k.startswith(PREFIX)) and v]
+    )
 
 
 def _choices() -> dict[str, object]:

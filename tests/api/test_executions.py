@@ -674,7 +674,7 @@ def test_the_sla_filter_reads_the_partial_index(sqlite_db: Database) -> None:
     query = store.ExecutionFilter(sla_states=frozenset({"breached"}), since=utcnow())
     statement = (
         select(executions.c.execution_id)
-        .where(*query.where())
+        .where(*query.where("sqlite"))
         .order_by(executions.c.created_at.desc())
     )
     with sqlite_db.read() as conn:

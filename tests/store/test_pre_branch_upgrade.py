@@ -115,9 +115,8 @@ def _schema_diff(db: Database) -> list[object]:
             return type_ != "table" or name in tables.tables
 
         with db.engine.connect() as conn:
-            opts = {"include_name": own, "include_object": on_backend(conn.dialect.name)}
-            context = MigrationContext.configure(conn, opts=opts)
-            diffs += compare_metadata(context, tables)
+            context = MigrationContext.configure(conn, opts={"include_name": own})
+            diffs += compare_metadata(context, on_backend(tables, conn.dialect.name))
     return diffs
 
 

@@ -63,11 +63,8 @@ def test_migrations_create_exactly_the_tables_in_tables_py(db: Database) -> None
         return type_ != "table" or name in metadata.tables or name == "alembic_version"
 
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(
-            conn,
-            opts={"include_name": core_only, "include_object": on_backend(db.engine.dialect.name)},
-        )
-        diff = compare_metadata(context, metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": core_only})
+        diff = compare_metadata(context, on_backend(metadata, db.dialect))
     assert diff == []
 
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from sqlalchemy import MetaData
 
 
-def on_backend(dialect: str) -> Callable[..., bool]:
-    """An Alembic `include_object` leaving out what `ddl_if` makes on another backend
-    (the PostgreSQL-only GIN index on the parameters)."""
+def on_backend(tables: MetaData, dialect: str) -> MetaData:
+    """`tables` without the indexes `ddl_if` makes on another backend only (PostgreSQL's
+    GIN indexes on the parameters and on the log words; SQLite's log index is an FTS5 table
+    beside the tables, which Alembic does not compare)."""
+    copy = MetaData()
+    for table in tables.tables.values():
+        table.to_metadata(copy)
+    for table in copy.tables.values():
+        table.indexes = {i for i in table.indexes if _made_on(i, dialect)}
+    return copy
 
-    def include(item: object, *_: object) -> bool:
-        condition = getattr(item, "_ddl_if", None)
-        return condition is None or condition.dialect in (None, dialect)
 
-    return include
+def _made_on(item: object, dialect: str) -> bool:
+    condition = getattr(item, "_ddl_if", None)
+    return condition is None or condition.dialect in (None, dialect)

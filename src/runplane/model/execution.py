@@ -41,6 +41,8 @@ class Execution:
     worker_id: str | None = None
     pid: int | None = None
     process_started_at: float | None = None
+    bulk_id: str | None = None
+    """The bulk operation that created or cancelled it, if one did."""
 
     @property
     def duration_seconds(self) -> float | None:

@@ -47,6 +47,7 @@ def execution_json(e: Execution) -> dict[str, Any]:
         "progress": e.progress,
         "cancel_requested_at": iso(e.cancel_requested_at),
         "cancel_requested_by": e.cancel_requested_by,
+        "bulk_id": e.bulk_id,
     }
 
 
@@ -131,6 +132,7 @@ def execution_from_json(body: dict[str, Any]) -> Execution:
         progress=body.get("progress"),
         cancel_requested_at=parse_iso(body.get("cancel_requested_at")),
         cancel_requested_by=body.get("cancel_requested_by"),
+        bulk_id=body.get("bulk_id"),
     )
 
 

@@ -339,6 +339,7 @@ def _to_row(e: Execution) -> dict[str, Any]:
         "worker_id": e.worker_id,
         "pid": e.pid,
         "process_started_at": e.process_started_at,
+        "bulk_id": e.bulk_id,
     }
 
 
@@ -373,6 +374,7 @@ def from_row(row: Row[Any]) -> Execution:
         worker_id=m["worker_id"],
         pid=m["pid"],
         process_started_at=m["process_started_at"],
+        bulk_id=m["bulk_id"],
     )
 
 

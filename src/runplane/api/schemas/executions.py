@@ -67,6 +67,11 @@ class ExecutionOut(BaseModel):
     progress: dict[str, Any] | None
     cancel_requested_at: Instant | None
     cancel_requested_by: str | None
+    bulk_id: str | None = Field(
+        None,
+        description="The bulk operation (`GET /v1/bulk/{id}`) that created this execution "
+        "(a bulk retry) or cancelled it (a bulk cancel); null otherwise.",
+    )
     resolved_by: str | None = Field(
         None,
         description="For a failed or cancelled execution, the earliest later attempt of its "

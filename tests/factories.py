@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -10,11 +11,16 @@ from typing import Any
 from sqlalchemy import Connection
 
 from runplane.engine.access.passwords import hash_password, new_secret
+from runplane.engine.bulk.operation import start_operation
+from runplane.engine.bulk.preview import preview_bulk
 from runplane.engine.ids import new_capture_id, new_execution_id
 from runplane.model import Execution, ExecutionStatus, Trigger
 from runplane.model.access import TOKEN_PREFIX, ApiToken, Role, Session, User, secret_hash
+from runplane.model.audit import Origin
+from runplane.model.bulk import BulkAction, BulkOperation
 from runplane.model.schedule import CatchUp, Schedule
 from runplane.pipelines.params import params_hash
+from runplane.store import Database
 from runplane.store import captures as capture_store
 from runplane.store import executions as store
 from runplane.store import schedules as schedule_store
@@ -147,3 +153,28 @@ def make_session(conn: Connection, user: str = "alice", **overrides: Any) -> tup
     values.update(overrides)
     session_store.insert_session(conn, Session(**values))
     return secret, csrf
+
+
+def failed_typed(conn: Connection, count: int, **overrides: Any) -> Execution:
+    """A failed `tests.typed` run whose parameters (`count`) set it apart from the others."""
+    params = {"count": count, "label": "x"}
+    return make_execution(
+        conn, pipeline="tests.typed", params=params, status=ExecutionStatus.FAILED, **overrides
+    )
+
+
+def start_bulk(
+    db: Database,
+    action: str,
+    ids: list[str],
+    *,
+    clock: Callable[[], datetime],
+    actor: str = "user:alice",
+    max_executions: int = 1000,
+) -> BulkOperation:
+    """Preview `action` over `ids` and start the operation on it, as `actor`."""
+    preview = preview_bulk(db, BulkAction(action), actor=actor, ids=ids, clock=clock)
+    return start_operation(
+        db, preview.preview_id, max_executions=max_executions,
+        origin=Origin(actor=actor, address="10.0.0.7"), clock=clock,
+    )  # fmt: skip

@@ -276,3 +276,18 @@ def _item(row: Row[Any]) -> BulkItem:
         result_id=m["result_id"],
         updated_at=m["updated_at"],
     )
+
+
+def list_later_attempts(conn: Connection, ids: Collection[str]) -> dict[str, str]:
+    """For each of `ids` that some execution retries (`retry_of`), one such attempt."""
+    found: dict[str, str] = {}
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        rows = conn.execute(
+            select(executions.c.retry_of, func.min(executions.c.execution_id))
+            .where(executions.c.retry_of.in_(chunk))
+            .group_by(executions.c.retry_of)
+        )
+        found.update({str(origin): str(attempt) for origin, attempt in rows})
+    return found

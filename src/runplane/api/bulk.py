@@ -21,6 +21,7 @@ from runplane.engine.errors import InvalidBulk
 from runplane.model import Trigger
 from runplane.model.access import Action
 from runplane.model.bulk import BulkAction
+from runplane.store import NotFound
 from runplane.tiers import Feature
 from runplane.views.bulk import load_progress, parse_bulk_filter, preview_json, progress_json
 
@@ -31,7 +32,17 @@ router = APIRouter(
     responses=problems(403),
 )
 
-BulkIdDep = Annotated[str, Path(description="A bulk operation's id.", max_length=64)]
+
+async def _bulk_id(
+    bulk_id: Annotated[str, Path(description="A bulk operation's id (`bulk_id`).")],
+) -> str:
+    """The id the path names; one no operation can have (a NUL byte) is simply not found."""
+    if "\x00" in bulk_id:
+        raise NotFound(f"no bulk operation with id {bulk_id!r}")
+    return bulk_id
+
+
+BulkIdDep = Annotated[str, Depends(_bulk_id)]
 
 
 @router.post(

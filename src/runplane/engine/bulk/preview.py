@@ -81,6 +81,8 @@ def _by_ids(conn: Connection, ids: list[str]) -> list[Execution]:
         raise InvalidBulk(
             "ids", f"ids names {len(ids)} executions; at most {MAX_IDS}, or use a filter"
         )
+    if any("\x00" in text for text in ids):
+        raise InvalidBulk("ids", "an execution id cannot contain a NUL character")
     whole = [store.resolve_execution_id(conn, text) for text in dict.fromkeys(ids)]
     by_id = store.list_executions_by_id(conn, whole)
     return sorted(by_id.values(), key=lambda e: (e.created_at, e.execution_id), reverse=True)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import click
 
 from runplane.cli.app import App, BadInput, pass_app
+from runplane.cli.bulk import bulk_filter, refuse_mixed, run_bulk
 from runplane.cli.follow import Follower
 from runplane.cli.params import parse_params
 from runplane.cli.render import (
@@ -18,6 +21,7 @@ from runplane.cli.render import (
 )
 from runplane.engine.service import cancel_execution, retry_execution
 from runplane.model import ExecutionStatus, Trigger
+from runplane.model.bulk import BulkAction
 from runplane.model.clock import utcnow
 from runplane.model.json import event_json, execution_json
 from runplane.model.timerange import DEFAULT_RANGE, LABELS, RANGES, resolve_range
@@ -25,6 +29,7 @@ from runplane.store import executions as store
 from runplane.store import logs as log_store
 from runplane.tiers import Feature, locked_reason
 from runplane.views.execution_detail import load_execution_detail
+from runplane.views.list_query import PRESETS, STATUSES, TRIGGERS
 
 
 @click.group()
@@ -129,14 +134,39 @@ def logs_command(app: App, execution_id: str, follow: bool) -> None:
             click.echo(line.as_text())
 
 
+def bulk_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The filter options that make `retry` and `cancel` act on every execution they select."""
+    for option in reversed(
+        [
+            click.option("--status", "statuses", multiple=True, type=click.Choice(STATUSES)),
+            click.option("--pipeline", "pipelines", multiple=True),
+            click.option("--trigger", "triggers", multiple=True, type=click.Choice(TRIGGERS)),
+            click.option("--range", "range_", type=click.Choice(list(RANGES))),
+            click.option("--preset", type=click.Choice(list(PRESETS))),
+            click.option("--preview", is_flag=True, help="Only say what would happen."),
+            click.option("--yes", is_flag=True, help="Do not ask for confirmation."),
+            click.option("--max", "max_executions", type=click.IntRange(0), help="Refuse if more."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @executions.command("retry")
-@click.argument("execution_id")
+@click.argument("execution_id", required=False)
 @click.option(
     "-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="Override a parameter."
 )
+@bulk_options
 @pass_app
-def retry_command(app: App, execution_id: str, params: tuple[str, ...]) -> None:
-    """Retry a failed or cancelled execution (optionally with changed parameters)."""
+def retry_command(
+    app: App, /, execution_id: str | None, params: tuple[str, ...], **bulk: Any
+) -> None:
+    """Retry a failed or cancelled execution (optionally with changed parameters), or with
+    filters every latest failed or cancelled attempt they select (preview first)."""
+    if _bulk(app, BulkAction.RETRY, execution_id, bulk, overrides=params):
+        return
+    assert execution_id is not None
     remote = app.remote
     if remote is not None:
         retry = remote.retry(execution_id, parse_params(params))
@@ -153,10 +183,15 @@ def retry_command(app: App, execution_id: str, params: tuple[str, ...]) -> None:
 
 
 @executions.command("cancel")
-@click.argument("execution_id")
+@click.argument("execution_id", required=False)
+@bulk_options
 @pass_app
-def cancel_command(app: App, execution_id: str) -> None:
-    """Cancel a pending execution, or ask a running one to stop."""
+def cancel_command(app: App, /, execution_id: str | None, **bulk: Any) -> None:
+    """Cancel a pending execution, or ask a running one to stop; with filters, every
+    pending or running one they select (preview first)."""
+    if _bulk(app, BulkAction.CANCEL, execution_id, bulk):
+        return
+    assert execution_id is not None
     remote = app.remote
     if remote is not None:
         execution = remote.cancel(execution_id)
@@ -173,6 +208,33 @@ def cancel_command(app: App, execution_id: str) -> None:
             f"Stop requested for {execution_id}; it is killed if still running after "
             f"{app.settings.cancel_grace:.0f} s"
         )
+
+
+def _bulk(
+    app: App,
+    action: BulkAction,
+    execution_id: str | None,
+    options: dict[str, Any],
+    overrides: tuple[str, ...] = (),
+) -> bool:
+    """Act in bulk if filters were given (True), after refusing a mix with an id."""
+    filter = bulk_filter(
+        options["statuses"], options["pipelines"], options["triggers"], options["range_"],
+        options["preset"],
+    )  # fmt: skip
+    flags = options["preview"] or options["yes"] or options["max_executions"] is not None
+    refuse_mixed(execution_id, filter, flags)
+    if execution_id is not None:
+        return False
+    if overrides:
+        raise BadInput(
+            "a bulk retry takes no parameter overrides (-p); retry one id to change them"
+        )
+    run_bulk(
+        app, action, filter, preview_only=options["preview"], yes=options["yes"],
+        max_executions=options["max_executions"],
+    )  # fmt: skip
+    return True
 
 
 def _resolve(app: App, execution_id: str) -> str:

@@ -118,6 +118,11 @@ class Remote:
             self.call("POST", f"/v1/executions/{_segment(execution_id)}/cancel")
         )
 
+    def bulk(self, body: dict[str, Any]) -> dict[str, Any]:
+        """`POST /v1/bulk`: a preview (`preview: true`) or the operation started from one."""
+        found: dict[str, Any] = self.call("POST", "/v1/bulk", body=body)
+        return found
+
     def has_history(self) -> bool:
         capabilities = self.call("GET", "/v1/capabilities")
         return bool(capabilities["features"]["history"])

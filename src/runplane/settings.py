@@ -82,7 +82,7 @@ class Settings(BaseSettings):
         description="A due pending execution this old while the executor has free slots "
         "means the executor is not taking work.",
     )
-    fault_at: Literal["claim", "mid-run", "publish", "final-write"] | None = Field(
+    fault_at: Literal["claim", "mid-run", "publish", "final-write", "bulk-item"] | None = Field(
         None,
         description="Test-only: the engine point where a process pauses for the fault tests "
         "(ignored unless `fault_dir` is set too).",

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from runplane.engine import faults
 from runplane.engine.access.audit import append
 from runplane.engine.bulk.checks import recheck
 from runplane.engine.errors import BulkRefused, CancelRefused, RetryRefused
@@ -202,6 +203,7 @@ def _retry(
             bulk_store.mark_bulk_retried(
                 conn, item.execution_id, operation.bulk_id, retry.execution_id, now
             )
+            faults.reach("bulk-item", item.execution_id)
     except RetryRefused as exc:
         reason = SkipReason.NOT_ALLOWED if exc.active_id is None else SkipReason.IDENTICAL_ACTIVE
         raise _Skipped(Skip(item.execution_id, reason, str(exc))) from None

@@ -82,7 +82,9 @@ def test_select_all_matching_previews_the_lists_filter(
 ) -> None:
     seed(sqlite_db)
     page = post(
-        client, "/dashboard/bulk/preview", data={"action": "retry", "all": "1", "status": "failed"}
+        client,
+        "/dashboard/bulk/preview",
+        data={"action": "retry", "all": "1", "f.status": "failed"},
     )
     assert page.status_code == 200
     assert "3 matching · 3 will be retried · 0 skipped" in text(page.text)
@@ -95,7 +97,7 @@ def test_nothing_ticked_or_a_bad_filter_is_a_form_error(client: TestClient) -> N
     assert empty.status_code == 400
     assert "Tick at least one execution, or select all matching." in text(empty.text)
     bad = post(
-        client, "/dashboard/bulk/preview", data={"action": "cancel", "all": "1", "status": "done"}
+        client, "/dashboard/bulk/preview", data={"action": "cancel", "all": "1", "f.status": "done"}
     )
     assert bad.status_code == 400
     assert "Unknown execution status 'done'" in text(bad.text)

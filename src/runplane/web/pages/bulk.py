@@ -32,7 +32,7 @@ from runplane.web.urls import PREFIX
 router = APIRouter(route_class=DashboardRoute, dependencies=[Depends(requires(Feature.HISTORY))])
 
 FILTER_FIELDS = ("preset", "status", "pipeline", "trigger", "range", "since", "until")
-"""The list's filters the bulk form carries, for "select all N matching"."""
+"""The list's filters the bulk form carries (as `f.status`, ...) for "select all N matching"."""
 
 
 @router.post("/bulk/preview", dependencies=[Depends(allowed(Action.BULK))])
@@ -100,7 +100,7 @@ def _preview(s: State, actor: str, action: BulkAction, values: dict[str, list[st
     every = (values.get("all") or [""])[-1] == "1"
     ids = [i for i in values.get("ids", []) if i.strip()]
     if every:
-        raw: dict[str, Any] = {k: values[k] for k in FILTER_FIELDS if k in values}
+        raw: dict[str, Any] = {k: values[f"f.{k}"] for k in FILTER_FIELDS if f"f.{k}" in values}
         for single in ("preset", "range", "since", "until"):
             if single in raw:
                 raw[single] = raw[single][-1]

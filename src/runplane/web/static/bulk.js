@@ -40,13 +40,13 @@
     const body = dialog.querySelector("[data-modal-body]");
     const values = new URLSearchParams(new FormData(form, event.submitter));
     if (!all.checked) for (const id of ticked) if (!values.getAll("ids").includes(id)) values.append("ids", id);
-    const url = new URL(form.action);
+    const url = new URL(form.getAttribute("action"), window.location.href);
     url.searchParams.set("fragment", "modal");
     try {
       const response = await fetch(url, { method: "POST", body: values, cache: "no-store" });
       body.innerHTML = await response.text();
     } catch {
-      form.submit();
+      HTMLFormElement.prototype.submit.call(form);
       return;
     }
     dialog.showModal();

@@ -17,6 +17,7 @@ SCRIPTS = [
     "api_latency.py",
     "finra_chain.py",
     "finra_ingest.py",
+    "bulk.py",
 ]
 
 

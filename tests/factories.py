@@ -156,11 +156,11 @@ def make_session(conn: Connection, user: str = "alice", **overrides: Any) -> tup
 
 
 def failed_typed(conn: Connection, count: int, **overrides: Any) -> Execution:
-    """A failed `tests.typed` run whose parameters (`count`) set it apart from the others."""
+    """A `tests.typed` run (failed unless `status` says otherwise) whose parameters (`count`)
+    set it apart from the others."""
+    values: dict[str, Any] = {"status": ExecutionStatus.FAILED, **overrides}
     params = {"count": count, "label": "x"}
-    return make_execution(
-        conn, pipeline="tests.typed", params=params, status=ExecutionStatus.FAILED, **overrides
-    )
+    return make_execution(conn, pipeline="tests.typed", params=params, **values)
 
 
 def start_bulk(

@@ -127,7 +127,9 @@ _DESCRIPTIONS = {
     "another site (a foreign `Origin`, or `Sec-Fetch-Site: cross-site`).",
     415: "A body that is not `application/json`.",
     404: "No such execution, pipeline or schedule.",
-    409: "Refused by the execution's state, or a schedule defined in a file; nothing was changed.",
+    409: "Refused by the execution's state, a schedule defined in a file, or a bulk preview "
+    "that expired, already started an operation or selects more than `max`; nothing was "
+    "changed.",
     413: "The request body is larger than the server reads (RUNPLANE_MAX_BODY_BYTES).",
     422: "Invalid request body, pipeline parameters or schedule, one entry per field.",
     503: "The database cannot take this now: `type` ends in storage-full, database-busy or "

@@ -97,3 +97,25 @@ def test_a_runner_started_anew_goes_on_where_the_last_one_stopped(
     with db.read() as conn:
         items = bulk_store.list_items(conn, operation.bulk_id)
     assert len({i.result_id for i in items}) == 4
+
+
+def test_a_retry_held_back_by_the_pending_cap_does_not_hold_back_a_cancel(
+    db: Database, clock: FakeClock, tmp_path: Path
+) -> None:
+    with db.write() as conn:
+        failed = [failed_typed(conn, n).execution_id for n in range(1, 4)]
+        waiting = failed_typed(conn, 9, status=ExecutionStatus.PENDING).execution_id
+    start_bulk(db, "retry", failed, clock=clock)
+    clock.advance(seconds=1)
+    cancel = start_bulk(db, "cancel", [waiting], clock=clock)
+    bulk = runner(db, tmp_path, clock, bulk_max_pending=1, bulk_rate=1000)
+    for _ in range(5):
+        clock.advance(seconds=1)
+        bulk.tick()
+    assert pending_created(db) == 1
+    with db.read() as conn:
+        done = bulk_store.find_operation(conn, cancel.bulk_id)
+        cancelled = store.get_execution(conn, waiting)
+    assert done is not None
+    assert done.state is BulkState.COMPLETED
+    assert cancelled.status is ExecutionStatus.CANCELLED

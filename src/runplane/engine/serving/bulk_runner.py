@@ -53,9 +53,9 @@ class BulkRunner:
             running = bulk_store.list_running(conn)
         acted = 0
         for operation in running:
-            done, blocked = self._work_on(operation)
+            done, out_of_rate = self._work_on(operation)
             acted += done
-            if blocked:
+            if out_of_rate:
                 break
         if acted:
             wakeup.notify()
@@ -63,15 +63,18 @@ class BulkRunner:
         return acted
 
     def _work_on(self, operation: BulkOperation) -> tuple[int, bool]:
-        """Act on its queued items while the throttle allows; (acted, throttled)."""
+        """Act on its queued items while the throttle allows; (acted, out of rate). One
+        held back by the pending cap leaves the rate to the operations after it (a cancel)."""
         acted = 0
         while True:
             items = _next_item(self.db, operation.bulk_id)
             if not items:
                 finish_if_done(self.db, operation.bulk_id, clock=self._clock)
                 return acted, False
-            if self._throttled(operation):
+            if self._out_of_rate():
                 return acted, True
+            if self._pending_full(operation):
+                return acted, False
             outcome = act_on_item(
                 self.db, operation, items[0], grace_seconds=self.settings.cancel_grace,
                 registry=self._registry, clock=self._clock,
@@ -81,9 +84,10 @@ class BulkRunner:
                 now = self._clock()
                 self._next_at = max(self._next_at or now, now) + self._step
 
-    def _throttled(self, operation: BulkOperation) -> bool:
-        if self._next_at is not None and self._clock() < self._next_at:
-            return True
+    def _out_of_rate(self) -> bool:
+        return self._next_at is not None and self._clock() < self._next_at
+
+    def _pending_full(self, operation: BulkOperation) -> bool:
         if operation.action is not BulkAction.RETRY:
             return False
         with self.db.read() as conn:

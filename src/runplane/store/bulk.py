@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from runplane.model import ExecutionStatus
 from runplane.model.bulk import (
@@ -65,6 +65,11 @@ def find_preview(conn: Connection, preview_id: str) -> BulkPreview | None:
         created_at=m["created_at"],
         expires_at=m["expires_at"],
     )
+
+
+def delete_expired_previews(conn: Connection, now: datetime) -> int:
+    """Forget previews no one can act on any more (their operations keep their own items)."""
+    return conn.execute(delete(previews).where(previews.c.expires_at <= now)).rowcount
 
 
 def insert_operation(conn: Connection, operation: BulkOperation, ids: Sequence[str]) -> None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from runplane.engine.bulk.preview import preview_bulk
 from runplane.engine.serving.bulk_runner import BulkRunner
 from runplane.model import ExecutionStatus
-from runplane.model.bulk import BulkState
+from runplane.model.bulk import BulkAction, BulkState
 from runplane.store import Database
 from runplane.store import bulk as bulk_store
 from runplane.store import executions as store
@@ -119,3 +120,23 @@ def test_a_retry_held_back_by_the_pending_cap_does_not_hold_back_a_cancel(
     assert done is not None
     assert done.state is BulkState.COMPLETED
     assert cancelled.status is ExecutionStatus.CANCELLED
+
+
+def test_expired_previews_are_swept_every_housekeeping_interval(
+    db: Database, clock: FakeClock, tmp_path: Path
+) -> None:
+    with db.write() as conn:
+        ids = [failed_typed(conn, 1).execution_id]
+    kept = preview_bulk(db, BulkAction.RETRY, actor="user:a", ids=ids, ttl_seconds=600, clock=clock)
+    gone = preview_bulk(db, BulkAction.RETRY, actor="user:a", ids=ids, ttl_seconds=60, clock=clock)
+    bulk = runner(db, tmp_path, clock, housekeeping_interval=300)
+    bulk.tick()
+    clock.advance(seconds=120)
+    bulk.tick()  # within the interval: not swept yet
+    with db.read() as conn:
+        assert bulk_store.find_preview(conn, gone.preview_id) is not None
+    clock.advance(seconds=200)
+    bulk.tick()
+    with db.read() as conn:
+        assert bulk_store.find_preview(conn, gone.preview_id) is None
+        assert bulk_store.find_preview(conn, kept.preview_id) is not None

@@ -43,6 +43,7 @@ class BulkRunner:
         self._registry = registry
         self._step = timedelta(seconds=1 / settings.bulk_rate)
         self._next_at: datetime | None = None
+        self._swept_at: datetime | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._failures = FailureLog(log, "a bulk operation could not go on")
@@ -59,8 +60,19 @@ class BulkRunner:
                 break
         if acted:
             wakeup.notify()
+        self._sweep()
         self._failures.succeeded()
         return acted
+
+    def _sweep(self) -> None:
+        """Every RUNPLANE_HOUSEKEEPING_INTERVAL, delete the previews that expired."""
+        now = self._clock()
+        every = timedelta(seconds=self.settings.housekeeping_interval)
+        if self._swept_at is not None and now - self._swept_at < every:
+            return
+        self._swept_at = now
+        with self.db.write() as conn:
+            bulk_store.delete_expired_previews(conn, now)
 
     def _work_on(self, operation: BulkOperation) -> tuple[int, bool]:
         """Act on its queued items while the throttle allows; (acted, out of rate). One

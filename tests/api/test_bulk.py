@@ -5,13 +5,16 @@ in-process for the refusals."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from runplane.server import create_app
 from runplane.store import Database
 from tests.api.conftest import Server
 from tests.api.test_executions import assert_problem
+from tests.conftest import fast_settings
 from tests.factories import failed_typed, make_execution
 
 SINCE = "2025-12-01T00:00:00Z"
@@ -101,3 +104,12 @@ def test_a_bad_bulk_request_is_400_saying_what_to_fix(client: TestClient) -> Non
     assert_problem(
         client.post("/v1/bulk", json={"preview_id": "x", "max": 1}), 404, "bulk preview with id"
     )
+
+
+def test_the_basic_tier_locks_bulk_operations(sqlite_db: Database, tmp_path: Path) -> None:
+    url = sqlite_db.url.render_as_string(hide_password=False)
+    app = create_app(sqlite_db, fast_settings(tmp_path, url, tier="basic"))
+    with TestClient(app) as basic:
+        body = {"action": "retry", "filter": {"status": "failed"}, "preview": True}
+        assert_problem(basic.post("/v1/bulk", json=body), 403, "available in the Intermediate tier")
+        assert_problem(basic.get("/v1/bulk/some-operation"), 403, "available in the Intermediate tier")

@@ -46,6 +46,11 @@
       const response = await fetch(url, { method: "POST", body: values, cache: "no-store" });
       body.innerHTML = await response.text();
     } catch {
+      const chosen = document.createElement("input");
+      chosen.type = "hidden";
+      chosen.name = "action";
+      chosen.value = event.submitter?.value || "";
+      form.append(chosen); // a plain submit() would not send the button that was clicked
       HTMLFormElement.prototype.submit.call(form);
       return;
     }

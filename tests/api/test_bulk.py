@@ -112,4 +112,6 @@ def test_the_basic_tier_locks_bulk_operations(sqlite_db: Database, tmp_path: Pat
     with TestClient(app) as basic:
         body = {"action": "retry", "filter": {"status": "failed"}, "preview": True}
         assert_problem(basic.post("/v1/bulk", json=body), 403, "available in the Intermediate tier")
-        assert_problem(basic.get("/v1/bulk/some-operation"), 403, "available in the Intermediate tier")
+        assert_problem(
+            basic.get("/v1/bulk/some-operation"), 403, "available in the Intermediate tier"
+        )

@@ -20,6 +20,7 @@ SCRIPTS = [
     "finra_chain.py",
     "finra_ingest.py",
     "detail_resources.py",
+    "bulk.py",
 ]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -11,12 +11,17 @@ from typing import Any
 from sqlalchemy import Connection
 
 from runplane.engine.access.passwords import hash_password, new_secret
+from runplane.engine.bulk.operation import start_operation
+from runplane.engine.bulk.preview import preview_bulk
 from runplane.engine.ids import new_capture_id, new_execution_id
 from runplane.model import Execution, ExecutionStatus, LogLine, Trigger
 from runplane.model.access import TOKEN_PREFIX, ApiToken, Role, Session, User, secret_hash
+from runplane.model.audit import Origin
+from runplane.model.bulk import BulkAction, BulkOperation
 from runplane.model.schedule import CatchUp, Schedule
 from runplane.model.sla import SlaKind, SlaState, SlaStatus
 from runplane.pipelines.params import params_hash
+from runplane.store import Database
 from runplane.store import captures as capture_store
 from runplane.store import executions as store
 from runplane.store import logs as log_store
@@ -224,3 +229,28 @@ def make_samples(
     ]
     resource_store.insert_samples(conn, samples)
     return samples
+
+
+def failed_typed(conn: Connection, count: int, **overrides: Any) -> Execution:
+    """A `tests.typed` run (failed unless `status` says otherwise) whose parameters (`count`)
+    set it apart from the others."""
+    values: dict[str, Any] = {"status": ExecutionStatus.FAILED, **overrides}
+    params = {"count": count, "label": "x"}
+    return make_execution(conn, pipeline="tests.typed", params=params, **values)
+
+
+def start_bulk(
+    db: Database,
+    action: str,
+    ids: list[str],
+    *,
+    clock: Callable[[], datetime],
+    actor: str = "user:alice",
+    max_executions: int = 1000,
+) -> BulkOperation:
+    """Preview `action` over `ids` and start the operation on it, as `actor`."""
+    preview = preview_bulk(db, BulkAction(action), actor=actor, ids=ids, clock=clock)
+    return start_operation(
+        db, preview.preview_id, max_executions=max_executions,
+        origin=Origin(actor=actor, address="10.0.0.7"), clock=clock,
+    )  # fmt: skip

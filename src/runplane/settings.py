@@ -88,7 +88,7 @@ class Settings(BaseSettings):
         description="A due pending execution this old while the executor has free slots "
         "means the executor is not taking work.",
     )
-    fault_at: Literal["claim", "mid-run", "publish", "final-write"] | None = Field(
+    fault_at: Literal["claim", "mid-run", "publish", "final-write", "bulk-item"] | None = Field(
         None,
         description="Test-only: the engine point where a process pauses for the fault tests "
         "(ignored unless `fault_dir` is set too).",
@@ -116,6 +116,24 @@ class Settings(BaseSettings):
     )
     schedule_catch_up_limit: int = Field(
         100, ge=1, le=10_000, description="Most missed instants one `catch_up = all` run fires."
+    )
+    bulk_max_pending: int = Field(
+        10,
+        ge=1,
+        description="Most executions bulk retries may have pending at once; a bulk retry "
+        "waits for them to start before it creates more.",
+    )
+    bulk_rate: float = Field(
+        5.0, gt=0, description="Most executions a bulk operation retries or cancels per second."
+    )
+    bulk_interval: float = Field(
+        0.2, gt=0, le=60, description="How often `serve` works on running bulk operations."
+    )
+    bulk_preview_seconds: float = Field(
+        900.0, gt=0, description="How long a bulk preview can be acted on."
+    )
+    bulk_max_set: int = Field(
+        10_000, ge=1, description="Most executions one bulk preview may select."
     )
     pipeline_modules: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

@@ -12,12 +12,20 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from runplane.model import Execution
+from runplane.model.bulk import BulkOperation
 from runplane.server import create_app
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import tables as t
 from tests.conftest import FakeClock
-from tests.factories import make_execution, make_schedule, make_session, make_token, make_user
+from tests.factories import (
+    make_execution,
+    make_schedule,
+    make_session,
+    make_token,
+    make_user,
+    start_bulk,
+)
 
 BASE = "http://testserver"
 ROLES = ("viewer", "operator", "admin")
@@ -32,6 +40,7 @@ class World:
     sessions: dict[str, tuple[str, str]]
     failed: Execution
     pending: Execution
+    bulk: BulkOperation
 
     def bearer(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -70,6 +79,7 @@ def world(sqlite_db: Database, sqlite_settings: Settings) -> Iterator[World]:
         pending = make_execution(conn, status="pending", pipeline="runplane.sleep",
                                  params={"seconds": 1})  # fmt: skip
         make_schedule(conn, name="every-minute")
+    bulk = start_bulk(sqlite_db, "cancel", [pending.execution_id], clock=clock)
     app = create_app(sqlite_db, sqlite_settings, clock=clock)
     with TestClient(app, base_url=BASE) as client:
-        yield World(client, sqlite_db, clock, tokens, sessions, failed, pending)
+        yield World(client, sqlite_db, clock, tokens, sessions, failed, pending, bulk)

@@ -17,6 +17,13 @@ WRITES: list[tuple[str, str, Role, dict[str, Any] | None]] = [
     ("POST", "/v1/pipelines/runplane.noop/run", Role.OPERATOR, {}),
     ("POST", "/v1/executions/{failed}/retry", Role.OPERATOR, None),
     ("POST", "/v1/executions/{pending}/cancel", Role.OPERATOR, None),
+    (
+        "POST",
+        "/v1/bulk",
+        Role.OPERATOR,
+        {"action": "retry", "filter": {"status": "failed", "range": "30d"}, "preview": True},
+    ),
+    ("POST", "/v1/bulk/{bulk}/cancel", Role.OPERATOR, None),
     ("PUT", "/v1/schedules/nightly", Role.ADMIN, {"pipeline": "runplane.noop", "cron": "@daily"}),
     ("DELETE", "/v1/schedules/every-minute", Role.ADMIN, None),
     ("POST", "/v1/schedules/every-minute/enable", Role.ADMIN, None),
@@ -26,7 +33,11 @@ IDS = [f"{method} {path}" for method, path, _, _ in WRITES]
 
 
 def _send(world: World, method: str, path: str, body: Any, **kwargs: Any) -> Any:
-    url = path.format(failed=world.failed.execution_id, pending=world.pending.execution_id)
+    url = path.format(
+        failed=world.failed.execution_id,
+        pending=world.pending.execution_id,
+        bulk=world.bulk.bulk_id,
+    )
     if body is not None and "content" not in kwargs:
         kwargs["json"] = body
     return world.client.request(method, url, **kwargs)

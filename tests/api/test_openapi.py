@@ -117,6 +117,9 @@ OPERATIONS = [
     ("POST", "/v1/executions/{execution_id}/retry"),
     ("POST", "/v1/executions/{execution_id}/cancel"),
     ("GET", "/v1/logs/search"),
+    ("POST", "/v1/bulk"),
+    ("GET", "/v1/bulk/{bulk_id}"),
+    ("POST", "/v1/bulk/{bulk_id}/cancel"),
     ("GET", "/v1/pipelines"),
     ("GET", "/v1/pipelines/{name}"),
     ("POST", "/v1/pipelines/{name}/run"),
@@ -155,6 +158,8 @@ NO_INVALID_INPUT = {  # no parameters, or only a free-text path segment: nothing
     ("GET", "/v1/pipelines"),
     ("GET", "/v1/executions/{execution_id}"),
     ("POST", "/v1/executions/{execution_id}/cancel"),
+    ("GET", "/v1/bulk/{bulk_id}"),
+    ("POST", "/v1/bulk/{bulk_id}/cancel"),
     ("GET", "/v1/pipelines/{name}"),
     ("GET", "/v1/schedules/{name}"),
     ("DELETE", "/v1/schedules/{name}"),
@@ -168,6 +173,7 @@ RULES_ACROSS_FIELDS = {
     ("POST", "/v1/pipelines/{name}/run"): "params follow each pipeline's own schema",
     ("POST", "/v1/executions/{execution_id}/retry"): "params follow each pipeline's own schema",
     ("PUT", "/v1/schedules/{name}"): "cron syntax, IANA zones, the pipeline's params",
+    ("POST", "/v1/bulk"): "a preview or its preview_id, a filter or ids, the list's filter values",
 }
 """Operations whose validity the document cannot state (rules across fields, or another
 document's schema): schema-valid requests may be refused there, so acceptance is not checked;

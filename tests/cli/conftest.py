@@ -15,7 +15,7 @@ import sys
 import time
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -148,3 +148,26 @@ def wait_for_port(port: int, process: subprocess.Popen[str], timeout: float = 30
                 return
         time.sleep(0.05)
     raise AssertionError(f"serve did not listen on {port}")
+
+
+@dataclass
+class Modes:
+    local: Cli
+    remote: Cli
+
+
+@pytest.fixture
+def modes(cli: Cli) -> Iterator[Modes]:
+    added = cli.run("users", "add", "ops", "--role", "operator", "--password-stdin",
+                    input="a long password\n")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    token = cli.run("tokens", "create", "cli", "--user", "ops")
+    assert token.returncode == 0, token.stderr
+    port = free_port()
+    serve = cli.serve(port)
+    wait_for_port(port, serve)
+    remote_env = {**cli.env, "RUNPLANE_URL": f"http://127.0.0.1:{port}",
+                  "RUNPLANE_TOKEN": token.stdout.strip(), "RUNPLANE_DATABASE_URL": "sqlite:////nonexistent/db"}  # fmt: skip
+    yield Modes(cli, replace(cli, env=remote_env))
+    serve.terminate()
+    serve.wait(timeout=20)

@@ -6,35 +6,11 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import pytest
 
-from tests.cli.conftest import Cli, free_port, wait_for_port
-
-
-@dataclass
-class Modes:
-    local: Cli
-    remote: Cli
-
-
-@pytest.fixture
-def modes(cli: Cli) -> Iterator[Modes]:
-    added = cli.run("users", "add", "ops", "--role", "operator", "--password-stdin",
-                    input="a long password\n")  # fmt: skip
-    assert added.returncode == 0, added.stderr
-    token = cli.run("tokens", "create", "cli", "--user", "ops")
-    assert token.returncode == 0, token.stderr
-    port = free_port()
-    serve = cli.serve(port)
-    wait_for_port(port, serve)
-    remote_env = {**cli.env, "RUNPLANE_URL": f"http://127.0.0.1:{port}",
-                  "RUNPLANE_TOKEN": token.stdout.strip(), "RUNPLANE_DATABASE_URL": "sqlite:////nonexistent/db"}  # fmt: skip
-    yield Modes(cli, replace(cli, env=remote_env))
-    serve.terminate()
-    serve.wait(timeout=20)
+from tests.cli.conftest import Modes
 
 
 def _normal(result: subprocess.CompletedProcess[str]) -> tuple[int, str]:

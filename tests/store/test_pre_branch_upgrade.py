@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -20,12 +21,24 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
-from sqlalchemy import MetaData, create_engine, event, insert, inspect, make_url, text
+from sqlalchemy import (
+    Connection,
+    MetaData,
+    create_engine,
+    event,
+    insert,
+    inspect,
+    make_url,
+    text,
+)
 
 from runplane.domains.finra_otc import tables as finra_tables
 from runplane.domains.finra_otc.params import MarketTier
 from runplane.domains.finra_otc.synthetic import write_weeks
+from runplane.engine.ids import new_capture_id
 from runplane.engine.serving.runtime import ServingRuntime
+from runplane.model import Execution, ExecutionStatus, Trigger
+from runplane.pipelines.params import params_hash
 from runplane.server import create_app
 from runplane.store import Database, SchemaError
 from runplane.store import captures as capture_store
@@ -37,10 +50,9 @@ from runplane.store.schema import (
     heads,
     upgrade,
 )
-from runplane.store.tables import metadata
+from runplane.store.tables import executions, metadata
 from tests.conftest import POSTGRES_URL, fast_settings, require
 from tests.domains.finra_otc.support import run_chain
-from tests.factories import make_execution
 from tests.support.schemas import on_backend
 
 PRE_BRANCH = Path(__file__).parent / "pre_branch"
@@ -84,7 +96,7 @@ def _published_week(db: Database) -> str:
     """An ingest capture of OLD_WEEK as the old code wrote it; returns its execution id."""
     at = datetime(2025, 12, 16, 8, tzinfo=UTC)
     with db.write() as conn:
-        execution = make_execution(conn, pipeline="finra.otc_transparency.ingest_week")
+        execution = _old_execution(conn, pipeline="finra.otc_transparency.ingest_week")
         capture_store.insert_capture(
             conn, capture_id=execution.capture_id, asset=f"finra_otc/OTC/{OLD_WEEK}/ingest",
             execution_id=execution.execution_id, pipeline=execution.pipeline, at=at,
@@ -97,6 +109,29 @@ def _published_week(db: Database) -> str:
         )  # fmt: skip
         capture_store.publish_captures(conn, execution.execution_id, at)
     return execution.execution_id
+
+
+def _old_execution(conn: Connection, pipeline: str) -> Execution:
+    """A completed execution in the columns the old schema has (later revisions add some)."""
+    old = {column["name"] for column in inspect(conn).get_columns("executions")}
+    row = {**execution_row(pipeline), "status": "completed"}
+    conn.execute(insert(executions).values({k: v for k, v in row.items() if k in old}))
+    return Execution(
+        execution_id=row["execution_id"], pipeline=pipeline, status=ExecutionStatus.COMPLETED,
+        params={}, params_hash=row["params_hash"], trigger=Trigger.MANUAL,
+        triggered_by="user:test", trigger_time=row["created_at"], created_at=row["created_at"],
+        capture_id=row["capture_id"],
+    )  # fmt: skip
+
+
+def execution_row(pipeline: str) -> dict[str, Any]:
+    at = datetime(2025, 12, 22, 8, 0, tzinfo=UTC)
+    return {
+        "execution_id": str(uuid.uuid4()), "pipeline": pipeline, "params": {},
+        "params_hash": params_hash(pipeline, {}), "dry_run": False, "trigger": "manual",
+        "triggered_by": "user:test", "trigger_time": at, "created_at": at, "started_at": at,
+        "completed_at": at, "capture_id": new_capture_id(at), "attempt": 1,
+    }  # fmt: skip
 
 
 def _statements(db: Database) -> list[str]:
@@ -123,6 +158,7 @@ def _schema_diff(db: Database) -> list[object]:
 ADDED_SINCE = (
     "users", "api_tokens", "sessions", "audit_log", "sla_misses", " sla",
     "execution_logs_fts", "ix_execution_logs_search", "execution_params", "ix_executions_params",
+    "bulk_",
 )  # fmt: skip
 """Tables, columns and indexes of the core revisions after the split (0005 and later),
 which its upgrade creates."""

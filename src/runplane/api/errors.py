@@ -18,7 +18,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 
 from runplane.engine.errors import (
+    BulkRefused,
     CancelRefused,
+    InvalidBulk,
     InvalidSchedule,
     Refused,
     RetryRefused,
@@ -109,6 +111,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(InvalidParams, _invalid_params)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidSchedule, _invalid_schedule)  # type: ignore[arg-type]
     app.add_exception_handler(ListingError, _listing)  # type: ignore[arg-type]
+    app.add_exception_handler(InvalidBulk, _invalid_bulk)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http)  # type: ignore[arg-type]
     app.add_exception_handler(StorageUnavailable, _unexpected)
@@ -124,7 +127,9 @@ _DESCRIPTIONS = {
     "another site (a foreign `Origin`, or `Sec-Fetch-Site: cross-site`).",
     415: "A body that is not `application/json`.",
     404: "No such execution, pipeline or schedule.",
-    409: "Refused by the execution's state, or a schedule defined in a file; nothing was changed.",
+    409: "Refused by the execution's state, a schedule defined in a file, or a bulk preview "
+    "that expired, already started an operation or selects more than `max`; nothing was "
+    "changed.",
     413: "The request body is larger than the server reads (RUNPLANE_MAX_BODY_BYTES).",
     422: "Invalid request body, pipeline parameters or schedule, one entry per field.",
     503: "The database cannot take this now: `type` ends in storage-full, database-busy or "
@@ -153,6 +158,8 @@ async def _refused(_: Request, exc: Refused) -> JSONResponse:
         )
     if isinstance(exc, CancelRefused):
         return problem(409, "cancel-refused", "Cancel refused", str(exc))
+    if isinstance(exc, BulkRefused):
+        return problem(409, "bulk-refused", "Bulk action refused", str(exc))
     if isinstance(exc, ScheduleRefused):
         return problem(409, "schedule-refused", "Schedule change refused", str(exc))
     return problem(409, "refused", "Refused", str(exc))
@@ -191,6 +198,16 @@ async def _listing(_: Request, exc: ListingError) -> JSONResponse:
         "Bad query parameter",
         exc.message,
         errors=[FieldError(field=exc.param, message=sentence(exc.message))],
+    )
+
+
+async def _invalid_bulk(_: Request, exc: InvalidBulk) -> JSONResponse:
+    return problem(
+        400,
+        "bad-bulk",
+        "Bad bulk request",
+        str(exc),
+        errors=[FieldError(field=exc.field, message=sentence(str(exc)))],
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from runplane.cli.app import App, BadInput, pass_app
+from runplane.cli.bulk import bulk_filter, refuse_mixed, run_bulk
 from runplane.cli.compare import compare_command
 from runplane.cli.follow import Follower
 from runplane.cli.params import parse_params
@@ -21,6 +22,7 @@ from runplane.cli.render import (
 )
 from runplane.engine.service import cancel_execution, retry_execution
 from runplane.model import ExecutionStatus, Trigger
+from runplane.model.bulk import BulkAction
 from runplane.model.clock import utcnow
 from runplane.model.json import event_json, execution_json
 from runplane.model.timerange import DEFAULT_RANGE, LABELS, RANGES, resolve_range
@@ -29,6 +31,7 @@ from runplane.store import logs as log_store
 from runplane.tiers import Feature, locked_reason
 from runplane.views.execution_detail import load_execution_detail
 from runplane.views.list_errors import ListingError
+from runplane.views.list_query import PRESETS, STATUSES, TRIGGERS
 from runplane.views.param_query import parse_search, parse_where
 
 
@@ -177,14 +180,40 @@ def logs_command(app: App, execution_id: str, follow: bool) -> None:
             click.echo(line.as_text())
 
 
+def bulk_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The filter options that make `retry` and `cancel` act on every execution they select."""
+    for option in reversed(
+        [
+            click.option("--status", "statuses", multiple=True, type=click.Choice(STATUSES)),
+            click.option("--pipeline", "pipelines", multiple=True),
+            click.option("--trigger", "triggers", multiple=True, type=click.Choice(TRIGGERS)),
+            click.option("--range", "range_", type=click.Choice(list(RANGES))),
+            click.option("--preset", type=click.Choice(list(PRESETS))),
+            click.option("--preview", is_flag=True, help="Only say what would happen."),
+            click.option("--yes", is_flag=True, help="Do not ask for confirmation."),
+            click.option("--max", "max_executions", type=click.IntRange(0), help="Refuse if more."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @executions.command("retry")
-@click.argument("execution_id")
+@click.argument("execution_id", required=False)
 @click.option(
     "-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="Override a parameter."
 )
+@bulk_options
+@narrowing_options
 @pass_app
-def retry_command(app: App, execution_id: str, params: tuple[str, ...]) -> None:
-    """Retry a failed or cancelled execution (optionally with changed parameters)."""
+def retry_command(
+    app: App, /, execution_id: str | None, params: tuple[str, ...], **bulk: Any
+) -> None:
+    """Retry a failed or cancelled execution (optionally with changed parameters), or with
+    filters every latest failed or cancelled attempt they select (preview first)."""
+    if _bulk(app, BulkAction.RETRY, execution_id, bulk, overrides=params):
+        return
+    assert execution_id is not None
     remote = app.remote
     if remote is not None:
         retry = remote.retry(execution_id, parse_params(params))
@@ -201,10 +230,16 @@ def retry_command(app: App, execution_id: str, params: tuple[str, ...]) -> None:
 
 
 @executions.command("cancel")
-@click.argument("execution_id")
+@click.argument("execution_id", required=False)
+@bulk_options
+@narrowing_options
 @pass_app
-def cancel_command(app: App, execution_id: str) -> None:
-    """Cancel a pending execution, or ask a running one to stop."""
+def cancel_command(app: App, /, execution_id: str | None, **bulk: Any) -> None:
+    """Cancel a pending execution, or ask a running one to stop; with filters, every
+    pending or running one they select (preview first)."""
+    if _bulk(app, BulkAction.CANCEL, execution_id, bulk):
+        return
+    assert execution_id is not None
     remote = app.remote
     if remote is not None:
         execution = remote.cancel(execution_id)
@@ -221,6 +256,37 @@ def cancel_command(app: App, execution_id: str) -> None:
             f"Stop requested for {execution_id}; it is killed if still running after "
             f"{app.settings.cancel_grace:.0f} s"
         )
+
+
+def _bulk(
+    app: App,
+    action: BulkAction,
+    execution_id: str | None,
+    options: dict[str, Any],
+    overrides: tuple[str, ...] = (),
+) -> bool:
+    """Act in bulk if filters were given (True), after refusing a mix with an id."""
+    try:
+        parse_where(options["where"]), parse_search(options["search"])
+    except ListingError as exc:
+        raise BadInput(exc.message) from None
+    filter = bulk_filter(
+        options["statuses"], options["pipelines"], options["triggers"], options["range_"],
+        options["preset"], options["where"], options["search"],
+    )  # fmt: skip
+    flags = options["preview"] or options["yes"] or options["max_executions"] is not None
+    refuse_mixed(execution_id, filter, flags)
+    if execution_id is not None:
+        return False
+    if overrides:
+        raise BadInput(
+            "a bulk retry takes no parameter overrides (-p); retry one id to change them"
+        )
+    run_bulk(
+        app, action, filter, preview_only=options["preview"], yes=options["yes"],
+        max_executions=options["max_executions"],
+    )  # fmt: skip
+    return True
 
 
 def _resolve(app: App, execution_id: str) -> str:

@@ -26,11 +26,18 @@ from runplane.cli import (
 )
 from runplane.cli.app import App, BadInput
 from runplane.cli.demofile import serving_demo
-from runplane.engine.errors import InvalidAccess, InvalidSchedule, InvalidScheduleFile, Refused
+from runplane.engine.errors import (
+    InvalidAccess,
+    InvalidBulk,
+    InvalidSchedule,
+    InvalidScheduleFile,
+    Refused,
+)
 from runplane.pipelines import InvalidParams, UnknownPipeline
 from runplane.settings import Settings
 from runplane.store import NotFound, SchemaError, StorageUnavailable, storage_problem
 from runplane.store.database import location_of
+from runplane.views.list_query import ListingError
 
 
 class RunplaneGroup(click.Group):
@@ -49,6 +56,8 @@ class RunplaneGroup(click.Group):
             InvalidSchedule,
             InvalidScheduleFile,
             InvalidAccess,
+            InvalidBulk,
+            ListingError,
         ) as exc:
             raise BadInput(str(exc)) from None
         except ValidationError as exc:  # only settings are validated outside the engine

@@ -124,6 +124,11 @@ class Remote:
         )
         return found
 
+    def bulk(self, body: dict[str, Any]) -> dict[str, Any]:
+        """`POST /v1/bulk`: a preview (`preview: true`) or the operation started from one."""
+        found: dict[str, Any] = self.call("POST", "/v1/bulk", body=body)
+        return found
+
     def has_history(self) -> bool:
         capabilities = self.call("GET", "/v1/capabilities")
         return bool(capabilities["features"]["history"])

@@ -53,3 +53,16 @@ class LoginLocked(Exception):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"too many failed logins; try again in {retry_after} s (or ask an admin)")
         self.retry_after = retry_after
+
+
+class BulkRefused(Refused):
+    """A bulk action its preview does not allow now: expired, already started, more
+    executions than the caller's `max`, or an operation that already ended."""
+
+
+class InvalidBulk(ValueError):
+    """A bulk request that cannot be previewed; `field` names the part at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

@@ -12,6 +12,7 @@ passed through. Without `RUNPLANE_FAULT_DIR` the setting is ignored.
     mid-run      the execution's process, after its parameters validated, before the pipeline
     publish      the execution's process, inside its final transaction, before publishing
     final-write  the execution's process, before its final transaction
+    bulk-item    `serve`'s bulk runner, inside the transaction that retries one item
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from runplane.settings import Settings
 
-POINTS = ("claim", "mid-run", "publish", "final-write")
+POINTS = ("claim", "mid-run", "publish", "final-write", "bulk-item")
 MAX_PAUSE_SECONDS = 120.0
 """A point a test forgot to release lets the process go on after this long."""
 

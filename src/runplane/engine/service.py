@@ -168,9 +168,10 @@ def next_attempt(
     now: datetime,
     trigger_time: datetime | None = None,
     not_before: datetime | None = None,
+    bulk_id: str | None = None,
 ) -> Execution:
     """A new attempt of `original`: same pipeline, parent and dry-run flag, linked by
-    `retry_of`, its attempt number one higher."""
+    `retry_of`, its attempt number one higher (`bulk_id`: the bulk operation creating it)."""
     return new_execution(
         original.pipeline,
         params,
@@ -184,6 +185,7 @@ def next_attempt(
         retry_of=original.execution_id,
         parent_id=original.parent_id,
         not_before=not_before,
+        bulk_id=bulk_id,
     )
 
 
@@ -239,39 +241,57 @@ def retry_execution(
         triggered_by=triggered_by,
         now=now,
     )
-    with db.write(lock=f"identity:{original.pipeline}:{identity}") as conn:
-        _check_retryable(store.get_execution(conn, execution_id))
-        twin = queue_store.find_active_twin(conn, original.pipeline, identity)
-        if twin is not None:
-            raise RetryRefused(
-                f"an identical run of {original.pipeline} is already {twin.status} "
-                f"({twin.execution_id}); wait for it or cancel it first",
-                active_id=twin.execution_id,
-            )
-        store.insert_execution(conn, retry)
-        event_store.insert_event(
-            conn,
-            retry.execution_id,
-            EventKind.CREATED,
-            actor=triggered_by,
-            at=now,
-            trigger=str(trigger),
-            retry_of=original.execution_id,
-        )
-        event_store.insert_event(
-            conn,
-            original.execution_id,
-            EventKind.RETRIED,
-            actor=triggered_by,
-            at=now,
-            new_execution_id=retry.execution_id,
-        )
-        append(
-            conn, origin, AuditAction.RETRY, f"execution:{original.execution_id}", now,
-            new_execution_id=retry.execution_id, params=overrides or None,
+    with db.write(lock=identity_lock(retry)) as conn:
+        record_retry(
+            conn, original.execution_id, retry, trigger=trigger, origin=origin,
+            params=overrides or None,
         )  # fmt: skip
     wakeup.notify()
     return retry
+
+
+def identity_lock(execution: Execution) -> str:
+    """The lock that serialises runs of one pipeline with the same parameters."""
+    return f"identity:{execution.pipeline}:{execution.params_hash}"
+
+
+def record_retry(
+    conn: Connection,
+    original_id: str,
+    retry: Execution,
+    *,
+    trigger: Trigger,
+    origin: Origin | None,
+    **audit: Any,
+) -> None:
+    """Store `retry` of `original_id` with its events and audit entry (`audit` its detail),
+    in the caller's transaction, which holds `identity_lock(retry)`.
+
+    Raises `RetryRefused` (write nothing more) when the original no longer allows a retry
+    or an identical run is pending or running.
+    """
+    _check_retryable(store.get_execution(conn, original_id))
+    twin = queue_store.find_active_twin(conn, retry.pipeline, retry.params_hash)
+    if twin is not None:
+        raise RetryRefused(
+            f"an identical run of {retry.pipeline} is already {twin.status} "
+            f"({twin.execution_id}); wait for it or cancel it first",
+            active_id=twin.execution_id,
+        )
+    store.insert_execution(conn, retry)
+    bulk = {} if retry.bulk_id is None else {"bulk_id": retry.bulk_id}
+    event_store.insert_event(
+        conn, retry.execution_id, EventKind.CREATED, actor=retry.triggered_by,
+        at=retry.created_at, trigger=str(trigger), retry_of=original_id, **bulk,
+    )  # fmt: skip
+    event_store.insert_event(
+        conn, original_id, EventKind.RETRIED, actor=retry.triggered_by, at=retry.created_at,
+        new_execution_id=retry.execution_id,
+    )  # fmt: skip
+    append(
+        conn, origin, AuditAction.RETRY, f"execution:{original_id}", retry.created_at,
+        new_execution_id=retry.execution_id, **audit,
+    )  # fmt: skip
 
 
 def cancel_execution(
@@ -290,18 +310,37 @@ def cancel_execution(
     the stop signal and, after `grace_seconds` (at once with `force`), kills it. Active
     child executions are cancelled with it. Raises `CancelRefused` for a finished one.
     """
-    now = clock()
     with db.write() as conn:
-        execution = store.get_execution(conn, execution_id)
-        if execution.status.is_final:
-            raise CancelRefused(
-                f"execution {execution_id} already ended {execution.status}; nothing to cancel"
-            )
-        _cancel_tree(conn, execution, by=by, now=now, grace_seconds=0 if force else grace_seconds)
-        append(
-            conn, origin, AuditAction.CANCEL, f"execution:{execution_id}", now, force=force or None
+        return record_cancel(
+            conn, execution_id, by=by, grace_seconds=grace_seconds, force=force, now=clock(),
+            origin=origin,
+        )  # fmt: skip
+
+
+def record_cancel(
+    conn: Connection,
+    execution_id: str,
+    *,
+    by: str,
+    grace_seconds: float,
+    now: datetime,
+    force: bool = False,
+    origin: Origin | None = None,
+    **audit: Any,
+) -> Execution:
+    """Cancel (or ask to stop) in the caller's transaction, with the audit entry (`audit`
+    its detail). Raises `CancelRefused` for an execution that already ended."""
+    execution = store.get_execution(conn, execution_id)
+    if execution.status.is_final:
+        raise CancelRefused(
+            f"execution {execution_id} already ended {execution.status}; nothing to cancel"
         )
-        return store.get_execution(conn, execution_id)
+    _cancel_tree(conn, execution, by=by, now=now, grace_seconds=0 if force else grace_seconds)
+    append(
+        conn, origin, AuditAction.CANCEL, f"execution:{execution_id}", now,
+        force=force or None, **audit,
+    )  # fmt: skip
+    return store.get_execution(conn, execution_id)
 
 
 def _cancel_tree(

@@ -39,6 +39,7 @@ class Action(StrEnum):
     RUN = "run"
     RETRY = "retry"
     CANCEL = "cancel"
+    BULK = "bulk"
     SCHEDULES = "schedules"
     USERS = "users"
     TOKENS = "tokens"
@@ -50,6 +51,7 @@ LEAST_ROLE = {
     Action.RUN: Role.OPERATOR,
     Action.RETRY: Role.OPERATOR,
     Action.CANCEL: Role.OPERATOR,
+    Action.BULK: Role.OPERATOR,
     Action.SCHEDULES: Role.ADMIN,
     Action.USERS: Role.ADMIN,
     Action.TOKENS: Role.ADMIN,
@@ -62,6 +64,7 @@ _WORDS = {
     Action.RUN: "running a pipeline",
     Action.RETRY: "retrying an execution",
     Action.CANCEL: "cancelling an execution",
+    Action.BULK: "a bulk retry or cancel of executions",
     Action.SCHEDULES: "changing schedules",
     Action.USERS: "managing users",
     Action.TOKENS: "managing API tokens",

@@ -20,6 +20,8 @@ class AuditAction(StrEnum):
     RUN = "execution.run"
     RETRY = "execution.retry"
     CANCEL = "execution.cancel"
+    BULK_START = "bulk.start"
+    BULK_CANCEL = "bulk.cancel"
     SCHEDULE_SAVE = "schedule.save"
     SCHEDULE_REMOVE = "schedule.remove"
     SCHEDULE_ENABLE = "schedule.enable"
@@ -56,7 +58,7 @@ class AuditEntry:
     actor: str
     action: AuditAction
     target: str
-    """What it acted on: `execution:<id>`, `pipeline:<name>`, `schedule:<name>`,
+    """What it acted on: `execution:<id>`, `bulk:<id>`, `pipeline:<name>`, `schedule:<name>`,
     `user:<name>`, `token:<name>`, or the path of a refused request."""
     detail: dict[str, Any] = field(default_factory=dict)
     address: str | None = None

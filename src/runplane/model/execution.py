@@ -44,6 +44,8 @@ class Execution:
     process_started_at: float | None = None
     sla: SlaStatus | None = None
     """How it stands against its SLA, as the SLA watch last found (None: no SLA applies)."""
+    bulk_id: str | None = None
+    """The bulk operation that created or cancelled it, if one did."""
 
     @property
     def duration_seconds(self) -> float | None:

@@ -51,6 +51,7 @@ def execution_json(e: Execution, *, sla: bool = False) -> dict[str, Any]:
         "cancel_requested_at": iso(e.cancel_requested_at),
         "cancel_requested_by": e.cancel_requested_by,
         "sla": e.sla.to_json() if sla and e.sla is not None else None,
+        "bulk_id": e.bulk_id,
     }
 
 
@@ -136,6 +137,7 @@ def execution_from_json(body: dict[str, Any]) -> Execution:
         cancel_requested_at=parse_iso(body.get("cancel_requested_at")),
         cancel_requested_by=body.get("cancel_requested_by"),
         sla=SlaStatus.from_json(body.get("sla")),
+        bulk_id=body.get("bulk_id"),
     )
 
 

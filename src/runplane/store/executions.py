@@ -357,6 +357,7 @@ def _to_row(e: Execution) -> dict[str, Any]:
         "worker_id": e.worker_id,
         "pid": e.pid,
         "process_started_at": e.process_started_at,
+        "bulk_id": e.bulk_id,
     }
 
 
@@ -392,6 +393,7 @@ def from_row(row: Row[Any]) -> Execution:
         pid=m["pid"],
         process_started_at=m["process_started_at"],
         sla=SlaStatus.from_json(m["sla"]),
+        bulk_id=m["bulk_id"],
     )
 
 

@@ -72,6 +72,7 @@ executions = Table(
     Column("process_started_at", Float),
     Column("sla_state", String(16)),
     Column("sla", json_type()),
+    Column("bulk_id", String(ID)),
     Index("ix_executions_created", "created_at", "execution_id"),
     Index("ix_executions_status_created", "status", "created_at", "execution_id"),
     Index("ix_executions_pipeline_created", "pipeline", "created_at", "execution_id"),
@@ -99,6 +100,7 @@ executions = Table(
             "ix_executions_retry_of": ("retry_of",),
             "ix_executions_fingerprint_status": ("error_fingerprint", "status", "created_at"),
             "ix_executions_sla_state": ("sla_state", "created_at", "execution_id"),
+            "ix_executions_bulk": ("bulk_id", "status"),
         }.items()
     ),
 )
@@ -311,4 +313,62 @@ audit_log = Table(
     Index("ix_audit_log_target", "target", "at"),
     Index("ix_audit_log_action_address", "action", "address", "at"),
     Index("ix_audit_log_actor", "actor", "at"),
+)
+
+bulk_previews = Table(
+    "bulk_previews",
+    metadata,
+    Column("preview_id", String(ID), primary_key=True),
+    Column("action", String(16), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("filter", json_type(), nullable=False),
+    Column("matched", Integer, nullable=False),
+    Column("selected", json_type(), nullable=False),
+    Column("skipped", json_type(), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+"""Bulk operations: a preview freezes the ids a filter selected (and those it skips, with
+their reasons); an operation acts on exactly those, one item per execution; `bulk_retried`
+is unique per execution, so no two operations ever retry the same one."""
+
+bulk_operations = Table(
+    "bulk_operations",
+    metadata,
+    Column("bulk_id", String(ID), primary_key=True),
+    Column("preview_id", String(ID), nullable=False, unique=True),
+    Column("action", String(16), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("origin", json_type(), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("filter", json_type(), nullable=False),
+    Column("matched", Integer, nullable=False),
+    Column("selected", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("cancelled_by", String(200)),
+    Index("ix_bulk_operations_state", "state", "created_at"),
+)
+
+bulk_items = Table(
+    "bulk_items",
+    metadata,
+    Column("bulk_id", String(ID), primary_key=True),
+    Column("execution_id", String(ID), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("reason", String(32)),
+    Column("message", String(500)),
+    Column("result_id", String(ID)),
+    Column("updated_at", UTCDateTime),
+    Index("ix_bulk_items_state", "bulk_id", "state", "seq"),
+)
+
+bulk_retried = Table(
+    "bulk_retried",
+    metadata,
+    Column("execution_id", String(ID), primary_key=True),
+    Column("bulk_id", String(ID), nullable=False),
+    Column("retry_id", String(ID), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
 )

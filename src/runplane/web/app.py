@@ -15,6 +15,7 @@ from runplane.plugins import Domain, resolve_all
 from runplane.web.errors import DashboardRoute, not_found_page
 from runplane.web.pages import (
     actions,
+    bulk,
     compare,
     execution,
     executions,
@@ -80,8 +81,8 @@ def mount_dashboard(app: FastAPI, domains: Sequence[Domain] = ()) -> None:
     parts = _domain_parts(app, domains)  # their static files first: /static would take them
     app.mount(f"{PREFIX}/static", CachedStatic(directory=STATIC), name="dashboard-static")
     for module in (
-        login, overview, executions, compare, execution, logs, log_search, actions, pipelines,
-        pipeline, schedules,
+        login, overview, executions, compare, execution, logs, log_search, actions, bulk,
+        pipelines, pipeline, schedules,
     ):  # fmt: skip
         app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
     for _, part in parts:

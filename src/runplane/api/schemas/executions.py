@@ -100,6 +100,11 @@ class ExecutionOut(BaseModel):
         description="Its SLA standing; null when no SLA applies or the tier has no SLA "
         "breach indicators."
     )
+    bulk_id: str | None = Field(
+        None,
+        description="The bulk operation (`GET /v1/bulk/{id}`) that created this execution "
+        "(a bulk retry) or cancelled it (a bulk cancel); null otherwise.",
+    )
     resolved_by: str | None = Field(
         None,
         description="For a failed or cancelled execution, the earliest later attempt of its "

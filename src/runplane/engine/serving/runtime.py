@@ -1,5 +1,6 @@
 """What a serving process runs beside its web server: worker row, executor, lost-run monitor,
-(except in the basic tier) the scheduler, and (in the advanced tier) the SLA watch."""
+(except in the basic tier) the scheduler and the runner of bulk operations, and (in the
+advanced tier) the SLA watch."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 from runplane.engine.executors.base import Executor
 from runplane.engine.executors.configured import configured_executor
 from runplane.engine.scheduling.scheduler import Scheduler
+from runplane.engine.serving.bulk_runner import BulkRunner
 from runplane.engine.serving.facts import SchedulerFacts, ServingFacts
 from runplane.engine.serving.housekeeping import discard_unpublished
 from runplane.engine.serving.metrics import EngineMetrics
@@ -56,6 +58,7 @@ class ServingRuntime:
             if settings.has(Feature.SLA)
             else None
         )
+        self.bulk = BulkRunner(db, settings, clock=clock) if settings.has(Feature.HISTORY) else None
         self.storage = StorageWatch(db, settings)
         self._capture_tables = resolve_capture_tables(registry.load(settings.pipeline_modules))
         self._swept_at: float | None = None
@@ -71,10 +74,14 @@ class ServingRuntime:
             self.scheduler.start()
         if self.sla is not None:
             self.sla.start()
+        if self.bulk is not None:
+            self.bulk.start()
 
     def stop(self) -> None:
         if self.sla is not None:
             self.sla.stop()
+        if self.bulk is not None:
+            self.bulk.stop()
         if self.scheduler is not None:
             self.scheduler.stop()
         self.executor.stop(reason="the worker shut down while it ran")

@@ -12,6 +12,7 @@ import psutil
 from sqlalchemy import text
 
 from runplane.store import Database
+from runplane.store.schema import HEAD
 from tests.cli.conftest import Cli, free_port, wait_for_port
 from tests.conftest import wait_until
 
@@ -110,7 +111,7 @@ def test_serve_refuses_a_newer_schema(cli: Cli) -> None:
     db = Database(cli.env["RUNPLANE_DATABASE_URL"])
     with db.write() as conn:
         conn.execute(
-            text("UPDATE alembic_version SET version_num = '9999' WHERE version_num = '0005'")
+            text(f"UPDATE alembic_version SET version_num = '9999' WHERE version_num = '{HEAD}'")
         )
     db.dispose()
     result = cli.run_process("serve", "--port", str(free_port()), timeout=30)

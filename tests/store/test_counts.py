@@ -116,8 +116,15 @@ def test_a_rebuild_finds_the_counts_kept_in_step(db: Database) -> None:
             select(func.count()).select_from(executions).where(executions.c.status.in_(final))
         ).scalar_one()
     assert finished > 50
-    assert sum(row.n for row in kept if row.pipeline != counts.ANY) == finished
-    assert sum(row.n for row in kept if row.pipeline == counts.ANY) == finished
+    for by_pipeline in (True, False):
+        for by_trigger in (True, False):
+            rows = [
+                row
+                for row in kept
+                if (row.pipeline != counts.ANY) == by_pipeline
+                and (row.trigger != counts.ANY) == by_trigger
+            ]
+            assert sum(row.n for row in rows) == finished, (by_pipeline, by_trigger)
 
 
 def test_the_upgrade_counts_the_executions_already_stored(db: Database) -> None:
@@ -151,20 +158,31 @@ def test_the_upgrade_counts_the_executions_already_stored(db: Database) -> None:
             select(
                 execution_counts.c.hour,
                 execution_counts.c.pipeline,
+                execution_counts.c.trigger,
                 execution_counts.c.status,
                 execution_counts.c.n,
             ).order_by(
-                execution_counts.c.hour, execution_counts.c.pipeline, execution_counts.c.status
+                execution_counts.c.hour,
+                execution_counts.c.pipeline,
+                execution_counts.c.trigger,
+                execution_counts.c.status,
             )
         ).all()
         day = store.count_by_status(conn, store.ExecutionFilter(since=T0 + timedelta(minutes=1)))
-    assert [tuple(r) for r in rows] == [
-        (T0, "*", "completed", 2),
-        (T0, "*", "failed", 1),
-        (T0, "runplane.noop", "completed", 2),
-        (T0, "runplane.noop", "failed", 1),
-        (T0 + timedelta(hours=1), "*", "completed", 1),
-        (T0 + timedelta(hours=1), "runplane.noop", "completed", 1),
+    hour_1 = T0 + timedelta(hours=1)
+    assert [tuple(r) for r in rows] == [  # totals, per trigger, per pipeline, per pair
+        (T0, "*", "*", "completed", 2),
+        (T0, "*", "*", "failed", 1),
+        (T0, "*", "api", "completed", 2),
+        (T0, "*", "api", "failed", 1),
+        (T0, "runplane.noop", "*", "completed", 2),
+        (T0, "runplane.noop", "*", "failed", 1),
+        (T0, "runplane.noop", "api", "completed", 2),
+        (T0, "runplane.noop", "api", "failed", 1),
+        (hour_1, "*", "*", "completed", 1),
+        (hour_1, "*", "api", "completed", 1),
+        (hour_1, "runplane.noop", "*", "completed", 1),
+        (hour_1, "runplane.noop", "api", "completed", 1),
     ]
     assert (day[S.COMPLETED], day[S.FAILED]) == (3, 1)
 

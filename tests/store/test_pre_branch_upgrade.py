@@ -10,6 +10,7 @@ into `pre_branch/` from the last release before the split.
 from __future__ import annotations
 
 import uuid
+from types import SimpleNamespace
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -30,16 +31,16 @@ from runplane.server import create_app
 from runplane.store import Database, SchemaError
 from runplane.store import captures as capture_store
 from runplane.store.schema import (
+    HEAD,
     MIGRATIONS,
     current_revisions,
     ensure_ready,
     heads,
     upgrade,
 )
-from runplane.store.tables import metadata
+from runplane.store.tables import executions, metadata
 from tests.conftest import POSTGRES_URL, fast_settings, require
 from tests.domains.finra_otc.support import run_chain
-from tests.factories import make_execution
 
 PRE_BRANCH = Path(__file__).parent / "pre_branch"
 OLD_WEEK = date(2025, 12, 15)
@@ -79,10 +80,22 @@ def build_pre_branch(db: Database, revision: str) -> None:
 
 
 def _published_week(db: Database) -> str:
-    """An ingest capture of OLD_WEEK as the old code wrote it; returns its execution id."""
+    """An ingest capture of OLD_WEEK as the old code wrote it (its execution row with the
+    columns of the time, no cost); returns its execution id."""
     at = datetime(2025, 12, 16, 8, tzinfo=UTC)
+    pipeline = "finra.otc_transparency.ingest_week"
+    execution = SimpleNamespace(
+        execution_id=str(uuid.uuid4()), pipeline=pipeline, capture_id="cap_20251216_080000_0ld000"
+    )
     with db.write() as conn:
-        execution = make_execution(conn, pipeline="finra.otc_transparency.ingest_week")
+        conn.execute(
+            insert(executions).values(
+                execution_id=execution.execution_id, pipeline=pipeline, status="completed",
+                params={}, params_hash="h", trigger="manual", triggered_by="user:test",
+                trigger_time=at, created_at=at, started_at=at, completed_at=at,
+                capture_id=execution.capture_id,
+            )
+        )  # fmt: skip
         capture_store.insert_capture(
             conn, capture_id=execution.capture_id, asset=f"finra_otc/OTC/{OLD_WEEK}/ingest",
             execution_id=execution.execution_id, pipeline=execution.pipeline, at=at,
@@ -118,8 +131,12 @@ def _schema_diff(db: Database) -> list[object]:
     return diffs
 
 
-ADDED_SINCE = ("users", "api_tokens", "sessions", "audit_log")
-"""Tables of the core revisions after the split (0005), which its upgrade creates."""
+ADDED_SINCE = (
+    "users", "api_tokens", "sessions", "audit_log", "ADD COLUMN cpu_seconds",
+    "ADD COLUMN gb_seconds", "ADD COLUMN peak_rss_bytes", "ADD COLUMN cost",
+)  # fmt: skip
+"""Tables and columns of the core revisions after the split (0005, 0006), which its
+upgrade creates."""
 
 
 @pytest.mark.slow
@@ -140,7 +157,7 @@ def test_a_pre_branch_database_at_0004_upgrades_without_ddl_then_ingests_and_rea
     assert (result.before, result.after) == ({"0004"}, heads())
     ddl = [s for s in sent if s.lstrip().upper().startswith(DDL)]
     assert [s for s in ddl if not any(t in s for t in ADDED_SINCE)] == []  # nothing twice
-    assert current_revisions(db) == {"0005", "finra_otc_0001"}
+    assert current_revisions(db) == {HEAD, "finra_otc_0001"}
     assert ensure_ready(db) is None
     assert _schema_diff(db) == []
 

@@ -33,6 +33,7 @@ from runplane.model import (
     check_transition,
 )
 from runplane.store import counts
+from runplane.store.costs import COST_COLUMNS
 from runplane.store.errors import AmbiguousId, NotFound
 from runplane.store.tables import executions as t
 from runplane.store.types import UTCDateTime
@@ -80,6 +81,7 @@ def insert_execution(conn: Connection, execution: Execution) -> None:
     counts.note(
         conn, created_at=execution.created_at, pipeline=execution.pipeline,
         trigger=execution.trigger, status=execution.status,
+        cost=execution.cost_amount, cpu_seconds=execution.cpu_seconds,
     )  # fmt: skip
 
 
@@ -209,7 +211,7 @@ def update_status(
         return False
     counts.note(
         conn, created_at=moved.created_at, pipeline=moved.pipeline, trigger=moved.trigger,
-        status=new,
+        status=new, cost=values.get("cost_amount"), cpu_seconds=values.get("cpu_seconds"),
     )  # fmt: skip
     return True
 
@@ -339,7 +341,7 @@ def _to_row(e: Execution) -> dict[str, Any]:
         "worker_id": e.worker_id,
         "pid": e.pid,
         "process_started_at": e.process_started_at,
-    }
+    } | {name: value for name in COST_COLUMNS if (value := getattr(e, name)) is not None}
 
 
 def from_row(row: Row[Any]) -> Execution:
@@ -373,6 +375,7 @@ def from_row(row: Row[Any]) -> Execution:
         worker_id=m["worker_id"],
         pid=m["pid"],
         process_started_at=m["process_started_at"],
+        **{name: m[name] for name in COST_COLUMNS},
     )
 
 

@@ -3,8 +3,8 @@
 Indexes follow the executions page: newest first by `(created_at, execution_id)`,
 optionally narrowed by status, pipeline or trigger, and one count per status.
 `execution_counts` keeps executions per hour of creation, pipeline, trigger and status,
-so the filter bar's counts over a day or a month sum a few hundred rows instead of
-counting every execution. Schedules and their fires come last: a fire's unique `(schedule, scheduled_for)` is
+with their cost and CPU seconds, so the filter bar's counts and the cost summary over a
+day or a month sum a few hundred rows instead of reading every execution. Schedules and their fires come last: a fire's unique `(schedule, scheduled_for)` is
 what makes each scheduled instant fire once when several servers share the database.
 Access control comes last: users, API tokens and dashboard sessions (secrets stored as
 SHA-256 only), and the append-only audit trail, whose unique `bucket` folds refused
@@ -65,6 +65,12 @@ executions = Table(
     Column("worker_id", String(ID)),
     Column("pid", Integer),
     Column("process_started_at", Float),
+    Column("cpu_seconds", Float),
+    Column("gb_seconds", Float),
+    Column("peak_rss_bytes", BigInteger),
+    Column("cost_amount", Float),
+    Column("cost_currency", String(3)),
+    Column("cost_rates_version", String(64)),
     Index("ix_executions_created", "created_at", "execution_id"),
     Index("ix_executions_status_created", "status", "created_at", "execution_id"),
     Index("ix_executions_pipeline_created", "pipeline", "created_at", "execution_id"),
@@ -96,6 +102,8 @@ execution_counts = Table(
     Column("trigger", String(16), primary_key=True),
     Column("hour", UTCDateTime, primary_key=True),
     Column("n", Integer, nullable=False),
+    Column("cost", Float, nullable=False, server_default=text("0")),
+    Column("cpu_seconds", Float, nullable=False, server_default=text("0")),
     sqlite_with_rowid=False,
 )
 
@@ -146,6 +154,7 @@ resource_samples = Table(
     Column("at", UTCDateTime, nullable=False),
     Column("cpu_percent", Float, nullable=False),
     Column("rss_bytes", BigInteger, nullable=False),
+    Column("cpu_seconds", Float),
     Index("ix_resource_samples_execution", "execution_id", "at"),
 )
 

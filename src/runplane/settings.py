@@ -6,6 +6,7 @@ Intervals and timeouts live here so tests can shorten them instead of sleeping.
 from __future__ import annotations
 
 import ipaddress
+import json
 import math
 import os
 from pathlib import Path
@@ -219,8 +220,17 @@ class Settings(BaseSettings):
 
 
 def parse_rates(text: str) -> dict[str, tuple[float, float]]:
-    """`team.heavy=0.12:0.02, team.light=0.01:0` as `{pipeline: (cpu_hour, gb_hour)}`;
-    raises ValueError naming the entry that is not in that form."""
+    """`team.heavy=0.12:0.02, team.light=0.01:0` (or the JSON object
+    `{"team.heavy": [0.12, 0.02]}`) as `{pipeline: (cpu_hour, gb_hour)}`; raises
+    ValueError naming the entry that is not in that form."""
+    if text.strip().startswith("{"):
+        try:
+            pairs = json.loads(text)
+            text = ",".join(f"{name}={cpu}:{gb}" for name, (cpu, gb) in pairs.items())
+        except (ValueError, TypeError, AttributeError):
+            raise ValueError(
+                f"{text!r} is not a JSON object of pipeline: [cpu, gb] rates"
+            ) from None
     rates: dict[str, tuple[float, float]] = {}
     for entry in (part.strip() for part in text.split(",")):
         if not entry:

@@ -110,6 +110,7 @@ OPERATIONS = [
     ("GET", "/v1/capabilities"),
     ("GET", "/metrics"),
     ("GET", "/v1/executions"),
+    ("GET", "/v1/executions/summary"),
     ("GET", "/v1/executions/{execution_id}"),
     ("GET", "/v1/executions/{execution_id}/logs"),
     ("POST", "/v1/executions/{execution_id}/retry"),

@@ -10,10 +10,10 @@ into `pre_branch/` from the last release before the split.
 from __future__ import annotations
 
 import uuid
-from types import SimpleNamespace
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from alembic import command

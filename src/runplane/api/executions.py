@@ -1,6 +1,7 @@
-"""`/v1/executions`: the list with filters and presets, one execution, its logs, retry, cancel.
+"""`/v1/executions`: the list with filters and presets, its cost summary, one execution, its
+logs, retry, cancel.
 
-Locked (403) in the basic tier. Logs can also be downloaded as text or followed as
+Locked (403) in the basic tier; the summary below the advanced tier. Logs can also be downloaded as text or followed as
 Server-Sent Events; those two live in `api/logs.py`.
 """
 
@@ -24,9 +25,20 @@ from runplane.api.deps import (
     require,
 )
 from runplane.api.errors import problems
+from runplane.api.filters import (
+    FILTER_NAMES,
+    PipelineQuery,
+    PresetQuery,
+    RangeQuery,
+    SinceQuery,
+    StatusQuery,
+    TriggerQuery,
+    UntilQuery,
+)
 from runplane.api.openapi import query_schema
 from runplane.api.responses import json_response, list_response
 from runplane.api.schemas.executions import (
+    CostSummaryOut,
     ExecutionDetail,
     ExecutionList,
     ExecutionOut,
@@ -36,9 +48,9 @@ from runplane.engine import service
 from runplane.model import ExecutionStatus, Trigger
 from runplane.model.access import Action
 from runplane.model.json import execution_json
-from runplane.pipelines.registry import NAME as PIPELINE_NAME
 from runplane.tiers import Feature
 from runplane.views import list_query, listing
+from runplane.views.cost_summary import cost_summary, summary_json
 from runplane.views.execution_detail import detail_json, load_execution_detail
 
 router = APIRouter(
@@ -49,86 +61,54 @@ router = APIRouter(
 )
 
 
-def _enum(values: tuple[str, ...]) -> dict[str, Any]:
-    return {"items": {"type": "string", "enum": list(values)}}
+@router.get(
+    "/summary",
+    response_model=CostSummaryOut,
+    responses=problems(400, 404),
+    dependencies=[Depends(require(Feature.COST)), Depends(only_query(*FILTER_NAMES))],
+)
+async def get_summary(
+    db: DbDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    status: StatusQuery = (),
+    pipeline: PipelineQuery = (),
+    trigger: TriggerQuery = (),
+    range_: RangeQuery = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    preset: PresetQuery = None,
+) -> Response:
+    """Cost and executions by pipeline and by trigger, for the same filters as the list
+    (the advanced tier)."""
+    filters = list_query.parse_filters(
+        status=status, pipeline=pipeline, trigger=trigger, range=range_, since=since,
+        until=until, preset=preset,
+    )  # fmt: skip
+    summary = await call(
+        db, cost_summary, db, filters, currency=settings.cost_currency, clock=clock
+    )
+    return json_response(summary_json(summary))
 
 
 @router.get(
     "",
     response_model=ExecutionList,
     responses=problems(400, 404),
-    dependencies=[
-        Depends(
-            only_query(
-                "status",
-                "pipeline",
-                "trigger",
-                "range",
-                "since",
-                "until",
-                "preset",
-                "limit",
-                "cursor",
-            )
-        )
-    ],
+    dependencies=[Depends(only_query(*FILTER_NAMES, "limit", "cursor"))],
 )
 async def list_executions(
     db: DbDep,
     caches: CachesDep,
     clock: ClockDep,
-    status: Annotated[
-        tuple[str, ...],
-        Query(
-            description="Repeatable.",
-            json_schema_extra=_enum(list_query.STATUSES),
-        ),
-    ] = (),
-    pipeline: Annotated[
-        tuple[str, ...],
-        Query(
-            description="Repeatable; dotted lowercase, e.g. runplane.noop.",
-            json_schema_extra={
-                "items": {"type": "string", "pattern": PIPELINE_NAME.pattern, "maxLength": 200}
-            },
-        ),
-    ] = (),
-    trigger: Annotated[
-        tuple[str, ...],
-        Query(
-            description="Repeatable.",
-            json_schema_extra=_enum(list_query.TRIGGERS),
-        ),
-    ] = (),
-    range_: Annotated[
-        str | None,
-        Query(
-            alias="range",
-            description="Default 24h; `today` is the current UTC day.",
-            json_schema_extra=query_schema(type="string", enum=list(list_query.RANGE_NAMES)),
-        ),
-    ] = None,
-    since: Annotated[
-        str | None,
-        Query(
-            description="Custom window start (ISO-8601 with zone).",
-            json_schema_extra=query_schema(type="string", format="date-time"),
-        ),
-    ] = None,
-    until: Annotated[
-        str | None,
-        Query(
-            description="Custom window end, exclusive.",
-            json_schema_extra=query_schema(type="string", format="date-time"),
-        ),
-    ] = None,
-    preset: Annotated[
-        str | None,
-        Query(
-            description="Expands to explicit filters, echoed in `filters`.",
-            json_schema_extra=query_schema(type="string", enum=list(list_query.PRESETS)),
-        ),
-    ] = None,
+    settings: SettingsDep,
+    status: StatusQuery = (),
+    pipeline: PipelineQuery = (),
+    trigger: TriggerQuery = (),
+    range_: RangeQuery = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    preset: PresetQuery = None,
     limit: Annotated[
         str | None,
         Query(
@@ -167,7 +147,10 @@ async def list_executions(
     )
     by_status = {str(s): page.counts.get(s, 0) for s in ExecutionStatus}
     return list_response(
-        [caches.items.encode(e, page.resolved_by.get(e.execution_id)) for e in page.items],
+        [
+            caches.items.encode(e, page.resolved_by.get(e.execution_id), tier=settings.tier)
+            for e in page.items
+        ],
         {
             "next_cursor": page.next_cursor,
             "has_more": page.has_more,
@@ -178,9 +161,10 @@ async def list_executions(
 
 
 @router.get("/{execution_id}", response_model=ExecutionDetail, responses=problems(404))
-async def get_execution(execution_id: ExecutionIdDep, db: DbDep) -> Response:
+async def get_execution(execution_id: ExecutionIdDep, db: DbDep, settings: SettingsDep) -> Response:
     """One execution: output, error with suggested actions, events, retry chain, relatives."""
-    return json_response(detail_json(await read(db, load_execution_detail, execution_id)))
+    detail = await read(db, load_execution_detail, execution_id)
+    return json_response(detail_json(detail, tier=settings.tier))
 
 
 @router.post(
@@ -194,6 +178,7 @@ async def retry_execution(
     execution_id: ExecutionIdDep,
     db: DbDep,
     caller: CallerDep,
+    settings: SettingsDep,
     body: Annotated[RetryRequest | None, Body()] = None,
 ) -> dict[str, Any]:
     """Start a new attempt of a failed or cancelled execution, optionally with new params."""
@@ -202,7 +187,7 @@ async def retry_execution(
         service.retry_execution, db, execution_id, overrides, trigger=Trigger.API,
         triggered_by=caller.actor, origin=caller.origin, strict=True,
     )  # fmt: skip
-    return execution_json(retry)
+    return execution_json(retry, tier=settings.tier)
 
 
 @router.post(
@@ -224,7 +209,7 @@ async def cancel_execution(
         grace_seconds=settings.cancel_grace,
         origin=caller.origin,
     )
-    return execution_json(execution)
+    return execution_json(execution, tier=settings.tier)
 
 
 router.include_router(logs.router)  # after the routes above, so the document lists it last

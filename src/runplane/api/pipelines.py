@@ -79,7 +79,7 @@ async def run_pipeline(
         execution = await run_to_end(
             db, settings, execution.execution_id, serving=runtime is not None
         )
-    return execution_json(execution)
+    return execution_json(execution, tier=settings.tier)
 
 
 def _pipelines(db: Database, settings: Settings) -> list[dict[str, Any]]:
@@ -91,7 +91,9 @@ def _pipelines(db: Database, settings: Settings) -> list[dict[str, Any]]:
             "name": row.pipeline.name,
             "title": row.pipeline.title,
             "description": row.pipeline.description,
-            "last_run": None if row.last_run is None else execution_json(row.last_run),
+            "last_run": None
+            if row.last_run is None
+            else execution_json(row.last_run, tier=settings.tier),
             "schedules": schedules.get(row.pipeline.name, []),
         }
         for row in rows
@@ -117,7 +119,7 @@ def _pipeline(db: Database, settings: Settings, pipeline: Pipeline) -> dict[str,
             "backoff_factor": retry.backoff_factor,
             "classes": sorted(str(c) for c in retry.classes),
         },
-        "recent_runs": [execution_json(e) for e in recent],
+        "recent_runs": [execution_json(e, tier=settings.tier) for e in recent],
         "schedules": _schedules(db, settings, pipeline=pipeline.name).get(pipeline.name, []),
     }
 

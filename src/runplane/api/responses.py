@@ -17,6 +17,7 @@ from pydantic_core import to_json
 
 from runplane.model import Execution
 from runplane.model.json import execution_json
+from runplane.tiers import Tier
 
 
 def json_response(body: Any, status_code: int = 200) -> Response:
@@ -27,19 +28,20 @@ class ItemJson:
     """Serialized list items, kept for finished executions (which no longer change)."""
 
     def __init__(self, max_entries: int = 2000) -> None:
-        self._entries: OrderedDict[tuple[str, str | None], bytes] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, str | None, Tier], bytes] = OrderedDict()
         self._max = max_entries
         self._lock = threading.Lock()
 
-    def encode(self, execution: Execution, resolved_by: str | None = None) -> bytes:
-        """The item; `resolved_by` is the later attempt that made a failure good."""
+    def encode(self, execution: Execution, resolved_by: str | None = None, *, tier: Tier) -> bytes:
+        """The item as `tier` shows it; `resolved_by` is the later attempt that made a
+        failure good."""
         if not execution.status.is_final:
-            return to_json(execution_json(execution) | {"resolved_by": None})
-        key = (execution.execution_id, resolved_by)
+            return to_json(execution_json(execution, tier=tier) | {"resolved_by": None})
+        key = (execution.execution_id, resolved_by, tier)
         with self._lock:
             cached = self._entries.get(key)
         if cached is None:
-            cached = to_json(execution_json(execution) | {"resolved_by": resolved_by})
+            cached = to_json(execution_json(execution, tier=tier) | {"resolved_by": resolved_by})
             with self._lock:
                 self._entries[key] = cached
                 while len(self._entries) > self._max:

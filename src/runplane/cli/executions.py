@@ -23,7 +23,7 @@ from runplane.model.json import event_json, execution_json
 from runplane.model.timerange import DEFAULT_RANGE, LABELS, RANGES, resolve_range
 from runplane.store import executions as store
 from runplane.store import logs as log_store
-from runplane.tiers import Feature, locked_reason
+from runplane.tiers import Feature, Tier, locked_reason
 from runplane.views.execution_detail import load_execution_detail
 
 
@@ -76,7 +76,8 @@ def list_command(
         with app.db.read() as conn:
             rows = store.list_executions(conn, query, limit=limit)
     if as_json:
-        click.echo(json.dumps([execution_json(e) for e in rows], indent=2))
+        tier = Tier.ADVANCED if remote is not None else app.settings.tier  # the server's said
+        click.echo(json.dumps([execution_json(e, tier=tier) for e in rows], indent=2))
     elif not rows:
         click.echo(f"No executions in {LABELS[range_]} — widen it with --range 7d or --range 30d")
     else:
@@ -97,7 +98,9 @@ def show_command(app: App, execution_id: str, as_json: bool) -> None:
             detail = load_execution_detail(conn, store.resolve_execution_id(conn, execution_id))
     if as_json:
         events = [event_json(e) for e in detail.events]
-        click.echo(json.dumps(execution_json(detail.execution) | {"events": events}, indent=2))
+        tier = Tier.ADVANCED if remote is not None else app.settings.tier
+        body = execution_json(detail.execution, tier=tier) | {"events": events}
+        click.echo(json.dumps(body, indent=2))
     else:
         click.echo(execution_detail(detail))
 

@@ -12,6 +12,7 @@ from runplane.model.execution import Execution
 from runplane.model.schedule import Schedule, ScheduleFire
 from runplane.model.status import ExecutionStatus
 from runplane.model.trigger import Trigger
+from runplane.tiers import Feature, Tier, includes
 
 
 def iso(value: datetime | None) -> str | None:
@@ -21,7 +22,10 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def execution_json(e: Execution) -> dict[str, Any]:
+def execution_json(e: Execution, *, tier: Tier | None = None) -> dict[str, Any]:
+    """An execution as the API and `--json` give it; the fields of features `tier` lacks
+    (or, without a tier, of every advanced feature) are null."""
+    cost = e.cost if tier is not None and includes(tier, Feature.COST) else None
     return {
         "execution_id": e.execution_id,
         "pipeline": e.pipeline,
@@ -47,6 +51,7 @@ def execution_json(e: Execution) -> dict[str, Any]:
         "progress": e.progress,
         "cancel_requested_at": iso(e.cancel_requested_at),
         "cancel_requested_by": e.cancel_requested_by,
+        "cost": None if cost is None else cost.to_dict(),
     }
 
 
@@ -131,7 +136,20 @@ def execution_from_json(body: dict[str, Any]) -> Execution:
         progress=body.get("progress"),
         cancel_requested_at=parse_iso(body.get("cancel_requested_at")),
         cancel_requested_by=body.get("cancel_requested_by"),
+        **_cost_fields(body.get("cost")),
     )
+
+
+def _cost_fields(cost: dict[str, Any] | None) -> dict[str, Any]:
+    if not cost:
+        return {}
+    return {
+        "cost_amount": cost["amount"],
+        "cost_currency": cost["currency"],
+        "cpu_seconds": cost["cpu_seconds"],
+        "gb_seconds": cost["gb_seconds"],
+        "cost_rates_version": cost["rates_version"],
+    }
 
 
 def event_from_json(execution_id: str, body: dict[str, Any]) -> ExecutionEvent:

@@ -20,6 +20,7 @@ from runplane.store import events as event_store
 from runplane.store import executions as store
 from runplane.store import failures as failure_store
 from runplane.store import queue as queue_store
+from runplane.tiers import Tier
 from runplane.views.resolution import Standing, list_resolved_by, standing
 
 STOP_EVENTS = (
@@ -93,8 +94,9 @@ def _cancelled_standing(conn: Connection, resolved_by: str | None) -> Standing |
     return Standing(resolved_by=store.find_execution(conn, resolved_by), latest=None, advice=())
 
 
-def detail_json(detail: ExecutionDetail) -> dict[str, Any]:
-    """`GET /v1/executions/{id}`: the execution with its trail and linked executions."""
+def detail_json(detail: ExecutionDetail, *, tier: Tier | None = None) -> dict[str, Any]:
+    """`GET /v1/executions/{id}`: the execution with its trail and linked executions (the
+    fields of features `tier` lacks are null)."""
     recurrence = detail.recurrence
     resolved = detail.resolved_by
     steps = (
@@ -102,7 +104,7 @@ def detail_json(detail: ExecutionDetail) -> dict[str, Any]:
         if detail.standing is None or detail.execution.error is None
         else detail.standing.advice
     )
-    return execution_json(detail.execution) | {
+    return execution_json(detail.execution, tier=tier) | {
         "resolved_by": None if resolved is None else resolved.execution_id,
         "next_steps": None if steps is None else [action_json(a) for a in steps],
         "events": [event_json(e) for e in detail.events],

@@ -58,6 +58,17 @@ def clocked_client(
 
 
 @pytest.fixture
+def advanced_client(
+    sqlite_db: Database, tmp_path: Path, sqlite_url: str, clock: FakeClock
+) -> Iterator[TestClient]:
+    """The app in the advanced tier, reading now from `clock`."""
+    settings = fast_settings(tmp_path, sqlite_url, tier="advanced")
+    app = create_app(sqlite_db, settings, clock=clock)
+    with FormClient(app, base_url=BASE) as test_client:
+        yield test_client
+
+
+@pytest.fixture
 def basic_client(sqlite_db: Database, tmp_path: Path, sqlite_url: str) -> Iterator[TestClient]:
     settings = fast_settings(tmp_path, sqlite_url, tier="basic")
     with FormClient(create_app(sqlite_db, settings), base_url=BASE) as test_client:

@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from runplane.pipelines import registry
 from runplane.store import captures as capture_store
-from runplane.tiers import Feature
+from runplane.tiers import Feature, locked_reason
+from runplane.views.cost_explanation import cost_explanation
 from runplane.views.execution_detail import ExecutionDetail, load_execution_detail
 from runplane.views.log_window import LogQuery, read_log_window
 from runplane.views.pending import explain_pending
@@ -71,6 +72,8 @@ def _context(request: Request, s: State, detail: ExecutionDetail, tab: str) -> d
         "output_links": s.parts.output_links(e.output),
         "now": s.clock(),
         "grace": s.settings.cancel_grace,
+        "cost_locked": locked_reason(Feature.COST, s.settings.tier),
+        "cost_text": cost_explanation(e, detail.events),
     }
 
 

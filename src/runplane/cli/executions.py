@@ -102,7 +102,8 @@ def show_command(app: App, execution_id: str, as_json: bool) -> None:
         body = execution_json(detail.execution, tier=tier) | {"events": events}
         click.echo(json.dumps(body, indent=2))
     else:
-        click.echo(execution_detail(detail))
+        locked = None if remote is not None else locked_reason(Feature.COST, app.settings.tier)
+        click.echo(execution_detail(detail, cost_locked=locked))
 
 
 @executions.command("logs")

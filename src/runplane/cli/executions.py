@@ -102,8 +102,8 @@ def show_command(app: App, execution_id: str, as_json: bool) -> None:
         body = execution_json(detail.execution, tier=tier) | {"events": events}
         click.echo(json.dumps(body, indent=2))
     else:
-        locked = None if remote is not None else locked_reason(Feature.COST, app.settings.tier)
-        click.echo(execution_detail(detail, cost_locked=locked))
+        tier = app.settings.tier if remote is None else remote.tier()
+        click.echo(execution_detail(detail, cost_locked=locked_reason(Feature.COST, tier)))
 
 
 @executions.command("logs")

@@ -13,6 +13,7 @@ HERE = Path(__file__).resolve().parent
 SCRIPTS = [
     "engine_latency.py",
     "store_queries.py",
+    "cost_queries.py",
     "serve_rss.py",
     "api_latency.py",
     "finra_chain.py",

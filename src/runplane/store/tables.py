@@ -4,8 +4,9 @@ Indexes follow the executions page: newest first by `(created_at, execution_id)`
 optionally narrowed by status, pipeline or trigger, and one count per status.
 `execution_counts` keeps executions per hour of creation, pipeline, trigger and status,
 with their cost and CPU seconds, so the filter bar's counts and the cost summary over a
-day or a month sum a few hundred rows instead of reading every execution. Schedules and their fires come last: a fire's unique `(schedule, scheduled_for)` is
-what makes each scheduled instant fire once when several servers share the database.
+day or a month sum hours instead of reading every execution. Schedules and their fires
+come last: a fire's unique `(schedule, scheduled_for)` is what makes each scheduled
+instant fire once when several servers share the database.
 Access control comes last: users, API tokens and dashboard sessions (secrets stored as
 SHA-256 only), and the append-only audit trail, whose unique `bucket` folds refused
 requests into one row per address and minute.

@@ -1,8 +1,10 @@
 """What the executions of a list's filter cost, by pipeline and by trigger: the summary
 above the executions list and `GET /v1/executions/summary` (the advanced tier).
 
-Served from the hourly counts (`store/costs.py`), so a day or a month sums a few
-hundred rows whatever the number of executions.
+Served from the hourly counts (`store/costs.py`), so a day or a month sums one row per
+pipeline or trigger and hour whatever the number of executions. A filter the counts do
+not keep (such as parameters) has to sum the executions themselves instead
+(`costs.sum_executions` over the filter's clauses), which is slower.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ SCRIPTS = [
     "engine_latency.py",
     "store_queries.py",
     "baseline.py",
+    "cost_queries.py",
     "serve_rss.py",
     "api_latency.py",
     "log_search.py",

@@ -1,8 +1,9 @@
 """Bulk-loads a realistic execution history for the API and page benchmarks.
 
 30 days of executions over ~20 pipelines (~5 % failed, a few running and pending), each
-with a week date, a tier and a batch number as parameters (indexed as at submit),
-events for the last day, and one execution with a 100,000-line log. Rows go in with
+with a week date, a tier and a batch number as parameters (indexed as at submit), each
+finished one with its usage and cost, events for the last day, and one execution with a
+100,000-line log. Rows go in with
 `executemany` in large batches, through the store's own tables and column types.
 
     python bench/seed_executions.py .runplane/bench.db --executions 1000000
@@ -22,6 +23,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from runplane.model import ErrorClass, ExecutionError, SuggestedAction
+from runplane.model.cost import Rates, Usage, price
 from runplane.model.param_filters import indexed
 from runplane.pipelines.params import params_hash
 from runplane.store import Database, counts
@@ -46,6 +48,8 @@ PIPELINES = [
     for job in jobs
 ]
 TRIGGERS = ["scheduled"] * 7 + ["manual"] * 2 + ["api"]
+RATES = Rates(cpu_hour=0.05, gb_hour=0.01, currency="USD")
+"""The default rates, which price every finished seeded execution."""
 BATCH = 50_000
 REMOTE_WORKER = "00000000-0000-4000-8000-00000000be0c"
 """Running rows belong to a worker on another host, so a server started on the seeded
@@ -90,6 +94,11 @@ def _row(pipeline: str, created: datetime, status: str, rng: random.Random) -> d
     failed = status == "failed"
     rows = None if failed or not finished else rng.randint(0, 20_000)
     trigger = rng.choice(TRIGGERS)
+    usage = None
+    if completed is not None and started is not None:
+        wall = (completed - started).total_seconds()
+        usage = Usage(wall * rng.uniform(0.05, 1.0), wall * rng.uniform(0.05, 2.0))
+    cost = None if usage is None else price(usage, RATES)
     return {
         "execution_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         "pipeline": pipeline,
@@ -115,6 +124,12 @@ def _row(pipeline: str, created: datetime, status: str, rng: random.Random) -> d
         "worker_id": REMOTE_WORKER if running else None,
         # pending rows wait out a backoff, so a server on the seeded file leaves them queued
         "not_before": created + timedelta(days=1) if status == "pending" else None,
+        "cpu_seconds": None if usage is None else usage.cpu_seconds,
+        "gb_seconds": None if usage is None else usage.gb_seconds,
+        "peak_rss_bytes": None if usage is None else rng.randint(50, 4000) << 20,
+        "cost_amount": cost,
+        "cost_currency": None if cost is None else RATES.currency,
+        "cost_rates_version": None if cost is None else RATES.version,
     }
 
 

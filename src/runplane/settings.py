@@ -6,6 +6,8 @@ Intervals and timeouts live here so tests can shorten them instead of sleeping.
 from __future__ import annotations
 
 import ipaddress
+import json
+import math
 import os
 from pathlib import Path
 from typing import Annotated, Literal
@@ -13,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from runplane.model.cost import RateCard, Rates
 from runplane.tiers import Feature, Tier, includes
 
 
@@ -180,6 +183,20 @@ class Settings(BaseSettings):
     fetch_max_seconds: float = Field(
         900.0, gt=0, description="The longest one outbound fetch may take, start to end."
     )
+    cost_cpu_hour: float = Field(
+        0.05, ge=0, description="What one CPU-hour of an execution's processes costs."
+    )
+    cost_gb_hour: float = Field(
+        0.01, ge=0, description="What one GB-hour of their resident memory costs."
+    )
+    cost_currency: str = Field(
+        "USD", pattern=r"^[A-Z]{3}$", description="The ISO 4217 code costs are in, e.g. EUR."
+    )
+    cost_rates: Annotated[dict[str, tuple[float, float]], NoDecode] = Field(
+        default_factory=dict,
+        description="Pipelines priced differently: `pipeline=cpu:gb` pairs, comma-separated "
+        "(e.g. `team.heavy=0.12:0.02`), in the same currency.",
+    )
 
     @field_validator(
         "pipeline_modules", "allowed_hosts", "trusted_proxies", "allowed_source_hosts",
@@ -191,6 +208,11 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("cost_rates", mode="before")
+    @classmethod
+    def _rates(cls, value: object) -> object:
+        return parse_rates(value) if isinstance(value, str) else value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
@@ -201,6 +223,15 @@ class Settings(BaseSettings):
                 raise ValueError(f"{entry!r} is not an address or network (CIDR)") from None
         return value
 
+    @property
+    def rate_card(self) -> RateCard:
+        """The rates an execution's cost is computed with when it ends."""
+        default = Rates(self.cost_cpu_hour, self.cost_gb_hour, self.cost_currency)
+        overrides = {
+            name: Rates(cpu, gb, self.cost_currency) for name, (cpu, gb) in self.cost_rates.items()
+        }
+        return RateCard(default, overrides)
+
     def has(self, feature: Feature) -> bool:
         """Whether this deployment's tier includes `feature`."""
         return includes(self.tier, feature)
@@ -210,3 +241,34 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'runplane.db').resolve()}"
+
+
+def parse_rates(text: str) -> dict[str, tuple[float, float]]:
+    """`team.heavy=0.12:0.02, team.light=0.01:0` (or the JSON object
+    `{"team.heavy": [0.12, 0.02]}`) as `{pipeline: (cpu_hour, gb_hour)}`; raises
+    ValueError naming the entry that is not in that form."""
+    if text.strip().startswith("{"):
+        try:
+            pairs = json.loads(text)
+            text = ",".join(f"{name}={cpu}:{gb}" for name, (cpu, gb) in pairs.items())
+        except (ValueError, TypeError, AttributeError):
+            raise ValueError(
+                f"{text!r} is not a JSON object of pipeline: [cpu, gb] rates"
+            ) from None
+    rates: dict[str, tuple[float, float]] = {}
+    for entry in (part.strip() for part in text.split(",")):
+        if not entry:
+            continue
+        name, _, pair = entry.partition("=")
+        cpu, _, gb = pair.partition(":")
+        try:
+            values = (float(cpu), float(gb))
+        except ValueError:
+            values = (-1.0, -1.0)
+        if not name.strip() or min(values) < 0 or not all(map(math.isfinite, values)):
+            raise ValueError(
+                f"{entry!r} is not pipeline=cpu:gb with two rates of 0 or more "
+                "(e.g. team.heavy=0.12:0.02)"
+            )
+        rates[name.strip()] = values
+    return rates

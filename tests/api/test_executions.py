@@ -695,3 +695,83 @@ def test_sla_is_locked_in_the_intermediate_tier(client: TestClient, sqlite_db: D
         assert response.json()["detail"] == (
             "SLA breach indicators are available in the Advanced tier."
         )
+
+
+def tier_client(sqlite_db: Database, tmp_path: Any, tier: str = "advanced") -> TestClient:
+    """The application in `tier` on the test's database (nothing runs executions)."""
+    url = str(sqlite_db.engine.url)
+    return TestClient(create_app(sqlite_db, fast_settings(tmp_path, url, tier=tier)))
+
+
+def costed(conn: Any, **overrides: Any) -> Any:
+    values = {
+        "cost_amount": 0.25, "cost_currency": "USD", "cpu_seconds": 4.0, "gb_seconds": 2.0,
+        "cost_rates_version": "v1234567", "created_at": utcnow() - timedelta(hours=1),
+    }  # fmt: skip
+    return make_execution(conn, **(values | overrides))
+
+
+def test_the_execution_json_carries_its_cost_in_the_advanced_tier(
+    sqlite_db: Database, tmp_path: Any
+) -> None:
+    with sqlite_db.write() as conn:
+        done = costed(conn)
+        running = make_execution(conn, status="running", created_at=utcnow())
+    with tier_client(sqlite_db, tmp_path) as client:
+        detail = client.get(f"/v1/executions/{done.execution_id}").json()
+        items = {i["execution_id"]: i for i in client.get("/v1/executions").json()["items"]}
+    cost = {
+        "amount": 0.25, "currency": "USD", "cpu_seconds": 4.0, "gb_seconds": 2.0,
+        "rates_version": "v1234567",
+    }  # fmt: skip
+    assert detail["cost"] == cost
+    assert items[done.execution_id]["cost"] == cost
+    assert items[running.execution_id]["cost"] is None  # not finished yet
+
+
+def test_below_the_advanced_tier_cost_is_null_and_the_summary_locked(
+    sqlite_db: Database, tmp_path: Any
+) -> None:
+    with sqlite_db.write() as conn:
+        done = costed(conn)
+    with tier_client(sqlite_db, tmp_path, tier="intermediate") as client:
+        detail = client.get(f"/v1/executions/{done.execution_id}").json()
+        items = client.get("/v1/executions").json()["items"]
+        summary = client.get("/v1/executions/summary")
+    assert detail["cost"] is None
+    assert [i["cost"] for i in items] == [None]
+    assert_problem(summary, 403, "Cost attribution is available in the Advanced tier")
+
+
+def test_the_summary_sums_cost_by_pipeline_and_trigger_for_the_lists_filters(
+    sqlite_db: Database, tmp_path: Any
+) -> None:
+    with sqlite_db.write() as conn:
+        costed(conn, pipeline="runplane.noop", trigger=Trigger.API, cost_amount=0.5)
+        costed(conn, pipeline="runplane.noop", trigger=Trigger.SCHEDULED, cost_amount=0.25)
+        costed(conn, pipeline="runplane.sleep", trigger=Trigger.API, cost_amount=1.0)
+        costed(conn, pipeline="runplane.sleep", status="failed", cost_amount=2.0)
+        costed(conn, created_at=utcnow() - timedelta(days=3), cost_amount=8.0)
+    with tier_client(sqlite_db, tmp_path) as client:
+        day = client.get("/v1/executions/summary").json()
+        month = client.get("/v1/executions/summary", params={"range": "30d"}).json()
+        api = client.get(
+            "/v1/executions/summary", params={"trigger": "api", "status": "completed"}
+        ).json()
+        bad = client.get("/v1/executions/summary", params={"range": "1y"})
+        typo = client.get("/v1/executions/summary", params={"limit": "5"})
+    assert day["currency"] == "USD"
+    assert day["total"]["cost"] == pytest.approx(3.75)
+    assert [(r["pipeline"], r["cost"]) for r in day["by_pipeline"]] == [
+        ("runplane.sleep", 3.0), ("runplane.noop", 0.75),
+    ]  # fmt: skip
+    assert {r["trigger"]: r["cost"] for r in day["by_trigger"]} == {
+        "api": 1.5, "scheduled": 0.25, "manual": 2.0,
+    }  # fmt: skip
+    assert month["total"] == {"executions": 5, "cost": 11.75, "cpu_seconds": 20.0}
+    assert {r["pipeline"]: r["cost"] for r in api["by_pipeline"]} == {
+        "runplane.noop": 0.5, "runplane.sleep": 1.0,
+    }  # fmt: skip
+    assert api["filters"]["trigger"] == ["api"]
+    assert_problem(bad, 400, "range")
+    assert_problem(typo, 400, "limit")

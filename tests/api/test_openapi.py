@@ -111,6 +111,7 @@ OPERATIONS = [
     ("GET", "/metrics"),
     ("GET", "/v1/executions"),
     ("GET", "/v1/executions/compare"),
+    ("GET", "/v1/executions/summary"),
     ("GET", "/v1/executions/{execution_id}"),
     ("GET", "/v1/executions/{execution_id}/logs"),
     ("GET", "/v1/executions/{execution_id}/resources"),

@@ -202,3 +202,27 @@ def test_show_says_how_a_run_compares_with_its_baseline_in_the_advanced_tier(cli
         "  rows as the median (100 vs 100)\n"
     ) in shown.stdout
     assert "Against the usual" not in cli.run("executions", "show", runs[-1]).stdout
+
+
+def test_show_prints_what_a_run_cost_in_the_advanced_tier(cli: Cli) -> None:
+    cli.env["RUNPLANE_TIER"] = "advanced"
+    cli.env["RUNPLANE_COST_CURRENCY"] = "EUR"
+    done = run_and_get_id(cli, "runplane.noop")
+    shown = cli.run("executions", "show", done)
+    assert shown.returncode == 0, shown.stderr
+    cost_line = next(line for line in shown.stdout.splitlines() if "Cost:" in line)
+    assert " EUR (" in cost_line
+    assert "CPU-s × 0.05 EUR/CPU-h + " in cost_line
+    assert cost_line.endswith("recorded at finish)")
+    data = cli.json("executions", "show", done)
+    assert data["cost"]["currency"] == "EUR"  # type: ignore[index]
+    assert data["cost"]["cpu_seconds"] > 0  # type: ignore[index]
+
+
+def test_show_says_cost_is_locked_below_the_advanced_tier(cli: Cli) -> None:
+    done = run_and_get_id(cli, "runplane.noop")
+    shown = cli.run("executions", "show", done)
+    assert (
+        "Cost:         locked: Cost attribution is available in the Advanced tier." in shown.stdout
+    )
+    assert cli.json("executions", "show", done)["cost"] is None  # type: ignore[index]

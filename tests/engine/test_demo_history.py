@@ -11,6 +11,7 @@ from runplane.cli import demo_past
 from runplane.domains.finra_otc import demo_history as finra_history
 from runplane.engine.demo_history import LABEL, write_history
 from runplane.model import Execution, ExecutionStatus
+from runplane.model.cost import RateCard, Rates
 from runplane.pipelines.errors import TransientError
 from runplane.plugins import DemoPast
 from runplane.store import Database
@@ -124,3 +125,16 @@ def test_the_demos_history_ends_before_now_at_any_hour(hour: int) -> None:
     today = [p for p in past if p.at.date() == now.date()]
     assert bool(today) == (hour >= 3)  # the night's run, then the Tuesday chain
     assert any(p.schedule == "finra-weekly" for p in today) == (hour >= 12)
+
+
+def test_with_rates_the_history_carries_costs_and_their_rates(db: Database) -> None:
+    rates = Rates(0.05, 0.01, "USD")
+    history = [DemoPast("runplane.sleep", {"seconds": 600}, NOW - DAY, 600.0, "completed", "api")]
+    write_history(db, history, now=NOW, actor="user:ana", rates=RateCard(rates))
+    with db.read() as conn:
+        (written,) = store.list_executions(conn)
+        events = event_store.list_events(conn, written.execution_id)
+    assert written.cost is not None
+    assert written.cost.cpu_seconds == 360.0
+    assert written.cost.rates_version == rates.version
+    assert events[-1].detail["rates"]["version"] == rates.version

@@ -12,8 +12,10 @@ from alembic import command
 from sqlalchemy import func, insert, select
 
 from runplane.model import ExecutionStatus, Trigger
+from runplane.model.cost import Cost
 from runplane.store import Database, Rollback, counts, schema
 from runplane.store import executions as store
+from runplane.store.costs import cost_values
 from runplane.store.tables import execution_counts, executions
 from tests.factories import make_execution
 
@@ -116,8 +118,15 @@ def test_a_rebuild_finds_the_counts_kept_in_step(db: Database) -> None:
             select(func.count()).select_from(executions).where(executions.c.status.in_(final))
         ).scalar_one()
     assert finished > 50
-    assert sum(row.n for row in kept if row.pipeline != counts.ANY) == finished
-    assert sum(row.n for row in kept if row.pipeline == counts.ANY) == finished
+    for by_pipeline in (True, False):
+        for by_trigger in (True, False):
+            rows = [
+                row
+                for row in kept
+                if (row.pipeline != counts.ANY) == by_pipeline
+                and (row.trigger != counts.ANY) == by_trigger
+            ]
+            assert sum(row.n for row in rows) == finished, (by_pipeline, by_trigger)
 
 
 def test_the_upgrade_counts_the_executions_already_stored(db: Database) -> None:
@@ -151,20 +160,31 @@ def test_the_upgrade_counts_the_executions_already_stored(db: Database) -> None:
             select(
                 execution_counts.c.hour,
                 execution_counts.c.pipeline,
+                execution_counts.c.trigger,
                 execution_counts.c.status,
                 execution_counts.c.n,
             ).order_by(
-                execution_counts.c.hour, execution_counts.c.pipeline, execution_counts.c.status
+                execution_counts.c.hour,
+                execution_counts.c.pipeline,
+                execution_counts.c.trigger,
+                execution_counts.c.status,
             )
         ).all()
         day = store.count_by_status(conn, store.ExecutionFilter(since=T0 + timedelta(minutes=1)))
-    assert [tuple(r) for r in rows] == [
-        (T0, "*", "completed", 2),
-        (T0, "*", "failed", 1),
-        (T0, "runplane.noop", "completed", 2),
-        (T0, "runplane.noop", "failed", 1),
-        (T0 + timedelta(hours=1), "*", "completed", 1),
-        (T0 + timedelta(hours=1), "runplane.noop", "completed", 1),
+    hour_1 = T0 + timedelta(hours=1)
+    assert [tuple(r) for r in rows] == [  # totals, per trigger, per pipeline, per pair
+        (T0, "*", "*", "completed", 2),
+        (T0, "*", "*", "failed", 1),
+        (T0, "*", "api", "completed", 2),
+        (T0, "*", "api", "failed", 1),
+        (T0, "runplane.noop", "*", "completed", 2),
+        (T0, "runplane.noop", "*", "failed", 1),
+        (T0, "runplane.noop", "api", "completed", 2),
+        (T0, "runplane.noop", "api", "failed", 1),
+        (hour_1, "*", "*", "completed", 1),
+        (hour_1, "*", "api", "completed", 1),
+        (hour_1, "runplane.noop", "*", "completed", 1),
+        (hour_1, "runplane.noop", "api", "completed", 1),
     ]
     assert (day[S.COMPLETED], day[S.FAILED]) == (3, 1)
 
@@ -199,3 +219,30 @@ def test_a_rolled_back_write_counts_nothing(db: Database) -> None:
         assert counts.count_statuses(conn, [ExecutionStatus.COMPLETED]) == {
             ExecutionStatus.COMPLETED: 0
         }
+
+
+def test_cost_sums_kept_in_step_are_those_a_rebuild_finds(db: Database) -> None:
+    rng = random.Random(9)
+    ids = seed_history(db, rng)
+    with db.write() as conn:
+        for execution_id in ids[:60]:
+            cost = Cost(rng.uniform(0, 1), "USD", rng.uniform(0, 9), 1.0, "vtest")
+            store.update_status(
+                conn, execution_id, S.RUNNING, S.COMPLETED, **cost_values(cost, 1 << 20)
+            )
+    query = select(execution_counts).order_by(*execution_counts.primary_key.columns)
+    with db.read() as conn:
+        kept = [tuple(row) for row in conn.execute(query)]
+    with db.write() as conn:
+        counts.rebuild(conn)
+    with db.read() as conn:
+        rebuilt = [tuple(row) for row in conn.execute(query)]
+    assert [row[:5] for row in rebuilt] == [row[:5] for row in kept if row[4] != 0]
+    kept_sums = {row[:4]: row[5:] for row in kept if row[4] != 0}
+    for row in rebuilt:
+        assert row[5:] == pytest.approx(kept_sums[row[:4]])
+    totals = [row for row in rebuilt if row[1] == counts.ANY and row[2] == counts.ANY]
+    with db.read() as conn:
+        recorded = conn.execute(select(func.sum(executions.c.cost_amount))).scalar_one()
+    assert recorded > 0
+    assert sum(row[5] for row in totals) == pytest.approx(recorded)

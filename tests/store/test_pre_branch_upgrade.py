@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -93,8 +94,13 @@ def build_pre_branch(db: Database, revision: str) -> None:
 
 
 def _published_week(db: Database) -> str:
-    """An ingest capture of OLD_WEEK as the old code wrote it; returns its execution id."""
+    """An ingest capture of OLD_WEEK as the old code wrote it (its execution row with the
+    columns of the time, no cost); returns its execution id."""
     at = datetime(2025, 12, 16, 8, tzinfo=UTC)
+    pipeline = "finra.otc_transparency.ingest_week"
+    execution = SimpleNamespace(
+        execution_id=str(uuid.uuid4()), pipeline=pipeline, capture_id="cap_20251216_080000_0ld000"
+    )
     with db.write() as conn:
         execution = _old_execution(conn, pipeline="finra.otc_transparency.ingest_week")
         capture_store.insert_capture(
@@ -158,7 +164,8 @@ def _schema_diff(db: Database) -> list[object]:
 ADDED_SINCE = (
     "users", "api_tokens", "sessions", "audit_log", "sla_misses", " sla",
     "execution_logs_fts", "ix_execution_logs_search", "execution_params", "ix_executions_params",
-    "bulk_",
+    "bulk_", "ADD COLUMN cpu_seconds", "ADD COLUMN gb_seconds", "ADD COLUMN peak_rss_bytes",
+    "ADD COLUMN cost",
 )  # fmt: skip
 """Tables, columns and indexes of the core revisions after the split (0005 and later),
 which its upgrade creates."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 import warnings
@@ -171,3 +172,29 @@ class SleepParams(Params):
 def past_its_sla(ctx: RunContext[SleepParams]) -> Output:
     time.sleep(ctx.params.seconds)
     return Output(rows_processed=0)
+
+
+class BurnParams(Params):
+    seconds: float = Field(0.05, ge=0, le=60, description="CPU seconds to burn itself.")
+    child_seconds: float = Field(
+        0.0, ge=0, le=60, description="CPU seconds a child process it waits for burns."
+    )
+
+
+LOOP = "import time\nend = time.process_time() + {}\nwhile time.process_time() < end: pass"
+"""A busy loop that stops after that much CPU time, however loaded the machine is."""
+
+
+@pipeline(
+    "tests.burn", description="Burns CPU time, itself and in a child process.", params=BurnParams
+)
+def burn(ctx: RunContext[BurnParams]) -> Output:
+    if ctx.params.child_seconds:
+        subprocess.run([sys.executable, "-c", LOOP.format(ctx.params.child_seconds)], check=True)
+    end = time.process_time() + ctx.params.seconds
+    spins = 0
+    while time.process_time() < end:
+        spins += 1
+        if spins % 100_000 == 0:
+            ctx.check_cancelled()
+    return Output(rows_processed=spins)

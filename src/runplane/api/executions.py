@@ -1,8 +1,9 @@
-"""`/v1/executions`: the list with filters and presets, one execution, its logs, retry, cancel.
+"""`/v1/executions`: the list with filters and presets, its cost summary, one execution, its
+logs, retry, cancel.
 
-Locked (403) in the basic tier. Logs can also be downloaded as text or followed as
-Server-Sent Events; those two live in `api/logs.py`, an execution's resource graphs' data
-in `api/resources.py`.
+Locked (403) in the basic tier; the cost summary below the advanced tier. Logs can also be
+downloaded as text or followed as Server-Sent Events; those two live in `api/logs.py`, an
+execution's resource graphs' data in `api/resources.py`.
 """
 
 from __future__ import annotations
@@ -26,10 +27,24 @@ from runplane.api.deps import (
     require,
 )
 from runplane.api.errors import problems
+from runplane.api.filters import (
+    FILTER_NAMES,
+    PARAM_FILTER,
+    PipelineQuery,
+    PresetQuery,
+    RangeQuery,
+    SearchQuery,
+    SinceQuery,
+    SlaQuery,
+    StatusQuery,
+    TriggerQuery,
+    UntilQuery,
+)
 from runplane.api.openapi import query_schema
 from runplane.api.responses import json_response, list_response
 from runplane.api.schemas.compare import Comparison
 from runplane.api.schemas.executions import (
+    CostSummaryOut,
     ExecutionDetail,
     ExecutionList,
     ExecutionOut,
@@ -39,10 +54,10 @@ from runplane.engine import service
 from runplane.model import ExecutionStatus, Trigger
 from runplane.model.access import Action
 from runplane.model.json import execution_json
-from runplane.model.param_filters import MAX_FILTERS, MAX_NAME, MAX_SEARCH, MAX_VALUE, PREFIX
-from runplane.pipelines.registry import NAME as PIPELINE_NAME
+from runplane.model.param_filters import PREFIX
 from runplane.tiers import Feature
 from runplane.views import compare, list_query, listing
+from runplane.views.cost_summary import cost_summary, summary_json
 from runplane.views.execution_detail import detail_json, load_execution_detail
 from runplane.views.param_query import param_pairs
 
@@ -54,49 +69,49 @@ router = APIRouter(
 )
 
 
-PARAM_FILTER = {
-    "name": "param.{name}",
-    "in": "query",
-    "required": False,
-    "description": "Parameter filters: `param.day=2025-12-22` keeps executions whose "
-    "parameter `day` equals the value. Any parameter name (letters, digits and _, "
-    f"at most {MAX_NAME}); several names combine with AND, a name repeated matches any of "
-    "its values. Strings (and dates, as ISO text) compare exactly; a value that is a JSON "
-    "number also matches parameters numerically equal to it (`5` matches 5 and 5.0; `05` "
-    "is text); `true`/`false` match booleans. Null, lists and objects match nothing. At "
-    f"most {MAX_FILTERS} values in all, each non-empty and at most {MAX_VALUE} characters; "
-    "with these (or `q`) the counts stop at 1,000 (`counts.capped`).",
-    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_VALUE},
-    "x-name-pattern": r"^param\.[A-Za-z_][A-Za-z0-9_]*$",
-}
-
-
-def _enum(values: tuple[str, ...]) -> dict[str, Any]:
-    return {"items": {"type": "string", "enum": list(values)}}
+@router.get(
+    "/summary",
+    response_model=CostSummaryOut,
+    responses=problems(400, 404),
+    dependencies=[
+        Depends(require(Feature.COST)),
+        Depends(only_query(*FILTER_NAMES, prefix=PREFIX)),
+    ],
+    openapi_extra={"parameters": [PARAM_FILTER]},
+)
+async def get_summary(
+    request: Request,
+    db: DbDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    status: StatusQuery = (),
+    pipeline: PipelineQuery = (),
+    trigger: TriggerQuery = (),
+    range_: RangeQuery = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    preset: PresetQuery = None,
+    sla: SlaQuery = (),
+    q: SearchQuery = None,
+) -> Response:
+    """Cost and executions by pipeline and by trigger, for the same filters as the list
+    (the advanced tier)."""
+    filters = list_query.parse_filters(
+        status=status, pipeline=pipeline, trigger=trigger, range=range_, since=since,
+        until=until, preset=preset, sla=sla, params=param_pairs(request.query_params.multi_items()),
+        q=q,
+    )  # fmt: skip
+    summary = await call(
+        db, cost_summary, db, filters, currency=settings.cost_currency, clock=clock
+    )
+    return json_response(summary_json(summary))
 
 
 @router.get(
     "",
     response_model=ExecutionList,
     responses=problems(400, 404),
-    dependencies=[
-        Depends(
-            only_query(
-                "status",
-                "pipeline",
-                "trigger",
-                "range",
-                "since",
-                "until",
-                "preset",
-                "q",
-                "limit",
-                "cursor",
-                "sla",
-                prefix=PREFIX,
-            )
-        )
-    ],
+    dependencies=[Depends(only_query(*FILTER_NAMES, "limit", "cursor", prefix=PREFIX))],
     openapi_extra={"parameters": [PARAM_FILTER]},
 )
 async def list_executions(
@@ -105,74 +120,15 @@ async def list_executions(
     caches: CachesDep,
     clock: ClockDep,
     settings: SettingsDep,
-    status: Annotated[
-        tuple[str, ...],
-        Query(
-            description="Repeatable.",
-            json_schema_extra=_enum(list_query.STATUSES),
-        ),
-    ] = (),
-    pipeline: Annotated[
-        tuple[str, ...],
-        Query(
-            description="Repeatable; dotted lowercase, e.g. runplane.noop.",
-            json_schema_extra={
-                "items": {"type": "string", "pattern": PIPELINE_NAME.pattern, "maxLength": 200}
-            },
-        ),
-    ] = (),
-    trigger: Annotated[
-        tuple[str, ...],
-        Query(
-            description="Repeatable.",
-            json_schema_extra=_enum(list_query.TRIGGERS),
-        ),
-    ] = (),
-    range_: Annotated[
-        str | None,
-        Query(
-            alias="range",
-            description="Default 24h; `today` is the current UTC day.",
-            json_schema_extra=query_schema(type="string", enum=list(list_query.RANGE_NAMES)),
-        ),
-    ] = None,
-    since: Annotated[
-        str | None,
-        Query(
-            description="Custom window start (ISO-8601 with zone).",
-            json_schema_extra=query_schema(type="string", format="date-time"),
-        ),
-    ] = None,
-    until: Annotated[
-        str | None,
-        Query(
-            description="Custom window end, exclusive.",
-            json_schema_extra=query_schema(type="string", format="date-time"),
-        ),
-    ] = None,
-    preset: Annotated[
-        str | None,
-        Query(
-            description="Expands to explicit filters, echoed in `filters`.",
-            json_schema_extra=query_schema(type="string", enum=list(list_query.PRESETS)),
-        ),
-    ] = None,
-    sla: Annotated[
-        tuple[str, ...],
-        Query(
-            description="Repeatable; only executions at risk of missing, or past, a limit of "
-            "their SLA (advanced tier; 403 in the others).",
-            json_schema_extra=_enum(list_query.SLA_STATES),
-        ),
-    ] = (),
-    q: Annotated[
-        str | None,
-        Query(
-            description="Free text: executions whose id starts with it, whose pipeline name "
-            "contains it or with a parameter value starting with it (ignoring case).",
-            json_schema_extra=query_schema(type="string", maxLength=MAX_SEARCH),
-        ),
-    ] = None,
+    status: StatusQuery = (),
+    pipeline: PipelineQuery = (),
+    trigger: TriggerQuery = (),
+    range_: RangeQuery = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    preset: PresetQuery = None,
+    sla: SlaQuery = (),
+    q: SearchQuery = None,
     limit: Annotated[
         str | None,
         Query(
@@ -215,10 +171,9 @@ async def list_executions(
         clock=clock,
     )
     by_status = {str(s): page.counts.get(s, 0) for s in ExecutionStatus}
-    shows_sla = settings.has(Feature.SLA)
     return list_response(
         [
-            caches.items.encode(e, page.resolved_by.get(e.execution_id), sla=shows_sla)
+            caches.items.encode(e, page.resolved_by.get(e.execution_id), tier=settings.tier)
             for e in page.items
         ],
         {
@@ -253,10 +208,10 @@ async def compare_executions(
 @router.get("/{execution_id}", response_model=ExecutionDetail, responses=problems(404))
 async def get_execution(execution_id: ExecutionIdDep, db: DbDep, settings: SettingsDep) -> Response:
     """One execution: output, error with suggested actions, events, retry chain, relatives,
-    and in the advanced tier its SLA standing and baseline."""
+    and in the advanced tier its SLA standing, cost and baseline."""
     with_baseline = settings.has(Feature.BASELINE)
     found = await read(db, load_execution_detail, execution_id, with_baseline=with_baseline)
-    return json_response(detail_json(found, sla=settings.has(Feature.SLA)))
+    return json_response(detail_json(found, tier=settings.tier))
 
 
 @router.post(
@@ -279,7 +234,7 @@ async def retry_execution(
         service.retry_execution, db, execution_id, overrides, trigger=Trigger.API,
         triggered_by=caller.actor, origin=caller.origin, strict=True,
     )  # fmt: skip
-    return execution_json(retry, sla=settings.has(Feature.SLA))
+    return execution_json(retry, tier=settings.tier)
 
 
 @router.post(
@@ -301,7 +256,7 @@ async def cancel_execution(
         grace_seconds=settings.cancel_grace,
         origin=caller.origin,
     )
-    return execution_json(execution, sla=settings.has(Feature.SLA))
+    return execution_json(execution, tier=settings.tier)
 
 
 router.include_router(logs.router)  # after the routes above, so the document lists them last

@@ -79,7 +79,7 @@ async def run_pipeline(
         execution = await run_to_end(
             db, settings, execution.execution_id, serving=runtime is not None
         )
-    return execution_json(execution, sla=settings.has(Feature.SLA))
+    return execution_json(execution, tier=settings.tier)
 
 
 def _pipelines(db: Database, settings: Settings) -> list[dict[str, Any]]:
@@ -93,7 +93,7 @@ def _pipelines(db: Database, settings: Settings) -> list[dict[str, Any]]:
             "description": row.pipeline.description,
             "last_run": None
             if row.last_run is None
-            else execution_json(row.last_run, sla=settings.has(Feature.SLA)),
+            else execution_json(row.last_run, tier=settings.tier),
             "schedules": schedules.get(row.pipeline.name, []),
         }
         for row in rows
@@ -120,7 +120,7 @@ def _pipeline(db: Database, settings: Settings, pipeline: Pipeline) -> dict[str,
             "classes": sorted(str(c) for c in retry.classes),
         },
         "sla": pipeline.sla.to_json() if pipeline.sla and settings.has(Feature.SLA) else None,
-        "recent_runs": [execution_json(e, sla=settings.has(Feature.SLA)) for e in recent],
+        "recent_runs": [execution_json(e, tier=settings.tier) for e in recent],
         "schedules": _schedules(db, settings, pipeline=pipeline.name).get(pipeline.name, []),
     }
 

@@ -17,6 +17,7 @@ from pydantic_core import to_json
 
 from runplane.model import Execution
 from runplane.model.json import execution_json
+from runplane.tiers import Tier
 
 
 def json_response(body: Any, status_code: int = 200) -> Response:
@@ -27,22 +28,20 @@ class ItemJson:
     """Serialized list items, kept for finished executions (which no longer change)."""
 
     def __init__(self, max_entries: int = 2000) -> None:
-        self._entries: OrderedDict[tuple[str, str | None, bool], bytes] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, str | None, Tier], bytes] = OrderedDict()
         self._max = max_entries
         self._lock = threading.Lock()
 
-    def encode(
-        self, execution: Execution, resolved_by: str | None = None, *, sla: bool = False
-    ) -> bytes:
-        """The item; `resolved_by` is the later attempt that made a failure good, `sla`
-        whether the tier shows its SLA standing (kept only once that is settled)."""
+    def encode(self, execution: Execution, resolved_by: str | None = None, *, tier: Tier) -> bytes:
+        """The item as `tier` shows it; `resolved_by` is the later attempt that made a
+        failure good (kept only once final and its SLA standing settled)."""
         if not execution.status.is_final or (execution.sla and not execution.sla.settled):
-            return to_json(execution_json(execution, sla=sla) | {"resolved_by": resolved_by})
-        key = (execution.execution_id, resolved_by, sla)
+            return to_json(execution_json(execution, tier=tier) | {"resolved_by": resolved_by})
+        key = (execution.execution_id, resolved_by, tier)
         with self._lock:
             cached = self._entries.get(key)
         if cached is None:
-            cached = to_json(execution_json(execution, sla=sla) | {"resolved_by": resolved_by})
+            cached = to_json(execution_json(execution, tier=tier) | {"resolved_by": resolved_by})
             with self._lock:
                 self._entries[key] = cached
                 while len(self._entries) > self._max:

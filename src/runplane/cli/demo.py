@@ -74,7 +74,7 @@ def demo(app: App, host: str, port: int, rows: int, no_serve: bool) -> None:
     with _unavailable_upstream() as upstream:
         settings = _allowing(settings, upstream)
         plans = _plans(app.domains, settings.data_dir, rows, upstream)
-        _history(db, plans, app.caller.actor)
+        _history(db, plans, app.caller.actor, settings)
         runtime = ServingRuntime(db, settings)
         runtime.start()
         try:
@@ -155,13 +155,13 @@ def _plans(domains: Sequence[Domain], data_dir: Path, rows: int, upstream: str) 
     return plans
 
 
-def _history(db: Database, plans: Sequence[DemoPlan], actor: str) -> None:
+def _history(db: Database, plans: Sequence[DemoPlan], actor: str, settings: Settings) -> None:
     """The synthetic past: the built-ins' and each domain's, written backdated; its counts
     are said on stderr."""
     now = utcnow()
     counts: Counter[str] = Counter()
     for past in (demo_past.history(now), *(plan.history for plan in plans)):
-        counts += write_history(db, past, now=now, actor=actor)
+        counts += write_history(db, past, now=now, actor=actor, rates=settings.rate_card)
     shown = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in sorted(counts.items()))
     click.echo(
         f"Wrote {counts.total()} synthetic past executions over the last {demo_past.DAYS} days "

@@ -28,7 +28,7 @@ from runplane.model.json import event_json, execution_json
 from runplane.model.timerange import DEFAULT_RANGE, LABELS, RANGES, resolve_range
 from runplane.store import executions as store
 from runplane.store import logs as log_store
-from runplane.tiers import Feature, locked_reason
+from runplane.tiers import Feature, Tier, locked_reason
 from runplane.views.execution_detail import load_execution_detail
 from runplane.views.list_errors import ListingError
 from runplane.views.list_query import PRESETS, STATUSES, TRIGGERS
@@ -111,11 +111,8 @@ def list_command(
         with app.db.read() as conn:
             rows = store.list_executions(conn, query, limit=limit)
     if as_json:
-        click.echo(
-            json.dumps(
-                [execution_json(e, sla=app.settings.has(Feature.SLA)) for e in rows], indent=2
-            )
-        )
+        tier = Tier.ADVANCED if remote is not None else app.settings.tier  # the server's said
+        click.echo(json.dumps([execution_json(e, tier=tier) for e in rows], indent=2))
     elif not rows:
         narrowed = " match --where/--search" if matches or text is not None else ""
         click.echo(
@@ -142,15 +139,12 @@ def show_command(app: App, execution_id: str, as_json: bool) -> None:
             )  # fmt: skip
     if as_json:
         events = [event_json(e) for e in detail.events]
-        click.echo(
-            json.dumps(
-                execution_json(detail.execution, sla=app.settings.has(Feature.SLA))
-                | {"events": events},
-                indent=2,
-            )
-        )
+        tier = Tier.ADVANCED if remote is not None else app.settings.tier
+        body = execution_json(detail.execution, tier=tier) | {"events": events}
+        click.echo(json.dumps(body, indent=2))
     else:
-        click.echo(execution_detail(detail))
+        tier = app.settings.tier if remote is None else remote.tier()
+        click.echo(execution_detail(detail, cost_locked=locked_reason(Feature.COST, tier)))
 
 
 @executions.command("logs")

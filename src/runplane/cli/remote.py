@@ -20,6 +20,7 @@ from runplane import __version__
 from runplane.cli.app import BadInput
 from runplane.model import Execution, ExecutionEvent, LogLine
 from runplane.model.json import event_from_json, execution_from_json, parse_iso
+from runplane.tiers import Tier
 
 TIMEOUT = 30.0
 PAGE = 200
@@ -132,6 +133,10 @@ class Remote:
     def has_history(self) -> bool:
         capabilities = self.call("GET", "/v1/capabilities")
         return bool(capabilities["features"]["history"])
+
+    def tier(self) -> Tier:
+        """The server's tier, which decides what its answers carry."""
+        return Tier(self.call("GET", "/v1/capabilities")["tier"])
 
 
 def _segment(value: str) -> str:

@@ -8,11 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from runplane.model import Execution, ExecutionEvent
+from runplane.model.cost import money
 from runplane.model.json import event_from_json, execution_from_json, parse_iso
 from runplane.model.timefmt import absolute, duration, ordinal, relative_day
 from runplane.pipelines import UnknownPipeline, registry
 from runplane.store.failures import RECURRENCE_WINDOW, Recurrence
 from runplane.views.baseline import baseline_from_json, baseline_lines
+from runplane.views.cost_explanation import cost_explanation
 from runplane.views.execution_detail import ExecutionDetail
 
 
@@ -61,7 +63,8 @@ def trigger_text(e: Execution) -> str:
 EXECUTION_HEADERS = ["id", "status", "pipeline", "started (UTC)", "duration", "rows", "trigger"]
 
 
-def execution_detail(detail: ExecutionDetail) -> str:
+def execution_detail(detail: ExecutionDetail, *, cost_locked: str | None = None) -> str:
+    """What `runplane executions show` prints; `cost_locked` is why the tier shows no cost."""
     e, recurrence = detail.execution, detail.recurrence
     lines = [
         f"Execution {e.execution_id}",
@@ -76,6 +79,7 @@ def execution_detail(detail: ExecutionDetail) -> str:
         f"  Attempt:      {e.attempt}" + (f" (retry of {e.retry_of})" if e.retry_of else ""),
         f"  Capture:      {e.capture_id}" + ("  (dry run)" if e.dry_run else ""),
     ]
+    lines.append(f"  Cost:         {cost_text(detail, cost_locked)}")
     if e.parent_id:
         lines.append(f"  Parent:       {e.parent_id}")
     if detail.resolved_by is not None:
@@ -107,6 +111,17 @@ def execution_detail(detail: ExecutionDetail) -> str:
         lines.append("Trail")
         lines += [f"  {event_line(ev)}" for ev in detail.events]
     return "\n".join(lines)
+
+
+def cost_text(detail: ExecutionDetail, locked: str | None) -> str:
+    """`0.00000944 USD (0.42 CPU-s × 0.05 USD/CPU-h + … , recorded at finish)`."""
+    if locked is not None:
+        return f"locked: {locked}"
+    e = detail.execution
+    explanation = cost_explanation(e, detail.events)
+    if e.cost is None or explanation is None:
+        return "— (not finished)" if not e.status.is_final else "— (not recorded)"
+    return f"{money(e.cost.amount, e.cost.currency)} ({explanation})"
 
 
 def recurrence_text(recurrence: Recurrence) -> str:

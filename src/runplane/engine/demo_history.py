@@ -8,12 +8,14 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from runplane.engine.classify import classify, worker_lost
 from runplane.engine.ids import new_capture_id, new_execution_id
 from runplane.engine.service import prepare_params
 from runplane.model import EventKind, Execution, ExecutionStatus, LogLine, Trigger
+from runplane.model.cost import RateCard, Rates, Usage, price
 from runplane.model.errors import ExecutionError
 from runplane.model.schedule import ScheduleFire
 from runplane.pipelines import Registry
@@ -49,19 +51,24 @@ def write_history(
     now: datetime,
     actor: str,
     registry: Registry = default_registry,
+    rates: RateCard | None = None,
 ) -> Counter[str]:
     """Store `history` (oldest first, each ended before `now`); returns how many of each
-    status were written. Manual runs are recorded as `actor`, API runs as `local`."""
+    status were written. Manual runs are recorded as `actor`, API runs as `local`; with
+    `rates`, each is priced as if it had used 0.6 of a core and 150 MB while it ran."""
     rng = random.Random(len(history))  # the same history gives the same queue delays
     written: list[Execution] = []
     with db.write() as conn:
         for past in history:
             execution = _execution(past, written, actor, registry, rng)
+            priced = None if rates is None else rates.for_pipeline(execution.pipeline)
+            if priced is not None:
+                execution = _priced(execution, past, priced)
             if execution.completed_at is None or execution.completed_at > now:
                 raise ValueError(f"a demo history entry of {past.pipeline} ends after now")
             store.insert_execution(conn, execution)
             log_store.insert_log_lines(conn, _log(execution, past))
-            for kind, at, who, detail in _events(execution):
+            for kind, at, who, detail in _events(execution, priced):
                 event_store.insert_event(
                     conn, execution.execution_id, kind, actor=who, at=at, **detail
                 )
@@ -158,7 +165,20 @@ def _log(e: Execution, past: DemoPast) -> list[LogLine]:
     ]
 
 
-def _events(e: Execution) -> list[tuple[EventKind, datetime, str, dict[str, object]]]:
+def _priced(e: Execution, past: DemoPast, rates: Rates) -> Execution:
+    usage = Usage(
+        cpu_seconds=round(past.seconds * 0.6, 3), gb_seconds=round(past.seconds * 0.15, 3)
+    )
+    return replace(
+        e, cpu_seconds=usage.cpu_seconds, gb_seconds=usage.gb_seconds,
+        peak_rss_bytes=150 * 1024 * 1024, cost_amount=price(usage, rates),
+        cost_currency=rates.currency, cost_rates_version=rates.version,
+    )  # fmt: skip
+
+
+def _events(
+    e: Execution, rates: Rates | None = None
+) -> list[tuple[EventKind, datetime, str, dict[str, object]]]:
     assert e.started_at is not None
     assert e.completed_at is not None
     events: list[tuple[EventKind, datetime, str, dict[str, object]]] = [
@@ -169,5 +189,8 @@ def _events(e: Execution) -> list[tuple[EventKind, datetime, str, dict[str, obje
         events.append(
             (EventKind.CANCEL_REQUESTED, e.cancel_requested_at, e.cancel_requested_by, {})
         )
-    events.append((_EVENT[e.status], e.completed_at, "executor", {}))
+    priced: dict[str, object] = {}
+    if rates is not None:
+        priced["rates"] = rates.to_dict() | {"version": rates.version}
+    events.append((_EVENT[e.status], e.completed_at, "executor", priced))
     return events

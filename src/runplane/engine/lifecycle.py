@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from runplane.engine import faults
+from runplane.engine import accounting, faults
 from runplane.engine.classify import worker_lost
 from runplane.engine.running.exits import ProcessExit
 from runplane.engine.service import next_attempt
@@ -28,9 +28,10 @@ from runplane.model import (
     SuggestedAction,
 )
 from runplane.model.clock import Clock, utcnow
+from runplane.model.cost import ExitUsage, RateCard, Rates
 from runplane.pipelines import Registry, UnknownPipeline
 from runplane.pipelines import registry as default_registry
-from runplane.store import Database, Rollback
+from runplane.store import Database, Rollback, execution_rows
 from runplane.store import captures as capture_store
 from runplane.store import events as event_store
 from runplane.store import executions as store
@@ -77,13 +78,16 @@ def finish_execution(
     retry_scale: float = 1.0,
     clock: Clock = utcnow,
     process: tuple[int, float | None] | None = None,
+    rates: Rates | None = None,
+    usage: ExitUsage | None = None,
 ) -> bool:
     """Record a run's result, its last log lines and publish its captures in one transaction.
 
     Requires the execution to be running with no cancel request; returns False (and
     writes nothing) otherwise. A failure may schedule the next automatic attempt.
     `process` (pid, start time) is the run's own, recorded in case its executor has not
-    written it yet (a run can end before the executor hears back from the fork).
+    written it yet (a run can end before the executor hears back from the fork). With
+    `rates`, its cost (from `usage`, its own accounting, and its samples) goes in too.
     """
     with db.write() as conn:
         finished = record_finish(
@@ -98,6 +102,8 @@ def finish_execution(
             retry_scale=retry_scale,
             now=clock(),
             process=process,
+            rates=rates,
+            usage=usage,
         )
         if not finished:
             raise Rollback
@@ -119,6 +125,8 @@ def record_finish(
     retry_scale: float,
     now: datetime,
     process: tuple[int, float | None] | None = None,
+    rates: Rates | None = None,
+    usage: ExitUsage | None = None,
 ) -> bool:
     """The statements of `finish_execution`, on the caller's transaction (roll back on False)."""
     values: dict[str, Any] = {
@@ -128,9 +136,11 @@ def record_finish(
     }
     if process is not None:
         values["pid"], values["process_started_at"] = process
+    if rates is not None:
+        values.update(accounting.cost_columns(conn, execution, rates=rates, usage=usage, ended=now))
     if error is not None:
         error = _schedule_auto_retry(conn, execution, error, registry, retry_scale, now)
-        values.update(store.error_values(error))
+        values.update(execution_rows.error_values(error))
     if not store.update_status(
         conn,
         execution.execution_id,
@@ -144,7 +154,9 @@ def record_finish(
     if status is ExecutionStatus.COMPLETED:
         faults.reach("publish", execution.execution_id)
         capture_store.publish_captures(conn, execution.execution_id, now)
-    detail = {} if error is None else {"classification": str(error.classification)}
+    detail: dict[str, Any] = _rates_detail(rates)
+    if error is not None:
+        detail["classification"] = str(error.classification)
     event_store.insert_event(
         conn, execution.execution_id, _FINAL_EVENTS[status], actor="runner", at=now, **detail
     )
@@ -160,12 +172,14 @@ def record_exit(
     registry: Registry = default_registry,
     retry_scale: float = 1.0,
     clock: Clock = utcnow,
+    rates: RateCard | None = None,
 ) -> bool:
     """What a process that ended means for its execution: the one place that decides.
 
     Nothing, if the runner recorded the result or the execution is no longer running;
     `cancelled` if a cancel was requested (stopped cooperatively, or killed); otherwise
     `failed` as `worker_lost`, which its retry policy may retry. Returns whether it wrote.
+    With `rates`, the end records its cost from the exit's usage and the samples.
     """
     if ended.recorded:
         return False
@@ -173,25 +187,55 @@ def record_exit(
         execution = store.get_execution(conn, execution_id)
     if execution.status is not ExecutionStatus.RUNNING:
         return False
+    priced = None if rates is None else (rates.for_pipeline(execution.pipeline), ended.usage)
     if execution.cancel_requested_at is not None:
         return _mark_stopped(
-            db, execution_id, killed=not ended.cooperative, exit_code=ended.code, clock=clock
-        )
+            db, execution, killed=not ended.cooperative, exit_code=ended.code, clock=clock,
+            priced=priced,
+        )  # fmt: skip
     error = worker_lost(pipeline=execution.pipeline, reason=ended.describe(), host=host)
     return _mark_lost(
-        db, execution, error=error, registry=registry, retry_scale=retry_scale, clock=clock
-    )
+        db, execution, error=error, registry=registry, retry_scale=retry_scale, clock=clock,
+        priced=priced,
+    )  # fmt: skip
+
+
+Priced = tuple[Rates, ExitUsage | None] | None
+"""The rates an end is priced at, and its process's usage when its exit was seen."""
+
+
+def _priced_values(
+    conn: Connection, execution: Execution, priced: Priced, now: datetime
+) -> dict[str, Any]:
+    if priced is None:
+        return {}
+    rates, usage = priced
+    return accounting.cost_columns(conn, execution, rates=rates, usage=usage, ended=now)
+
+
+def _rates_detail(rates: Rates | None) -> dict[str, Any]:
+    """The rates a cost was computed with, kept in the end's event: the detail page shows
+    the arithmetic even after the rates have changed."""
+    return {} if rates is None else {"rates": rates.to_dict() | {"version": rates.version}}
 
 
 def _mark_stopped(
-    db: Database, execution_id: str, *, killed: bool, exit_code: int | None, clock: Clock
+    db: Database,
+    execution: Execution,
+    *,
+    killed: bool,
+    exit_code: int | None,
+    clock: Clock,
+    priced: Priced = None,
 ) -> bool:
     """After the process of a cancel-requested execution exited: write `cancelled`."""
     now = clock()
+    execution_id = execution.execution_id
     with db.write() as conn:
         if not store.update_status(
-            conn, execution_id, ExecutionStatus.RUNNING, ExecutionStatus.CANCELLED, completed_at=now
-        ):
+            conn, execution_id, ExecutionStatus.RUNNING, ExecutionStatus.CANCELLED,
+            completed_at=now, **_priced_values(conn, execution, priced, now),
+        ):  # fmt: skip
             return False
         how = "killed after the grace period" if killed else "stopped cooperatively"
         event_store.insert_event(
@@ -203,7 +247,10 @@ def _mark_stopped(
             how=how,
             exit_code=exit_code,
         )
-        event_store.insert_event(conn, execution_id, EventKind.CANCELLED, actor="executor", at=now)
+        event_store.insert_event(
+            conn, execution_id, EventKind.CANCELLED, actor="executor", at=now,
+            **_rates_detail(None if priced is None else priced[0]),
+        )  # fmt: skip
     wakeup.notify()
     return True
 
@@ -216,6 +263,7 @@ def _mark_lost(
     registry: Registry,
     retry_scale: float,
     clock: Clock,
+    priced: Priced = None,
 ) -> bool:
     """A running execution whose process died without a result: `failed` (`worker_lost`)."""
     now = clock()
@@ -227,7 +275,8 @@ def _mark_lost(
             ExecutionStatus.RUNNING,
             ExecutionStatus.FAILED,
             completed_at=now,
-            **store.error_values(error),
+            **execution_rows.error_values(error),
+            **_priced_values(conn, execution, priced, now),
         )
         if not moved:
             raise Rollback  # the automatic retry it may have inserted goes too
@@ -239,6 +288,7 @@ def _mark_lost(
             at=now,
             classification=str(error.classification),
             reason=error.message,
+            **_rates_detail(None if priced is None else priced[0]),
         )
     if moved:
         wakeup.notify()

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from runplane.model.cost import Cost
 from runplane.model.errors import ExecutionError
 from runplane.model.sla import SlaStatus
 from runplane.model.status import ExecutionStatus
@@ -46,6 +47,25 @@ class Execution:
     """How it stands against its SLA, as the SLA watch last found (None: no SLA applies)."""
     bulk_id: str | None = None
     """The bulk operation that created or cancelled it, if one did."""
+    cpu_seconds: float | None = None
+    gb_seconds: float | None = None
+    peak_rss_bytes: int | None = None
+    cost_amount: float | None = None
+    cost_currency: str | None = None
+    cost_rates_version: str | None = None
+
+    @property
+    def cost(self) -> Cost | None:
+        """What it cost, as recorded when it ended (None before, or if it never ran)."""
+        if self.cost_amount is None or self.cost_currency is None:
+            return None
+        return Cost(
+            amount=self.cost_amount,
+            currency=self.cost_currency,
+            cpu_seconds=self.cpu_seconds or 0.0,
+            gb_seconds=self.gb_seconds or 0.0,
+            rates_version=self.cost_rates_version or "",
+        )
 
     @property
     def duration_seconds(self) -> float | None:

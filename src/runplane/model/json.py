@@ -13,6 +13,7 @@ from runplane.model.schedule import Schedule, ScheduleFire
 from runplane.model.sla import SlaStatus
 from runplane.model.status import ExecutionStatus
 from runplane.model.trigger import Trigger
+from runplane.tiers import Feature, Tier, includes
 
 
 def iso(value: datetime | None) -> str | None:
@@ -22,9 +23,11 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def execution_json(e: Execution, *, sla: bool = False) -> dict[str, Any]:
-    """An execution; `sla` (its standing against its SLA) is null unless asked for, as in a
-    tier without SLA breach indicators."""
+def execution_json(e: Execution, *, tier: Tier | None = None) -> dict[str, Any]:
+    """An execution as the API and `--json` give it; the fields of features `tier` lacks
+    (or, without a tier, of every advanced feature) are null."""
+    cost = e.cost if tier is not None and includes(tier, Feature.COST) else None
+    sla = e.sla if tier is not None and includes(tier, Feature.SLA) else None
     return {
         "execution_id": e.execution_id,
         "pipeline": e.pipeline,
@@ -50,8 +53,9 @@ def execution_json(e: Execution, *, sla: bool = False) -> dict[str, Any]:
         "progress": e.progress,
         "cancel_requested_at": iso(e.cancel_requested_at),
         "cancel_requested_by": e.cancel_requested_by,
-        "sla": e.sla.to_json() if sla and e.sla is not None else None,
+        "sla": None if sla is None else sla.to_json(),
         "bulk_id": e.bulk_id,
+        "cost": None if cost is None else cost.to_dict(),
     }
 
 
@@ -138,7 +142,20 @@ def execution_from_json(body: dict[str, Any]) -> Execution:
         cancel_requested_by=body.get("cancel_requested_by"),
         sla=SlaStatus.from_json(body.get("sla")),
         bulk_id=body.get("bulk_id"),
+        **_cost_fields(body.get("cost")),
     )
+
+
+def _cost_fields(cost: dict[str, Any] | None) -> dict[str, Any]:
+    if not cost:
+        return {}
+    return {
+        "cost_amount": cost["amount"],
+        "cost_currency": cost["currency"],
+        "cpu_seconds": cost["cpu_seconds"],
+        "gb_seconds": cost["gb_seconds"],
+        "cost_rates_version": cost["rates_version"],
+    }
 
 
 def event_from_json(execution_id: str, body: dict[str, Any]) -> ExecutionEvent:

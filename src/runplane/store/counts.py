@@ -1,10 +1,13 @@
 """Finished executions per hour of creation, pipeline, trigger and end status
-(`execution_counts`), so counting a day or a month sums hours instead of rows.
+(`execution_counts`), with the sums of their cost and CPU seconds, so counting or pricing
+a day or a month sums hours instead of rows.
 
 Only end states are kept: an end state is final, so an execution is counted once, when
 it ends, and pending and running executions (always few) are counted in `executions`
 directly. Each hour also has rows for all pipelines and triggers together (`ANY` in
-both), so the unfiltered view sums a handful of rows per hour. An ending is noted against
+both), for each pipeline over all triggers and for each trigger over all pipelines, so
+the unfiltered view sums a handful of rows per hour and a view narrowed by pipeline or by
+trigger alone reads one row per pipeline or trigger and hour. An ending is noted against
 the write transaction that made it (`Database.write` opens the tally) and written just
 before that transaction commits, in key order (concurrent writers on PostgreSQL lock
 count rows in one order and cannot deadlock); a rolled-back transaction writes nothing,
@@ -33,7 +36,9 @@ Key = tuple[datetime, str, str, str]
 ANY = "*"
 """The pipeline and trigger of an hour's totals (no pipeline name or trigger is `*`)."""
 HOUR = timedelta(hours=1)
-_tallies: weakref.WeakKeyDictionary[Connection, Counter[Key]] = weakref.WeakKeyDictionary()
+Tally = dict[Key, list[float]]
+"""`[executions, cost, cpu seconds]` per key, noted by one write transaction."""
+_tallies: weakref.WeakKeyDictionary[Connection, Tally] = weakref.WeakKeyDictionary()
 """The endings noted by each open write transaction, keyed by its connection (a checkout,
 not the pooled DBAPI connection, so nothing carries over to the next writer)."""
 
@@ -46,7 +51,7 @@ def hour_of(at: datetime) -> datetime:
 def tally(conn: Connection) -> Iterator[None]:
     """Collect the endings noted on `conn` and write them when the block ends without an
     error, i.e. just before the transaction commits (`Database.write` wraps every writer)."""
-    _tallies[conn] = Counter()
+    _tallies[conn] = {}
     try:
         yield
         _apply(conn, _tallies[conn])
@@ -55,9 +60,17 @@ def tally(conn: Connection) -> Iterator[None]:
 
 
 def note(
-    conn: Connection, *, created_at: datetime, pipeline: str, trigger: str, status: ExecutionStatus
+    conn: Connection,
+    *,
+    created_at: datetime,
+    pipeline: str,
+    trigger: str,
+    status: ExecutionStatus,
+    cost: float | None = None,
+    cpu_seconds: float | None = None,
 ) -> None:
-    """Record that an execution was stored with, or moved to, `status` (counted if final).
+    """Record that an execution was stored with, or moved to, `status` (counted if final),
+    with the cost and CPU seconds recorded with its end.
 
     Raises `RuntimeError` outside `Database.write`: the counts must commit with the change.
     """
@@ -70,14 +83,24 @@ def note(
     if not status.is_final:
         return
     hour = hour_of(created_at)
-    changes[(hour, pipeline, str(trigger), str(status))] += 1
-    changes[(hour, ANY, ANY, str(status))] += 1
+    end = str(status)
+    for key in (
+        (hour, pipeline, str(trigger), end),
+        (hour, pipeline, ANY, end),
+        (hour, ANY, str(trigger), end),
+        (hour, ANY, ANY, end),
+    ):
+        sums = changes.setdefault(key, [0.0, 0.0, 0.0])
+        sums[0] += 1
+        sums[1] += cost or 0.0
+        sums[2] += cpu_seconds or 0.0
 
 
-def _apply(conn: Connection, changes: Counter[Key]) -> None:
+def _apply(conn: Connection, changes: Tally) -> None:
     rows = [
-        {"hour": hour, "pipeline": pipeline, "trigger": trigger, "status": status, "n": change}
-        for (hour, pipeline, trigger, status), change in sorted(changes.items())
+        {"hour": hour, "pipeline": pipeline, "trigger": trigger, "status": status}
+        | {"n": int(n), "cost": cost, "cpu_seconds": cpu}
+        for (hour, pipeline, trigger, status), (n, cost, cpu) in sorted(changes.items())
     ]
     if rows:
         conn.execute(_upsert(conn.dialect.name), rows)
@@ -93,7 +116,11 @@ def _upsert(dialect: str) -> Executable:
     statement = dialect_insert(c)
     return statement.on_conflict_do_update(
         index_elements=[c.c.status, c.c.pipeline, c.c.trigger, c.c.hour],
-        set_={"n": c.c.n + statement.excluded.n},
+        set_={
+            "n": c.c.n + statement.excluded.n,
+            "cost": c.c.cost + statement.excluded.cost,
+            "cpu_seconds": c.c.cpu_seconds + statement.excluded.cpu_seconds,
+        },
     )
 
 
@@ -104,20 +131,19 @@ def rebuild(conn: Connection) -> None:
         hour = func.substr(t.c.created_at, 1, 13).concat(literal(":00:00.000000"))
     else:
         hour = func.timezone("UTC", func.date_trunc("hour", func.timezone("UTC", t.c.created_at)))
-    names = ["hour", "pipeline", "trigger", "status", "n"]
+    names = ["hour", "pipeline", "trigger", "status", "n", "cost", "cpu_seconds"]
     final = t.c.status.in_([str(s) for s in ExecutionStatus if s.is_final])
-    detailed = (
-        select(hour, t.c.pipeline, t.c.trigger, t.c.status, func.count())
-        .where(final)
-        .group_by(hour, t.c.pipeline, t.c.trigger, t.c.status)
+    sums = (
+        func.count(),
+        func.coalesce(func.sum(t.c.cost_amount), 0.0),
+        func.coalesce(func.sum(t.c.cpu_seconds), 0.0),
     )
-    totals = (
-        select(hour, literal(ANY), literal(ANY), t.c.status, func.count())
-        .where(final)
-        .group_by(hour, t.c.status)
-    )
-    conn.execute(insert(c).from_select(names, detailed))
-    conn.execute(insert(c).from_select(names, totals))
+    for by_pipeline, by_trigger in ((True, True), (True, False), (False, True), (False, False)):
+        pipeline = t.c.pipeline if by_pipeline else literal(ANY)
+        trigger = t.c.trigger if by_trigger else literal(ANY)
+        keys = [k for k, on in ((t.c.pipeline, by_pipeline), (t.c.trigger, by_trigger)) if on]
+        rollup = select(hour, pipeline, trigger, t.c.status, *sums).where(final)
+        conn.execute(insert(c).from_select(names, rollup.group_by(hour, *keys, t.c.status)))
 
 
 def count_statuses(
@@ -136,7 +162,7 @@ def count_statuses(
     totals = Counter(_count_rows(conn, few, pipelines, triggers, since, until))
     if not final:
         return dict(totals)
-    first = None if since is None else hour_of(since + HOUR - _TICK)
+    first = None if since is None else hour_of(since + HOUR - TICK)
     last = None if until is None else hour_of(until)
     if first is not None and last is not None and first >= last:  # no whole hour inside
         totals.update(_count_rows(conn, final, pipelines, triggers, since, until))
@@ -148,7 +174,7 @@ def count_statuses(
     return dict(totals)
 
 
-_TICK = timedelta(microseconds=1)
+TICK = timedelta(microseconds=1)
 
 
 def _count_rows(
@@ -179,6 +205,15 @@ def _count_rows(
     return dict(zip(statuses, conn.execute(select(*columns)).one(), strict=True))
 
 
+def hour_keys(pipelines: Collection[str], triggers: Collection[str]) -> list[ColumnElement[bool]]:
+    """The rows of each hour that sum to the executions of `pipelines` and `triggers`
+    (empty: all): one per pipeline, per trigger, per pair, or the hour's totals."""
+    return [
+        c.c.pipeline.in_(sorted(pipelines)) if pipelines else c.c.pipeline == ANY,
+        c.c.trigger.in_(sorted(triggers)) if triggers else c.c.trigger == ANY,
+    ]
+
+
 def _sum_hours(
     conn: Connection,
     statuses: Sequence[ExecutionStatus],
@@ -189,13 +224,7 @@ def _sum_hours(
 ) -> dict[ExecutionStatus, int]:
     """Whole hours from `first` (inclusive) to `last` (exclusive; None: open), one sum per
     status on the key `(status, pipeline, trigger, hour)`."""
-    where: list[ColumnElement[bool]] = []
-    if pipelines or triggers:
-        where.append(c.c.pipeline.in_(sorted(pipelines)) if pipelines else c.c.pipeline != ANY)
-        if triggers:
-            where.append(c.c.trigger.in_(sorted(triggers)))
-    else:
-        where += [c.c.pipeline == ANY, c.c.trigger == ANY]
+    where = hour_keys(pipelines, triggers)
     if first is not None:
         where.append(c.c.hour >= first)
     if last is not None:

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Row,
     Select,
     case,
     func,
@@ -27,18 +26,17 @@ from sqlalchemy import (
 
 from runplane.model import (
     Execution,
-    ExecutionError,
     ExecutionStatus,
     Trigger,
     check_transition,
 )
 from runplane.model.param_filters import ParamMatch
-from runplane.model.sla import SlaStatus
 from runplane.store import counts
 from runplane.store import execution_params as params
 from runplane.store.errors import AmbiguousId, NotFound
 from runplane.store.execution_params import Cursor as Cursor
 from runplane.store.execution_params import older_than as older_than
+from runplane.store.execution_rows import from_row, to_row
 from runplane.store.tables import executions as t
 
 
@@ -82,11 +80,12 @@ class ExecutionFilter:
 
 
 def insert_execution(conn: Connection, execution: Execution) -> None:
-    conn.execute(insert(t).values(_to_row(execution)))
+    conn.execute(insert(t).values(to_row(execution)))
     params.insert_params(conn, execution)
     counts.note(
         conn, created_at=execution.created_at, pipeline=execution.pipeline,
         trigger=execution.trigger, status=execution.status,
+        cost=execution.cost_amount, cpu_seconds=execution.cpu_seconds,
     )  # fmt: skip
 
 
@@ -256,7 +255,7 @@ def update_status(
         return False
     counts.note(
         conn, created_at=moved.created_at, pipeline=moved.pipeline, trigger=moved.trigger,
-        status=new,
+        status=new, cost=values.get("cost_amount"), cpu_seconds=values.get("cpu_seconds"),
     )  # fmt: skip
     return True
 
@@ -322,85 +321,3 @@ def list_children(conn: Connection, parent_id: str) -> list[Execution]:
 def list_statuses(conn: Connection, ids: Iterable[str]) -> dict[str, ExecutionStatus]:
     rows = conn.execute(select(t.c.execution_id, t.c.status).where(t.c.execution_id.in_(list(ids))))
     return {row[0]: ExecutionStatus(row[1]) for row in rows}
-
-
-def _to_row(e: Execution) -> dict[str, Any]:
-    sla = {} if e.sla is None else {"sla_state": e.sla.stored_state, "sla": e.sla.to_record()}
-    return sla | {
-        "execution_id": e.execution_id,
-        "pipeline": e.pipeline,
-        "status": str(e.status),
-        "params": e.params,
-        "params_hash": e.params_hash,
-        "dry_run": e.dry_run,
-        "trigger": str(e.trigger),
-        "triggered_by": e.triggered_by,
-        "trigger_time": e.trigger_time,
-        "created_at": e.created_at,
-        "not_before": e.not_before,
-        "started_at": e.started_at,
-        "completed_at": e.completed_at,
-        "capture_id": e.capture_id,
-        "attempt": e.attempt,
-        "retry_of": e.retry_of,
-        "parent_id": e.parent_id,
-        "after_id": e.after_id,
-        "rows_processed": e.rows_processed,
-        "output": e.output,
-        "error": None if e.error is None else e.error.to_dict(),
-        "error_class": None if e.error is None else str(e.error.classification),
-        "error_fingerprint": None if e.error is None else e.error.fingerprint,
-        "progress": e.progress,
-        "cancel_requested_at": e.cancel_requested_at,
-        "cancel_requested_by": e.cancel_requested_by,
-        "kill_after": e.kill_after,
-        "worker_id": e.worker_id,
-        "pid": e.pid,
-        "process_started_at": e.process_started_at,
-        "bulk_id": e.bulk_id,
-    }
-
-
-def from_row(row: Row[Any]) -> Execution:
-    m = row._mapping
-    return Execution(
-        execution_id=m["execution_id"],
-        pipeline=m["pipeline"],
-        status=ExecutionStatus(m["status"]),
-        params=m["params"],
-        params_hash=m["params_hash"],
-        dry_run=bool(m["dry_run"]),
-        trigger=Trigger(m["trigger"]),
-        triggered_by=m["triggered_by"],
-        trigger_time=m["trigger_time"],
-        created_at=m["created_at"],
-        not_before=m["not_before"],
-        started_at=m["started_at"],
-        completed_at=m["completed_at"],
-        capture_id=m["capture_id"],
-        attempt=m["attempt"],
-        retry_of=m["retry_of"],
-        parent_id=m["parent_id"],
-        after_id=m["after_id"],
-        rows_processed=m["rows_processed"],
-        output=m["output"],
-        error=None if m["error"] is None else ExecutionError.from_dict(m["error"]),
-        progress=m["progress"],
-        cancel_requested_at=m["cancel_requested_at"],
-        cancel_requested_by=m["cancel_requested_by"],
-        kill_after=m["kill_after"],
-        worker_id=m["worker_id"],
-        pid=m["pid"],
-        process_started_at=m["process_started_at"],
-        sla=SlaStatus.from_json(m["sla"]),
-        bulk_id=m["bulk_id"],
-    )
-
-
-def error_values(error: ExecutionError) -> dict[str, Any]:
-    """The columns that store a failure, for `update_status(..., **error_values(e))`."""
-    return {
-        "error": error.to_dict(),
-        "error_class": str(error.classification),
-        "error_fingerprint": error.fingerprint,
-    }

@@ -14,7 +14,8 @@ from sqlalchemy import Connection, exists, func, or_, select
 
 from runplane.model import Execution, ExecutionStatus
 from runplane.model.status import SUCCESS_STATUSES
-from runplane.store.executions import ExecutionFilter, from_row
+from runplane.store.execution_rows import from_row
+from runplane.store.executions import ExecutionFilter
 from runplane.store.tables import executions as t
 
 RECURRENCE_WINDOW = timedelta(days=7)

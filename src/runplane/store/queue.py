@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import Connection, func, or_, select, tuple_, update
 
 from runplane.model import Execution, ExecutionStatus
-from runplane.store.executions import from_row, older_than
+from runplane.store.execution_rows import from_row
+from runplane.store.executions import older_than
 from runplane.store.tables import executions as t
 
 

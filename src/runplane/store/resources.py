@@ -1,4 +1,5 @@
-"""CPU and memory samples per running execution, for resource graphs in the advanced tier.
+"""CPU and memory samples per running execution, for resource graphs in the advanced tier
+and for the memory GB-seconds and CPU seconds its cost is made of.
 
 The sampler appends them; the graphs read them whole when there are few, or as buckets of
 elapsed time (each bucket's peaks) when there are many, so that the database, not Python,
@@ -30,10 +31,14 @@ from runplane.store.tables import resource_samples as t
 
 @dataclass(frozen=True)
 class ResourceSample:
+    """One sample of an execution's process tree: CPU use since the previous sample (in
+    percent of one core), summed RSS, and cumulative CPU seconds of the tree."""
+
     execution_id: str
     at: datetime
     cpu_percent: float
     rss_bytes: int
+    cpu_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ def insert_samples(conn: Connection, samples: Sequence[ResourceSample]) -> None:
                     "at": s.at,
                     "cpu_percent": s.cpu_percent,
                     "rss_bytes": s.rss_bytes,
+                    "cpu_seconds": s.cpu_seconds,
                 }
                 for s in samples
             ],
@@ -71,7 +77,10 @@ def insert_samples(conn: Connection, samples: Sequence[ResourceSample]) -> None:
 
 def list_samples(conn: Connection, execution_id: str) -> list[ResourceSample]:
     rows = conn.execute(select(t).where(t.c.execution_id == execution_id).order_by(t.c.at))
-    return [ResourceSample(r.execution_id, r.at, r.cpu_percent, r.rss_bytes) for r in rows]
+    return [
+        ResourceSample(r.execution_id, r.at, r.cpu_percent, r.rss_bytes, r.cpu_seconds)
+        for r in rows
+    ]
 
 
 def find_sample_range(conn: Connection, execution_id: str) -> tuple[datetime, datetime] | None:
@@ -139,7 +148,9 @@ def find_peak_sample(
         .limit(1)
     )
     r = conn.execute(query).first()
-    return None if r is None else ResourceSample(r.execution_id, r.at, r.cpu_percent, r.rss_bytes)
+    if r is None:
+        return None
+    return ResourceSample(r.execution_id, r.at, r.cpu_percent, r.rss_bytes, r.cpu_seconds)
 
 
 def _bucket(dialect: str, origin: datetime, per_second: float) -> ColumnElement[int]:
@@ -154,3 +165,14 @@ def _bucket(dialect: str, origin: datetime, per_second: float) -> ColumnElement[
 
 UNIX_EPOCH_JULIAN_DAY = 2440587.5
 """SQLite's `julianday('1970-01-01')`: the start is converted once, not on every row."""
+
+
+def list_usage(conn: Connection, execution_id: str) -> list[tuple[datetime, int, float]]:
+    """`(at, rss_bytes, cpu_seconds)` of each sample, oldest first: what a cost is made of
+    (read in the finishing transaction, so only the three columns)."""
+    rows = conn.execute(
+        select(t.c.at, t.c.rss_bytes, t.c.cpu_seconds)
+        .where(t.c.execution_id == execution_id)
+        .order_by(t.c.at)
+    )
+    return [(at, int(rss), float(cpu or 0.0)) for at, rss, cpu in rows]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Connection, select
 
 from runplane.model import Execution
-from runplane.store.executions import find_execution, from_row
+from runplane.store.execution_rows import from_row
+from runplane.store.executions import find_execution
 from runplane.store.tables import executions as t
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from runplane.model import Execution, ExecutionStatus
 from runplane.model.sla import SlaStatus
-from runplane.store.executions import from_row
+from runplane.store.execution_rows import from_row
 from runplane.store.tables import executions as t
 from runplane.store.tables import sla_misses as m
 

@@ -3,15 +3,16 @@
 Indexes follow the executions page: newest first by `(created_at, execution_id)`,
 optionally narrowed by status, pipeline or trigger, and one count per status.
 `execution_counts` keeps executions per hour of creation, pipeline, trigger and status,
-so the filter bar's counts over a day or a month sum a few hundred rows instead of
-counting every execution. `execution_params` holds each execution's parameters in their
-canonical text (`model/param_filters.py`), newest first per `(name, value)`, for parameter
-filters on SQLite and free-text search on both backends. Schedules and their fires come
-next: a fire's unique `(schedule, scheduled_for)` is what makes each scheduled instant
-fire once when several servers share the database. An SLA's missed instants (nothing ran
-by the deadline) are kept per schedule and instant, since there may be no execution row
-to mark. Access control comes last: users, API tokens and dashboard sessions (secrets
-stored as SHA-256 only), and the append-only audit trail, whose unique `bucket` folds refused
+with their cost and CPU seconds, so the filter bar's counts and the cost summary over a
+day or a month sum hours instead of reading every execution. `execution_params` holds each
+execution's parameters in their canonical text (`model/param_filters.py`), newest first
+per `(name, value)`, for parameter filters on SQLite and free-text search on both
+backends. Schedules and their fires come next: a fire's unique `(schedule, scheduled_for)`
+is what makes each scheduled instant fire once when several servers share the database.
+An SLA's missed instants (nothing ran by the deadline) are kept per schedule and instant,
+since there may be no execution row to mark. Access control comes last: users, API tokens
+and dashboard sessions (secrets stored as SHA-256 only), and the append-only audit trail,
+whose unique `bucket` folds refused
 requests into one row per address and minute.
 """
 
@@ -73,6 +74,12 @@ executions = Table(
     Column("sla_state", String(16)),
     Column("sla", json_type()),
     Column("bulk_id", String(ID)),
+    Column("cpu_seconds", Float),
+    Column("gb_seconds", Float),
+    Column("peak_rss_bytes", BigInteger),
+    Column("cost_amount", Float),
+    Column("cost_currency", String(3)),
+    Column("cost_rates_version", String(64)),
     Index("ix_executions_created", "created_at", "execution_id"),
     Index("ix_executions_status_created", "status", "created_at", "execution_id"),
     Index("ix_executions_pipeline_created", "pipeline", "created_at", "execution_id"),
@@ -113,6 +120,8 @@ execution_counts = Table(
     Column("trigger", String(16), primary_key=True),
     Column("hour", UTCDateTime, primary_key=True),
     Column("n", Integer, nullable=False),
+    Column("cost", Float, nullable=False, server_default=text("0")),
+    Column("cpu_seconds", Float, nullable=False, server_default=text("0")),
     sqlite_with_rowid=False,
 )
 
@@ -176,6 +185,7 @@ resource_samples = Table(
     Column("at", UTCDateTime, nullable=False),
     Column("cpu_percent", Float, nullable=False),
     Column("rss_bytes", BigInteger, nullable=False),
+    Column("cpu_seconds", Float),
     Index("ix_resource_samples_execution", "execution_id", "at"),
 )
 

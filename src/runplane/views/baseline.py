@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from runplane.model import Execution
+from runplane.model.cost import figure
 from runplane.model.timefmt import duration
 from runplane.pipelines import Registry, UnknownPipeline
 from runplane.pipelines import registry as default_registry
@@ -39,10 +40,11 @@ MAX_SCAN = 2000
 MEASURES: dict[str, Callable[[Execution], float | None]] = {
     "duration": lambda e: e.duration_seconds,
     "rows": lambda e: e.rows_processed,
+    "peak_rss": lambda e: e.peak_rss_bytes,
+    "cost": lambda e: e.cost_amount,
 }
 """What a baseline compares, by its name in the JSON: one line per measure."""
-NAMES = ("duration", "rows", "peak_rss", "cost")
-"""Every measure the JSON carries; those not in `MEASURES` yet are null."""
+NAMES = tuple(MEASURES)
 
 
 @dataclass(frozen=True)
@@ -196,11 +198,13 @@ def baseline_lines(baseline: Baseline) -> list[str]:
     if not baseline.enough:
         return [f"not enough history ({baseline.runs} of {MIN_RUNS} successful runs)"]
     lines = []
-    took, rows = baseline.measures.get("duration"), baseline.measures.get("rows")
+    took = baseline.measures.get("duration")
     if took is not None and took.value is not None:
         lines.append(_duration_line(took))
-    if rows is not None and rows.value is not None:
-        lines.append(_rows_line(rows))
+    for name, label, shown in _FIGURES:
+        m = baseline.measures.get(name)
+        if m is not None and m.value is not None:
+            lines.append(_figure_line(label, m, shown))
     return lines or [f"nothing to compare with the {baseline.runs} successful runs"]
 
 
@@ -219,17 +223,35 @@ def _duration_line(m: Measure) -> str:
     return text + (f", above the p90 of {duration(m.p90)}" if m.outside_p90 else "")
 
 
-def _rows_line(m: Measure) -> str:
+def _figure_line(label: str, m: Measure, shown: Callable[[float], str]) -> str:
+    """`rows +12 % vs median (1,120 vs 1,000)`, likewise for peak memory and cost."""
     assert m.value is not None
-    pair = f"({m.value:,.0f} vs {m.median:,.0f})"
+    pair = f"({shown(m.value)} vs {shown(m.median)})"
     delta = m.delta_pct
     if delta is None:
-        text = f"rows {_direction(m, 'more than', 'fewer than', 'as')} the median {pair}"
+        text = f"{label} {_direction(m, 'more than', 'less than', 'as')} the median {pair}"
     elif round(delta) == 0:
-        text = f"rows as the median {pair}"
+        text = f"{label} as the median {pair}"
     else:
-        text = f"rows {delta:+.0f} % vs median {pair}"
-    return text + (f", above the p90 of {m.p90:,.0f}" if m.outside_p90 else "")
+        text = f"{label} {delta:+.0f} % vs median {pair}"
+    return text + (f", above the p90 of {shown(m.p90)}" if m.outside_p90 else "")
+
+
+def _memory(value: float) -> str:
+    """Bytes in decimal units, as the resource graphs show them."""
+    for divisor, unit in ((1e9, "GB"), (1e6, "MB"), (1e3, "kB")):
+        if value >= divisor:
+            return f"{value / divisor:.3g} {unit}"
+    return f"{value:.0f} B"
+
+
+_FIGURES: tuple[tuple[str, str, Callable[[float], str]], ...] = (
+    ("rows", "rows", lambda v: f"{v:,.0f}"),
+    ("peak_rss", "peak memory", _memory),
+    ("cost", "cost", figure),
+)
+"""The measures besides duration, as their line names and shows them (cost in the
+currency it was recorded in, which the detail's cost line names)."""
 
 
 def _direction(m: Measure, above: str, below: str, same: str) -> str:

@@ -21,6 +21,7 @@ from runplane.store import executions as store
 from runplane.store import failures as failure_store
 from runplane.store import queue as queue_store
 from runplane.store import retries
+from runplane.tiers import Tier
 from runplane.views.baseline import Baseline, baseline_json, load_baseline
 from runplane.views.resolution import Standing, list_resolved_by, standing
 
@@ -100,9 +101,9 @@ def _cancelled_standing(conn: Connection, resolved_by: str | None) -> Standing |
     return Standing(resolved_by=store.find_execution(conn, resolved_by), latest=None, advice=())
 
 
-def detail_json(detail: ExecutionDetail, *, sla: bool = False) -> dict[str, Any]:
-    """`GET /v1/executions/{id}`: the execution with its trail and linked executions (and
-    its SLA standing, if `sla`)."""
+def detail_json(detail: ExecutionDetail, *, tier: Tier | None = None) -> dict[str, Any]:
+    """`GET /v1/executions/{id}`: the execution with its trail and linked executions (the
+    fields of features `tier` lacks are null)."""
     recurrence = detail.recurrence
     resolved = detail.resolved_by
     steps = (
@@ -110,7 +111,7 @@ def detail_json(detail: ExecutionDetail, *, sla: bool = False) -> dict[str, Any]
         if detail.standing is None or detail.execution.error is None
         else detail.standing.advice
     )
-    return execution_json(detail.execution, sla=sla) | {
+    return execution_json(detail.execution, tier=tier) | {
         "resolved_by": None if resolved is None else resolved.execution_id,
         "next_steps": None if steps is None else [action_json(a) for a in steps],
         "events": [event_json(e) for e in detail.events],

@@ -76,7 +76,7 @@ def list_page(
     cached = None if counts is None or filters.narrowed else counts.get(filters.cache_key())
     capped = False
     with db.read() as conn:
-        _check_pipelines(conn, filters.pipelines, registry)
+        check_pipelines(conn, filters.pipelines, registry)
         keys = store.list_execution_keys(conn, query, limit=limit + 1, after=after)
         known = {} if finished is None else _known(finished, keys)
         fetched = store.list_executions_by_id(conn, [k[0] for k in keys if k[0] not in known])
@@ -116,7 +116,7 @@ def _known(
     return found
 
 
-def _check_pipelines(conn: Any, names: Iterable[str], registry: Registry) -> None:
+def check_pipelines(conn: Any, names: Iterable[str], registry: Registry) -> None:
     """Registered names pass; an unregistered one passes only if it has executions."""
     known = set(registry.names())
     for name in names:

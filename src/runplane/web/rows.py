@@ -71,9 +71,11 @@ def rows_html(
     back: str,
     now: datetime,
     denied: Mapping[str, str | None] | None = None,
+    cost: bool = False,
 ) -> list[Markup]:
     """Each row's `<tr>`, from the cache when its execution has finished; `denied` says
-    why the caller may not retry or cancel (their buttons are then disabled)."""
+    why the caller may not retry or cancel (their buttons are then disabled); `cost`,
+    whether the tier shows what each run cost (its cell is empty otherwise)."""
     refusals = (None, None) if denied is None else (denied.get("retry"), denied.get("cancel"))
     denied = {"retry": refusals[0], "cancel": refusals[1]}
     template = env.get_template("_row.html")
@@ -90,13 +92,13 @@ def rows_html(
             started = when(e.started_at or e.created_at, now)
             key = (
                 e.execution_id, str(e.status), back, started, twin, row.similar, refusals,
-                row.resolved_by, None if row.sla is None else repr(row.sla),
+                row.resolved_by, None if row.sla is None else repr(row.sla), cost,
             )  # fmt: skip
             html = cache.get(key)
             if html is not None:
                 out.append(html)
                 continue
-        html = Markup(template.render(row=row, now=now, denied=denied, **links))
+        html = Markup(template.render(row=row, now=now, denied=denied, cost=cost, **links))
         if key is not None:
             cache.put(key, html)
         out.append(html)

@@ -30,6 +30,7 @@ from markupsafe import Markup
 
 from runplane.identity import ANONYMOUS
 from runplane.model import LOG_LEVELS
+from runplane.model.cost import figure, money
 from runplane.model.param_filters import canonical
 from runplane.model.timefmt import duration, ordinal
 from runplane.store import Database
@@ -117,6 +118,8 @@ def _environment() -> Environment:
         named=display.named,
         dotted=display.dotted,
         ticks=display.ticks,
+        money=money,
+        figure=figure,
     )
     return env
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from runplane.engine import lifecycle
 from runplane.engine.running.runner import warm_up
 from runplane.model import ExecutionStatus, LogLine
+from runplane.model.cost import ExitUsage, Rates
 from runplane.store import Database
 from runplane.store import logs as log_store
 from tests.factories import make_execution
@@ -29,5 +30,6 @@ def test_a_run_finishes_with_statements_the_warm_up_compiled(sqlite_db: Database
     assert lifecycle.finish_execution(
         sqlite_db, running, ExecutionStatus.COMPLETED, output={}, rows_processed=0,
         log_lines=lines[3:], clock=lambda: NOW, process=(4242, 1.5),
+        rates=Rates(0.05, 0.01, "USD"), usage=ExitUsage(cpu_seconds=0.1, peak_rss_bytes=1 << 20),
     )  # fmt: skip
     assert len(cache) == compiled

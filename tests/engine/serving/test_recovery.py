@@ -10,10 +10,13 @@ from datetime import timedelta
 
 from runplane.engine.serving.recovery import recover_lost_executions
 from runplane.model import ErrorClass, ExecutionStatus, Worker
+from runplane.model.cost import GB
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import executions as store
+from runplane.store import resources as resource_store
 from runplane.store import workers as worker_store
+from runplane.store.resources import ResourceSample
 from tests.conftest import FakeClock
 from tests.factories import make_execution
 
@@ -118,3 +121,24 @@ def test_the_recovering_worker_leaves_its_own_executions_alone(
     with db.write() as conn:
         make_execution(conn, status="running", worker_id=stale.worker_id)
     assert recover_lost_executions(db, settings, me=stale.worker_id, clock=clock) == []
+
+
+def test_a_lost_execution_is_priced_from_its_samples(
+    db: Database, settings: Settings, clock: FakeClock
+) -> None:
+    stale = register(
+        db, clock, host="elsewhere", pid=1, started=0.0, beat_ago=settings.worker_timeout + 1
+    )
+    started = clock.now - timedelta(seconds=10)
+    with db.write() as conn:
+        lost = make_execution(conn, status="running", worker_id=stale.worker_id, created_at=started)
+        resource_store.insert_samples(
+            conn, [ResourceSample(lost.execution_id, started + timedelta(seconds=5), 50.0, GB, 2.5)]
+        )
+    assert recover_lost_executions(db, settings, clock=clock) == [lost.execution_id]
+    with db.read() as conn:
+        failed = store.get_execution(conn, lost.execution_id)
+    assert failed.cost is not None
+    assert failed.cost.cpu_seconds == 2.5
+    assert failed.cost.gb_seconds == 10.0  # 1 GB held for the 10 s it ran
+    assert failed.cost.rates_version == settings.rate_card.default.version

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from runplane.engine.classify import classify
 from runplane.model import EventKind, LogLine
 from runplane.model.clock import utcnow
+from runplane.model.cost import Rates, Usage, price
 from runplane.pipelines.errors import ConfigError, DependencyError, TransientError
 from runplane.store import Database
 from runplane.store import events as event_store
@@ -437,3 +438,39 @@ def test_the_summary_locks_the_sla_below_the_advanced_tier(
     assert "SLA breached" not in text(page)
     assert "SLA breach indicators are available in the Advanced tier." in text(page)
     assert 'data-locked="sla"' not in client.get(f"/dashboard/executions/{plain.execution_id}").text
+
+
+def costed_run(db: Database) -> str:
+    """A finished run with the cost its end recorded, and the rates in its end event."""
+    rates = Rates(0.05, 0.01, "USD")
+    with db.write() as conn:
+        run = make_execution(
+            conn, cost_amount=price(Usage(0.42, 1.3), rates), cost_currency="USD",
+            cpu_seconds=0.42, gb_seconds=1.3, cost_rates_version=rates.version,
+        )  # fmt: skip
+        event_store.insert_event(
+            conn, run.execution_id, EventKind.COMPLETED, actor="runner", at=run.created_at,
+            rates=rates.to_dict() | {"version": rates.version},
+        )  # fmt: skip
+    return run.execution_id
+
+
+def test_the_detail_says_what_a_run_cost_and_how_it_was_computed(
+    advanced_client: TestClient, sqlite_db: Database
+) -> None:
+    execution_id = costed_run(sqlite_db)
+    words = text(advanced_client.get(f"/dashboard/executions/{execution_id}").text)
+    version = Rates(0.05, 0.01, "USD").version
+    assert (
+        "Cost 0.00000944 USD 0.42 CPU-s × 0.05 USD/CPU-h + 1.3 GB-s × 0.01 USD/GB-h = "
+        f"0.00000944 USD, rates {version}, recorded at finish" in words
+    )
+
+
+def test_below_the_advanced_tier_the_detail_shows_cost_locked(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    execution_id = costed_run(sqlite_db)
+    words = text(client.get(f"/dashboard/executions/{execution_id}").text)
+    assert "Cost 🔒 Cost attribution is available in the Advanced tier." in words
+    assert "CPU-s" not in words

@@ -4,13 +4,13 @@ failures, retry blocked by an identical run, the refresh fragment, empty and err
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
 
-from runplane.model import ErrorClass, ExecutionError, Trigger
+from runplane.model import ErrorClass, Execution, ExecutionError, Trigger
 from runplane.model.clock import utcnow
 from runplane.store import Database
 from runplane.views import listing
@@ -48,7 +48,7 @@ def test_rows_show_every_column_newest_first(
     page = clocked_client.get("/dashboard/executions").text
     assert row_ids(page) == [pending.execution_id, running.execution_id, done.execution_id]
     words = text(page)
-    assert "Status Pipeline Started (UTC) Duration Rows Trigger" in words
+    assert "Status Pipeline Started (UTC) Duration Rows Cost 🔒 Trigger" in words
     assert "Completed runplane.sleep" in words
     assert "1m 22s 15,847 Scheduled" in words
     assert (
@@ -505,3 +505,59 @@ def test_sla_marks_are_locked_in_the_intermediate_tier(
         locked = text(client.get(url).text)
         assert "SLA breach indicators are available in the Advanced tier." in locked
         assert "Learn about tiers" in locked
+
+
+def costed_runs(db: Database, now: datetime) -> list[Execution]:
+    with db.write() as conn:
+        return [
+            make_execution(
+                conn,
+                pipeline=pipeline,
+                trigger=trigger,
+                created_at=now - timedelta(minutes=m),
+                cost_amount=cost,
+                cost_currency="USD",
+                cpu_seconds=cost * 1000,
+                gb_seconds=1.0,
+                cost_rates_version="v1234567",
+            )
+            for pipeline, trigger, m, cost in (
+                ("runplane.sleep", Trigger.SCHEDULED, 5, 0.5),
+                ("runplane.noop", Trigger.API, 10, 0.25),
+                ("runplane.sleep", Trigger.API, 70, 0.125),
+            )
+        ]
+
+
+def test_the_advanced_tier_shows_each_runs_cost_and_the_summary_above_the_list(
+    advanced_client: TestClient, sqlite_db: Database, clock: FakeClock
+) -> None:
+    runs = costed_runs(sqlite_db, clock.now)
+    page = advanced_client.get("/dashboard/executions").text
+    words = text(page)
+    assert "Status Pipeline Started (UTC) Duration Rows Cost Trigger" in words
+    assert "0.5 USD Scheduled" in words
+    assert "0.25 USD API" in words
+    assert "Cost in the last 24 h: 0.875 USD for 3 executions" in words
+    assert (
+        "By pipeline Pipeline Executions Cost runplane.sleep 2 0.625 USD runplane.noop 1 0.25 USD"
+        in words
+    )
+    assert "By trigger Trigger Executions Cost Scheduled 1 0.5 USD API 2 0.375 USD" in words
+    assert page.index("data-cost-summary") < page.index(f'<tr data-id="{runs[0].execution_id}"')
+    narrowed = text(advanced_client.get("/dashboard/executions?trigger=api").text)
+    assert "Cost in the last 24 h: 0.375 USD for 2 executions" in narrowed
+    refresh = advanced_client.get("/dashboard/executions?fragment=rows").text
+    assert 'data-part="cost"' in refresh
+    assert "0.875 USD" in refresh
+
+
+def test_below_the_advanced_tier_cost_is_locked_with_the_tiers_wording(
+    clocked_client: TestClient, sqlite_db: Database, clock: FakeClock
+) -> None:
+    costed_runs(sqlite_db, clock.now)
+    page = clocked_client.get("/dashboard/executions").text
+    words = text(page)
+    assert "Cost attribution is available in the Advanced tier." in words
+    assert "USD" not in words
+    assert "Learn about tiers" in words

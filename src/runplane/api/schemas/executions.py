@@ -64,6 +64,20 @@ class SlaOut(BaseModel):
     since: Instant | None = Field(description="When it went at risk or was breached.")
 
 
+class CostOut(BaseModel):
+    """What an execution cost, recorded when it ended from its process tree's own
+    accounting (CPU seconds at every sample and at exit, RSS integrated over wall time),
+    at the rates in force then: later rate changes do not rewrite it."""
+
+    amount: float = Field(description="CPU-hours × the CPU rate + GB-hours × the memory rate.")
+    currency: str = Field(description="ISO 4217, e.g. USD (`RUNPLANE_COST_CURRENCY`).")
+    cpu_seconds: float = Field(description="CPU seconds of the process and its children.")
+    gb_seconds: float = Field(description="Resident memory (GB) integrated over wall seconds.")
+    rates_version: str = Field(
+        description="A short id of the rates that priced it (changes with any rate)."
+    )
+
+
 class ExecutionOut(BaseModel):
     """One run of a pipeline: what ran, when, with which inputs, and how it ended."""
 
@@ -104,6 +118,10 @@ class ExecutionOut(BaseModel):
         None,
         description="The bulk operation (`GET /v1/bulk/{id}`) that created this execution "
         "(a bulk retry) or cancelled it (a bulk cancel); null otherwise.",
+    )
+    cost: CostOut | None = Field(
+        None,
+        description="Null while it has not finished, if it never ran, and below the advanced tier.",
     )
     resolved_by: str | None = Field(
         None,
@@ -240,6 +258,31 @@ class ExecutionList(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next (older) page.")
     has_more: bool
     counts: StatusCounts
+    filters: AppliedFilters
+
+
+class CostSums(BaseModel):
+    executions: int = Field(description="Executions, pending and running ones included.")
+    cost: float = Field(description="Their recorded costs summed (unfinished ones add 0).")
+    cpu_seconds: float
+
+
+class PipelineCost(CostSums):
+    pipeline: str
+
+
+class TriggerCost(CostSums):
+    trigger: Trigger
+
+
+class CostSummaryOut(BaseModel):
+    """Cost and executions for the list's filters, by pipeline and by trigger, largest cost
+    first; summed from the hourly counts, so a day or a month answers as fast as an hour."""
+
+    currency: str = Field(description="The currency of the current rates.")
+    total: CostSums
+    by_pipeline: list[PipelineCost]
+    by_trigger: list[TriggerCost]
     filters: AppliedFilters
 
 

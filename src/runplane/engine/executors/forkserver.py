@@ -6,7 +6,9 @@ over a Unix SOCK_SEQPACKET socket, one message per packet:
 
     executor -> server   {"spawn": "<execution id>"}  + the child's lifeline socket (SCM_RIGHTS)
     server -> executor   {"spawned": "<execution id>", "pid": 4242}
-    server -> executor   {"exited": 4242, "code": 0}     (negative: killed by that signal)
+    server -> executor   {"exited": 4242, "code": 0, "cpu": 0.12, "rss": 31457280}
+                         (code negative: killed by that signal; cpu seconds and peak RSS
+                         bytes from the rusage of the waited child)
 
 The server exits when the executor's end of the socket closes; each child exits when
 its lifeline closes, so nothing outlives a killed executor.
@@ -28,6 +30,8 @@ from collections import deque
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
+from runplane.model.cost import ExitUsage
+
 if TYPE_CHECKING:
     from runplane.settings import Settings
     from runplane.store import Database
@@ -45,7 +49,7 @@ class ForkServer:
         self._sock: socket.socket | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
-        self._exits: deque[tuple[int, int]] = deque()
+        self._exits: deque[tuple[int, int, ExitUsage | None]] = deque()
         self._gone = False
 
     def start(self) -> None:
@@ -114,9 +118,9 @@ class ForkServer:
                 if message.get("spawned") == execution_id:
                     return int(message["pid"])
 
-    def exits(self) -> list[tuple[int, int]]:
-        """Exit notices `(pid, code)` received since the last call (non-blocking); after the
-        server went away, those it sent before (and `alive()` turns False)."""
+    def exits(self) -> list[tuple[int, int, ExitUsage | None]]:
+        """Exit notices `(pid, code, usage)` received since the last call (non-blocking);
+        after the server went away, those it sent before (and `alive()` turns False)."""
         assert self._sock is not None
         with self._lock:
             try:
@@ -147,7 +151,10 @@ class ForkServer:
             raise ConnectionError("the fork server exited")
         message: dict[str, Any] = json.loads(data)
         if "exited" in message:
-            self._exits.append((int(message["exited"]), int(message["code"])))
+            usage = None
+            if "cpu" in message:
+                usage = ExitUsage(float(message["cpu"]), int(message["rss"]))
+            self._exits.append((int(message["exited"]), int(message["code"]), usage))
         return message
 
 
@@ -193,15 +200,21 @@ def serve(sock: socket.socket) -> None:
 
 
 def _report_exits(sock: socket.socket) -> None:
+    from runplane.engine.accounting import waited_usage
+
     while True:
         try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
+            pid, status, rusage = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
             return
         code = os.waitstatus_to_exitcode(status)
-        sock.sendall(json.dumps({"exited": pid, "code": code}).encode())
+        usage = waited_usage(rusage)
+        notice = {
+            "exited": pid, "code": code, "cpu": usage.cpu_seconds, "rss": usage.peak_rss_bytes,
+        }  # fmt: skip
+        sock.sendall(json.dumps(notice).encode())
 
 
 def _run_child(execution_id: str, lifeline_fd: int, settings: Settings, db: Database) -> None:

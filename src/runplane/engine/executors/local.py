@@ -203,9 +203,9 @@ class LocalExecutor:
                 child.read_messages()
         if server is not None and server in ready:
             by_pid = {c.pid: c for c in children}
-            for pid, code in server.exits():
+            for pid, code, usage in server.exits():
                 if (exited := by_pid.get(pid)) is not None:
-                    self._ended(exited, ProcessExit(pid, code, killed=exited.killed))
+                    self._ended(exited, ProcessExit(pid, code, killed=exited.killed, usage=usage))
             if not server.alive():
                 self._forks.lost()
         self._watch_orphans(children)
@@ -328,7 +328,7 @@ class LocalExecutor:
                 ended = ProcessExit(ended.pid, EXIT_UNRECORDED)
         lifecycle.record_exit(
             self._db, unwritten.execution_id, ended, host=self._host, retry_scale=scale,
-            clock=self._clock,
+            clock=self._clock, rates=self._settings.rate_card,
         )  # fmt: skip
         if self._on_exit is not None:
             try:

@@ -17,6 +17,7 @@ import signal
 from dataclasses import dataclass
 
 from runplane.engine.running.link import EXIT_ORPHANED
+from runplane.model.cost import ExitUsage
 
 EXIT_DONE = 0
 EXIT_CANCELLED = 3
@@ -36,12 +37,14 @@ __all__ = [
 @dataclass(frozen=True)
 class ProcessExit:
     """The end of an execution's process: its exit code (None if unknown), and whether the
-    executor killed it; `lost` says why it is gone when no exit was seen (its worker died)."""
+    executor killed it; `lost` says why it is gone when no exit was seen (its worker died);
+    `usage`, what its process used as its waited-for exit reported it (None when unseen)."""
 
     pid: int | None
     code: int | None
     killed: bool = False
     lost: str | None = None
+    usage: ExitUsage | None = None
 
     @property
     def recorded(self) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 from runplane.engine import lifecycle
 from runplane.model import Execution, ExecutionError, ExecutionStatus, LogLine
 from runplane.model.clock import Clock, utcnow
+from runplane.model.cost import ExitUsage, Rates
 from runplane.store import Database
 
 
@@ -28,6 +29,10 @@ class Outcome:
     """When the run ended, its `completed_at` however late the write succeeds."""
     process: tuple[int, float | None] | None = None
     """The run's own pid and start time."""
+    rates: Rates | None = None
+    """The rates its cost is computed with (those in force when it ended)."""
+    usage: ExitUsage | None = None
+    """Its own accounting when it ended: CPU seconds and peak RSS."""
 
     def write(self, db: Database, *, retry_scale: float, clock: Clock = utcnow) -> bool:
         """Record it in one transaction; False when it was refused (no longer running, or
@@ -45,6 +50,8 @@ class Outcome:
             retry_scale=retry_scale,
             clock=clock,
             process=self.process,
+            rates=self.rates,
+            usage=self.usage,
         )
 
 

@@ -18,7 +18,7 @@ import warnings
 from dataclasses import replace
 from typing import Any
 
-from runplane.engine import faults, lifecycle, processes
+from runplane.engine import accounting, faults, lifecycle, processes
 from runplane.engine.classify import classify
 from runplane.engine.running.context import EngineRunContext
 from runplane.engine.running.exits import (
@@ -33,6 +33,7 @@ from runplane.engine.running.logsink import LogSink, SinkHandler, SinkStream
 from runplane.engine.running.outcome import Outcome
 from runplane.model import Execution, ExecutionStatus, LogLine, Trigger
 from runplane.model.clock import utcnow
+from runplane.model.cost import Rates
 from runplane.pipelines import Cancelled, Output, PipelineError, registry
 from runplane.pipelines.params import validate_params
 from runplane.pipelines.rules import ErrorRule
@@ -128,8 +129,9 @@ def _finish(
     lines = sink.take(("INFO", f"Execution complete: {result.status.upper()}"))
     me = os.getpid()
     outcome = replace(
-        result, log_lines=tuple(lines), finished_at=utcnow(), process=(me, processes.start_time(me))
-    )
+        result, log_lines=tuple(lines), finished_at=utcnow(), process=(me, processes.start_time(me)),
+        rates=settings.rate_card.for_pipeline(execution.pipeline), usage=accounting.own_usage(),
+    )  # fmt: skip
     faults.reach("final-write", execution.execution_id)
     deadline = time.monotonic() + settings.final_write_timeout
     pause = 0.05
@@ -195,6 +197,7 @@ def warm_up(db: Database) -> None:
             lifecycle.record_finish(
                 conn, fake, ExecutionStatus.COMPLETED, output={}, rows_processed=0, error=None,
                 log_lines=lines[3:], registry=registry, retry_scale=1.0, now=now, process=(0, 0.0),
+                rates=Rates(0.0, 0.0, "USD"), usage=accounting.own_usage(),
             )  # fmt: skip
         raise Rollback
 

@@ -51,6 +51,7 @@ def recover_lost_executions(
             host=worker.host if worker else None,
             retry_scale=settings.retry_backoff_scale,
             clock=clock,
+            rates=settings.rate_card,  # from its samples alone: its exit was never seen
         ):
             log.warning("execution %s lost: %s", execution.execution_id, reason)
             lost.append(execution.execution_id)

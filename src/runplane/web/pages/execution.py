@@ -15,6 +15,7 @@ from runplane.pipelines import UnknownPipeline, registry
 from runplane.store import captures as capture_store
 from runplane.tiers import Feature, locked_reason
 from runplane.views.compare import find_last_success
+from runplane.views.cost_explanation import cost_explanation
 from runplane.views.execution_detail import ExecutionDetail, load_execution_detail
 from runplane.views.log_window import MAX_SEQ, LogQuery, read_log_window
 from runplane.views.pending import explain_pending
@@ -85,6 +86,8 @@ def _context(request: Request, s: State, detail: ExecutionDetail, tab: str) -> d
         "resources_locked": locked_reason(Feature.RESOURCES, s.settings.tier),
         "sla": e.sla if s.settings.has(Feature.SLA) else None,
         "sla_locked": locked_reason(Feature.SLA, s.settings.tier) if _declares_sla(e) else None,
+        "cost_locked": locked_reason(Feature.COST, s.settings.tier),
+        "cost_text": cost_explanation(e, detail.events),
     }
 
 

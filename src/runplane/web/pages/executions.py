@@ -22,6 +22,7 @@ from runplane.store import failures as failure_store
 from runplane.store import queue as queue_store
 from runplane.tiers import Feature, locked_reason
 from runplane.views import list_query, listing
+from runplane.views.cost_summary import cost_summary
 from runplane.views.overview import unresolved_failures
 from runplane.views.param_query import param_pairs
 from runplane.views.resolution import is_auto_retry
@@ -81,9 +82,18 @@ def executions_page(request: Request, s: StateDep, caller: CallerDep) -> Respons
     page = _through(page, query.get("last"))
     rows = list_rows(s, page.items, resolved_by=page.resolved_by)
     unresolved = unresolved_failures(s.db, filters, cache=s.counts, clock=lambda: page.now)
+    cost_locked = locked_reason(Feature.COST, s.settings.tier)
+    cost = None
+    if cost_locked is None:
+        cost = cost_summary(
+            s.db, filters, currency=s.settings.cost_currency, clock=lambda: page.now
+        )
     context: dict[str, Any] = {
         "page": page, "rows": rows, "unresolved": unresolved, "back": back, "filters": filters,
-        "row_html": rows_html(rows, back=back, now=page.now, denied=denied(caller)),
+        "cost": cost, "cost_locked": cost_locked,
+        "row_html": rows_html(
+            rows, back=back, now=page.now, denied=denied(caller), cost=cost_locked is None
+        ),
     }  # fmt: skip
     if query.get("fragment") == "rows":
         health = recent_health(s)

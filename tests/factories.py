@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, insert, inspect
 
 from runplane.engine.access.passwords import hash_password, new_secret
 from runplane.engine.bulk.operation import start_operation
@@ -31,7 +31,9 @@ from runplane.store import sessions as session_store
 from runplane.store import sla as sla_store
 from runplane.store import tokens as token_store
 from runplane.store import users as user_store
+from runplane.store.execution_rows import to_row
 from runplane.store.sla import SlaMiss
+from runplane.store.tables import executions as executions_table
 
 
 def make_execution(conn: Connection, **overrides: Any) -> Execution:
@@ -59,6 +61,27 @@ def make_execution(conn: Connection, **overrides: Any) -> Execution:
     values.update(overrides)
     execution = Execution(**values)
     store.insert_execution(conn, execution)
+    return execution
+
+
+def make_old_execution(conn: Connection, **overrides: Any) -> Execution:
+    """Insert an execution into a database at an older schema revision, in the columns that
+    revision has (later ones add some), as a Runplane of that time would have."""
+    execution = Execution(
+        **{
+            "execution_id": new_execution_id(), "pipeline": "runplane.noop",
+            "status": ExecutionStatus.COMPLETED, "params": {},
+            "params_hash": params_hash(overrides.get("pipeline", "runplane.noop"), {}),
+            "trigger": Trigger.MANUAL, "triggered_by": "user:test",
+            "trigger_time": datetime(2025, 12, 22, 8, 0, tzinfo=UTC),
+            "created_at": datetime(2025, 12, 22, 8, 0, tzinfo=UTC),
+            "capture_id": new_capture_id(datetime(2025, 12, 22, 8, 0, tzinfo=UTC)),
+            **overrides,
+        }
+    )  # fmt: skip
+    old = {column["name"] for column in inspect(conn).get_columns("executions")}
+    row = {k: v for k, v in to_row(execution).items() if k in old}
+    conn.execute(insert(executions_table).values(row))
     return execution
 
 

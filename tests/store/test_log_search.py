@@ -17,7 +17,7 @@ from runplane.store import logs as log_store
 from runplane.store.executions import ExecutionFilter
 from runplane.store.log_index import create_log_index, drop_log_index
 from runplane.store.tables import execution_logs
-from tests.factories import make_execution, make_log
+from tests.factories import make_execution, make_log, make_old_execution
 
 LINES = [
     ("INFO", "ingest started for finra.otc week 2025-12-22"),
@@ -95,10 +95,10 @@ def test_the_upgrade_indexes_the_lines_already_stored(db: Database) -> None:
     config = schema.alembic_config()
     with db.engine.connect() as conn:
         config.attributes["connection"] = conn
-        command.downgrade(config, "0005")
+        command.downgrade(config, "0006")
         conn.commit()
     with db.write() as conn:
-        execution = make_execution(conn)
+        execution = make_old_execution(conn)
         row = {"execution_id": execution.execution_id, "seq": 1, "at": execution.created_at}
         conn.execute(insert(execution_logs).values(**row, level="INFO", message="kept a1b2-c3"))
     schema.upgrade(db)

@@ -9,11 +9,14 @@ def on_backend(tables: MetaData, dialect: str) -> MetaData:
     """`tables` without the indexes `ddl_if` makes on another backend only (PostgreSQL's
     GIN indexes on the parameters and on the log words; SQLite's log index is an FTS5 table
     beside the tables, which Alembic does not compare)."""
+    elsewhere = {
+        i.name for t in tables.tables.values() for i in t.indexes if not _made_on(i, dialect)
+    }
     copy = MetaData()
     for table in tables.tables.values():
         table.to_metadata(copy)
     for table in copy.tables.values():
-        table.indexes = {i for i in table.indexes if _made_on(i, dialect)}
+        table.indexes = {i for i in table.indexes if i.name not in elsewhere}
     return copy
 
 

@@ -57,7 +57,7 @@ def truth(db: Database, filters: list_query.ListFilters) -> tuple[dict[str, floa
     """Cost by pipeline and the number of executions, read row by row."""
     query = filters.to_store(NOW)
     with db.read() as conn:
-        by_pipeline, _ = cost_store.sum_executions(conn, query.where())
+        by_pipeline, _ = cost_store.sum_executions(conn, query.where(conn.dialect.name))
     total = sum(s.executions for s in by_pipeline.values())
     return {p: s.cost for p, s in by_pipeline.items()}, total
 

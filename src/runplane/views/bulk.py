@@ -36,7 +36,7 @@ _PARAMETERS = {
 }
 FILTER_KEYS = (*_PARAMETERS, "param")
 """What a bulk filter may say: exactly what the list's filters take, the parameter filters
-as the list echoes them (`"param": {"week_ending": ["2025-12-22"]}`)."""
+as the list echoes them (`"param": {"day": ["2025-12-22"]}`)."""
 
 
 @dataclass(frozen=True)

@@ -83,11 +83,11 @@ def test_an_older_database_is_refused_with_the_command_to_run(tmp_path: Path) ->
     upgrade(db)
     with db.write() as conn:
         conn.execute(
-            text("UPDATE alembic_version SET version_num = '0003' WHERE version_num = '0005'")
+            text("UPDATE alembic_version SET version_num = '0003' WHERE version_num = '0012'")
         )
     with pytest.raises(
         SchemaError,
-        match=r"at schema revision 0003 \+ .*older than this Runplane's 0005 \+ .*: run `runplane db upgrade`",
+        match=r"at schema revision 0003 \+ .*older than this Runplane's 0012 \+ .*: run `runplane db upgrade`",
     ):
         ensure_ready(db)
 
@@ -110,7 +110,7 @@ def test_a_newer_database_is_refused(tmp_path: Path) -> None:
     upgrade(db)
     with db.write() as conn:
         conn.execute(
-            text("UPDATE alembic_version SET version_num = '9999' WHERE version_num = '0005'")
+            text("UPDATE alembic_version SET version_num = '9999' WHERE version_num = '0012'")
         )
     with pytest.raises(SchemaError, match="written by a newer version"):
         ensure_ready(db)

@@ -53,3 +53,11 @@ class LoginLocked(Exception):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"too many failed logins; try again in {retry_after} s (or ask an admin)")
         self.retry_after = retry_after
+
+
+class InvalidRule(ValueError):
+    """A notification rule that cannot be saved; the one-line message says what to fix."""
+
+
+class RuleRefused(Refused):
+    """A change to a notification rule its origin forbids, e.g. editing a file-defined one."""

@@ -16,6 +16,8 @@ from sqlalchemy import Connection
 
 from runplane.engine import faults
 from runplane.engine.classify import worker_lost
+from runplane.engine.notifications import outbox
+from runplane.engine.notifications.outbox import KIND_OF_STATUS
 from runplane.engine.running.exits import ProcessExit
 from runplane.engine.service import next_attempt
 from runplane.engine.serving import wakeup
@@ -28,6 +30,7 @@ from runplane.model import (
     SuggestedAction,
 )
 from runplane.model.clock import Clock, utcnow
+from runplane.model.notification import OutboxKind
 from runplane.pipelines import Registry, UnknownPipeline
 from runplane.pipelines import registry as default_registry
 from runplane.store import Database, Rollback
@@ -128,8 +131,11 @@ def record_finish(
     }
     if process is not None:
         values["pid"], values["process_started_at"] = process
+    final = True
     if error is not None:
-        error = _schedule_auto_retry(conn, execution, error, registry, retry_scale, now)
+        recorded = _schedule_auto_retry(conn, execution, error, registry, retry_scale, now)
+        final = recorded is error
+        error = recorded
         values.update(store.error_values(error))
     if not store.update_status(
         conn,
@@ -147,6 +153,9 @@ def record_finish(
     detail = {} if error is None else {"classification": str(error.classification)}
     event_store.insert_event(
         conn, execution.execution_id, _FINAL_EVENTS[status], actor="runner", at=now, **detail
+    )
+    outbox.record(
+        conn, KIND_OF_STATUS[status], at=now, execution_id=execution.execution_id, final=final
     )
     return True
 
@@ -204,6 +213,7 @@ def _mark_stopped(
             exit_code=exit_code,
         )
         event_store.insert_event(conn, execution_id, EventKind.CANCELLED, actor="executor", at=now)
+        outbox.record(conn, OutboxKind.CANCELLED, at=now, execution_id=execution_id)
     wakeup.notify()
     return True
 
@@ -220,7 +230,8 @@ def _mark_lost(
     """A running execution whose process died without a result: `failed` (`worker_lost`)."""
     now = clock()
     with db.write() as conn:
-        error = _schedule_auto_retry(conn, execution, error, registry, retry_scale, now)
+        recorded = _schedule_auto_retry(conn, execution, error, registry, retry_scale, now)
+        final, error = recorded is error, recorded
         moved = store.update_status(
             conn,
             execution.execution_id,
@@ -239,6 +250,9 @@ def _mark_lost(
             at=now,
             classification=str(error.classification),
             reason=error.message,
+        )
+        outbox.record(
+            conn, OutboxKind.WORKER_LOST, at=now, execution_id=execution.execution_id, final=final
         )
     if moved:
         wakeup.notify()
@@ -269,6 +283,7 @@ def cancel_blocked(db: Database, *, clock: Clock = utcnow) -> int:
                     at=now,
                     how=f"its prerequisite {after_id} ended {after_status}",
                 )
+                outbox.record(conn, OutboxKind.CANCELLED, at=now, execution_id=execution_id)
                 cancelled += 1
     return cancelled
 

@@ -49,6 +49,12 @@ class EngineMetrics:
             buckets=DURATION_BUCKETS,
             registry=self.registry,
         )
+        self.notifications = Counter(
+            "runplane_notifications",
+            "Notification deliveries this server finished, by channel and outcome (sent, failed).",
+            ["channel", "outcome"],
+            registry=self.registry,
+        )
         self.registry.register(_QueueCollector(self))
         ProcessCollector(registry=self.registry)
 
@@ -65,6 +71,10 @@ class EngineMetrics:
         self.executions.labels(execution.pipeline, str(execution.status)).inc()
         if execution.duration_seconds is not None:
             self.durations.labels(execution.pipeline).observe(execution.duration_seconds)
+
+    def record_delivery(self, channel: str, delivered: bool) -> None:
+        """Count a delivery that was sent or gave up (called on the notification thread)."""
+        self.notifications.labels(str(channel), "sent" if delivered else "failed").inc()
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""

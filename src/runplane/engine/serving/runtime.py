@@ -1,5 +1,5 @@
 """What a serving process runs beside its web server: worker row, executor, lost-run monitor,
-and (except in the basic tier) the scheduler."""
+the notification sender and (except in the basic tier) the scheduler."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import time
 
 from runplane.engine.executors.base import Executor
 from runplane.engine.executors.configured import configured_executor
+from runplane.engine.notifications.matching import Links
+from runplane.engine.notifications.sender import NotificationLoop
 from runplane.engine.scheduling.scheduler import Scheduler
 from runplane.engine.serving.facts import SchedulerFacts, ServingFacts
 from runplane.engine.serving.housekeeping import discard_unpublished
@@ -28,7 +30,14 @@ log = logging.getLogger(__name__)
 class ServingRuntime:
     """Start after the database is ready; stop before the process exits."""
 
-    def __init__(self, db: Database, settings: Settings, *, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        clock: Clock = utcnow,
+        links: Links | None = None,
+    ) -> None:
         self.db = db
         self.settings = settings
         self._clock = clock
@@ -49,6 +58,13 @@ class ServingRuntime:
             Scheduler(db, settings, clock=clock) if settings.has(Feature.SCHEDULING) else None
         )
         self.storage = StorageWatch(db, settings)
+        self.notifier = NotificationLoop(
+            db,
+            settings,
+            links or Links(settings.public_url or "http://127.0.0.1:8000"),
+            clock=clock,
+            on_outcome=self.metrics.record_delivery,
+        )
         self._capture_tables = resolve_capture_tables(registry.load(settings.pipeline_modules))
         self._swept_at: float | None = None
 
@@ -61,8 +77,10 @@ class ServingRuntime:
         self.registration.start_heartbeat(on_tick=self._recover)
         if self.scheduler is not None:
             self.scheduler.start()
+        self.notifier.start()
 
     def stop(self) -> None:
+        self.notifier.stop()
         if self.scheduler is not None:
             self.scheduler.stop()
         self.executor.stop(reason="the worker shut down while it ran")

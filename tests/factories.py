@@ -13,10 +13,12 @@ from runplane.engine.access.passwords import hash_password, new_secret
 from runplane.engine.ids import new_capture_id, new_execution_id
 from runplane.model import Execution, ExecutionStatus, Trigger
 from runplane.model.access import TOKEN_PREFIX, ApiToken, Role, Session, User, secret_hash
+from runplane.model.notification import NotifyEvent, Rule
 from runplane.model.schedule import CatchUp, Schedule
 from runplane.pipelines.params import params_hash
 from runplane.store import captures as capture_store
 from runplane.store import executions as store
+from runplane.store import notifications as notification_store
 from runplane.store import schedules as schedule_store
 from runplane.store import sessions as session_store
 from runplane.store import tokens as token_store
@@ -147,3 +149,22 @@ def make_session(conn: Connection, user: str = "alice", **overrides: Any) -> tup
     values.update(overrides)
     session_store.insert_session(conn, Session(**values))
     return secret, csrf
+
+
+def make_rule(conn: Connection, **overrides: Any) -> Rule:
+    """Insert a notification rule (default: `failed` to the webhook in `$TEST_HOOK_URL`)."""
+    created = overrides.pop("created_at", datetime(2025, 12, 22, 8, 0, tzinfo=UTC))
+    values: dict[str, Any] = {
+        "name": "on-call",
+        "events": (NotifyEvent.FAILED,),
+        "webhook_env": "TEST_HOOK_URL",
+        "created_at": created,
+        "created_by": "user:test",
+        "updated_at": created,
+        "updated_by": "user:test",
+    }
+    values.update(overrides)
+    values["events"] = tuple(NotifyEvent(e) for e in values["events"])
+    rule = Rule(**values)
+    notification_store.insert_rule(conn, rule)
+    return rule

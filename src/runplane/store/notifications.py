@@ -315,7 +315,8 @@ def list_deliveries(
     limit: int = 50,
 ) -> list[Delivery]:
     """Newest first."""
-    query = select(d).order_by(d.c.created_at.desc(), d.c.delivery_id).limit(limit)
+    query = select(d).order_by(d.c.created_at.desc(), d.c.event_id.desc(), d.c.delivery_id)
+    query = query.limit(limit)
     if execution_id is not None:
         query = query.where(d.c.execution_id == execution_id)
     if rule is not None:

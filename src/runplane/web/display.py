@@ -198,6 +198,7 @@ CHECK_LABELS = {
     "executor_taking_work": "Queue",
     "heartbeat": "Heartbeat",
     "scheduler": "Scheduler",
+    "notifications": "Notifications",
 }
 
 

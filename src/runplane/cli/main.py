@@ -16,6 +16,7 @@ from runplane.cli import (
     db,
     demo,
     executions,
+    notifications,
     pipelines,
     run,
     schedules,
@@ -25,7 +26,13 @@ from runplane.cli import (
 )
 from runplane.cli.app import App, BadInput
 from runplane.cli.demofile import serving_demo
-from runplane.engine.errors import InvalidAccess, InvalidSchedule, InvalidScheduleFile, Refused
+from runplane.engine.errors import (
+    InvalidAccess,
+    InvalidRule,
+    InvalidSchedule,
+    InvalidScheduleFile,
+    Refused,
+)
 from runplane.pipelines import InvalidParams, UnknownPipeline
 from runplane.settings import Settings
 from runplane.store import NotFound, SchemaError, StorageUnavailable, storage_problem
@@ -48,6 +55,7 @@ class RunplaneGroup(click.Group):
             InvalidSchedule,
             InvalidScheduleFile,
             InvalidAccess,
+            InvalidRule,
         ) as exc:
             raise BadInput(str(exc)) from None
         except ValidationError as exc:  # only settings are validated outside the engine
@@ -93,6 +101,7 @@ cli.add_command(serve.serve)
 cli.add_command(executions.executions)
 cli.add_command(pipelines.pipelines)
 cli.add_command(schedules.schedules)
+cli.add_command(notifications.notifications)
 cli.add_command(db.db)
 cli.add_command(demo.demo)
 cli.add_command(users.users)

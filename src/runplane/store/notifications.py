@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, case, delete, func, insert, select, update
 
 from runplane.model.notification import (
     NAME,
@@ -336,19 +336,9 @@ def list_attempts(conn: Connection, delivery_ids: Sequence[str]) -> list[Attempt
 
 def rule_facts(conn: Connection) -> dict[str, tuple[datetime | None, int]]:
     """Per rule: when it last sent a message, and how many of its deliveries failed."""
-    sent = dict(
-        conn.execute(select(d.c.rule, func.max(d.c.sent_at)).group_by(d.c.rule)).tuples().all()
-    )
-    failed: dict[str, int] = dict(
-        conn.execute(
-            select(d.c.rule, func.count())
-            .where(d.c.state == str(DeliveryState.FAILED))
-            .group_by(d.c.rule)
-        )
-        .tuples()
-        .all()
-    )
-    return {name: (sent.get(name), int(failed.get(name, 0))) for name in {*sent, *failed}}
+    failed = func.sum(case((d.c.state == str(DeliveryState.FAILED), 1), else_=0))
+    rows = conn.execute(select(d.c.rule, func.max(d.c.sent_at), failed).group_by(d.c.rule))
+    return {rule: (sent_at, int(failures or 0)) for rule, sent_at, failures in rows}
 
 
 def recent_outcomes(conn: Connection, since: datetime) -> list[tuple[ChannelKind, bool]]:

@@ -10,14 +10,14 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter, FastAPI
 
-from runplane.api import audit, errors, executions, health, pipelines, schedules
+from runplane.api import audit, errors, executions, health, notifications, pipelines, schedules
 
 
 def install_api(app: FastAPI, domain_routers: Sequence[APIRouter] = ()) -> None:
     """Add `/health`, `/metrics` and everything under `/v1`, with problem+json errors; the
     data domains' routers come after the core's, in the order of their domains."""
     errors.install(app)
-    for module in (health, executions, pipelines, schedules, audit):
+    for module in (health, executions, pipelines, schedules, notifications, audit):
         app.include_router(module.router, responses=errors.problems(503))
     for router in domain_routers:
         if not isinstance(router, APIRouter):

@@ -40,6 +40,7 @@ class Action(StrEnum):
     RETRY = "retry"
     CANCEL = "cancel"
     SCHEDULES = "schedules"
+    NOTIFICATIONS = "notifications"
     USERS = "users"
     TOKENS = "tokens"
     AUDIT = "audit"
@@ -51,6 +52,7 @@ LEAST_ROLE = {
     Action.RETRY: Role.OPERATOR,
     Action.CANCEL: Role.OPERATOR,
     Action.SCHEDULES: Role.ADMIN,
+    Action.NOTIFICATIONS: Role.ADMIN,
     Action.USERS: Role.ADMIN,
     Action.TOKENS: Role.ADMIN,
     Action.AUDIT: Role.ADMIN,
@@ -63,6 +65,7 @@ _WORDS = {
     Action.RETRY: "retrying an execution",
     Action.CANCEL: "cancelling an execution",
     Action.SCHEDULES: "changing schedules",
+    Action.NOTIFICATIONS: "changing or testing notification rules",
     Action.USERS: "managing users",
     Action.TOKENS: "managing API tokens",
     Action.AUDIT: "reading the audit trail",

@@ -19,6 +19,7 @@ from runplane.web.pages import (
     executions,
     login,
     logs,
+    notifications,
     overview,
     pipeline,
     pipelines,
@@ -79,6 +80,7 @@ def mount_dashboard(app: FastAPI, domains: Sequence[Domain] = ()) -> None:
     app.mount(f"{PREFIX}/static", CachedStatic(directory=STATIC), name="dashboard-static")
     for module in (
         login, overview, executions, execution, logs, actions, pipelines, pipeline, schedules,
+        notifications,
     ):  # fmt: skip
         app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
     for _, part in parts:

@@ -14,6 +14,7 @@ from runplane.store import captures as capture_store
 from runplane.tiers import Feature
 from runplane.views.execution_detail import ExecutionDetail, load_execution_detail
 from runplane.views.log_window import LogQuery, read_log_window
+from runplane.views.notifications import DeliveryView, list_delivery_views
 from runplane.views.pending import explain_pending
 from runplane.web import display
 from runplane.web.deps import State, StateDep, requires
@@ -40,10 +41,12 @@ def execution_page(request: Request, execution_id: str, s: StateDep) -> Response
         )
         log = read_log_window(conn, execution_id, FIRST_LOG_PAGE) if tab == "logs" else None
     pending = None
+    notices: list[DeliveryView] = []
     if tab == "summary":
         pending = explain_pending(s.db, s.settings, detail.execution, clock=s.clock)
+        notices = list_delivery_views(s.db, execution_id=execution_id, limit=20)
     context = _context(request, s, detail, tab) | {
-        "pending": pending, "captures": captures, "log": log,
+        "pending": pending, "captures": captures, "log": log, "notices": notices,
     }  # fmt: skip
     if request.query_params.get("fragment") == "live":
         return render_fragment("_execution_live.html", request=request, **context)

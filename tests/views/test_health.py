@@ -193,3 +193,20 @@ def test_loops_that_cannot_do_their_work_are_degraded(
     assert report.status is HealthStatus.DEGRADED
     assert check(report, name).status is HealthStatus.DEGRADED
     assert phrase in report.message
+
+
+def test_a_channel_whose_last_attempts_all_failed_is_degraded(
+    db: Database, settings: Settings, clock: FakeClock
+) -> None:
+    from runplane.engine.notifications.sender import send_due
+    from tests.engine.notifications.test_sender import one_failure
+
+    one_failure(db, clock)
+    assert check(check_health(db, settings, clock=clock), "notifications").status == "ok"
+    for _ in range(3):
+        send_due(db, settings, clock=clock, environ={"TEST_HOOK_URL": "http://127.0.0.1:9/x"})
+        clock.advance(minutes=1)
+    report = check_health(db, settings, clock=clock)
+    found = check(report, "notifications")
+    assert (found.status, report.status) == (HealthStatus.DEGRADED, HealthStatus.DEGRADED)
+    assert "failing on webhook" in found.detail

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 
 from runplane.engine.notifications.channels import Outcome
+
+logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines name the secret URL
 
 
 def post_json(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> Outcome:

@@ -56,6 +56,7 @@ def test_put_get_test_and_delete_a_rule_without_showing_secrets(
         ({"events": ["failed"], "webhook_env": "HOOK", "pipelines": ["a b"]}, "glob"),
         ({"events": ["failed"], "webhook_env": "HOOK", "window": "later"}, "is not a duration"),
         ({"events": ["failed"], "slack_env": "UNSET_SLACK_URL"}, "has no variable UNSET_SLACK_URL"),
+        ({"events": ["sla_breached"], "webhook_env": "HOOK"}, "available in the Advanced tier"),
     ],
 )  # fmt: skip
 def test_a_rule_that_cannot_be_saved_is_400_and_nothing_is_saved(

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
+from runplane.store import Database
 from tests.cli.conftest import Cli
+from tests.factories import make_user
 from tests.support.receivers import http_receiver
 
 SECRET_URL_PART = "T000/B000/hook-s3cret"
@@ -74,3 +77,22 @@ def test_add_list_show_test_disable_enable_remove(
     assert "no notification rule named 'on-call'" in one_line_error(
         cli.run("notifications", "show", "on-call")
     )
+
+
+def test_serve_loads_rules_from_its_file_and_refuses_links_nobody_can_reach(
+    cli: Cli, tmp_path: Path
+) -> None:
+    path = tmp_path / "runplane.toml"
+    path.write_text('[notifications.on-call]\non = ["failed"]\nwebhook_env = "HOOK"\n')
+    cli.env["HOOK"] = "http://127.0.0.1:9/hook"
+    cli.env["RUNPLANE_ALLOWED_HOSTS"] = "runplane.example.com"
+    assert cli.run("db", "upgrade").returncode == 0
+    db = Database(cli.env["RUNPLANE_DATABASE_URL"])
+    with db.write() as conn:
+        make_user(conn, "root", role="admin")
+    db.dispose()
+    result = cli.run_process("serve", "--host", "0.0.0.0", "--port", "0", "--schedules", str(path))
+    assert "RUNPLANE_PUBLIC_URL" in one_line_error(result)
+    assert "Notification rules from" in result.stderr
+    (rule,) = cli.json("notifications", "list")  # type: ignore[misc]
+    assert rule["source"] == f"file:{path.resolve()}"

@@ -98,11 +98,11 @@ def test_serve_refuses_a_database_without_a_domains_head_with_the_command_to_run
     result = cli.run_process("serve", "--port", str(free_port()), timeout=30)
     assert result.returncode == 2
     assert (
-        "at schema revision 0005, older than this Runplane's 0005 + finra_otc_0001" in result.stderr
+        "at schema revision 0012, older than this Runplane's 0012 + finra_otc_0001" in result.stderr
     )
     assert "run `runplane db upgrade`" in result.stderr
     upgraded = cli.run("db", "upgrade")
-    assert "from schema 0005 to 0005 + finra_otc_0001" in upgraded.stdout
+    assert "from schema 0012 to 0012 + finra_otc_0001" in upgraded.stdout
 
 
 def test_serve_refuses_a_newer_schema(cli: Cli) -> None:
@@ -110,7 +110,7 @@ def test_serve_refuses_a_newer_schema(cli: Cli) -> None:
     db = Database(cli.env["RUNPLANE_DATABASE_URL"])
     with db.write() as conn:
         conn.execute(
-            text("UPDATE alembic_version SET version_num = '9999' WHERE version_num = '0005'")
+            text("UPDATE alembic_version SET version_num = '9999' WHERE version_num = '0012'")
         )
     db.dispose()
     result = cli.run_process("serve", "--port", str(free_port()), timeout=30)

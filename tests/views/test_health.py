@@ -53,6 +53,7 @@ def test_a_running_runtime_is_healthy_and_lists_its_worker(
         "executor_taking_work",
         "heartbeat",
         "scheduler",
+        "notifications",
     ]
     assert all(c.status in (HealthStatus.OK, HealthStatus.SKIPPED) for c in report.checks)
 

@@ -71,6 +71,11 @@ def mark_matched(conn: Connection, event_id: int, at: datetime) -> bool:
     return result.rowcount == 1
 
 
+def delete_matched_before(conn: Connection, at: datetime) -> int:
+    result = conn.execute(delete(o).where(o.c.matched_at.is_not(None), o.c.matched_at < at))
+    return result.rowcount
+
+
 def count_outbox(conn: Connection, *, unmatched: bool = False) -> int:
     query = select(func.count()).select_from(o)
     if unmatched:

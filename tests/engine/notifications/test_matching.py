@@ -6,7 +6,7 @@ from __future__ import annotations
 from runplane.engine import lifecycle
 from runplane.engine.classify import classify
 from runplane.engine.notifications import outbox
-from runplane.engine.notifications.matching import Links, match_pending
+from runplane.engine.notifications.matching import Links, match_pending, purge_matched
 from runplane.engine.running.exits import ProcessExit
 from runplane.model import ExecutionStatus
 from runplane.model.execution import Execution
@@ -189,3 +189,18 @@ def test_a_lost_worker_and_the_sla_events_reach_rules_through_the_outbox(
     assert by_event[NotifyEvent.SCHEDULE_MISSED].url == (
         "https://runplane.example.com/dashboard/schedules/nightly"
     )
+
+
+def test_matched_events_are_purged_after_a_day_and_their_deliveries_stay(
+    db: Database, clock: FakeClock
+) -> None:
+    with db.write() as conn:
+        make_rule(conn)
+    fail(db, clock, running(db), data_error())
+    match_pending(db, LINKS, clock=clock)
+    assert purge_matched(db, clock=clock) == 0
+    clock.advance(days=1, minutes=1)
+    assert purge_matched(db, clock=clock) == 1
+    with db.read() as conn:
+        assert notification_store.count_outbox(conn) == 0
+    assert len(deliveries(db)) == 1

@@ -35,6 +35,9 @@ from runplane.store import failures as failure_store
 from runplane.store import notifications as store
 
 HOUR = timedelta(hours=1)
+BATCH = 200
+KEEP_MATCHED = timedelta(days=1)
+"""How long matched outbox events stay (their deliveries stay with the history)."""
 FAILURES = frozenset({NotifyEvent.FAILED, NotifyEvent.WORKER_LOST})
 _DIRECT = {
     OutboxKind.CANCELLED: NotifyEvent.CANCELLED,
@@ -59,21 +62,32 @@ class Links:
 def match_pending(
     db: Database, links: Links, *, clock: Clock = utcnow, storm_cap: int = STORM_CAP
 ) -> int:
-    """Match every unmatched outbox event; returns how many deliveries were created."""
-    with db.read() as conn:
-        events = store.list_unmatched(conn)
+    """Match every unmatched outbox event, a batch per transaction; returns how many
+    deliveries were created. Without enabled rules a batch is only marked matched."""
     created = 0
-    for event in events:
+    while True:
+        with db.read() as conn:
+            events = store.list_unmatched(conn, limit=BATCH)
+        if not events:
+            return created
         with db.write(lock="notifications:match") as conn:
             now = clock()
-            if not store.mark_matched(conn, event.event_id, now):
-                continue
-            created += match_event(conn, event, links, now=now, storm_cap=storm_cap)
-    return created
+            rules = store.list_rules(conn, enabled=True)
+            for event in events:
+                if store.mark_matched(conn, event.event_id, now) and rules:
+                    created += match_event(conn, event, rules, links, now=now, storm_cap=storm_cap)
+        if len(events) < BATCH:
+            return created
 
 
 def match_event(
-    conn: Connection, event: OutboxEvent, links: Links, *, now: datetime, storm_cap: int
+    conn: Connection,
+    event: OutboxEvent,
+    rules: list[Rule],
+    links: Links,
+    *,
+    now: datetime,
+    storm_cap: int,
 ) -> int:
     """Create the deliveries `event` causes, on the caller's transaction."""
     execution = (
@@ -87,7 +101,7 @@ def match_event(
         if previous is not None and previous.error is None:
             previous = None
     created = 0
-    for rule in store.list_rules(conn, enabled=True):
+    for rule in rules:
         kind = _event_for(rule, event, previous)
         if kind is None or not _passes(rule, kind, event, execution, previous):
             continue
@@ -95,6 +109,12 @@ def match_event(
         if message is not None:
             created += _deliver(conn, rule, message, event, now, storm_cap)
     return created
+
+
+def purge_matched(db: Database, *, clock: Clock = utcnow) -> int:
+    """Delete outbox events matched more than `KEEP_MATCHED` ago."""
+    with db.write() as conn:
+        return store.delete_matched_before(conn, clock() - KEEP_MATCHED)
 
 
 def _event_for(rule: Rule, event: OutboxEvent, previous: Execution | None) -> NotifyEvent | None:

@@ -28,11 +28,16 @@ from runplane.model.notification import (
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import notifications as store
+from runplane.tiers import Feature, locked_reason
 
 _GLOB = re.compile(r"[A-Za-z0-9_.*?\[\]!-]{1,200}")
 _ENV = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,199}")
 _EMAIL = re.compile(r"[^@\s,<>]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}")
 _WINDOW = re.compile(r"(\d{1,6})([smhd])")
+SLA_EVENTS = frozenset(
+    {NotifyEvent.SLA_AT_RISK, NotifyEvent.SLA_BREACHED, NotifyEvent.SCHEDULE_MISSED}
+)
+"""Events of the SLA evaluator: rules may name them in the advanced tier."""
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 E = TypeVar("E", NotifyEvent, ErrorClass, Trigger)
 
@@ -84,6 +89,10 @@ def validate_rule(
     events = _choices("event", spec.events, NotifyEvent)
     if not events:
         raise InvalidRule(f"name at least one event ({', '.join(NotifyEvent)})")
+    locked = locked_reason(Feature.SLA, settings.tier)
+    for event in events:
+        if event in SLA_EVENTS and locked is not None:
+            raise InvalidRule(f"event {event}: {locked}")
     error_classes = _choices("error class", spec.error_classes, ErrorClass)
     triggers = _choices("trigger", spec.triggers, Trigger)
     for glob in spec.pipelines:

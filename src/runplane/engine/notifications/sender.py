@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from runplane.engine.notifications.channels import Outcome, email, slack, webhook
-from runplane.engine.notifications.matching import Links, match_pending
+from runplane.engine.notifications.matching import Links, match_pending, purge_matched
 from runplane.model.clock import Clock, utcnow
 from runplane.model.notification import Attempt, ChannelKind, Delivery, DeliveryState, Rule
 from runplane.settings import Settings
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 BACKOFF_SECONDS = 10.0
 MAX_BACKOFF_SECONDS = 3600.0
+PURGE_SECONDS = 3600.0
 OnOutcome = Callable[[ChannelKind, bool], None]
 
 
@@ -118,6 +119,7 @@ class NotificationLoop:
         self._on_outcome = on_outcome
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._purged_at: float | None = None
         self.problem: str | None = None
 
     def start(self) -> None:
@@ -136,6 +138,9 @@ class NotificationLoop:
     def tick(self) -> None:
         match_pending(self._db, self._links, clock=self._clock)
         send_due(self._db, self._settings, clock=self._clock, on_outcome=self._on_outcome)
+        if self._purged_at is None or time.monotonic() - self._purged_at > PURGE_SECONDS:
+            self._purged_at = time.monotonic()
+            purge_matched(self._db, clock=self._clock)
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from runplane.engine.executors.base import ExecutorFacts
+from runplane.engine.notifications.sender import send_due
 from runplane.engine.serving.facts import SchedulerFacts, ServingFacts
 from runplane.engine.serving.runtime import ServingRuntime
 from runplane.engine.serving.storage_watch import StorageWatch
@@ -17,6 +18,7 @@ from runplane.settings import Settings
 from runplane.store import Database
 from runplane.views.health import Check, HealthReport, HealthStatus, check_health
 from tests.conftest import FakeClock, fast_settings, wait_until
+from tests.engine.notifications.test_sender import one_failure
 from tests.factories import make_execution
 
 FINE = ServingFacts(
@@ -199,9 +201,6 @@ def test_loops_that_cannot_do_their_work_are_degraded(
 def test_a_channel_whose_last_attempts_all_failed_is_degraded(
     db: Database, settings: Settings, clock: FakeClock
 ) -> None:
-    from runplane.engine.notifications.sender import send_due
-    from tests.engine.notifications.test_sender import one_failure
-
     one_failure(db, clock)
     assert check(check_health(db, settings, clock=clock), "notifications").status == "ok"
     for _ in range(3):

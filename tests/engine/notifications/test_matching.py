@@ -8,6 +8,7 @@ from runplane.engine.classify import classify
 from runplane.engine.notifications import outbox
 from runplane.engine.notifications.matching import Links, match_pending, purge_matched
 from runplane.engine.running.exits import ProcessExit
+from runplane.engine.service import cancel_execution
 from runplane.model import ExecutionStatus
 from runplane.model.execution import Execution
 from runplane.model.notification import Delivery, NotifyEvent, OutboxKind
@@ -204,3 +205,15 @@ def test_matched_events_are_purged_after_a_day_and_their_deliveries_stay(
     with db.read() as conn:
         assert notification_store.count_outbox(conn) == 0
     assert len(deliveries(db)) == 1
+
+
+def test_a_cancelled_execution_is_told_to_a_rule_on_cancelled(
+    db: Database, clock: FakeClock
+) -> None:
+    with db.write() as conn:
+        make_rule(conn, events=("cancelled",))
+        pending = make_execution(conn, status="pending")
+    cancel_execution(db, pending.execution_id, by="user:ana", grace_seconds=0, clock=clock)
+    match_pending(db, LINKS, clock=clock)
+    (told,) = deliveries(db)
+    assert (told.message.event, told.execution_id) == (NotifyEvent.CANCELLED, pending.execution_id)

@@ -10,7 +10,8 @@ from datetime import date
 from pydantic import Field
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, insert
 
-from runplane.pipelines import NoParams, Output, Params, RunContext, pipeline
+from runplane.pipelines import NoParams, Output, Params, RunContext, TransientError, pipeline
+from runplane.pipelines.registry import RetryPolicy
 
 metadata = MetaData()
 test_rows = Table(
@@ -118,3 +119,12 @@ class DatedParams(Params):
 @pipeline("tests.dated", description="Takes a date.", params=DatedParams)
 def dated(ctx: RunContext[DatedParams]) -> Output:
     return Output(rows_processed=1, summary=[f"Day {ctx.params.day}"])
+
+
+@pipeline(
+    "tests.unavailable",
+    description="Its upstream always answers 503; retried automatically, three attempts.",
+    retry=RetryPolicy(max_attempts=3, backoff_seconds=1.0),
+)
+def unavailable(ctx: RunContext[NoParams]) -> Output:
+    raise TransientError("HTTP 503 from upstream", url="http://127.0.0.1/feed", status_code=503)

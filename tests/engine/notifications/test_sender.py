@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from email import message_from_bytes
 from email.message import Message as EmailMessage
 from pathlib import Path
@@ -16,13 +17,16 @@ from runplane.engine import lifecycle
 from runplane.engine.classify import classify
 from runplane.engine.notifications.matching import Links, match_pending
 from runplane.engine.notifications.sender import send_due
-from runplane.model import ExecutionStatus
+from runplane.engine.service import submit_execution
+from runplane.engine.serving.runtime import ServingRuntime
+from runplane.model import ExecutionStatus, Trigger
 from runplane.model.notification import ChannelKind, Delivery, DeliveryState
 from runplane.pipelines import DataError
 from runplane.settings import Settings
 from runplane.store import Database
+from runplane.store import executions as execution_store
 from runplane.store import notifications as store
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, wait_until
 from tests.factories import make_execution, make_rule
 from tests.support.receivers import http_receiver, silent_receiver, smtp_receiver
 
@@ -156,3 +160,30 @@ def test_email_goes_over_starttls_with_plain_and_html_parts(
     html = parts[1].get_payload(decode=True)
     assert isinstance(html, bytes)
     assert b'<a href="https://runplane.example.com/dashboard/executions/' in html
+
+
+@pytest.mark.slow
+def test_serve_sends_one_failed_message_after_the_last_automatic_retry(
+    runtime: ServingRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = runtime.db
+    with http_receiver() as receiver:
+        monkeypatch.setenv("TEST_HOOK_URL", receiver.url)
+        with db.write() as conn:
+            make_rule(conn, pipelines=("tests.unavailable",))
+        first = submit_execution(db, "tests.unavailable", {}, trigger=Trigger.API, triggered_by="t")
+
+        def last_attempt_failed() -> bool:
+            with db.read() as conn:
+                chain = execution_store.list_retry_chain(conn, first)
+            return len(chain) == 3 and chain[-1].status is ExecutionStatus.FAILED
+
+        wait_until(last_attempt_failed, timeout=60, what="three failed attempts")
+        wait_until(lambda: len(receiver.requests) >= 1, timeout=30, what="the message")
+        time.sleep(3 * runtime.settings.notification_interval)  # time for a duplicate to show
+    (request,) = receiver.requests
+    body = json.loads(request.body)
+    with db.read() as conn:
+        last = execution_store.list_retry_chain(conn, first)[-1]
+    assert (body["event"], body["execution_id"]) == ("failed", last.execution_id)
+    assert last.attempt == 3

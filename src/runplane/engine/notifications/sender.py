@@ -40,6 +40,8 @@ def send_one(
     now: datetime,
 ) -> Outcome:
     """One attempt at `delivery` through its channel, with the secrets read now."""
+    if rule is None:
+        return Outcome(False, error=f"the rule {delivery.rule} was removed")
     timeout = settings.notification_timeout
     if delivery.channel is ChannelKind.EMAIL:
         if not settings.smtp_url or not settings.smtp_from:
@@ -52,8 +54,7 @@ def send_one(
         return Outcome(False, error=f"the variable {delivery.target} is not set", retry=True)
     if delivery.channel is ChannelKind.SLACK:
         return slack.send(delivery, url=url, timeout=timeout)
-    secret_env = None if rule is None else rule.secret_env
-    secret = environ.get(secret_env) if secret_env else None
+    secret = environ.get(rule.secret_env) if rule.secret_env else None
     return webhook.send(delivery, url=url, secret=secret, timeout=timeout, at=int(now.timestamp()))
 
 

@@ -36,9 +36,11 @@ def notifications_page(request: Request, s: StateDep) -> Response:
 
 
 @router.post("/notifications/{name}/test", dependencies=[Depends(allowed(Action.NOTIFICATIONS))])
-async def test_action(name: str, s: StateDep, caller: CallerDep, values: FormDep) -> Response:
+async def test_action(
+    name: str, request: Request, s: StateDep, caller: CallerDep, values: FormDep
+) -> Response:
     """Send the rule's sample message now, then show what each channel answered."""
-    base = s.settings.public_url or "http://127.0.0.1:8000"
+    base = s.settings.public_url or str(request.base_url)
     results = await run_in_threadpool(
         lambda: send_test(s.db, name, s.settings, Links(base), origin=caller.origin)
     )

@@ -18,6 +18,7 @@ from runplane.model import Execution, ExecutionStatus, LogLine, Trigger
 from runplane.model.access import TOKEN_PREFIX, ApiToken, Role, Session, User, secret_hash
 from runplane.model.audit import Origin
 from runplane.model.bulk import BulkAction, BulkOperation
+from runplane.model.notification import NotifyEvent, Rule
 from runplane.model.schedule import CatchUp, Schedule
 from runplane.model.sla import SlaKind, SlaState, SlaStatus
 from runplane.pipelines.params import params_hash
@@ -25,6 +26,7 @@ from runplane.store import Database
 from runplane.store import captures as capture_store
 from runplane.store import executions as store
 from runplane.store import logs as log_store
+from runplane.store import notifications as notification_store
 from runplane.store import resources as resource_store
 from runplane.store import schedules as schedule_store
 from runplane.store import sessions as session_store
@@ -277,3 +279,22 @@ def start_bulk(
         db, preview.preview_id, max_executions=max_executions,
         origin=Origin(actor=actor, address="10.0.0.7"), clock=clock,
     )  # fmt: skip
+
+
+def make_rule(conn: Connection, **overrides: Any) -> Rule:
+    """Insert a notification rule (default: `failed` to the webhook in `$TEST_HOOK_URL`)."""
+    created = overrides.pop("created_at", datetime(2025, 12, 22, 8, 0, tzinfo=UTC))
+    values: dict[str, Any] = {
+        "name": "on-call",
+        "events": (NotifyEvent.FAILED,),
+        "webhook_env": "TEST_HOOK_URL",
+        "created_at": created,
+        "created_by": "user:test",
+        "updated_at": created,
+        "updated_by": "user:test",
+    }
+    values.update(overrides)
+    values["events"] = tuple(NotifyEvent(e) for e in values["events"])
+    rule = Rule(**values)
+    notification_store.insert_rule(conn, rule)
+    return rule

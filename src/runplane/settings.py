@@ -179,6 +179,22 @@ class Settings(BaseSettings):
         "`runplane executions` then call its API instead of opening the database.",
     )
     token: str = Field("", description="The API token those calls send (RUNPLANE_TOKEN).")
+    smtp_url: str = Field(
+        "",
+        description="The mail server notifications send email through: "
+        "smtp://user:password@host:587 (STARTTLS, always). Never shown or logged.",
+        repr=False,
+    )
+    smtp_from: str = Field("", description="The sender address of notification email.")
+    notification_interval: float = Field(
+        1.0, gt=0, description="How often serve matches new events and sends due messages."
+    )
+    notification_timeout: float = Field(
+        10.0, gt=0, le=120, description="The longest one notification send may take."
+    )
+    notification_max_attempts: int = Field(
+        6, ge=1, le=50, description="Attempts at one delivery before it is marked failed."
+    )
     fetch_max_bytes: int = Field(1 << 30, ge=1, description="The most one outbound fetch may read.")
     fetch_max_seconds: float = Field(
         900.0, gt=0, description="The longest one outbound fetch may take, start to end."

@@ -134,6 +134,11 @@ OPERATIONS = [
     ("DELETE", "/v1/schedules/{name}"),
     ("POST", "/v1/schedules/{name}/enable"),
     ("POST", "/v1/schedules/{name}/disable"),
+    ("GET", "/v1/notifications"),
+    ("GET", "/v1/notifications/{name}"),
+    ("PUT", "/v1/notifications/{name}"),
+    ("DELETE", "/v1/notifications/{name}"),
+    ("POST", "/v1/notifications/{name}/test"),
     ("GET", "/v1/audit"),
 ]
 
@@ -166,6 +171,10 @@ NO_INVALID_INPUT = {  # no parameters, or only a free-text path segment: nothing
     ("DELETE", "/v1/schedules/{name}"),
     ("POST", "/v1/schedules/{name}/enable"),
     ("POST", "/v1/schedules/{name}/disable"),
+    ("GET", "/v1/notifications"),
+    ("GET", "/v1/notifications/{name}"),
+    ("DELETE", "/v1/notifications/{name}"),
+    ("POST", "/v1/notifications/{name}/test"),
 }
 RULES_ACROSS_FIELDS = {
     ("GET", "/v1/executions"): "range or since/until, preset combinations, issued cursors",
@@ -175,6 +184,8 @@ RULES_ACROSS_FIELDS = {
     ("POST", "/v1/executions/{execution_id}/retry"): "params follow each pipeline's own schema",
     ("PUT", "/v1/schedules/{name}"): "cron syntax, IANA zones, the pipeline's params",
     ("POST", "/v1/bulk"): "a preview or its preview_id, a filter or ids, the list's filter values",
+    ("PUT", "/v1/notifications/{name}"): "event, class and trigger names, globs, windows, "
+    "and the variables the server's environment holds",
 }
 """Operations whose validity the document cannot state (rules across fields, or another
 document's schema): schema-valid requests may be refused there, so acceptance is not checked;

@@ -11,7 +11,8 @@ from datetime import date, datetime
 from pydantic import Field
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, insert
 
-from runplane.pipelines import SLA, NoParams, Output, Params, RunContext, pipeline
+from runplane.pipelines import SLA, NoParams, Output, Params, RunContext, TransientError, pipeline
+from runplane.pipelines.registry import RetryPolicy
 
 metadata = MetaData()
 test_rows = Table(
@@ -198,3 +199,12 @@ def burn(ctx: RunContext[BurnParams]) -> Output:
         if spins % 100_000 == 0:
             ctx.check_cancelled()
     return Output(rows_processed=spins)
+
+
+@pipeline(
+    "tests.unavailable",
+    description="Its upstream always answers 503; retried automatically, three attempts.",
+    retry=RetryPolicy(max_attempts=3, backoff_seconds=1.0),
+)
+def unavailable(ctx: RunContext[NoParams]) -> Output:
+    raise TransientError("HTTP 503 from upstream", url="http://127.0.0.1/feed", status_code=503)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from runplane.engine.executors.base import ExecutorFacts
+from runplane.engine.notifications.sender import send_due
 from runplane.engine.serving.facts import SchedulerFacts, ServingFacts
 from runplane.engine.serving.runtime import ServingRuntime
 from runplane.engine.serving.storage_watch import StorageWatch
@@ -17,6 +18,7 @@ from runplane.settings import Settings
 from runplane.store import Database
 from runplane.views.health import Check, HealthReport, HealthStatus, check_health
 from tests.conftest import FakeClock, fast_settings, wait_until
+from tests.engine.notifications.test_sender import one_failure
 from tests.factories import make_execution
 
 FINE = ServingFacts(
@@ -53,6 +55,7 @@ def test_a_running_runtime_is_healthy_and_lists_its_worker(
         "executor_taking_work",
         "heartbeat",
         "scheduler",
+        "notifications",
     ]
     assert all(c.status in (HealthStatus.OK, HealthStatus.SKIPPED) for c in report.checks)
 
@@ -193,3 +196,17 @@ def test_loops_that_cannot_do_their_work_are_degraded(
     assert report.status is HealthStatus.DEGRADED
     assert check(report, name).status is HealthStatus.DEGRADED
     assert phrase in report.message
+
+
+def test_a_channel_whose_last_attempts_all_failed_is_degraded(
+    db: Database, settings: Settings, clock: FakeClock
+) -> None:
+    one_failure(db, clock)
+    assert check(check_health(db, settings, clock=clock), "notifications").status == "ok"
+    for _ in range(3):
+        send_due(db, settings, clock=clock, environ={"TEST_HOOK_URL": "http://127.0.0.1:9/x"})
+        clock.advance(minutes=1)
+    report = check_health(db, settings, clock=clock)
+    found = check(report, "notifications")
+    assert (found.status, report.status) == (HealthStatus.DEGRADED, HealthStatus.DEGRADED)
+    assert "failing on webhook" in found.detail

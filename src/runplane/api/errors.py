@@ -21,6 +21,7 @@ from runplane.engine.errors import (
     BulkRefused,
     CancelRefused,
     InvalidBulk,
+    InvalidRule,
     InvalidSchedule,
     Refused,
     RetryRefused,
@@ -110,6 +111,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Refused, _refused)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidParams, _invalid_params)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidSchedule, _invalid_schedule)  # type: ignore[arg-type]
+    app.add_exception_handler(InvalidRule, _invalid_rule)  # type: ignore[arg-type]
     app.add_exception_handler(ListingError, _listing)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidBulk, _invalid_bulk)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
@@ -120,8 +122,8 @@ def install(app: FastAPI) -> None:
 
 
 _DESCRIPTIONS = {
-    400: "Malformed request: an unknown filter value, a bad date, limit or cursor, or a "
-    "body that is not JSON.",
+    400: "Malformed request: an unknown filter value, a bad date, limit or cursor, a "
+    "body that is not JSON, or a notification rule that cannot be saved.",
     401: "No valid API token.",
     403: "Not available in this tier, not allowed for the caller's role, or a write from "
     "another site (a foreign `Origin`, or `Sec-Fetch-Site: cross-site`).",
@@ -187,6 +189,10 @@ async def _invalid_schedule(_: Request, exc: InvalidSchedule) -> JSONResponse:
         f"the schedule {exc.name[:100]!r} was not saved ({fields}); see `errors` for each field",
         errors=errors,
     )
+
+
+async def _invalid_rule(_: Request, exc: InvalidRule) -> JSONResponse:
+    return problem(400, "invalid-rule", "Invalid notification rule", str(exc))
 
 
 async def _listing(_: Request, exc: ListingError) -> JSONResponse:

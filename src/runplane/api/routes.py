@@ -17,6 +17,7 @@ from runplane.api import (
     executions,
     health,
     log_search,
+    notifications,
     pipelines,
     schedules,
 )  # fmt: skip
@@ -26,7 +27,16 @@ def install_api(app: FastAPI, domain_routers: Sequence[APIRouter] = ()) -> None:
     """Add `/health`, `/metrics` and everything under `/v1`, with problem+json errors; the
     data domains' routers come after the core's, in the order of their domains."""
     errors.install(app)
-    for module in (health, executions, bulk, log_search, pipelines, schedules, audit):
+    for module in (
+        health,
+        executions,
+        bulk,
+        log_search,
+        pipelines,
+        schedules,
+        notifications,
+        audit,
+    ):
         app.include_router(module.router, responses=errors.problems(503))
     for router in domain_routers:
         if not isinstance(router, APIRouter):

@@ -17,6 +17,7 @@ from runplane.cli import (
     demo,
     executions,
     logs,
+    notifications,
     pipelines,
     run,
     schedules,
@@ -29,6 +30,7 @@ from runplane.cli.demofile import serving_demo
 from runplane.engine.errors import (
     InvalidAccess,
     InvalidBulk,
+    InvalidRule,
     InvalidSchedule,
     InvalidScheduleFile,
     Refused,
@@ -58,6 +60,7 @@ class RunplaneGroup(click.Group):
             InvalidAccess,
             InvalidBulk,
             ListingError,
+            InvalidRule,
         ) as exc:
             raise BadInput(str(exc)) from None
         except ValidationError as exc:  # only settings are validated outside the engine
@@ -104,6 +107,7 @@ cli.add_command(executions.executions)
 cli.add_command(logs.logs)
 cli.add_command(pipelines.pipelines)
 cli.add_command(schedules.schedules)
+cli.add_command(notifications.notifications)
 cli.add_command(db.db)
 cli.add_command(demo.demo)
 cli.add_command(users.users)

@@ -18,6 +18,7 @@ from runplane.tiers import Feature, locked_reason
 from runplane.views.access import users_exist
 
 if TYPE_CHECKING:
+    from runplane.engine.notifications.matching import Links
     from runplane.engine.serving.runtime import ServingRuntime
 
 
@@ -39,7 +40,8 @@ def serve(app: App, host: str, port: int, schedules_file: Path | None) -> None:
     check_bind(app.db, app.settings, host)
     if schedules_file is not None:
         _load_schedules(app, schedules_file)
-    runtime = ServingRuntime(app.db, app.settings)
+        _load_notifications(app, schedules_file)
+    runtime = ServingRuntime(app.db, app.settings, links=_links(app, host, port))
     runtime.start()
     run_server(app.db, app.settings, runtime, host=host, port=port)
 
@@ -132,6 +134,43 @@ def _loopback(host: str) -> bool:
 
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def _links(app: App, host: str, port: int) -> Links:
+    """Where messages link to: the public URL, or this loopback address; refused when rules
+    would link to an address nobody else can reach."""
+    from runplane.engine.notifications.matching import Links
+    from runplane.store import notifications as rule_store
+
+    if app.settings.public_url:
+        return Links(app.settings.public_url)
+    if not _loopback(host):
+        with app.db.read() as conn:
+            if rule_store.list_rules(conn, enabled=True):
+                raise BadInput(
+                    "notification messages link to executions: set RUNPLANE_PUBLIC_URL to the "
+                    f"address users reach (serving on {host}), or disable the rules"
+                )
+    return Links(f"http://{_url_host(host)}:{port}")
+
+
+def _load_notifications(app: App, path: Path) -> None:
+    """Upsert the file's [notifications.NAME] rules; a bad rule stops the start."""
+    from runplane.engine.errors import InvalidRule
+    from runplane.engine.notifications.rule_file import load_rules
+
+    try:
+        result = load_rules(app.db, path, app.settings, by=app.caller.actor)
+    except InvalidRule as exc:
+        raise BadInput(str(exc)) from None
+    counts = [
+        f"{len(names)} {label}"
+        for names, label in ((result.added, "added"), (result.updated, "updated"),
+                             (result.removed, "removed (no longer in the file)"))
+        if names
+    ]  # fmt: skip
+    if counts:
+        click.echo(f"Notification rules from {path}: {', '.join(counts)}", err=True)
 
 
 def _load_schedules(app: App, path: Path) -> None:

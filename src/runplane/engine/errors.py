@@ -66,3 +66,11 @@ class InvalidBulk(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class InvalidRule(ValueError):
+    """A notification rule that cannot be saved; the one-line message says what to fix."""
+
+
+class RuleRefused(Refused):
+    """A change to a notification rule its origin forbids, e.g. editing a file-defined one."""

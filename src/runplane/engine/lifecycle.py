@@ -16,6 +16,8 @@ from sqlalchemy import Connection
 
 from runplane.engine import accounting, faults
 from runplane.engine.classify import worker_lost
+from runplane.engine.notifications import outbox
+from runplane.engine.notifications.outbox import KIND_OF_STATUS
 from runplane.engine.running.exits import ProcessExit
 from runplane.engine.service import next_attempt
 from runplane.engine.serving import wakeup
@@ -29,6 +31,7 @@ from runplane.model import (
 )
 from runplane.model.clock import Clock, utcnow
 from runplane.model.cost import ExitUsage, RateCard, Rates
+from runplane.model.notification import OutboxKind
 from runplane.pipelines import Registry, UnknownPipeline
 from runplane.pipelines import registry as default_registry
 from runplane.store import Database, Rollback, execution_rows
@@ -138,8 +141,11 @@ def record_finish(
         values["pid"], values["process_started_at"] = process
     if rates is not None:
         values.update(accounting.cost_columns(conn, execution, rates=rates, usage=usage, ended=now))
+    final = True
     if error is not None:
-        error = _schedule_auto_retry(conn, execution, error, registry, retry_scale, now)
+        recorded = _schedule_auto_retry(conn, execution, error, registry, retry_scale, now)
+        final = recorded is error
+        error = recorded
         values.update(execution_rows.error_values(error))
     if not store.update_status(
         conn,
@@ -159,6 +165,9 @@ def record_finish(
         detail["classification"] = str(error.classification)
     event_store.insert_event(
         conn, execution.execution_id, _FINAL_EVENTS[status], actor="runner", at=now, **detail
+    )
+    outbox.record(
+        conn, KIND_OF_STATUS[status], at=now, execution_id=execution.execution_id, final=final
     )
     return True
 
@@ -251,6 +260,7 @@ def _mark_stopped(
             conn, execution_id, EventKind.CANCELLED, actor="executor", at=now,
             **_rates_detail(None if priced is None else priced[0]),
         )  # fmt: skip
+        outbox.record(conn, OutboxKind.CANCELLED, at=now, execution_id=execution_id)
     wakeup.notify()
     return True
 
@@ -268,7 +278,8 @@ def _mark_lost(
     """A running execution whose process died without a result: `failed` (`worker_lost`)."""
     now = clock()
     with db.write() as conn:
-        error = _schedule_auto_retry(conn, execution, error, registry, retry_scale, now)
+        recorded = _schedule_auto_retry(conn, execution, error, registry, retry_scale, now)
+        final, error = recorded is error, recorded
         moved = store.update_status(
             conn,
             execution.execution_id,
@@ -289,6 +300,9 @@ def _mark_lost(
             classification=str(error.classification),
             reason=error.message,
             **_rates_detail(None if priced is None else priced[0]),
+        )
+        outbox.record(
+            conn, OutboxKind.WORKER_LOST, at=now, execution_id=execution.execution_id, final=final
         )
     if moved:
         wakeup.notify()
@@ -319,6 +333,7 @@ def cancel_blocked(db: Database, *, clock: Clock = utcnow) -> int:
                     at=now,
                     how=f"its prerequisite {after_id} ended {after_status}",
                 )
+                outbox.record(conn, OutboxKind.CANCELLED, at=now, execution_id=execution_id)
                 cancelled += 1
     return cancelled
 

@@ -14,10 +14,12 @@ from sqlalchemy import Connection
 from runplane.engine.access.audit import append
 from runplane.engine.errors import CancelRefused, RetryRefused
 from runplane.engine.ids import new_capture_id, new_execution_id
+from runplane.engine.notifications import outbox
 from runplane.engine.serving import wakeup
 from runplane.model import EventKind, Execution, ExecutionStatus, Trigger
 from runplane.model.audit import AuditAction, Origin
 from runplane.model.clock import Clock, utcnow
+from runplane.model.notification import OutboxKind
 from runplane.model.status import RETRYABLE_STATUSES
 from runplane.pipelines import Registry
 from runplane.pipelines import registry as default_registry
@@ -367,6 +369,7 @@ def _cancel_tree(
                 at=now,
                 how="cancelled before it started",
             )
+            outbox.record(conn, OutboxKind.CANCELLED, at=now, execution_id=execution.execution_id)
     elif execution.status is ExecutionStatus.RUNNING:
         kill_after = now + timedelta(seconds=grace_seconds)
         if execution.kill_after is not None and execution.kill_after < kill_after:

@@ -41,6 +41,7 @@ class Action(StrEnum):
     CANCEL = "cancel"
     BULK = "bulk"
     SCHEDULES = "schedules"
+    NOTIFICATIONS = "notifications"
     USERS = "users"
     TOKENS = "tokens"
     AUDIT = "audit"
@@ -53,6 +54,7 @@ LEAST_ROLE = {
     Action.CANCEL: Role.OPERATOR,
     Action.BULK: Role.OPERATOR,
     Action.SCHEDULES: Role.ADMIN,
+    Action.NOTIFICATIONS: Role.ADMIN,
     Action.USERS: Role.ADMIN,
     Action.TOKENS: Role.ADMIN,
     Action.AUDIT: Role.ADMIN,
@@ -66,6 +68,7 @@ _WORDS = {
     Action.CANCEL: "cancelling an execution",
     Action.BULK: "a bulk retry or cancel of executions",
     Action.SCHEDULES: "changing schedules",
+    Action.NOTIFICATIONS: "changing or testing notification rules",
     Action.USERS: "managing users",
     Action.TOKENS: "managing API tokens",
     Action.AUDIT: "reading the audit trail",

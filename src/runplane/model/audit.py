@@ -26,6 +26,11 @@ class AuditAction(StrEnum):
     SCHEDULE_REMOVE = "schedule.remove"
     SCHEDULE_ENABLE = "schedule.enable"
     SCHEDULE_DISABLE = "schedule.disable"
+    NOTIFICATION_SAVE = "notification.save"
+    NOTIFICATION_REMOVE = "notification.remove"
+    NOTIFICATION_ENABLE = "notification.enable"
+    NOTIFICATION_DISABLE = "notification.disable"
+    NOTIFICATION_TEST = "notification.test"
     USER_ADD = "user.add"
     USER_REMOVE = "user.remove"
     USER_SET_ROLE = "user.set-role"
@@ -59,7 +64,7 @@ class AuditEntry:
     action: AuditAction
     target: str
     """What it acted on: `execution:<id>`, `bulk:<id>`, `pipeline:<name>`, `schedule:<name>`,
-    `user:<name>`, `token:<name>`, or the path of a refused request."""
+    `notification:<name>`, `user:<name>`, `token:<name>`, or the path of a refused request."""
     detail: dict[str, Any] = field(default_factory=dict)
     address: str | None = None
     user_agent: str | None = None

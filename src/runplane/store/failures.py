@@ -190,3 +190,21 @@ def count_failures_by_pipeline(
     if pipelines:
         query = query.where(t.c.pipeline.in_(sorted(pipelines)))
     return {row[0]: row[1] for row in conn.execute(query.group_by(t.c.pipeline))}
+
+
+def find_previous_outcome(conn: Connection, execution: Execution) -> Execution | None:
+    """The last execution of the same pipeline and parameters that completed or failed
+    before this one ended: a failed one makes this one's success a recovery."""
+    row = conn.execute(
+        select(t)
+        .where(
+            t.c.pipeline == execution.pipeline,
+            t.c.params_hash == execution.params_hash,
+            t.c.status.in_([str(ExecutionStatus.COMPLETED), str(ExecutionStatus.FAILED)]),
+            t.c.execution_id != execution.execution_id,
+            t.c.created_at <= execution.created_at,
+        )
+        .order_by(t.c.created_at.desc(), t.c.execution_id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else from_row(row)

@@ -10,10 +10,12 @@ per `(name, value)`, for parameter filters on SQLite and free-text search on bot
 backends. Schedules and their fires come next: a fire's unique `(schedule, scheduled_for)`
 is what makes each scheduled instant fire once when several servers share the database.
 An SLA's missed instants (nothing ran by the deadline) are kept per schedule and instant,
-since there may be no execution row to mark. Access control comes last: users, API tokens
+since there may be no execution row to mark. Access control comes next: users, API tokens
 and dashboard sessions (secrets stored as SHA-256 only), and the append-only audit trail,
-whose unique `bucket` folds refused
-requests into one row per address and minute.
+whose unique `bucket` folds refused requests into one row per address and minute.
+Notifications last: rules, the outbox the transaction that ends an execution writes one
+row to, problems (one message per rule, pipeline and fingerprint), deliveries per channel
+and every attempt to send one.
 """
 
 from sqlalchemy import (
@@ -381,4 +383,95 @@ bulk_retried = Table(
     Column("bulk_id", String(ID), nullable=False),
     Column("retry_id", String(ID), nullable=False),
     Column("at", UTCDateTime, nullable=False),
+)
+
+notification_rules = Table(
+    "notification_rules",
+    metadata,
+    Column("name", String(USER), primary_key=True),
+    Column("events", json_type(), nullable=False),
+    Column("pipelines", json_type(), nullable=False),
+    Column("error_classes", json_type(), nullable=False),
+    Column("triggers", json_type(), nullable=False),
+    Column("webhook_env", String(200)),
+    Column("slack_env", String(200)),
+    Column("emails", json_type(), nullable=False),
+    Column("secret_env", String(200)),
+    Column("window_seconds", Integer, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("source", String(1000), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)
+
+notification_outbox = Table(
+    "notification_outbox",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("execution_id", String(ID)),
+    Column("at", UTCDateTime, nullable=False),
+    Column("detail", json_type()),
+    Column("matched_at", UTCDateTime),
+    Index(
+        "ix_notification_outbox_unmatched",
+        "event_id",
+        sqlite_where=text("matched_at IS NULL"),
+        postgresql_where=text("matched_at IS NULL"),
+    ),
+)
+
+notification_problems = Table(
+    "notification_problems",
+    metadata,
+    Column("rule", String(USER), primary_key=True),
+    Column("pipeline", String(200), primary_key=True),
+    Column("fingerprint", String(64), primary_key=True),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("last_sent_at", UTCDateTime, nullable=False),
+    Column("held", Integer, nullable=False),
+    Column("closed_at", UTCDateTime),
+)
+
+notification_deliveries = Table(
+    "notification_deliveries",
+    metadata,
+    Column("delivery_id", String(ID), primary_key=True),
+    Column("rule", String(USER), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("target", String(320), nullable=False),
+    Column("event_id", Integer),
+    Column("execution_id", String(ID)),
+    Column("event", String(32), nullable=False),
+    Column("message", json_type(), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime),
+    Column("sent_at", UTCDateTime),
+    Column("last_error", Text),
+    Index("ix_notification_deliveries_due", "state", "next_attempt_at"),
+    Index("ix_notification_deliveries_rule", "rule", "created_at"),
+    Index("ix_notification_deliveries_created", "created_at"),
+    Index(
+        "ix_notification_deliveries_execution",
+        "execution_id",
+        sqlite_where=text("execution_id IS NOT NULL"),
+        postgresql_where=text("execution_id IS NOT NULL"),
+    ),
+)
+
+notification_attempts = Table(
+    "notification_attempts",
+    metadata,
+    Column("attempt_id", Integer, primary_key=True, autoincrement=True),
+    Column("delivery_id", String(ID), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("status_code", Integer),
+    Column("error", Text),
+    Column("duration_ms", Integer, nullable=False),
+    Index("ix_notification_attempts_delivery", "delivery_id", "attempt_id"),
+    Index("ix_notification_attempts_at", "at"),
 )

@@ -18,6 +18,7 @@ from runplane.engine.serving.facts import ServingFacts, StorageFacts
 from runplane.model.clock import Clock, utcnow
 from runplane.settings import Settings
 from runplane.store import Database
+from runplane.store import notifications as notification_store
 from runplane.store import queue as queue_store
 from runplane.store import workers as worker_store
 from runplane.store.errors import DATABASE_BUSY
@@ -27,6 +28,8 @@ STALL_SECONDS = 5.0
 FULL_BYTES = 1024 * 1024
 """Less free space than this on the database's disk is no room at all."""
 SCHEDULER_STALL_SECONDS = 10.0
+CHANNEL_WINDOW = timedelta(minutes=15)
+CHANNEL_FAILURES = 3
 
 
 class HealthStatus(StrEnum):
@@ -114,12 +117,35 @@ def check_health(
     checks = [file_check, _reachable(database), *storage_checks]  # the most telling first
     facts = None if serving is None else _executor(serving.executor, settings)
     checks += _executor_checks(serving, facts, workers, due, now, settings)
+    checks.append(_notifications(db, now))
     worst = max(checks, key=lambda c: _RANK[c.status])
     status = HealthStatus.OK if _RANK[worst.status] == 0 else worst.status
     message = worst.detail if status is not HealthStatus.OK else _all_well(serving)
     if status is HealthStatus.DOWN and database.ok:  # answers, but cannot take work
         database = DatabaseHealth(False, database.dialect, database.latency_ms, message)
     return HealthReport(status, message, now, database, facts, workers, checks)
+
+
+def _notifications(db: Database, now: datetime) -> Check:
+    """Degraded while a channel's last `CHANNEL_FAILURES` attempts of the last quarter
+    hour all failed: messages about failures are not reaching anyone."""
+    try:
+        with db.read() as conn:
+            outcomes = notification_store.recent_outcomes(conn, now - CHANNEL_WINDOW)
+    except Exception:
+        return Check("notifications", HealthStatus.SKIPPED, "delivery history unreadable")
+    last: dict[str, list[bool]] = {}
+    for channel, delivered in outcomes:
+        last.setdefault(str(channel), []).append(delivered)
+    failing = sorted(
+        name
+        for name, results in last.items()
+        if len(results) >= CHANNEL_FAILURES and not any(results[-CHANNEL_FAILURES:])
+    )
+    if failing:
+        detail = f"Notifications are failing on {', '.join(failing)}: see the Notifications page"
+        return Check("notifications", HealthStatus.DEGRADED, detail)
+    return Check("notifications", HealthStatus.OK, "delivering")
 
 
 def _all_well(serving: ServingFacts | None) -> str:

@@ -22,6 +22,7 @@ from runplane.web.pages import (
     log_search,
     login,
     logs,
+    notifications,
     overview,
     pipeline,
     pipelines,
@@ -82,7 +83,7 @@ def mount_dashboard(app: FastAPI, domains: Sequence[Domain] = ()) -> None:
     app.mount(f"{PREFIX}/static", CachedStatic(directory=STATIC), name="dashboard-static")
     for module in (
         login, overview, executions, compare, execution, logs, log_search, actions, bulk,
-        pipelines, pipeline, schedules,
+        pipelines, pipeline, schedules, notifications,
     ):  # fmt: skip
         app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
     for _, part in parts:

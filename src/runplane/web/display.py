@@ -199,6 +199,7 @@ CHECK_LABELS = {
     "executor_taking_work": "Queue",
     "heartbeat": "Heartbeat",
     "scheduler": "Scheduler",
+    "notifications": "Notifications",
 }
 
 

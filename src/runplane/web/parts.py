@@ -80,6 +80,7 @@ CORE_NAV = (
     NavEntry("overview", "Overview", ""),
     NavEntry("pipelines", "Pipelines", "/pipelines"),
     NavEntry("executions", "Executions", "/executions"),
+    NavEntry("notifications", "Notifications", "/notifications"),
 )
 
 

@@ -68,3 +68,13 @@ def test_queue_gauges_are_indexed_counts_not_scans(sqlite_db: Database) -> None:
                 r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)
             )
             assert "COVERING INDEX ix_executions_status_created" in plan, plan
+
+
+def test_finished_deliveries_are_counted_per_channel_and_outcome(db: Database) -> None:
+    metrics = EngineMetrics(db)
+    metrics.record_delivery("webhook", True)
+    metrics.record_delivery("webhook", True)
+    metrics.record_delivery("slack", False)
+    text = metrics.render().decode()
+    assert metric(text, "runplane_notifications_total", channel="webhook", outcome="sent") == 2
+    assert metric(text, "runplane_notifications_total", channel="slack", outcome="failed") == 1

@@ -14,12 +14,14 @@ from runplane.engine.serving.metrics import EngineMetrics
 from runplane.engine.serving.runtime import ServingRuntime
 from runplane.engine.serving.sla import SlaWatch
 from runplane.model import EventKind, Execution, ExecutionStatus, Trigger
+from runplane.model.notification import OutboxEvent, OutboxKind
 from runplane.model.schedule import ScheduleFire
 from runplane.model.sla import SLA, SlaKind, SlaState, SlaStatus
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import events as event_store
 from runplane.store import executions as store
+from runplane.store import notifications as notification_store
 from runplane.store import schedules as schedule_store
 from runplane.store import sla as sla_store
 from runplane.tiers import Tier
@@ -75,6 +77,10 @@ def test_a_long_run_goes_at_risk_then_breached_with_an_event_and_a_count_each(
     sla_watch.check()  # still breached: no second event
     assert sla_events(db, run.execution_id) == [EventKind.SLA_AT_RISK, EventKind.SLA_BREACHED]
     assert breaches == [("tests.sla", SlaKind.MAX_DURATION)]
+    assert [(e.kind, e.detail["summary"]) for e in outbox_events(db)] == [
+        (OutboxKind.SLA_AT_RISK, "SLA max duration at risk"),
+        (OutboxKind.SLA_BREACHED, "SLA max duration breached by 2m 0s"),
+    ]
     assert state(db, untouched.execution_id) is None
 
     with db.write() as conn:
@@ -204,6 +210,8 @@ def test_an_instant_with_nothing_run_by_its_deadline_is_a_miss_recorded_once(
     ]
     assert watch(db, clock, breaches).check() == ([], [])  # another watch: already recorded
     assert breaches == [("runplane.noop", SlaKind.COMPLETE_WITHIN)]
+    (event,) = outbox_events(db)
+    assert (event.kind, event.detail["schedule"]) == (OutboxKind.SCHEDULE_MISSED, "ingest")
     with db.read() as conn:
         assert [m.scheduled_for for m in sla_store.list_misses(conn, pipeline="runplane.noop")] == [
             T0
@@ -264,3 +272,9 @@ def test_the_intermediate_tier_runs_no_sla_watch(settings: Settings) -> None:
         assert ServingRuntime(db, settings).sla is None
     finally:
         db.dispose()
+
+
+def outbox_events(db: Database) -> list[OutboxEvent]:
+    """What the SLA watch handed to notifications, oldest first."""
+    with db.read() as conn:
+        return notification_store.list_unmatched(conn)

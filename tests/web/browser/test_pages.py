@@ -74,6 +74,7 @@ def test_every_page_is_accessible_and_fits_the_screen(
         "pipeline": "/dashboard/pipelines/finra.otc_transparency.ingest_week",
         "assets": "/dashboard/assets",
         "tiers": "/dashboard/tiers",
+        "notifications": "/dashboard/notifications",
         "not-found": "/dashboard/executions/no-such-id",
     }
     problems: dict[str, list[str]] = {}

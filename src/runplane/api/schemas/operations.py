@@ -54,6 +54,7 @@ class CheckOut(BaseModel):
         "executor_taking_work",
         "heartbeat",
         "scheduler",
+        "notifications",
     ]
     status: Literal["ok", "degraded", "down", "skipped"] = Field(
         description="What this check makes of the whole: the worst check is `status`."

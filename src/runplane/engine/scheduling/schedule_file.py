@@ -60,7 +60,7 @@ def read_schedule_file(
         raise InvalidScheduleFile(f"{path} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise InvalidScheduleFile(f"{path} is not valid TOML: {exc}") from None
-    extra = sorted(set(document) - {"schedules"})
+    extra = sorted(set(document) - {"schedules", "notifications"})
     tables = document.get("schedules", {})
     if extra or not isinstance(tables, dict):
         raise InvalidScheduleFile(

@@ -57,6 +57,12 @@ class EngineMetrics:
             ["pipeline", "sla"],
             registry=self.registry,
         )
+        self.notifications = Counter(
+            "runplane_notifications",
+            "Notification deliveries this server finished, by channel and outcome (sent, failed).",
+            ["channel", "outcome"],
+            registry=self.registry,
+        )
         self.registry.register(_QueueCollector(self))
         ProcessCollector(registry=self.registry)
 
@@ -77,6 +83,10 @@ class EngineMetrics:
     def record_sla_breach(self, pipeline: str, sla: SlaKind) -> None:
         """Count a breach the SLA watch recorded (called on its thread)."""
         self.sla_breaches.labels(pipeline, str(sla)).inc()
+
+    def record_delivery(self, channel: str, delivered: bool) -> None:
+        """Count a delivery that was sent or gave up (called on the notification thread)."""
+        self.notifications.labels(str(channel), "sent" if delivered else "failed").inc()
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""

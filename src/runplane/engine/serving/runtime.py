@@ -1,6 +1,6 @@
 """What a serving process runs beside its web server: worker row, executor, lost-run monitor,
-(except in the basic tier) the scheduler and the runner of bulk operations, and (in the
-advanced tier) the SLA watch."""
+the notification sender, (except in the basic tier) the scheduler and the runner of bulk
+operations, and (in the advanced tier) the SLA watch."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import time
 
 from runplane.engine.executors.base import Executor
 from runplane.engine.executors.configured import configured_executor
+from runplane.engine.notifications.matching import Links
+from runplane.engine.notifications.sender import NotificationLoop
 from runplane.engine.scheduling.scheduler import Scheduler
 from runplane.engine.serving.bulk_runner import BulkRunner
 from runplane.engine.serving.facts import SchedulerFacts, ServingFacts
@@ -31,7 +33,14 @@ log = logging.getLogger(__name__)
 class ServingRuntime:
     """Start after the database is ready; stop before the process exits."""
 
-    def __init__(self, db: Database, settings: Settings, *, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        clock: Clock = utcnow,
+        links: Links | None = None,
+    ) -> None:
         self.db = db
         self.settings = settings
         self._clock = clock
@@ -60,6 +69,13 @@ class ServingRuntime:
         )
         self.bulk = BulkRunner(db, settings, clock=clock) if settings.has(Feature.HISTORY) else None
         self.storage = StorageWatch(db, settings)
+        self.notifier = NotificationLoop(
+            db,
+            settings,
+            links or Links(settings.public_url or "http://127.0.0.1:8000"),
+            clock=clock,
+            on_outcome=self.metrics.record_delivery,
+        )
         self._capture_tables = resolve_capture_tables(registry.load(settings.pipeline_modules))
         self._swept_at: float | None = None
 
@@ -76,8 +92,10 @@ class ServingRuntime:
             self.sla.start()
         if self.bulk is not None:
             self.bulk.start()
+        self.notifier.start()
 
     def stop(self) -> None:
+        self.notifier.stop()
         if self.sla is not None:
             self.sla.stop()
         if self.bulk is not None:

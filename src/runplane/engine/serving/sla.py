@@ -18,11 +18,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
+from runplane.engine.notifications import outbox
 from runplane.engine.scheduling.timetable import timetable
 from runplane.model import EventKind, Execution, ExecutionStatus, Trigger
 from runplane.model.clock import Clock, utcnow
+from runplane.model.notification import OutboxKind
 from runplane.model.schedule import Schedule
 from runplane.model.sla import SLA, SlaFacts, SlaKind, SlaState, SlaStatus, evaluate
+from runplane.model.timefmt import duration
 from runplane.pipelines import Registry
 from runplane.pipelines import registry as default_registry
 from runplane.store import Database, retries
@@ -172,6 +175,10 @@ class SlaWatch:
                     limits=status.limits, since=None if status.since is None else
                     status.since.isoformat().replace("+00:00", "Z"),
                 )  # fmt: skip
+                outbox.record(
+                    conn, _OUTBOX[status.state], at=now, execution_id=execution.execution_id,
+                    summary=_summary(status),
+                )  # fmt: skip
         if flagged and status.state is SlaState.BREACHED:
             log.warning("%s breached its SLA (%s)", execution.execution_id, status.kind)
             if self.on_breach is not None and status.kind is not None:
@@ -207,6 +214,13 @@ class SlaWatch:
                 continue
             with self.db.write() as conn:
                 inserted = sla_store.insert_miss(conn, miss)
+                if inserted:
+                    outbox.record(
+                        conn, OutboxKind.SCHEDULE_MISSED, at=now, pipeline=schedule.pipeline,
+                        schedule=schedule.name,
+                        summary=f"Nothing completed for its {instant:%Y-%m-%d %H:%M} UTC instant "
+                        f"by {miss.deadline:%H:%M} UTC",
+                    )  # fmt: skip
             if inserted:
                 missed.append(miss)
                 log.warning("schedule %s missed its SLA at %s", schedule.name, instant)
@@ -238,6 +252,17 @@ def _has_deadline(pipeline: str, own: dict[str, SLA], schedules: dict[str, Sched
     retry chain worth reading)."""
     slas = [own.get(pipeline), *(s.sla for s in schedules.values() if s.pipeline == pipeline)]
     return any(sla is not None and sla.complete_within for sla in slas)
+
+
+_OUTBOX = {SlaState.AT_RISK: OutboxKind.SLA_AT_RISK, SlaState.BREACHED: OutboxKind.SLA_BREACHED}
+
+
+def _summary(status: SlaStatus) -> str:
+    """One line for a notification: which limit, and by how much once breached."""
+    limit = str(status.kind).replace("_", " ") if status.kind is not None else "its SLA"
+    if status.state is SlaState.BREACHED and status.breached_by_seconds is not None:
+        return f"SLA {limit} breached by {duration(status.breached_by_seconds)}"
+    return f"SLA {limit} at risk"
 
 
 def _schedule_of(first: Execution, schedules: dict[str, Schedule]) -> Schedule | None:

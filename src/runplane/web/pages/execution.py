@@ -18,6 +18,7 @@ from runplane.views.compare import find_last_success
 from runplane.views.cost_explanation import cost_explanation
 from runplane.views.execution_detail import ExecutionDetail, load_execution_detail
 from runplane.views.log_window import MAX_SEQ, LogQuery, read_log_window
+from runplane.views.notifications import DeliveryView, list_delivery_views
 from runplane.views.pending import explain_pending
 from runplane.views.resources import load_resource_usage
 from runplane.web import display
@@ -51,11 +52,13 @@ def execution_page(request: Request, execution_id: str, s: StateDep) -> Response
         graphs = tab == "resources" and s.settings.has(Feature.RESOURCES)
         usage = load_resource_usage(conn, execution_id, now=s.clock()) if graphs else None
     pending = None
+    notices: list[DeliveryView] = []
     if tab == "summary":
         pending = explain_pending(s.db, s.settings, detail.execution, clock=s.clock)
+        notices = list_delivery_views(s.db, execution_id=execution_id, limit=20)
     context = _context(request, s, detail, tab) | {
         "pending": pending, "captures": captures, "log": log, "hit": line, "usage": usage,
-        "last_success": last_success,
+        "last_success": last_success, "notices": notices,
     }  # fmt: skip
     if request.query_params.get("fragment") == "live":
         return render_fragment("_execution_live.html", request=request, **context)

@@ -1,0 +1,1 @@
+"""Notifications: rules, the outbox an execution's end writes to, matching, and sending."""

@@ -15,6 +15,8 @@ SCRIPTS = [
     "store_queries.py",
     "baseline.py",
     "cost_queries.py",
+    "param_filter.py",
+    "sla_watch.py",
     "serve_rss.py",
     "api_latency.py",
     "log_search.py",

@@ -6,20 +6,17 @@ on the same execution cannot both win.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
-from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
-from runplane.engine import accounting, faults
+from runplane.engine import accounting, auto_retry, faults
 from runplane.engine.classify import worker_lost
 from runplane.engine.notifications import outbox
 from runplane.engine.notifications.outbox import KIND_OF_STATUS
 from runplane.engine.running.exits import ProcessExit
-from runplane.engine.service import next_attempt
 from runplane.engine.serving import wakeup
 from runplane.model import (
     EventKind,
@@ -27,12 +24,11 @@ from runplane.model import (
     ExecutionError,
     ExecutionStatus,
     LogLine,
-    SuggestedAction,
 )
 from runplane.model.clock import Clock, utcnow
 from runplane.model.cost import ExitUsage, RateCard, Rates
 from runplane.model.notification import OutboxKind
-from runplane.pipelines import Registry, UnknownPipeline
+from runplane.pipelines import Registry
 from runplane.pipelines import registry as default_registry
 from runplane.store import Database, Rollback, execution_rows
 from runplane.store import captures as capture_store
@@ -143,7 +139,9 @@ def record_finish(
         values.update(accounting.cost_columns(conn, execution, rates=rates, usage=usage, ended=now))
     final = True
     if error is not None:
-        recorded = _schedule_auto_retry(conn, execution, error, registry, retry_scale, now)
+        recorded = auto_retry.schedule_auto_retry(
+            conn, execution, error, registry, retry_scale, now
+        )
         final = recorded is error
         error = recorded
         values.update(execution_rows.error_values(error))
@@ -278,7 +276,9 @@ def _mark_lost(
     """A running execution whose process died without a result: `failed` (`worker_lost`)."""
     now = clock()
     with db.write() as conn:
-        recorded = _schedule_auto_retry(conn, execution, error, registry, retry_scale, now)
+        recorded = auto_retry.schedule_auto_retry(
+            conn, execution, error, registry, retry_scale, now
+        )
         final, error = recorded is error, recorded
         moved = store.update_status(
             conn,
@@ -336,67 +336,3 @@ def cancel_blocked(db: Database, *, clock: Clock = utcnow) -> int:
                 outbox.record(conn, OutboxKind.CANCELLED, at=now, execution_id=execution_id)
                 cancelled += 1
     return cancelled
-
-
-def _schedule_auto_retry(
-    conn: Connection,
-    execution: Execution,
-    error: ExecutionError,
-    registry: Registry,
-    retry_scale: float,
-    now: datetime,
-) -> ExecutionError:
-    """Insert the next attempt when the pipeline's retry policy covers this failure.
-
-    Executions chained `after` the failed one wait for the new attempt instead of being
-    cancelled, since it may still succeed.
-    """
-    try:
-        policy = registry.get(execution.pipeline).retry
-    except UnknownPipeline:
-        return error
-    if (
-        policy is None
-        or error.classification not in policy.classes
-        or execution.attempt >= policy.max_attempts
-    ):
-        return error
-    delay = policy.backoff_seconds * policy.backoff_factor ** (execution.attempt - 1)
-    delay *= 1 + random.uniform(-policy.jitter, policy.jitter)
-    not_before = now + timedelta(seconds=delay * retry_scale)
-    retry = next_attempt(
-        execution,
-        params=execution.params,
-        params_hash=execution.params_hash,
-        trigger=execution.trigger,
-        triggered_by=f"auto-retry:{execution.execution_id}",
-        trigger_time=execution.trigger_time,
-        now=now,
-        not_before=not_before,
-    )
-    store.insert_execution(conn, retry)
-    queue_store.update_after(conn, execution.execution_id, retry.execution_id)
-    event_store.insert_event(
-        conn,
-        retry.execution_id,
-        EventKind.CREATED,
-        actor=retry.triggered_by,
-        at=now,
-        trigger=str(retry.trigger),
-        retry_of=execution.execution_id,
-        not_before=not_before.isoformat(),
-    )
-    event_store.insert_event(
-        conn,
-        execution.execution_id,
-        EventKind.RETRIED,
-        actor="auto-retry",
-        at=now,
-        new_execution_id=retry.execution_id,
-    )
-    note = SuggestedAction(
-        f"Automatic retry scheduled for {not_before:%H:%M:%S} UTC "
-        f"(attempt {retry.attempt} of {policy.max_attempts}): no action needed yet",
-        execution_id=retry.execution_id,
-    )
-    return replace(error, suggested_actions=(note, *error.suggested_actions))

@@ -80,7 +80,7 @@ def test_the_search_box_and_a_parameter_chip_filter_the_list(web: Server, page: 
     open_page(page, f"{web.url}/dashboard/executions")
     assert set(rows(page)) == {quick, slower, other}
 
-    page.fill('input[name="q"]', "sleep")
+    page.fill('form[data-filters] input[name="q"]', "sleep")
     page.click('form[data-filters] button[type="submit"]')
     page.wait_for_url("**q=sleep**")
     assert set(rows(page)) == {quick, slower}
@@ -97,7 +97,7 @@ def test_the_search_box_and_a_parameter_chip_filter_the_list(web: Server, page: 
     page.click("[data-param-chip] a")
     page.wait_for_url(lambda url: "param.seconds" not in url)
     assert set(rows(page)) == {quick, slower}
-    assert page.locator('input[name="q"]').input_value() == "sleep"
+    assert page.locator('form[data-filters] input[name="q"]').input_value() == "sleep"
 
 
 def test_auto_refresh_shows_a_new_execution_without_reloading(

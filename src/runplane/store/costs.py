@@ -80,7 +80,7 @@ def sum_costs(
         _add_rows(by_pipeline, by_trigger, _grouped(conn, where))
 
     if few:
-        rows(few, since, until)
+        _add_rows(by_pipeline, by_trigger, _live(conn, few, pipelines, triggers, since, until))
     if not final:
         return by_pipeline, by_trigger
     first = None if since is None else counts.hour_of(since + counts.HOUR - counts.TICK)
@@ -188,6 +188,25 @@ def _grouped(
     )
     for pipeline, trigger, n, cost, cpu in conn.execute(query):
         yield str(pipeline), str(trigger), CostSums(int(n), float(cost or 0), float(cpu or 0))
+
+
+def _live(
+    conn: Connection,
+    statuses: Sequence[ExecutionStatus],
+    pipelines: Collection[str],
+    triggers: Collection[str],
+    since: datetime | None,
+    until: datetime | None,
+) -> Iterable[tuple[str, str, CostSums]]:
+    """The pending and running executions, read by their status (they are few) and narrowed
+    here: asked for a trigger or pipeline too, the database would walk that index instead,
+    through every execution of the window."""
+    where = _filters(statuses, (), (), since, until)
+    query = select(t.c.pipeline, t.c.trigger, t.c.cost_amount, t.c.cpu_seconds).where(*where)
+    for pipeline, trigger, cost, cpu in conn.execute(query):
+        if (pipelines and pipeline not in pipelines) or (triggers and trigger not in triggers):
+            continue
+        yield str(pipeline), str(trigger), CostSums(1, float(cost or 0), float(cpu or 0))
 
 
 def _add_rows(

@@ -188,7 +188,7 @@ def test_a_lost_worker_and_the_sla_events_reach_rules_through_the_outbox(
     }  # fmt: skip
     assert by_event[NotifyEvent.SLA_BREACHED].summary == "Not finished by 07:00 UTC"
     assert by_event[NotifyEvent.SCHEDULE_MISSED].url == (
-        "https://runplane.example.com/dashboard/schedules/nightly"
+        "https://runplane.example.com/dashboard/pipelines/runplane.sleep"
     )
 
 

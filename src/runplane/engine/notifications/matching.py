@@ -9,6 +9,7 @@ never match the same event and a crash in between leaves it for the next pass.
 
 from __future__ import annotations
 
+import urllib.parse
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -251,7 +252,8 @@ def _error_facts(error: Any) -> dict[str, Any]:
 
 
 def _detail_url(event: OutboxEvent, links: Links) -> str | None:
-    schedule = event.detail.get("schedule")
-    if isinstance(schedule, str):
-        return f"{links.base.rstrip('/')}/dashboard/schedules/{schedule}"
+    """A missed instant has no execution: its pipeline's page lists the schedule's misses."""
+    pipeline = event.detail.get("pipeline")
+    if isinstance(event.detail.get("schedule"), str) and isinstance(pipeline, str):
+        return f"{links.base.rstrip('/')}/dashboard/pipelines/{urllib.parse.quote(pipeline, safe='')}"
     return None

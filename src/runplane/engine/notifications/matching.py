@@ -255,5 +255,6 @@ def _detail_url(event: OutboxEvent, links: Links) -> str | None:
     """A missed instant has no execution: its pipeline's page lists the schedule's misses."""
     pipeline = event.detail.get("pipeline")
     if isinstance(event.detail.get("schedule"), str) and isinstance(pipeline, str):
-        return f"{links.base.rstrip('/')}/dashboard/pipelines/{urllib.parse.quote(pipeline, safe='')}"
+        name = urllib.parse.quote(pipeline, safe="")
+        return f"{links.base.rstrip('/')}/dashboard/pipelines/{name}"
     return None

@@ -85,6 +85,24 @@ def test_three_runs_give_a_median_and_p90(db: Database) -> None:
     assert baseline.outside_p90 == ["duration", "rows"]
 
 
+def test_peak_memory_and_cost_compare_as_recorded_at_each_end(db: Database) -> None:
+    with db.write() as conn:
+        for hour, (peak, cost) in enumerate([(100e6, 0.01), (200e6, 0.02), (300e6, 0.03)]):
+            run(conn, hour, 60.0, peak_rss_bytes=int(peak), cost_amount=cost, cost_currency="USD")
+        this = run(
+            conn, 100, 60.0, peak_rss_bytes=int(900e6), cost_amount=0.02, cost_currency="USD"
+        )
+    baseline = baseline_of(db, this)
+    assert baseline.measures["peak_rss"] == Measure(value=900e6, median=200e6, p90=280e6)
+    cost = baseline.measures["cost"]
+    assert cost is not None
+    assert (cost.value, cost.median, cost.p90) == (0.02, 0.02, pytest.approx(0.028))
+    assert baseline.outside_p90 == ["peak_rss"]
+    lines = baseline_lines(baseline)
+    assert "peak memory +350 % vs median (900 MB vs 200 MB), above the p90 of 280 MB" in lines
+    assert "cost as the median (0.02 vs 0.02)" in lines
+
+
 def test_twenty_runs_make_the_window_and_older_ones_do_not_count(db: Database) -> None:
     with db.write() as conn:
         history(conn, [600.0] * 5 + [60.0] * 20)  # the five oldest would double the median

@@ -10,6 +10,7 @@ import click
 
 from runplane.cli.app import App, BadInput, pass_app
 from runplane.cli.render import table
+from runplane.model.cost import memory, money
 from runplane.model.json import parse_iso
 from runplane.model.timefmt import absolute, duration
 from runplane.views.compare import compare_json, load_comparison, logs_text, parse_pair
@@ -46,7 +47,9 @@ def compare_text(c: dict[str, Any]) -> str:
         if pair is None:
             rows.append([LABELS[name], "locked (Advanced tier)", ""])
         else:
-            rows.append([LABELS[name], _measure(name, pair["a"]), _measure(name, pair["b"])])
+            rows.append(
+                [LABELS[name], *(_measure(name, pair[k], c[k]["cost_currency"]) for k in "ab")]
+            )
     lines += ["", table(["", "a", "b"], rows), "Parameters"]
     p = c["params"]
     lines += [f"  {k}: {_param(v['a'])} → {_param(v['b'])} (changed)"
@@ -79,10 +82,16 @@ def _side(label: str, side: dict[str, Any]) -> str:
     return f"{label}: {side['execution_id']}  {side['pipeline']}  {side['status']}  {created}"
 
 
-def _measure(name: str, value: float | None) -> str:
+def _measure(name: str, value: float | None, currency: str | None) -> str:
     if value is None:
         return "—"
-    return duration(value) if name == "duration" else f"{value:,.0f}"
+    if name == "duration":
+        return duration(value)
+    if name == "peak_rss":
+        return memory(value)
+    if name == "cost":
+        return money(value, currency or "")
+    return f"{value:,.0f}"
 
 
 def _figure(value: Any) -> str:

@@ -178,6 +178,15 @@ def figure(value: float) -> str:
     return f"{value:.3g}"
 
 
+def memory(size: float) -> str:
+    """Bytes in decimal units with three significant digits, as the resource graphs show
+    them: `51.4 MB`."""
+    for divisor, unit in ((1e9, "GB"), (1e6, "MB"), (1e3, "kB")):
+        if size >= divisor:
+            return f"{size / divisor:.3g} {unit}"
+    return f"{size:.0f} B"
+
+
 def money(amount: float, currency: str) -> str:
     """`0.0123 USD`; amounts under a hundredth keep three significant digits."""
     if amount == 0:

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from runplane.model import Execution
-from runplane.model.cost import figure
+from runplane.model.cost import figure, memory
 from runplane.model.timefmt import duration
 from runplane.pipelines import Registry, UnknownPipeline
 from runplane.pipelines import registry as default_registry
@@ -237,17 +237,9 @@ def _figure_line(label: str, m: Measure, shown: Callable[[float], str]) -> str:
     return text + (f", above the p90 of {shown(m.p90)}" if m.outside_p90 else "")
 
 
-def _memory(value: float) -> str:
-    """Bytes in decimal units, as the resource graphs show them."""
-    for divisor, unit in ((1e9, "GB"), (1e6, "MB"), (1e3, "kB")):
-        if value >= divisor:
-            return f"{value / divisor:.3g} {unit}"
-    return f"{value:.0f} B"
-
-
 _FIGURES: tuple[tuple[str, str, Callable[[float], str]], ...] = (
     ("rows", "rows", lambda v: f"{v:,.0f}"),
-    ("peak_rss", "peak memory", _memory),
+    ("peak_rss", "peak memory", memory),
     ("cost", "cost", figure),
 )
 """The measures besides duration, as their line names and shows them (cost in the

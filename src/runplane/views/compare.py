@@ -200,6 +200,7 @@ def _head(e: Execution) -> dict[str, Any]:
         "attempt": e.attempt,
         "created_at": iso(e.created_at),
         "params": e.params,
+        "cost_currency": e.cost_currency,
     }
 
 

@@ -30,7 +30,7 @@ from markupsafe import Markup
 
 from runplane.identity import ANONYMOUS
 from runplane.model import LOG_LEVELS
-from runplane.model.cost import figure, money
+from runplane.model.cost import figure, memory, money
 from runplane.model.param_filters import canonical
 from runplane.model.timefmt import duration, ordinal
 from runplane.store import Database
@@ -120,6 +120,7 @@ def _environment() -> Environment:
         ticks=display.ticks,
         money=money,
         figure=figure,
+        memory=memory,
     )
     return env
 

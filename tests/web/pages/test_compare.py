@@ -65,3 +65,22 @@ def test_a_missing_or_unknown_id_is_a_clear_page(
 def test_the_compare_page_is_locked_in_the_basic_tier(basic_client: TestClient) -> None:
     page = basic_client.get("/dashboard/executions/compare?a=x&b=y")
     assert "Execution history is available in the Intermediate tier." in text(page.text)
+
+
+def test_peak_memory_and_cost_read_in_their_units_in_the_advanced_tier(
+    advanced_client: TestClient, sqlite_db: Database
+) -> None:
+    with sqlite_db.write() as conn:
+        a, b = (
+            make_execution(
+                conn, peak_rss_bytes=peak, cost_amount=cost, cost_currency="EUR",
+                cpu_seconds=1.0, gb_seconds=1.0, cost_rates_version="v1234567",
+            )
+            for peak, cost in ((51_440_000, 0.0123), (1_500_000_000, 0.5))
+        )  # fmt: skip
+    url = f"/dashboard/executions/compare?a={a.execution_id}&b={b.execution_id}"
+    page = advanced_client.get(url)
+    assert page.status_code == 200
+    words = text(page.text)
+    assert "Peak memory 51.4 MB 1.5 GB" in words
+    assert "Cost 0.0123 EUR 0.5 EUR" in words

@@ -17,6 +17,9 @@ class CompareSide(BaseModel):
     attempt: int
     created_at: Instant
     params: dict[str, Any]
+    cost_currency: str | None = Field(
+        description="The currency its `cost` measure is in; null when it recorded no cost."
+    )
 
 
 class ParamsDiff(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Response
 
 from runplane.api import logs, resources
 from runplane.api.blocking import call, read, write
@@ -27,19 +27,7 @@ from runplane.api.deps import (
     require,
 )
 from runplane.api.errors import problems
-from runplane.api.filters import (
-    FILTER_NAMES,
-    PARAM_FILTER,
-    PipelineQuery,
-    PresetQuery,
-    RangeQuery,
-    SearchQuery,
-    SinceQuery,
-    SlaQuery,
-    StatusQuery,
-    TriggerQuery,
-    UntilQuery,
-)
+from runplane.api.filters import FILTER_NAMES, PARAM_FILTER, FiltersDep
 from runplane.api.openapi import query_schema
 from runplane.api.responses import json_response, list_response
 from runplane.api.schemas.compare import Comparison
@@ -59,7 +47,6 @@ from runplane.tiers import Feature
 from runplane.views import compare, list_query, listing
 from runplane.views.cost_summary import cost_summary, summary_json
 from runplane.views.execution_detail import detail_json, load_execution_detail
-from runplane.views.param_query import param_pairs
 
 router = APIRouter(
     prefix="/v1/executions",
@@ -80,27 +67,10 @@ router = APIRouter(
     openapi_extra={"parameters": [PARAM_FILTER]},
 )
 async def get_summary(
-    request: Request,
-    db: DbDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-    status: StatusQuery = (),
-    pipeline: PipelineQuery = (),
-    trigger: TriggerQuery = (),
-    range_: RangeQuery = None,
-    since: SinceQuery = None,
-    until: UntilQuery = None,
-    preset: PresetQuery = None,
-    sla: SlaQuery = (),
-    q: SearchQuery = None,
+    db: DbDep, clock: ClockDep, settings: SettingsDep, filters: FiltersDep
 ) -> Response:
     """Cost and executions by pipeline and by trigger, for the same filters as the list
     (the advanced tier)."""
-    filters = list_query.parse_filters(
-        status=status, pipeline=pipeline, trigger=trigger, range=range_, since=since,
-        until=until, preset=preset, sla=sla, params=param_pairs(request.query_params.multi_items()),
-        q=q,
-    )  # fmt: skip
     summary = await call(
         db, cost_summary, db, filters, currency=settings.cost_currency, clock=clock
     )
@@ -115,20 +85,11 @@ async def get_summary(
     openapi_extra={"parameters": [PARAM_FILTER]},
 )
 async def list_executions(
-    request: Request,
     db: DbDep,
     caches: CachesDep,
     clock: ClockDep,
     settings: SettingsDep,
-    status: StatusQuery = (),
-    pipeline: PipelineQuery = (),
-    trigger: TriggerQuery = (),
-    range_: RangeQuery = None,
-    since: SinceQuery = None,
-    until: UntilQuery = None,
-    preset: PresetQuery = None,
-    sla: SlaQuery = (),
-    q: SearchQuery = None,
+    filters: FiltersDep,
     limit: Annotated[
         str | None,
         Query(
@@ -145,18 +106,6 @@ async def list_executions(
     ] = None,
 ) -> Response:
     """List executions newest first, with counts by status for the same filter."""
-    filters = list_query.parse_filters(
-        status=status,
-        pipeline=pipeline,
-        trigger=trigger,
-        range=range_,
-        since=since,
-        until=until,
-        preset=preset,
-        sla=sla,
-        params=param_pairs(request.query_params.multi_items()),
-        q=q,
-    )
     if filters.sla:
         refuse_locked(Feature.SLA, settings)
     page = await call(

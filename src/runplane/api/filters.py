@@ -1,16 +1,18 @@
-"""The list filters `/v1/executions` and `/v1/executions/summary` take, declared once so
-both publish them alike."""
+"""The list filters `/v1/executions` and `/v1/executions/summary` take, declared and parsed
+once (`FiltersDep`) so both publish and read them alike."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Depends, Query, Request
 
 from runplane.api.openapi import query_schema
 from runplane.model.param_filters import MAX_FILTERS, MAX_NAME, MAX_SEARCH, MAX_VALUE
 from runplane.pipelines.registry import NAME as PIPELINE_NAME
 from runplane.views import list_query
+from runplane.views.list_query import ListFilters
+from runplane.views.param_query import param_pairs
 
 FILTER_NAMES = ("status", "pipeline", "trigger", "range", "since", "until", "preset", "sla", "q")
 """The named filters; parameter filters (`param.NAME`) come on top (`PARAM_FILTER`)."""
@@ -96,3 +98,26 @@ PARAM_FILTER = {
     "schema": {"type": "string", "minLength": 1, "maxLength": MAX_VALUE},
     "x-name-pattern": r"^param\.[A-Za-z_][A-Za-z0-9_]*$",
 }
+
+
+def list_filters(
+    request: Request,
+    status: StatusQuery = (),
+    pipeline: PipelineQuery = (),
+    trigger: TriggerQuery = (),
+    range_: RangeQuery = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    preset: PresetQuery = None,
+    sla: SlaQuery = (),
+    q: SearchQuery = None,
+) -> ListFilters:
+    """The filters of the query, presets expanded; a bad one raises `ListingError` (400)."""
+    return list_query.parse_filters(
+        status=status, pipeline=pipeline, trigger=trigger, range=range_, since=since,
+        until=until, preset=preset, sla=sla, params=param_pairs(request.query_params.multi_items()),
+        q=q,
+    )  # fmt: skip
+
+
+FiltersDep = Annotated[ListFilters, Depends(list_filters)]

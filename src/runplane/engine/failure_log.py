@@ -2,8 +2,9 @@
 every 100 ms against a full disk says so once with the traceback, then once a minute with
 a count, and once more when it recovers.
 
-Used by the loops `serve` keeps alive (executor, heartbeat, scheduler), whose retries would
-otherwise write ten tracebacks a second into the server log.
+Used by the loops `serve` keeps alive (executor, heartbeat, scheduler, SLA watch, bulk
+runner, notification sender), whose retries would otherwise write ten tracebacks a second
+into the server log.
 """
 
 from __future__ import annotations

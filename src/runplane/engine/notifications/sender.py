@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
+from runplane.engine.failure_log import FailureLog
 from runplane.engine.notifications.channels import Outcome, email, slack, webhook
 from runplane.engine.notifications.matching import Links, match_pending, purge_matched
 from runplane.model.clock import Clock, utcnow
@@ -121,6 +122,7 @@ class NotificationLoop:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._purged_at: float | None = None
+        self._failures = FailureLog(log, "notifications could not match or send")
         self.problem: str | None = None
 
     def start(self) -> None:
@@ -148,7 +150,8 @@ class NotificationLoop:
             try:
                 self.tick()
                 self.problem = None
+                self._failures.succeeded()
             except Exception as exc:
                 self.problem = f"{type(exc).__name__}"
-                log.exception("notifications: a pass failed; trying again")
+                self._failures.failed(exc)
             self._stop.wait(self._settings.notification_interval)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
+from runplane.engine.failure_log import FailureLog
 from runplane.engine.notifications import outbox
 from runplane.engine.scheduling.timetable import timetable
 from runplane.model import EventKind, Execution, ExecutionStatus, Trigger
@@ -92,11 +93,13 @@ class SlaWatch:
         return changed, missed
 
     def _run(self) -> None:
+        failures = FailureLog(log, "the SLA watch could not check")
         while not self._stop.wait(self.interval):
             try:
                 self.check()
-            except Exception:
-                log.exception("the SLA watch could not check; it tries again")
+                failures.succeeded()
+            except Exception as exc:
+                failures.failed(exc)
 
     def _check_executions(self, now: datetime, schedules: dict[str, Schedule]) -> list[Transition]:
         declared = set(self._own) | {s.pipeline for s in schedules.values() if s.sla is not None}

@@ -166,7 +166,8 @@ ADDED_SINCE = (
     "execution_logs_fts", "ix_execution_logs_search", "execution_params", "ix_executions_params",
     "bulk_", "ADD COLUMN cpu_seconds", "ADD COLUMN gb_seconds", "ADD COLUMN peak_rss_bytes",
     "ADD COLUMN cost", "notification_rules", "notification_outbox", "notification_problems",
-    "notification_deliveries", "notification_attempts",
+    "notification_deliveries", "notification_attempts", "leases", "ADD COLUMN queue",
+    "ADD COLUMN dispatched_at", "ADD COLUMN name", "ADD COLUMN queues", "ADD COLUMN busy",
 )  # fmt: skip
 """Tables, columns and indexes of the core revisions after the split (0005 and later),
 which its upgrade creates."""

@@ -37,7 +37,20 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
 
 # The core's revisions, oldest first; a test keeps this in step with Alembic.
-REVISIONS = ("0001", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011")
+REVISIONS = (
+    "0001",
+    "0003",
+    "0004",
+    "0005",
+    "0006",
+    "0007",
+    "0008",
+    "0009",
+    "0010",
+    "0011",
+    "0012",
+    "0013",
+)
 HEAD = REVISIONS[-1]
 MIGRATIONS = Path(__file__).parent / "migrations"
 PRE_BRANCH = {"0002": "0001", "0003": "0003", "0004": "0004"}

@@ -16,12 +16,14 @@ and dashboard sessions (secrets stored as SHA-256 only), and the append-only aud
 whose unique `bucket` folds refused requests into one row per address and minute.
 Notifications last: rules, the outbox the transaction that ends an execution writes one
 row to, problems (one message per rule, pipeline and fingerprint), deliveries per channel
-and every attempt to send one.
+and every attempt to send one. Leases let several `serve` processes run each background
+loop once; an execution's queue routes it to the workers that serve it.
 """
 
 from runplane.store.tables.access import api_tokens, audit_log, sessions, users
 from runplane.store.tables.base import ID, SCHEDULE, USER, metadata
 from runplane.store.tables.bulk import bulk_items, bulk_operations, bulk_previews, bulk_retried
+from runplane.store.tables.coordination import leases
 from runplane.store.tables.execution_records import (
     captures,
     execution_counts,
@@ -57,6 +59,7 @@ __all__ = [
     "execution_logs",
     "execution_params",
     "executions",
+    "leases",
     "metadata",
     "notification_attempts",
     "notification_deliveries",

@@ -51,6 +51,8 @@ executions = Table(
     Column("cost_amount", Float),
     Column("cost_currency", String(3)),
     Column("cost_rates_version", String(64)),
+    Column("queue", String(64)),
+    Column("dispatched_at", UTCDateTime),
     Index("ix_executions_created", "created_at", "execution_id"),
     Index("ix_executions_status_created", "status", "created_at", "execution_id"),
     Index("ix_executions_pipeline_created", "pipeline", "created_at", "execution_id"),
@@ -145,6 +147,9 @@ workers = Table(
     Column("started_at", UTCDateTime, nullable=False),
     Column("heartbeat_at", UTCDateTime, nullable=False),
     Column("stopped_at", UTCDateTime),
+    Column("name", String(200)),
+    Column("queues", json_type()),
+    Column("busy", Integer),
     Index("ix_workers_heartbeat", "stopped_at", "heartbeat_at"),
 )
 

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from runplane.model.cost import RateCard, Rates
@@ -29,6 +29,26 @@ class Settings(BaseSettings):
     tier: Tier = Tier.INTERMEDIATE
     data_dir: Path = Field(Path("data"), description="Root folder pipelines may read files from.")
     max_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
+    executor: Literal["local", "celery"] = Field(
+        "local",
+        description="Where executions run: 'local' (in serve's own processes) or 'celery' "
+        "(Celery workers, with RUNPLANE_BROKER_URL and PostgreSQL).",
+    )
+    broker_url: SecretStr | None = Field(
+        None, description="The Celery broker, redis://HOST:6379/0; its password is never shown."
+    )
+    redispatch_after: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds after which serve sends a still pending, unclaimed execution to "
+        "the broker again (a broker that lost its messages loses no execution).",
+    )
+    broker_visibility_timeout: float = Field(
+        3600.0,
+        gt=0,
+        description="Seconds Redis waits for a worker to acknowledge a message before it "
+        "delivers it again; set it above the longest execution.",
+    )
 
     poll_interval: float = Field(0.1, gt=0, description="How often executors look for new work.")
     heartbeat_interval: float = Field(2.0, gt=0)

@@ -118,3 +118,9 @@ class Worker:
     stopped_at: datetime | None = None
     max_workers: int = 1
     info: dict[str, Any] = field(default_factory=dict)
+    name: str | None = None
+    """What an operator called it (`runplane worker --name`)."""
+    queues: tuple[str, ...] = ()
+    """The queues it takes executions from (Celery workers); empty for `serve` and `run`."""
+    busy: int | None = None
+    """Executions it ran at its last heartbeat."""

@@ -23,12 +23,20 @@ def insert_worker(conn: Connection, worker: Worker) -> None:
             max_workers=worker.max_workers,
             started_at=worker.started_at,
             heartbeat_at=worker.heartbeat_at,
+            name=worker.name,
+            queues=list(worker.queues) or None,
+            busy=worker.busy,
         )
     )
 
 
-def update_heartbeat(conn: Connection, worker_id: str, at: datetime) -> None:
-    conn.execute(update(t).where(t.c.worker_id == worker_id).values(heartbeat_at=at))
+def update_heartbeat(
+    conn: Connection, worker_id: str, at: datetime, *, busy: int | None = None
+) -> None:
+    values: dict[str, Any] = {"heartbeat_at": at}
+    if busy is not None:
+        values["busy"] = busy
+    conn.execute(update(t).where(t.c.worker_id == worker_id).values(**values))
 
 
 def update_stopped(conn: Connection, worker_id: str, at: datetime) -> None:
@@ -62,4 +70,7 @@ def _worker(m: Any) -> Worker:
         stopped_at=m["stopped_at"],
         max_workers=m["max_workers"],
         info={"scope": m["scope"]} if m["scope"] else {},
+        name=m["name"],
+        queues=tuple(m["queues"] or ()),
+        busy=m["busy"],
     )

@@ -279,6 +279,21 @@ def next_due_at(conn: Connection) -> datetime | None:
     return value
 
 
+def claim_due(conn: Connection, delivery_id: str, *, now: datetime, until: datetime) -> bool:
+    """Take a due pending delivery for one attempt by moving its next attempt to `until`;
+    False if it is no longer due (another sender claimed it, or it was settled)."""
+    claimed = conn.execute(
+        update(d)
+        .where(
+            d.c.delivery_id == delivery_id,
+            d.c.state == str(DeliveryState.PENDING),
+            d.c.next_attempt_at <= now,
+        )
+        .values(next_attempt_at=until)
+    )
+    return claimed.rowcount == 1
+
+
 def record_attempt(
     conn: Connection,
     attempt: Attempt,

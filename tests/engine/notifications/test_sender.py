@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 import time
+from datetime import timedelta
 from email import message_from_bytes
 from email.message import Message as EmailMessage
 from pathlib import Path
@@ -90,6 +92,51 @@ def test_a_5xx_is_retried_with_backoff_and_every_attempt_is_recorded(
     assert [a.status_code for a in attempts] == [500, 200]
     assert attempts[0].error == "answered HTTP 500"
     assert len({r.headers["idempotency-key"] for r in receiver.requests}) == 1
+
+
+def test_a_delivery_another_sender_claimed_is_not_sent_until_its_claim_lapses(
+    db: Database, settings: Settings, clock: FakeClock
+) -> None:
+    one_failure(db, clock)
+    (due,) = deliveries(db)
+    until = clock.now + timedelta(seconds=2 * settings.notification_timeout)
+    with db.write() as conn:
+        assert store.claim_due(conn, due.delivery_id, now=clock.now, until=until)
+        assert not store.claim_due(conn, due.delivery_id, now=clock.now, until=until)
+    with http_receiver() as receiver:
+        env = {"TEST_HOOK_URL": receiver.url}
+        assert send_due(db, settings, clock=clock, environ=env) == 0
+        assert receiver.requests == []
+        clock.now = until  # the claimer died mid-send: the delivery is due again
+        assert send_due(db, settings, clock=clock, environ=env) == 1
+    assert len(receiver.requests) == 1
+    (sent,) = deliveries(db)
+    assert (sent.state, sent.attempts) == (DeliveryState.SENT, 1)
+
+
+def test_senders_racing_over_the_same_due_delivery_send_it_once(
+    db: Database, settings: Settings, clock: FakeClock
+) -> None:
+    one_failure(db, clock)
+    senders = 4
+    barrier = threading.Barrier(senders)
+    made: list[int] = []
+    with http_receiver() as receiver:
+        env = {"TEST_HOOK_URL": receiver.url}
+
+        def send() -> None:
+            barrier.wait()
+            made.append(send_due(db, settings, clock=clock, environ=env))
+
+        threads = [threading.Thread(target=send) for _ in range(senders)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(made) == [0] * (senders - 1) + [1]
+    assert len(receiver.requests) == 1
+    (sent,) = deliveries(db)
+    assert (sent.state, sent.attempts) == (DeliveryState.SENT, 1)
 
 
 def test_a_4xx_is_not_retried(db: Database, settings: Settings, clock: FakeClock) -> None:

@@ -1,9 +1,11 @@
 """Sends due deliveries, records every attempt, and retries what may still succeed.
 
 Each delivery is sent at least once: a pending one stays pending until an attempt is
-recorded, so after a crash or restart the next pass sends it again. Its id is the
-`Idempotency-Key` receivers use to drop a duplicate. A 5xx answer, a timeout or no
-connection is retried with backoff; a 4xx answer, or the last allowed attempt, fails it.
+recorded, so after a crash or restart a later pass sends it again. Before each attempt the
+sender claims the delivery by compare-and-set (its next attempt moved past the send's
+timeout), so two senders never both send it; its id is also the `Idempotency-Key`
+receivers use to drop a duplicate. A 5xx answer, a timeout or no connection is retried
+with backoff; a 4xx answer, or the last allowed attempt, fails it.
 """
 
 from __future__ import annotations
@@ -67,12 +69,17 @@ def send_due(
     environ: Mapping[str, str] | None = None,
     on_outcome: OnOutcome | None = None,
 ) -> int:
-    """Attempt every due delivery once; returns how many attempts were made."""
+    """Attempt every due delivery once (those this sender claims); returns how many
+    attempts were made."""
     env = os.environ if environ is None else environ
     with db.read() as conn:
         due = store.list_due(conn, clock())
         rules = {rule.name: rule for rule in store.list_rules(conn)} if due else {}
+    made = 0
     for delivery in due:
+        if not _claim(db, delivery, settings, clock()):
+            continue  # another sender took it between the read and now
+        made += 1
         started = time.monotonic()
         outcome = send_one(delivery, rules.get(delivery.rule), settings, environ=env, now=clock())
         elapsed = int((time.monotonic() - started) * 1000)
@@ -94,7 +101,15 @@ def send_due(
             )  # fmt: skip
         if on_outcome is not None and state is not DeliveryState.PENDING:
             on_outcome(delivery.channel, outcome.delivered)
-    return len(due)
+    return made
+
+
+def _claim(db: Database, delivery: Delivery, settings: Settings, now: datetime) -> bool:
+    """Take one due delivery for an attempt: until the send's timeout has passed twice over,
+    no other sender finds it due (and after a crash mid-send, it is due again)."""
+    until = now + timedelta(seconds=2 * settings.notification_timeout)
+    with db.write() as conn:
+        return store.claim_due(conn, delivery.delivery_id, now=now, until=until)
 
 
 def backoff(attempts: int, settings: Settings) -> timedelta:

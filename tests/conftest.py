@@ -73,6 +73,7 @@ def fast_settings(tmp_path: Path, database_url: str, **overrides: object) -> Set
         "poll_interval": 0.02,
         "heartbeat_interval": 0.2,
         "worker_timeout": 3.0,
+        "lease_seconds": 2.0,
         "cancel_grace": 2.0,
         "log_flush_interval": 0.05,
         "resource_sample_interval": 0.2,

@@ -67,6 +67,13 @@ class Settings(BaseSettings):
         description="Seconds between the SLA watch's checks of executions under an SLA and "
         "of scheduled instants that missed theirs (advanced tier).",
     )
+    lease_seconds: float = Field(
+        15.0,
+        gt=0,
+        description="How long a background loop of serve (SLA watch, notification sender, "
+        "bulk runner, capture sweep) stays with one process unless renewed; another serve "
+        "sharing the database takes it over once it expires.",
+    )
     cancel_grace: float = Field(30.0, ge=0, description="Seconds between stop signal and kill.")
     log_flush_interval: float = Field(0.2, gt=0)
     log_flush_lines: int = Field(500, ge=1)

@@ -63,3 +63,21 @@ def test_only_the_rows_of_ended_unpublished_captures_are_deleted(db: Database) -
     ]
     assert database_report(db).orphans == {ORPHANS: 0}
     assert discard_unpublished(db, finra.CAPTURE_TABLES, clock=lambda: NOW) == []
+
+
+def test_a_sweep_stops_between_batches_once_its_lease_is_lost(db: Database) -> None:
+    with db.write() as conn:
+        ended = [make_execution(conn, status="failed") for _ in range(3)]
+    for execution in ended:
+        write_rejected_rows(db, execution, 2)
+    asked: list[bool] = []
+
+    def go_on() -> bool:
+        asked.append(len(asked) < 2)  # the lease lapses after two batches
+        return asked[-1]
+
+    discarded = discard_unpublished(
+        db, finra.CAPTURE_TABLES, clock=lambda: NOW, batch=1, go_on=go_on
+    )
+    assert len(discarded) == 2
+    assert sorted(rows_of(db, e) for e in ended) == [0, 0, 2]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
@@ -20,6 +19,8 @@ from datetime import datetime, timedelta
 from runplane.engine.failure_log import FailureLog
 from runplane.engine.notifications.channels import Outcome, email, slack, webhook
 from runplane.engine.notifications.matching import Links, match_pending, purge_matched
+from runplane.engine.serving.lease import Lease
+from runplane.engine.serving.loop import ServeLoop
 from runplane.model.clock import Clock, utcnow
 from runplane.model.notification import Attempt, ChannelKind, Delivery, DeliveryState, Rule
 from runplane.settings import Settings
@@ -117,8 +118,9 @@ def backoff(attempts: int, settings: Settings) -> timedelta:
     return timedelta(seconds=seconds * settings.retry_backoff_scale)
 
 
-class NotificationLoop:
-    """The thread `serve` keeps alive: match new outbox events, then send what is due."""
+class NotificationLoop(ServeLoop):
+    """The thread `serve` keeps alive: match new outbox events, then send what is due (on
+    the one server holding its lease)."""
 
     def __init__(
         self,
@@ -128,30 +130,19 @@ class NotificationLoop:
         *,
         clock: Clock = utcnow,
         on_outcome: OnOutcome | None = None,
+        lease: Lease | None = None,
     ) -> None:
+        super().__init__(
+            "runplane-notify", settings.notification_interval,
+            FailureLog(log, "notifications could not match or send"), lease=lease,
+            join_timeout=settings.notification_timeout + 5,
+        )  # fmt: skip
         self._db = db
         self._settings = settings
         self._links = links
         self._clock = clock
         self._on_outcome = on_outcome
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._purged_at: float | None = None
-        self._failures = FailureLog(log, "notifications could not match or send")
-        self.problem: str | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="runplane-notify", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self._settings.notification_timeout + 5)
-
-    @property
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
 
     def tick(self) -> None:
         match_pending(self._db, self._links, clock=self._clock)
@@ -159,14 +150,4 @@ class NotificationLoop:
         if self._purged_at is None or time.monotonic() - self._purged_at > PURGE_SECONDS:
             self._purged_at = time.monotonic()
             purge_matched(self._db, clock=self._clock)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.tick()
-                self.problem = None
-                self._failures.succeeded()
-            except Exception as exc:
-                self.problem = f"{type(exc).__name__}"
-                self._failures.failed(exc)
-            self._stop.wait(self._settings.notification_interval)
+        self._failures.succeeded()

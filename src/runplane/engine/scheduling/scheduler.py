@@ -9,7 +9,6 @@ schedule's catch-up policy decides which missed instants still run; those are la
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +20,7 @@ from runplane.engine.scheduling.param_templates import known_templates, render_p
 from runplane.engine.scheduling.timetable import Timetable, timetable
 from runplane.engine.service import insert_submitted, prepare_execution
 from runplane.engine.serving import wakeup
+from runplane.engine.serving.loop import ServeLoop
 from runplane.model import Trigger
 from runplane.model.clock import Clock, utcnow
 from runplane.model.json import iso
@@ -202,8 +202,9 @@ def _log(schedule: Schedule, fire: ScheduleFire) -> None:
         )
 
 
-class Scheduler:
-    """Ticks every `settings.scheduler_interval` in a thread of `runplane serve`."""
+class Scheduler(ServeLoop):
+    """Ticks every `settings.scheduler_interval` in a thread of `runplane serve`; every
+    server runs it (no lease), as each instant fires once anyway."""
 
     def __init__(
         self,
@@ -213,26 +214,15 @@ class Scheduler:
         clock: Clock = utcnow,
         registry: Registry = default_registry,
     ) -> None:
+        failures = FailureLog(log, "the scheduler could not fire a schedule")
+        super().__init__("scheduler", settings.scheduler_interval, failures)
         self.db = db
         self.settings = settings
         self._clock = clock
         self._registry = registry
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._failures = FailureLog(log, "the scheduler could not fire a schedule")
         self.last_tick: datetime | None = None
         self.last_tick_at: float | None = None
         """When (monotonic) the last pass over the schedules ended."""
-
-    @property
-    def alive(self) -> bool:
-        """Its thread runs (started and not stopped)."""
-        return self._thread is not None and self._thread.is_alive()
-
-    @property
-    def problem(self) -> str | None:
-        """The failure that keeps schedules from firing, or None."""
-        return self._failures.last
 
     def tick(self) -> list[ScheduleFire]:
         """One pass over the enabled schedules; returns the fires this pass recorded.
@@ -269,21 +259,3 @@ class Scheduler:
         self.last_tick = now
         self.last_tick_at = time.monotonic()
         return fired
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="scheduler", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-
-    def _run(self) -> None:
-        while True:
-            try:
-                self.tick()
-            except Exception as exc:
-                self._failures.failed(exc)
-            if self._stop.wait(self.settings.scheduler_interval):
-                return

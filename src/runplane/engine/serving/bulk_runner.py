@@ -2,19 +2,21 @@
 never more than RUNPLANE_BULK_MAX_PENDING executions created by bulk retries pending at
 once, and at most RUNPLANE_BULK_RATE executions acted on per second.
 
-Its state is in the database (queued items), so after a restart it simply goes on; items
-are settled by compare-and-set, so two servers sharing a database never act twice.
+Its state is in the database (queued items), so after a restart it simply goes on. Of
+several servers sharing a database the one holding its lease works through them; items
+are also settled by compare-and-set, so even two runners at once never act twice.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime, timedelta
 
 from runplane.engine.bulk.operation import Outcome, act_on_item, finish_if_done
 from runplane.engine.failure_log import FailureLog
 from runplane.engine.serving import wakeup
+from runplane.engine.serving.lease import Lease
+from runplane.engine.serving.loop import ServeLoop
 from runplane.model.bulk import BulkAction, BulkItem, BulkOperation
 from runplane.model.clock import Clock, utcnow
 from runplane.pipelines import Registry
@@ -26,7 +28,7 @@ from runplane.store import bulk as bulk_store
 log = logging.getLogger(__name__)
 
 
-class BulkRunner:
+class BulkRunner(ServeLoop):
     """Ticks every `settings.bulk_interval` in a thread of `serve`; tests call `tick()`."""
 
     def __init__(
@@ -36,7 +38,10 @@ class BulkRunner:
         *,
         clock: Clock = utcnow,
         registry: Registry = default_registry,
+        lease: Lease | None = None,
     ) -> None:
+        failures = FailureLog(log, "a bulk operation could not go on")
+        super().__init__("bulk-runner", settings.bulk_interval, failures, lease=lease)
         self.db = db
         self.settings = settings
         self._clock = clock
@@ -44,9 +49,6 @@ class BulkRunner:
         self._step = timedelta(seconds=1 / settings.bulk_rate)
         self._next_at: datetime | None = None
         self._swept_at: datetime | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._failures = FailureLog(log, "a bulk operation could not go on")
 
     def tick(self) -> int:
         """Act on what the throttle allows now; returns how many executions it acted on."""
@@ -83,7 +85,7 @@ class BulkRunner:
             if not items:
                 finish_if_done(self.db, operation.bulk_id, clock=self._clock)
                 return acted, False
-            if self._out_of_rate():
+            if self._out_of_rate() or not self.holds_lease():
                 return acted, True
             if self._pending_full(operation):
                 return acted, False
@@ -105,28 +107,6 @@ class BulkRunner:
         with self.db.read() as conn:
             pending = bulk_store.count_pending_created(conn)
         return pending >= self.settings.bulk_max_pending
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="bulk-runner", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-
-    @property
-    def problem(self) -> str | None:
-        return self._failures.last
-
-    def _run(self) -> None:
-        while True:
-            try:
-                self.tick()
-            except Exception as exc:
-                self._failures.failed(exc)
-            if self._stop.wait(self.settings.bulk_interval):
-                return
 
 
 def _next_item(db: Database, bulk_id: str) -> list[BulkItem]:

@@ -9,7 +9,7 @@ with a `discarded` event in its execution's trail saying how many rows went.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Table
@@ -33,12 +33,18 @@ class Discarded:
 
 
 def discard_unpublished(
-    db: Database, tables: Sequence[Table], *, clock: Clock = utcnow, batch: int = 100
+    db: Database,
+    tables: Sequence[Table],
+    *,
+    clock: Clock = utcnow,
+    batch: int = 100,
+    go_on: Callable[[], bool] = lambda: True,
 ) -> list[Discarded]:
     """Delete every unpublished capture of an ended execution, with the domains' rows of
-    it (`tables`); returns what went."""
+    it (`tables`); returns what went. `go_on` is asked before each batch (in `serve`: the
+    sweep's lease still held)."""
     discarded: list[Discarded] = []
-    while True:
+    while go_on():
         with db.read() as conn:
             found = capture_store.list_unpublished_of_ended(conn, limit=batch)
         owners = {c.capture_id: c.execution_id for c in found}  # a capture has rows per asset
@@ -53,3 +59,4 @@ def discard_unpublished(
             discarded.append(Discarded(execution_id, capture_id, rows))
         if len(found) < batch:
             return discarded
+    return discarded

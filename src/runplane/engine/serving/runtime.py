@@ -1,6 +1,10 @@
 """What a serving process runs beside its web server: worker row, executor, lost-run monitor,
 the notification sender, (except in the basic tier) the scheduler and the runner of bulk
-operations, and (in the advanced tier) the SLA watch."""
+operations, and (in the advanced tier) the SLA watch.
+
+Of several servers sharing a database, one at a time runs each of the SLA watch, the
+notification sender, the bulk runner and the capture sweep: the one holding its lease
+(held by worker id). Scheduling and lost-execution recovery are safe on every server."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from runplane.engine.scheduling.scheduler import Scheduler
 from runplane.engine.serving.bulk_runner import BulkRunner
 from runplane.engine.serving.facts import SchedulerFacts, ServingFacts
 from runplane.engine.serving.housekeeping import discard_unpublished
+from runplane.engine.serving.lease import Lease
 from runplane.engine.serving.metrics import EngineMetrics
 from runplane.engine.serving.recovery import recover_lost_executions
 from runplane.engine.serving.sla import SlaWatch
@@ -62,12 +67,19 @@ class ServingRuntime:
         )
         self.sla = (
             SlaWatch(
-                db, settings.sla_interval, clock=clock, on_breach=self.metrics.record_sla_breach
+                db, settings.sla_interval, clock=clock, on_breach=self.metrics.record_sla_breach,
+                lease=self._lease("sla-watch", settings.sla_interval),
             )
             if settings.has(Feature.SLA)
             else None
+        )  # fmt: skip
+        self.bulk = (
+            BulkRunner(
+                db, settings, clock=clock, lease=self._lease("bulk-runner", settings.bulk_interval)
+            )
+            if settings.has(Feature.HISTORY)
+            else None
         )
-        self.bulk = BulkRunner(db, settings, clock=clock) if settings.has(Feature.HISTORY) else None
         self.storage = StorageWatch(db, settings)
         self.notifier = NotificationLoop(
             db,
@@ -75,7 +87,9 @@ class ServingRuntime:
             links or Links(settings.public_url or "http://127.0.0.1:8000"),
             clock=clock,
             on_outcome=self.metrics.record_delivery,
+            lease=self._lease("notifications", settings.notification_interval),
         )
+        self._sweep_lease = self._lease("capture-sweep", settings.heartbeat_interval)
         self._capture_tables = resolve_capture_tables(registry.load(settings.pipeline_modules))
         self._swept_at: float | None = None
 
@@ -103,6 +117,7 @@ class ServingRuntime:
         if self.scheduler is not None:
             self.scheduler.stop()
         self.executor.stop(reason="the worker shut down while it ran")
+        self._release_sweep()
         self.registration.stop()
         self.storage.stop()
 
@@ -131,7 +146,21 @@ class ServingRuntime:
         )
         now = time.monotonic()
         due = self._swept_at is None or now - self._swept_at >= self.settings.housekeeping_interval
-        if lost or due:
+        if (lost or due) and self._sweep_lease.held():
             self._swept_at = now
-            discard_unpublished(self.db, self._capture_tables, clock=self._clock)
+            discard_unpublished(
+                self.db, self._capture_tables, clock=self._clock, go_on=self._sweep_lease.held
+            )
         return lost
+
+    def _lease(self, name: str, interval: float) -> Lease:
+        """The lease of one loop: RUNPLANE_LEASE_SECONDS, and at least three passes long."""
+        ttl = max(self.settings.lease_seconds, 3 * interval)
+        holder = self.registration.worker.worker_id
+        return Lease(self.db, name, holder, ttl, clock=self._clock)
+
+    def _release_sweep(self) -> None:
+        try:
+            self._sweep_lease.release()
+        except Exception as exc:
+            log.warning("could not release the capture sweep's lease (%s)", exc)

@@ -11,9 +11,8 @@ schedule is that of the first attempt of its retry chain, whose instant starts t
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
@@ -21,6 +20,8 @@ from sqlalchemy import Connection
 from runplane.engine.failure_log import FailureLog
 from runplane.engine.notifications import outbox
 from runplane.engine.scheduling.timetable import timetable
+from runplane.engine.serving.lease import Lease
+from runplane.engine.serving.loop import ServeLoop
 from runplane.model import EventKind, Execution, ExecutionStatus, Trigger
 from runplane.model.clock import Clock, utcnow
 from runplane.model.notification import OutboxKind
@@ -58,29 +59,32 @@ class Transition:
     after: SlaStatus
 
 
-@dataclass
-class SlaWatch:
-    """Checks on a thread of its own; `check()` is one pass, for tests and the thread."""
+class SlaWatch(ServeLoop):
+    """Checks on a thread of its own (on the one server holding its lease); `check()` is
+    one pass, for tests and the thread."""
 
-    db: Database
-    interval: float = 5.0
-    clock: Clock = utcnow
-    registry: Registry = default_registry
-    on_breach: OnBreach | None = None
-    _checked_until: dict[str, datetime] = field(default_factory=dict)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
-    _own: dict[str, SLA] = field(default_factory=dict)
-    """Each pipeline's registered SLA, read once per check."""
+    def __init__(
+        self,
+        db: Database,
+        interval: float = 5.0,
+        *,
+        clock: Clock = utcnow,
+        registry: Registry = default_registry,
+        on_breach: OnBreach | None = None,
+        lease: Lease | None = None,
+    ) -> None:
+        failures = FailureLog(log, "the SLA watch could not check")
+        super().__init__("sla-watch", interval, failures, lease=lease)
+        self.db = db
+        self.clock = clock
+        self.registry = registry
+        self.on_breach = on_breach
+        self._checked_until: dict[str, datetime] = {}
+        self._own: dict[str, SLA] = {}
+        """Each pipeline's registered SLA, read once per check."""
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="sla-watch", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
+    def tick(self) -> tuple[list[Transition], list[SlaMiss]]:
+        return self.check()
 
     def check(self) -> tuple[list[Transition], list[SlaMiss]]:
         """One pass at the clock's now: standings changed, then instants newly missed."""
@@ -90,16 +94,8 @@ class SlaWatch:
             schedules = {s.name: s for s in schedule_store.list_schedules(conn)}
         changed = self._check_executions(now, schedules)
         missed = self._check_instants(now, schedules)
+        self._failures.succeeded()
         return changed, missed
-
-    def _run(self) -> None:
-        failures = FailureLog(log, "the SLA watch could not check")
-        while not self._stop.wait(self.interval):
-            try:
-                self.check()
-                failures.succeeded()
-            except Exception as exc:
-                failures.failed(exc)
 
     def _check_executions(self, now: datetime, schedules: dict[str, Schedule]) -> list[Transition]:
         declared = set(self._own) | {s.pipeline for s in schedules.values() if s.sla is not None}

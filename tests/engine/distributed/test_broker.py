@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import socket
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 import redis
 
 from runplane.engine.distributed.broker import (
+    DEFAULT_QUEUE,
     BrokerUnavailable,
     check_reachable,
     queue_depths,
     queue_keys,
     redact,
+    watched_queues,
 )
+from runplane.model import Worker
 
 
 def _queue() -> str:
@@ -100,3 +104,14 @@ def test_a_url_that_is_not_redis_is_refused_with_how_to_fix_it() -> None:
 )
 def test_redact_hides_only_the_password(url: str, shown: str) -> None:
     assert redact(url) == shown
+
+
+def test_watched_queues_are_the_default_then_those_workers_serve() -> None:
+    at = datetime(2025, 12, 22, 8, 0, tzinfo=UTC)
+    workers = [
+        Worker("w1", "h", 1, 1.0, "celery", at, at, queues=("reports", "celery")),
+        Worker("w2", "h", 2, 1.0, "celery", at, at, queues=("etl", "reports")),
+        Worker("w3", "h", 3, 1.0, "serve", at, at),
+    ]
+    assert watched_queues(workers) == [DEFAULT_QUEUE, "etl", "reports"]
+    assert watched_queues([]) == ["celery"]

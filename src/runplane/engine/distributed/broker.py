@@ -12,6 +12,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redis
 
+from runplane.model import Worker
+
+DEFAULT_QUEUE = "celery"
+"""Celery's default queue (`task_default_queue`): where an execution naming none is sent."""
 PRIORITY_SEPARATOR = "\x06\x16"
 """kombu's Redis transport: the separator between a queue's name and its priority step."""
 PRIORITY_STEPS = (3, 6, 9)
@@ -40,6 +44,13 @@ def redact(broker_url: str) -> str:
 def queue_keys(queue: str) -> list[str]:
     """The Redis lists that hold one queue's messages, every priority step's."""
     return [queue] + [f"{queue}{PRIORITY_SEPARATOR}{step}" for step in PRIORITY_STEPS]
+
+
+def watched_queues(workers: Iterable[Worker]) -> list[str]:
+    """The queues whose depths are shown: the default one, then every queue a live worker
+    takes executions from, by name."""
+    served = {queue for worker in workers for queue in worker.queues} - {DEFAULT_QUEUE}
+    return [DEFAULT_QUEUE, *sorted(served)]
 
 
 def queue_depths(broker_url: str, queues: Iterable[str], timeout: float = 1.0) -> dict[str, int]:

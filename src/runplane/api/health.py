@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from runplane.api.blocking import call, write
+from runplane.api.blocking import call, call_broker, write
 from runplane.api.deps import (
     CallerDep,
     ClockDep,
@@ -51,11 +51,15 @@ async def get_health(
     caller: CallerDep,
 ) -> Any:
     """Every check with its reason: database reachable and writable, its file, disk space,
-    executor alive and taking work, heartbeat, scheduler; 503 when down. Without credentials
-    (once users exist) only the status and why."""
+    executor alive and taking work, heartbeat, scheduler; 503 when down. Also every live
+    worker and (Celery executor) the broker's queue depths. Without credentials (once users
+    exist) only the status and why."""
     probed = storage.fresh() or await write(storage.facts)  # a probe runs off the event loop
     serving = None if runtime is None else runtime.facts()
-    report = await call(db, check_health, db, settings, serving, storage=probed, clock=clock)
+    report = await call_broker(
+        db, settings, check_health, db, settings, serving, storage=probed, broker=True,
+        clock=clock,
+    )  # fmt: skip
     body: dict[str, Any] = asdict(report)
     body["status"] = str(report.status)
     body["checked_at"] = iso(report.checked_at)

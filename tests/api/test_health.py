@@ -155,3 +155,14 @@ def test_health_with_celery_reports_the_broker_to_signed_in_callers_only(
     }
     assert viewer["worker_count"] == 0
     assert set(anonymous) == {"status", "message", "checked_at"}
+
+
+def test_metrics_gauge_the_serving_worker(shared_server: Server) -> None:
+    [worker] = shared_server.client.get("/v1/workers").json()["workers"]
+    text = shared_server.client.get("/metrics").text
+    assert metric(text, "runplane_workers", kind="serve") == 1
+    assert (
+        metric(text, "runplane_worker_concurrency", worker=worker["worker_id"])
+        == shared_server.settings.max_workers
+    )
+    assert f'runplane_worker_busy{{worker="{worker["worker_id"]}"}}' in text

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from runplane.api.blocking import call, call_broker, write
+from runplane.api.blocking import call_broker, write
 from runplane.api.deps import (
     CallerDep,
     ClockDep,
@@ -81,6 +81,7 @@ async def get_capabilities(settings: SettingsDep) -> dict[str, Any]:
     response_class=Response,
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
-async def get_metrics(db: DbDep, metrics: MetricsDep) -> Response:
-    """Prometheus metrics: executions by pipeline and status, durations, queue depth, running."""
-    return Response(await call(db, metrics.render), media_type=CONTENT_TYPE)
+async def get_metrics(db: DbDep, settings: SettingsDep, metrics: MetricsDep) -> Response:
+    """Prometheus metrics: executions by pipeline and status, durations, queue depth, running,
+    live workers with their busy slots, and (Celery executor) the broker's queue depths."""
+    return Response(await call_broker(db, settings, metrics.render), media_type=CONTENT_TYPE)

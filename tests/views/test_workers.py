@@ -107,4 +107,6 @@ def test_celery_without_a_broker_url_says_which_setting_is_missing(settings: Set
     broker = broker_state(settings.model_copy(update={"executor": "celery"}), [])
     assert broker is not None
     assert not broker.reachable
-    assert broker.error == "RUNPLANE_BROKER_URL is not set: set it to the broker"
+    assert broker.error == (
+        "RUNPLANE_BROKER_URL is not set: set it to the Redis broker, redis://HOST:6379/0"
+    )

@@ -26,6 +26,7 @@ from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import workers as worker_store
 
+NO_BROKER_URL = "RUNPLANE_BROKER_URL is not set: set it to the Redis broker, redis://HOST:6379/0"
 BROKER_TIMEOUT = 1.0
 """Seconds a page, `/health` or the CLI waits for the broker before saying it is unreachable."""
 
@@ -111,7 +112,7 @@ def broker_state(settings: Settings, workers: Sequence[Worker]) -> BrokerState |
     if settings.executor != "celery":
         return None
     if settings.broker_url is None:
-        return BrokerState("", False, error="RUNPLANE_BROKER_URL is not set: set it to the broker")
+        return BrokerState("", False, error=NO_BROKER_URL)
     url = settings.broker_url.get_secret_value()
     try:
         depths = queue_depths(url, watched_queues(workers), timeout=BROKER_TIMEOUT)

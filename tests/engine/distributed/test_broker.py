@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 import redis
+from kombu import Connection
 
 from runplane.engine.distributed.broker import (
     DEFAULT_QUEUE,
@@ -50,8 +51,6 @@ def test_queue_depths_counts_every_priority_step(redis_url: str) -> None:
 
 
 def test_queue_depths_matches_kombu_for_a_priority_message(redis_url: str) -> None:
-    from kombu import Connection
-
     name = _queue()
     with Connection(redis_url) as conn:
         queue = conn.SimpleQueue(name)
@@ -92,12 +91,17 @@ def test_an_unreachable_broker_says_which_without_its_password() -> None:
 def test_a_url_that_is_not_redis_is_refused_with_how_to_fix_it() -> None:
     with pytest.raises(BrokerUnavailable, match="not a Redis URL: set RUNPLANE_BROKER_URL"):
         check_reachable("amqp://guest:pw@rabbit:5672//")
+    with pytest.raises(BrokerUnavailable, match="cannot be parsed") as malformed:
+        queue_depths("redis://:pw@[::1:6379/0", ["celery"])
+    assert "pw" not in str(malformed.value)
 
 
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
         ("redis://:secret@host:6379/0", "redis://:***@host:6379/0"),
+        ("rediss://:p@ss:w@rd@[::1]:6380/2", "rediss://:***@[::1]:6380/2"),
+        ("unix:///run/redis.sock?db=0&password=secret", "unix:///run/redis.sock?db=0&password=***"),
         ("redis://user:secret@host/1", "redis://user:***@host/1"),
         ("redis://host:6379/0", "redis://host:6379/0"),
     ],

@@ -50,6 +50,24 @@ def test_registration_records_name_queues_and_samples_busy_at_each_beat(
     assert beaten.heartbeat_at == registered.heartbeat_at + timedelta(seconds=4)
 
 
+def test_a_busy_count_that_fails_never_stops_the_heartbeat(
+    db: Database, settings: Settings, clock: FakeClock
+) -> None:
+    def broken() -> int:
+        raise RuntimeError("executor gone")
+
+    registration = WorkerRegistration(
+        db, settings, kind="serve", max_workers=2, busy=broken, clock=clock
+    )
+    registration.register()
+    clock.advance(seconds=2)
+    registration.heartbeat()
+
+    row = _row(db, registration.worker.worker_id)
+    assert row.heartbeat_at == clock()
+    assert row.busy == 0  # as registered
+
+
 def test_a_registration_without_a_busy_count_leaves_it_unknown(
     db: Database, settings: Settings, clock: FakeClock
 ) -> None:

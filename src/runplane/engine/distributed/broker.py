@@ -7,8 +7,9 @@ named like the queue, plus one list per priority step (`queue\\x06\\x163`, ...).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import redis
 
@@ -29,16 +30,17 @@ class BrokerUnavailable(Exception):
 
 
 def redact(broker_url: str) -> str:
-    """The URL without its password: `redis://:secret@host:6379/0` -> `redis://:***@host:6379/0`."""
-    parts = urlsplit(broker_url)
-    if parts.password is None:
-        return broker_url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    port = f":{parts.port}" if parts.port is not None else ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
+    """The URL without its password: `redis://:secret@host:6379/0` -> `redis://:***@host:6379/0`
+    (and `?password=secret` -> `?password=***`)."""
+    try:
+        parts = urlsplit(broker_url)
+    except ValueError:
+        return "(a URL that cannot be parsed)"
+    shown = broker_url
+    if parts.password is not None:
+        user, _, host = parts.netloc.rpartition("@")
+        shown = shown.replace(parts.netloc, f"{user.partition(':')[0]}:***@{host}", 1)
+    return re.sub(r"([?&])password=[^&#]*", r"\1password=***", shown)
 
 
 def queue_keys(queue: str) -> list[str]:
@@ -89,7 +91,10 @@ def check_reachable(broker_url: str, timeout: float = 1.0) -> None:
 
 
 def _client(broker_url: str, timeout: float) -> redis.Redis:
-    scheme = urlsplit(broker_url).scheme
+    try:
+        scheme = urlsplit(broker_url).scheme
+    except ValueError:
+        scheme = ""
     if scheme not in SCHEMES:
         raise BrokerUnavailable(
             f"the broker {redact(broker_url)} is not a Redis URL: "

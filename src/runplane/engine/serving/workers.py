@@ -95,10 +95,21 @@ class WorkerRegistration:
         self._thread.start()
 
     def heartbeat(self) -> None:
-        busy = None if self._busy is None else self._busy()
+        busy = self._sample_busy()
         with self._db.write() as conn:
             worker_store.update_heartbeat(conn, self.worker.worker_id, self._clock(), busy=busy)
         self.last_beat = time.monotonic()
+
+    def _sample_busy(self) -> int | None:
+        """The busy count, or None (left as it was) when it cannot be had: the heartbeat,
+        which keeps this worker alive to others, never waits on it."""
+        if self._busy is None:
+            return None
+        try:
+            return self._busy()
+        except Exception as exc:
+            log.warning("could not count this worker's busy slots (%s)", exc)
+            return None
 
     def stop(self) -> None:
         self._stop.set()

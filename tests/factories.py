@@ -14,7 +14,7 @@ from runplane.engine.access.passwords import hash_password, new_secret
 from runplane.engine.bulk.operation import start_operation
 from runplane.engine.bulk.preview import preview_bulk
 from runplane.engine.ids import new_capture_id, new_execution_id
-from runplane.model import Execution, ExecutionStatus, LogLine, Trigger
+from runplane.model import Execution, ExecutionStatus, LogLine, Trigger, Worker
 from runplane.model.access import TOKEN_PREFIX, ApiToken, Role, Session, User, secret_hash
 from runplane.model.audit import Origin
 from runplane.model.bulk import BulkAction, BulkOperation
@@ -33,6 +33,7 @@ from runplane.store import sessions as session_store
 from runplane.store import sla as sla_store
 from runplane.store import tokens as token_store
 from runplane.store import users as user_store
+from runplane.store import workers as worker_store
 from runplane.store.execution_rows import to_row
 from runplane.store.sla import SlaMiss
 from runplane.store.tables import executions as executions_table
@@ -298,3 +299,23 @@ def make_rule(conn: Connection, **overrides: Any) -> Rule:
     rule = Rule(**values)
     notification_store.insert_rule(conn, rule)
     return rule
+
+
+def make_worker(conn: Connection, **overrides: Any) -> Worker:
+    """Insert a live worker row (default: a `serve` of 2 slots, heartbeat at 08:00 UTC on
+    2025-12-22) and return it."""
+    at = overrides.pop("heartbeat_at", datetime(2025, 12, 22, 8, 0, tzinfo=UTC))
+    values: dict[str, Any] = {
+        "worker_id": new_execution_id(),
+        "host": "host-a",
+        "pid": 4242,
+        "process_started_at": 1.0,
+        "kind": "serve",
+        "started_at": at - timedelta(minutes=5),
+        "heartbeat_at": at,
+        "max_workers": 2,
+    }
+    values.update(overrides)
+    worker = Worker(**values)
+    worker_store.insert_worker(conn, worker)
+    return worker

@@ -37,8 +37,10 @@ VIEWS_MAY_USE_FROM_ENGINE = (
     "engine.executors.base",
     "engine.serving.facts",
     "engine.scheduling.timetable",
+    "engine.distributed.broker",
 )
-"""Read models see the engine's interfaces and pure timetables, never code that writes."""
+"""Read models see the engine's interfaces, pure timetables and what is read of the broker
+(queue depths), never code that writes."""
 
 
 def _modules(layer: str) -> list[Path]:

@@ -80,6 +80,7 @@ def create_app(
     app.state.clock = clock
     app.state.list_caches = ListCaches()
     app.state.metrics = runtime.metrics if runtime is not None else EngineMetrics(db)
+    app.state.metrics.watch_workers(settings, clock)
     app.state.storage = runtime.storage if runtime is not None else StorageWatch(db, settings)
     install_api(app, resolve_all(domains, "api"))
     app.openapi = partial(published_openapi, app)  # type: ignore[method-assign]

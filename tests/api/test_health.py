@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 
 import pytest
+import redis
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from runplane.server import create_app
 from runplane.settings import Settings
 from runplane.store import Database
 from runplane.tiers import Tier
 from tests.api.conftest import Server
+from tests.factories import make_token, make_user
 
 
 def metric(text: str, name: str, **labels: str) -> float:
@@ -32,6 +35,11 @@ def test_health_of_a_serving_process(shared_server: Server) -> None:
     assert body["executor"]["alive"] is True
     assert body["executor"]["max_workers"] == shared_server.settings.max_workers
     assert [w["pid"] for w in body["workers"]] == [shared_server.process.pid]
+    assert body["worker_count"] == 1
+    [worker] = body["workers"]
+    assert (worker["kind"], worker["name"], worker["queues"]) == ("serve", None, [])
+    assert 0 <= worker["busy"] <= worker["max_workers"]
+    assert body["broker"] is None
 
 
 def test_health_without_an_executor_is_degraded(client: TestClient) -> None:
@@ -121,3 +129,40 @@ def test_health_with_the_database_file_removed_is_503_naming_it(
     checks = {c["name"]: c["status"] for c in body["checks"]}
     assert checks["database_file"] == "down"
     assert checks["executor"] == "degraded"
+
+
+def test_health_with_celery_reports_the_broker_to_signed_in_callers_only(
+    sqlite_db: Database, sqlite_settings: Settings, redis_url: str
+) -> None:
+    client = redis.Redis.from_url(redis_url)
+    client.delete("celery")
+    client.lpush("celery", "m1")
+    client.close()
+    settings = sqlite_settings.model_copy(
+        update={"executor": "celery", "broker_url": SecretStr(redis_url)}
+    )
+    with sqlite_db.write() as conn:
+        make_user(conn, "vera", "viewer")
+        token = make_token(conn, "vera")
+    with TestClient(create_app(sqlite_db, settings)) as api:
+        anonymous = api.get("/health").json()
+        viewer = api.get("/health", headers={"Authorization": f"Bearer {token}"}).json()
+    assert viewer["broker"] == {
+        "url": redis_url,
+        "reachable": True,
+        "queue_depths": {"celery": 1},
+        "error": None,
+    }
+    assert viewer["worker_count"] == 0
+    assert set(anonymous) == {"status", "message", "checked_at"}
+
+
+def test_metrics_gauge_the_serving_worker(shared_server: Server) -> None:
+    [worker] = shared_server.client.get("/v1/workers").json()["workers"]
+    text = shared_server.client.get("/metrics").text
+    assert metric(text, "runplane_workers", kind="serve") == 1
+    assert (
+        metric(text, "runplane_worker_concurrency", worker=worker["worker_id"])
+        == shared_server.settings.max_workers
+    )
+    assert f'runplane_worker_busy{{worker="{worker["worker_id"]}"}}' in text

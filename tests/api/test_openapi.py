@@ -140,6 +140,7 @@ OPERATIONS = [
     ("DELETE", "/v1/notifications/{name}"),
     ("POST", "/v1/notifications/{name}/test"),
     ("GET", "/v1/audit"),
+    ("GET", "/v1/workers"),
 ]
 
 
@@ -175,6 +176,7 @@ NO_INVALID_INPUT = {  # no parameters, or only a free-text path segment: nothing
     ("GET", "/v1/notifications/{name}"),
     ("DELETE", "/v1/notifications/{name}"),
     ("POST", "/v1/notifications/{name}/test"),
+    ("GET", "/v1/workers"),
 }
 RULES_ACROSS_FIELDS = {
     ("GET", "/v1/executions"): "range or since/until, preset combinations, issued cursors",

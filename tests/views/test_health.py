@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from runplane.engine.executors.base import ExecutorFacts
 from runplane.engine.notifications.sender import send_due
@@ -19,7 +20,7 @@ from runplane.store import Database
 from runplane.views.health import Check, HealthReport, HealthStatus, check_health
 from tests.conftest import FakeClock, fast_settings, wait_until
 from tests.engine.notifications.test_sender import one_failure
-from tests.factories import make_execution
+from tests.factories import make_execution, make_worker
 
 FINE = ServingFacts(
     executor=ExecutorFacts(alive=True, last_tick_seconds_ago=0.01, running=0, max_workers=2),
@@ -210,3 +211,55 @@ def test_a_channel_whose_last_attempts_all_failed_is_degraded(
     found = check(report, "notifications")
     assert (found.status, report.status) == (HealthStatus.DEGRADED, HealthStatus.DEGRADED)
     assert "failing on webhook" in found.detail
+
+
+def test_every_live_worker_is_summarised_with_its_queues_and_busy_slots(
+    db: Database, settings: Settings, clock: FakeClock
+) -> None:
+    with db.write() as conn:
+        make_worker(conn, kind="celery", name="gpu-1", queues=("reports",), busy=2,
+                    max_workers=4, heartbeat_at=clock() - timedelta(seconds=2))  # fmt: skip
+        make_worker(conn, heartbeat_at=clock() - timedelta(minutes=5))  # lost: not counted
+
+    report = check_health(db, settings, FINE, clock=clock, broker=True)
+
+    assert report.worker_count == 1
+    [worker] = report.workers
+    assert (worker.name, worker.kind, worker.queues, worker.busy, worker.max_workers) == (
+        "gpu-1",
+        "celery",
+        ("reports",),
+        2,
+        4,
+    )
+    assert worker.heartbeat_seconds_ago == 2.0
+    assert report.broker is None  # the local executor has no broker
+
+
+def test_with_celery_the_broker_is_reported_but_never_judged(
+    sqlite_db: Database, sqlite_settings: Settings, clock: FakeClock, redis_url: str
+) -> None:
+    celery = sqlite_settings.model_copy(
+        update={"executor": "celery", "broker_url": SecretStr(redis_url)}
+    )
+    before = check_health(sqlite_db, sqlite_settings, FINE, clock=clock)
+
+    reachable = check_health(sqlite_db, celery, FINE, clock=clock, broker=True)
+    gone = check_health(
+        sqlite_db,
+        celery.model_copy(update={"broker_url": SecretStr("redis://:pw@127.0.0.1:9/0")}),
+        FINE,
+        clock=clock,
+        broker=True,
+    )
+    unasked = check_health(sqlite_db, celery, FINE, clock=clock)
+
+    assert reachable.broker is not None
+    assert reachable.broker.reachable
+    assert set(reachable.broker.queue_depths) == {"celery"}
+    assert gone.broker is not None
+    assert not gone.broker.reachable
+    assert gone.broker.url == "redis://:***@127.0.0.1:9/0"
+    assert unasked.broker is None
+    assert reachable.status == gone.status == before.status
+    assert [c.name for c in gone.checks] == [c.name for c in before.checks]

@@ -16,6 +16,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
+from runplane.settings import Settings
 from runplane.store import Database
 
 P = ParamSpec("P")
@@ -27,6 +28,16 @@ async def call(db: Database, fn: Callable[P, R], *args: P.args, **kwargs: P.kwar
     if db.dialect == "sqlite":
         return fn(*args, **kwargs)
     return await run_in_threadpool(fn, *args, **kwargs)
+
+
+async def call_broker(
+    db: Database, settings: Settings, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs
+) -> R:
+    """Run a read that also asks the broker (RUNPLANE_EXECUTOR=celery) on the thread pool,
+    as the broker may keep it waiting up to its timeout; otherwise as `call`."""
+    if settings.executor == "celery":
+        return await run_in_threadpool(fn, *args, **kwargs)
+    return await call(db, fn, *args, **kwargs)
 
 
 async def read(

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from runplane.api.blocking import call, write
+from runplane.api.blocking import call_broker, write
 from runplane.api.deps import (
     CallerDep,
     ClockDep,
@@ -51,15 +51,20 @@ async def get_health(
     caller: CallerDep,
 ) -> Any:
     """Every check with its reason: database reachable and writable, its file, disk space,
-    executor alive and taking work, heartbeat, scheduler; 503 when down. Without credentials
-    (once users exist) only the status and why."""
+    executor alive and taking work, heartbeat, scheduler; 503 when down. Also every live
+    worker and (Celery executor) the broker's queue depths. Without credentials (once users
+    exist) only the status and why."""
     probed = storage.fresh() or await write(storage.facts)  # a probe runs off the event loop
     serving = None if runtime is None else runtime.facts()
-    report = await call(db, check_health, db, settings, serving, storage=probed, clock=clock)
+    shown = caller.role is not None  # an anonymous probe's answer never shows the broker
+    report = await call_broker(
+        db, settings, check_health, db, settings, serving, storage=probed, broker=shown,
+        clock=clock,
+    )  # fmt: skip
     body: dict[str, Any] = asdict(report)
     body["status"] = str(report.status)
     body["checked_at"] = iso(report.checked_at)
-    if caller.role is None:
+    if not shown:
         body = {key: body[key] for key in ("status", "message", "checked_at")}
     if report.status is HealthStatus.DOWN:
         return JSONResponse(body, status_code=503)
@@ -77,6 +82,7 @@ async def get_capabilities(settings: SettingsDep) -> dict[str, Any]:
     response_class=Response,
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
-async def get_metrics(db: DbDep, metrics: MetricsDep) -> Response:
-    """Prometheus metrics: executions by pipeline and status, durations, queue depth, running."""
-    return Response(await call(db, metrics.render), media_type=CONTENT_TYPE)
+async def get_metrics(db: DbDep, settings: SettingsDep, metrics: MetricsDep) -> Response:
+    """Prometheus metrics: executions by pipeline and status, durations, queue depth, running,
+    live workers with their busy slots, and (Celery executor) the broker's queue depths."""
+    return Response(await call_broker(db, settings, metrics.render), media_type=CONTENT_TYPE)

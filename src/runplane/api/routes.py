@@ -20,6 +20,7 @@ from runplane.api import (
     notifications,
     pipelines,
     schedules,
+    workers,
 )  # fmt: skip
 
 
@@ -36,6 +37,7 @@ def install_api(app: FastAPI, domain_routers: Sequence[APIRouter] = ()) -> None:
         schedules,
         notifications,
         audit,
+        workers,
     ):
         app.include_router(module.router, responses=errors.problems(503))
     for router in domain_routers:

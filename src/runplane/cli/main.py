@@ -24,6 +24,7 @@ from runplane.cli import (
     serve,
     tokens,
     users,
+    workers,
 )
 from runplane.cli.app import App, BadInput
 from runplane.cli.demofile import serving_demo
@@ -113,6 +114,7 @@ cli.add_command(demo.demo)
 cli.add_command(users.users)
 cli.add_command(tokens.tokens)
 cli.add_command(audit.audit)
+cli.add_command(workers.workers)
 
 
 def main() -> None:

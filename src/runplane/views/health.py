@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from runplane.engine.executors.base import ExecutorFacts
 from runplane.engine.serving.facts import ServingFacts, StorageFacts
+from runplane.model import Worker
 from runplane.model.clock import Clock, utcnow
 from runplane.settings import Settings
 from runplane.store import Database
@@ -22,6 +23,7 @@ from runplane.store import notifications as notification_store
 from runplane.store import queue as queue_store
 from runplane.store import workers as worker_store
 from runplane.store.errors import DATABASE_BUSY
+from runplane.views.workers import BrokerState, broker_state
 
 STALL_SECONDS = 5.0
 """An executor loop that has not ticked for this long (or 20 polls) counts as stalled."""
@@ -88,6 +90,10 @@ class WorkerHealth:
     pid: int
     max_workers: int
     heartbeat_seconds_ago: float
+    name: str | None = None
+    queues: tuple[str, ...] = ()
+    busy: int | None = None
+    """Slots taken at its last heartbeat (of `max_workers`); None when it does not say."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,10 @@ class HealthReport:
     executor: ExecutorHealth | None
     workers: list[WorkerHealth] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
+    worker_count: int = 0
+    broker: BrokerState | None = None
+    """The broker's queue depths (RUNPLANE_EXECUTOR=celery, when asked for): reported,
+    never judged here."""
 
 
 def check_health(
@@ -107,12 +117,15 @@ def check_health(
     serving: ServingFacts | None = None,
     *,
     storage: StorageFacts | None = None,
+    broker: bool = False,
     clock: Clock = utcnow,
 ) -> HealthReport:
     """Run every check (a read here; the write probe's result comes in `storage`) and
-    report the worst; never raises."""
+    report the worst; never raises. With `broker` (and a Celery executor) also read the
+    broker's queue depths, which may wait up to its timeout."""
     now = clock()
-    database, workers, due = _probe(db, now - timedelta(seconds=settings.worker_timeout), now)
+    database, live, due = _probe(db, now - timedelta(seconds=settings.worker_timeout), now)
+    workers = [_worker(w, now) for w in live]
     file_check, *storage_checks = _storage_checks(storage, settings)
     checks = [file_check, _reachable(database), *storage_checks]  # the most telling first
     facts = None if serving is None else _executor(serving.executor, settings)
@@ -123,7 +136,10 @@ def check_health(
     message = worst.detail if status is not HealthStatus.OK else _all_well(serving)
     if status is HealthStatus.DOWN and database.ok:  # answers, but cannot take work
         database = DatabaseHealth(False, database.dialect, database.latency_ms, message)
-    return HealthReport(status, message, now, database, facts, workers, checks)
+    return HealthReport(
+        status, message, now, database, facts, workers, checks, worker_count=len(workers),
+        broker=broker_state(settings, live) if broker else None,
+    )  # fmt: skip
 
 
 def _notifications(db: Database, now: datetime) -> Check:
@@ -156,7 +172,7 @@ def _all_well(serving: ServingFacts | None) -> str:
 
 def _probe(
     db: Database, since: datetime, now: datetime
-) -> tuple[DatabaseHealth, list[WorkerHealth], tuple[str, datetime] | None]:
+) -> tuple[DatabaseHealth, list[Worker], tuple[str, datetime] | None]:
     started = time.perf_counter()
     try:
         with db.read() as conn:
@@ -169,19 +185,22 @@ def _probe(
         first_line = (str(exc).strip().splitlines() or [""])[0][:200]
         error = f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
         return DatabaseHealth(False, db.dialect, round(latency, 3), error), [], None
-    workers = [
-        WorkerHealth(
-            worker_id=w.worker_id,
-            kind=w.kind,
-            host=w.host,
-            pid=w.pid,
-            max_workers=w.max_workers,
-            heartbeat_seconds_ago=round(max(0.0, (now - w.heartbeat_at).total_seconds()), 3),
-        )
-        for w in live
-    ]
     due = None if oldest is None else (oldest[0].execution_id, oldest[1])
-    return DatabaseHealth(True, db.dialect, round(latency, 3)), workers, due
+    return DatabaseHealth(True, db.dialect, round(latency, 3)), live, due
+
+
+def _worker(w: Worker, now: datetime) -> WorkerHealth:
+    return WorkerHealth(
+        worker_id=w.worker_id,
+        kind=w.kind,
+        host=w.host,
+        pid=w.pid,
+        max_workers=w.max_workers,
+        heartbeat_seconds_ago=round(max(0.0, (now - w.heartbeat_at).total_seconds()), 3),
+        name=w.name,
+        queues=w.queues,
+        busy=w.busy,
+    )
 
 
 def _reachable(database: DatabaseHealth) -> Check:

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import redis
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from runplane.model.clock import utcnow
+from runplane.server import create_app
+from runplane.settings import Settings
 from runplane.store import Database
-from tests.factories import make_execution, make_schedule, make_sla_miss
+from tests.conftest import FakeClock
+from tests.factories import make_execution, make_schedule, make_sla_miss, make_worker
 from tests.web.conftest import text
 
 
@@ -82,3 +87,47 @@ def test_the_overview_lists_instants_that_missed_their_sla(
     assert "SLA misses, 7 days · 1" in page
     assert "ingest ( runplane.noop ): the " in page
     assert "SLA misses" not in text(client.get("/dashboard").text)
+
+
+def test_the_workers_card_lists_each_live_worker(
+    clocked_client: TestClient, sqlite_db: Database, clock: FakeClock
+) -> None:
+    with sqlite_db.write() as conn:
+        celery = make_worker(conn, kind="celery", name="gpu-1", host="host-b", pid=77,
+                             queues=("reports", "etl"), busy=3, max_workers=8,
+                             heartbeat_at=clock() - timedelta(seconds=2))  # fmt: skip
+        serve = make_worker(conn, heartbeat_at=clock(), busy=None)
+        make_worker(conn, heartbeat_at=clock() - timedelta(minutes=5))  # lost
+    page = clocked_client.get("/dashboard").text
+    card = page.split("data-workers>")[1].split("</section>")[0]
+    assert text(card).startswith("Workers · 2 live")
+    row = text(card.split(f'data-worker="{celery.worker_id}">')[1].split("</tr>")[0])
+    assert row == ("gpu-1 celery host-b 77 reports etl 3 / 8 2.0s ago")
+    plain = text(card.split(f'data-worker="{serve.worker_id}">')[1].split("</tr>")[0])
+    assert plain.startswith(f"{serve.worker_id[:8]} serve host-a 4242 — ? / 2")
+    assert "data-broker" not in card  # the local executor has no broker
+
+
+def test_without_workers_the_card_says_what_to_start(client: TestClient) -> None:
+    words = text(client.get("/dashboard").text)
+    assert "Workers · 0 live No live workers: queued executions wait until runplane serve" in words
+
+
+def test_with_celery_the_card_shows_the_broker_queues(
+    sqlite_db: Database, sqlite_settings: Settings, redis_url: str
+) -> None:
+    client = redis.Redis.from_url(redis_url)
+    client.delete("celery")
+    client.lpush("celery", *[f"m{i}" for i in range(1500)])
+    client.close()
+    celery = sqlite_settings.model_copy(
+        update={"executor": "celery", "broker_url": SecretStr(redis_url)}
+    )
+    gone = celery.model_copy(update={"broker_url": SecretStr("redis://:pw@127.0.0.1:9/0")})
+    with TestClient(create_app(sqlite_db, celery)) as web:
+        up = text(web.get("/dashboard").text)
+    with TestClient(create_app(sqlite_db, gone)) as web:
+        down = web.get("/dashboard").text
+    assert f"Broker {redis_url} , waiting: celery 1,500" in up
+    assert "Broker unreachable: the broker redis://:***@127.0.0.1:9/0 did not answer" in text(down)
+    assert ":pw@" not in down

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from runplane.api.schemas.values import Instant
+from runplane.api.schemas.workers import BrokerOut
 from runplane.tiers import Tier
 
 
@@ -64,11 +65,16 @@ class CheckOut(BaseModel):
 
 class WorkerHealthOut(BaseModel):
     worker_id: str
-    kind: str
+    kind: str = Field(description="`serve`, `run` (`run --wait`) or `celery`.")
     host: str
     pid: int
-    max_workers: int
+    max_workers: int = Field(description="Executions it may run at once (its concurrency).")
     heartbeat_seconds_ago: float
+    name: str | None = Field(description="What an operator called it (`runplane worker --name`).")
+    queues: list[str] = Field(description="The queues it takes executions from; empty for serve.")
+    busy: int | None = Field(
+        description="Slots taken at its last heartbeat; null when it does not say."
+    )
 
 
 class HealthOut(BaseModel):
@@ -84,5 +90,13 @@ class HealthOut(BaseModel):
     executor: ExecutorHealthOut | None = Field(
         None, description="Null when this process runs none."
     )
-    workers: list[WorkerHealthOut] | None = None
+    workers: list[WorkerHealthOut] | None = Field(
+        None, description="Every live worker (heartbeat younger than the worker timeout)."
+    )
+    worker_count: int | None = Field(None, description="How many workers are live.")
     checks: list[CheckOut] | None = Field(None, description="Every check, with what it found.")
+    broker: BrokerOut | None = Field(
+        None,
+        description="With RUNPLANE_EXECUTOR=celery: whether the broker answers and the "
+        "messages waiting in each queue; reported, never judged in `status`. Null otherwise.",
+    )

@@ -2,24 +2,31 @@
 
 Counters and the durations histogram are bumped by the executor as its children exit;
 queue depth and running count are read at scrape time from two indexed counts, so a
-scrape never scans the executions table.
+scrape never scans the executions table. Live workers and (with a Celery executor) the
+broker's queue depths are read at scrape time too, once `watch_workers` is called.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter as Tally
 from collections.abc import Iterator
+from datetime import timedelta
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
+from runplane.engine.distributed.broker import BrokerUnavailable, queue_depths, watched_queues
 from runplane.engine.executors.base import Executor
-from runplane.model import ExecutionStatus
+from runplane.model import ExecutionStatus, Worker
+from runplane.model.clock import Clock, utcnow
 from runplane.model.sla import SlaKind
+from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import executions as store
+from runplane.store import workers as worker_store
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +35,8 @@ _ACTIVE = store.ExecutionFilter(
     statuses=frozenset({ExecutionStatus.PENDING, ExecutionStatus.RUNNING})
 )
 DURATION_BUCKETS = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400)
+BROKER_TIMEOUT = 1.0
+"""Seconds a scrape waits for the broker before leaving its queue depths out."""
 
 
 class EngineMetrics:
@@ -65,6 +74,14 @@ class EngineMetrics:
         )
         self.registry.register(_QueueCollector(self))
         ProcessCollector(registry=self.registry)
+        self._watching = False
+
+    def watch_workers(self, settings: Settings, clock: Clock = utcnow) -> None:
+        """Export the live workers' gauges (and the broker's queue depths with a Celery
+        executor) at every scrape; once per registry, later calls change nothing."""
+        if not self._watching:
+            self.registry.register(_WorkerCollector(self._db, settings, clock))
+            self._watching = True
 
     def record_exit(self, execution_id: str) -> None:
         """Count an execution whose process exited (called on the executor's thread)."""
@@ -129,3 +146,76 @@ class _QueueCollector(Collector):
             slots.add_metric([], facts.max_workers)
             yield busy
             yield slots
+
+
+class _WorkerCollector(Collector):
+    """Gauges of every live worker, read from the workers table at scrape time, and the
+    broker's queue depths (left out while the broker does not answer)."""
+
+    def __init__(self, db: Database, settings: Settings, clock: Clock) -> None:
+        self._db = db
+        self._settings = settings
+        self._clock = clock
+
+    def collect(self) -> Iterator[Metric]:
+        since = self._clock() - timedelta(seconds=self._settings.worker_timeout)
+        try:
+            with self._db.read() as conn:
+                live = worker_store.list_live_workers(conn, since=since)
+        except Exception:
+            log.warning("metrics: could not read the live workers", exc_info=True)
+            return
+        yield from _worker_gauges(live)
+        depths = self._depths(live)
+        if depths is not None:
+            gauge = GaugeMetricFamily(
+                "runplane_broker_queue_depth",
+                "Messages waiting in the broker, by queue (every priority counted).",
+                labels=["queue"],
+            )
+            for queue, depth in depths.items():
+                gauge.add_metric([queue], depth)
+            yield gauge
+
+    def _depths(self, live: list[Worker]) -> dict[str, int] | None:
+        settings = self._settings
+        if settings.executor != "celery" or settings.broker_url is None:
+            return None
+        try:
+            return queue_depths(
+                settings.broker_url.get_secret_value(), watched_queues(live), BROKER_TIMEOUT
+            )
+        except BrokerUnavailable as exc:
+            log.warning("metrics: %s", exc)
+            return None
+
+
+def _worker_gauges(live: list[Worker]) -> Iterator[Metric]:
+    workers = GaugeMetricFamily(
+        "runplane_workers", "Live workers (heartbeat within the worker timeout), by kind.",
+        labels=["kind"],
+    )  # fmt: skip
+    for kind, count in sorted(Tally(w.kind for w in live).items()):
+        workers.add_metric([kind], count)
+    busy = GaugeMetricFamily(
+        "runplane_worker_busy", "Slots a live worker had taken at its last heartbeat.",
+        labels=["worker"],
+    )  # fmt: skip
+    concurrency = GaugeMetricFamily(
+        "runplane_worker_concurrency", "Executions a live worker may run at once.",
+        labels=["worker"],
+    )  # fmt: skip
+    for worker, label in zip(live, worker_labels(live), strict=True):
+        concurrency.add_metric([label], worker.max_workers)
+        if worker.busy is not None:
+            busy.add_metric([label], worker.busy)
+    yield workers
+    yield busy
+    yield concurrency
+
+
+def worker_labels(live: list[Worker]) -> list[str]:
+    """Each worker's `worker` label: its name, or its id when it has none or shares its name
+    with another live worker (a restart within the timeout), so no two samples collide."""
+    names = Tally(w.name for w in live if w.name)
+    return [w.name if w.name and names[w.name] == 1 else w.worker_id for w in live]

@@ -50,7 +50,12 @@ class ServingRuntime:
         self.settings = settings
         self._clock = clock
         self.registration = WorkerRegistration(
-            db, settings, kind="serve", max_workers=settings.max_workers, clock=clock
+            db,
+            settings,
+            kind="serve",
+            max_workers=settings.max_workers,
+            busy=lambda: self.executor.facts().busy,
+            clock=clock,
         )
         self.metrics = EngineMetrics(db)
         self.executor: Executor = configured_executor(

@@ -5,11 +5,13 @@ local SQLite database instead of PostgreSQL."""
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shlex
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
@@ -17,6 +19,8 @@ from urllib.parse import SplitResult, urlsplit
 import click
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from runplane.cli.main import cli
 from runplane.settings import Settings
@@ -278,6 +282,45 @@ def test_the_image_is_python_slim_with_the_package_installed() -> None:
     assert "pip install ." in text
     assert re.search(r"^USER runplane$", text, flags=re.MULTILINE)
     assert "`python:3.12-slim`" in PAGE.read_text()
+
+
+def _installed_with_runplane() -> set[str]:
+    """The distributions `pip install .` brings: Runplane's requirements and theirs, with the
+    extras each asks for (never Runplane's own `dev`)."""
+    seen: set[tuple[str, frozenset[str]]] = set()
+    todo = [("runplane", frozenset[str]())]
+    while todo:
+        name, extras = todo.pop()
+        if (canonicalize_name(name), extras) in seen:
+            continue
+        seen.add((canonicalize_name(name), extras))
+        try:
+            requirements = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            continue  # only for another platform or Python
+        for requirement in map(Requirement, requirements):
+            wanted = requirement.marker is None or any(
+                requirement.marker.evaluate({"extra": extra}) for extra in extras or {""}
+            )
+            if wanted:
+                todo.append((requirement.name, frozenset(requirement.extras)))
+    return {name for name, _ in seen}
+
+
+def test_the_image_pip_install_brings_every_module_the_code_imports() -> None:
+    imported = set()
+    for path in (ROOT / "src" / "runplane").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"runplane"}
+    installed = _installed_with_runplane()
+    providers = metadata.packages_distributions()
+    for module in sorted(third_party):
+        names = {canonicalize_name(d) for d in providers.get(module, [])}
+        assert names & installed, f"{module} is imported but no requirement of runplane brings it"
 
 
 def test_the_readme_and_the_architecture_link_the_page() -> None:

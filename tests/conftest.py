@@ -1,14 +1,16 @@
 """Shared fixtures: settings with short intervals, real databases (SQLite and PostgreSQL),
-a movable clock, and the FINRA files from ../shared/data.
+a real Redis, a movable clock, and the FINRA files from ../shared/data.
 
-Under CI=true a test whose PostgreSQL server or shared data is missing fails instead of
-skipping, so a green CI run means everything really ran.
+Under CI=true a test whose PostgreSQL server, redis-server or shared data is missing fails
+instead of skipping, so a green CI run means everything really ran.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -17,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import MetaData, create_engine, make_url, select, text
 from sqlalchemy.pool import NullPool
 
@@ -296,6 +299,54 @@ def finra_dir() -> Path:
     """The real FINRA OTC weekly files in ../shared/data/finra-otc."""
     require(SHARED_FINRA.is_dir(), f"{SHARED_FINRA} is missing")
     return SHARED_FINRA
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server of the module's own on a free port of 127.0.0.1 (nothing saved
+    to disk), as the Celery broker: `redis://127.0.0.1:PORT/0`."""
+    server = shutil.which("redis-server")
+    require(server is not None, "redis-server is not installed")
+    assert server is not None
+    folder = tmp_path_factory.mktemp("redis")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(folder),
+            "--logfile",
+            str(folder / "redis.log"),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.2)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                assert process.poll() is None, (folder / "redis.log").read_text()
+                assert time.monotonic() < deadline, "redis-server did not answer within 10 s"
+                time.sleep(0.02)
+        yield url
+    finally:
+        client.close()
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from runplane.engine.access.passwords import hash_password, new_secret
 from runplane.engine.bulk.operation import start_operation
 from runplane.engine.bulk.preview import preview_bulk
 from runplane.engine.ids import new_capture_id, new_execution_id
-from runplane.model import Execution, ExecutionStatus, LogLine, Trigger
+from runplane.model import Execution, ExecutionStatus, LogLine, Trigger, Worker
 from runplane.model.access import TOKEN_PREFIX, ApiToken, Role, Session, User, secret_hash
 from runplane.model.audit import Origin
 from runplane.model.bulk import BulkAction, BulkOperation
@@ -33,6 +33,7 @@ from runplane.store import sessions as session_store
 from runplane.store import sla as sla_store
 from runplane.store import tokens as token_store
 from runplane.store import users as user_store
+from runplane.store import workers as worker_store
 from runplane.store.execution_rows import to_row
 from runplane.store.sla import SlaMiss
 from runplane.store.tables import executions as executions_table
@@ -298,3 +299,25 @@ def make_rule(conn: Connection, **overrides: Any) -> Rule:
     rule = Rule(**values)
     notification_store.insert_rule(conn, rule)
     return rule
+
+
+def make_worker(conn: Connection, **overrides: Any) -> Worker:
+    """Register a live worker (default: a Celery worker serving `default`, beating now)."""
+    now = overrides.pop("heartbeat_at", datetime.now(UTC))
+    values: dict[str, Any] = {
+        "worker_id": new_execution_id(),
+        "host": "worker-host",
+        "pid": 4242,
+        "process_started_at": 0.0,
+        "kind": "celery",
+        "started_at": now,
+        "heartbeat_at": now,
+        "max_workers": 2,
+        "name": "w-test",
+        "queues": ("default",),
+        "busy": 0,
+    }
+    values.update(overrides)
+    worker = Worker(**values)
+    worker_store.insert_worker(conn, worker)
+    return worker

@@ -1,0 +1,1 @@
+"""Executions on Celery workers: the broker they share with serve and what is read of it."""

@@ -26,7 +26,11 @@ log = logging.getLogger(__name__)
 
 
 class WorkerRegistration:
-    """Registers this process as a worker and runs `on_tick` after every heartbeat."""
+    """Registers this process as a worker and runs `on_tick` after every heartbeat.
+
+    `busy`, when given, is sampled at registration and at every beat, so other processes
+    see how many of its `max_workers` slots are taken.
+    """
 
     def __init__(
         self,
@@ -36,11 +40,15 @@ class WorkerRegistration:
         kind: str,
         max_workers: int,
         scope: str | None = None,
+        name: str | None = None,
+        queues: tuple[str, ...] = (),
+        busy: Callable[[], int] | None = None,
         clock: Clock = utcnow,
     ) -> None:
         self._db = db
         self._settings = settings
         self._clock = clock
+        self._busy = busy
         now = clock()
         pid = os.getpid()
         self.worker = Worker(
@@ -53,6 +61,9 @@ class WorkerRegistration:
             heartbeat_at=now,
             max_workers=max_workers,
             info={"scope": scope} if scope else {},
+            name=name,
+            queues=queues,
+            busy=0 if busy is not None else None,
         )
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -84,8 +95,9 @@ class WorkerRegistration:
         self._thread.start()
 
     def heartbeat(self) -> None:
+        busy = None if self._busy is None else self._busy()
         with self._db.write() as conn:
-            worker_store.update_heartbeat(conn, self.worker.worker_id, self._clock())
+            worker_store.update_heartbeat(conn, self.worker.worker_id, self._clock(), busy=busy)
         self.last_beat = time.monotonic()
 
     def stop(self) -> None:

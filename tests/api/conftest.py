@@ -19,6 +19,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from pydantic_settings import NoDecode
 
 from runplane.model import Execution, ExecutionStatus
@@ -76,6 +77,9 @@ def server_env(settings: Settings) -> dict[str, str]:
     """The RUNPLANE_* variables that reproduce `settings` in a child process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RUNPLANE_")}
     for name, value in settings.model_dump(mode="json").items():
+        secret = getattr(settings, name)
+        if isinstance(secret, SecretStr):  # dumped as stars: the child needs the value
+            value = secret.get_secret_value()
         if value is not None:  # unset: the default (None) applies
             env[f"RUNPLANE_{name.upper()}"] = _env_text(name, value)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))

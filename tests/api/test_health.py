@@ -135,8 +135,8 @@ def test_health_with_celery_reports_the_broker_to_signed_in_callers_only(
     sqlite_db: Database, sqlite_settings: Settings, redis_url: str
 ) -> None:
     client = redis.Redis.from_url(redis_url)
-    client.delete("celery")
-    client.lpush("celery", "m1")
+    client.delete("default")
+    client.lpush("default", "m1")
     client.close()
     settings = sqlite_settings.model_copy(
         update={"executor": "celery", "broker_url": SecretStr(redis_url)}
@@ -150,7 +150,7 @@ def test_health_with_celery_reports_the_broker_to_signed_in_callers_only(
     assert viewer["broker"] == {
         "url": redis_url,
         "reachable": True,
-        "queue_depths": {"celery": 1},
+        "queue_depths": {"default": 1},
         "error": None,
     }
     assert viewer["worker_count"] == 0

@@ -120,6 +120,25 @@ def test_run_queues_with_trigger_api_in_the_intermediate_tier(shared_server: Ser
     assert shared_server.wait_for_final(body["execution_id"])["status"] == "dry_run"
 
 
+def test_a_run_request_may_route_the_run_to_a_queue(client: TestClient) -> None:
+    routed = client.post("/v1/pipelines/runplane.noop/run", json={"queue": "heavy"})
+    assert routed.status_code == 201, routed.text
+    assert routed.json()["queue"] == "heavy"
+    own = client.post("/v1/pipelines/tests.heavy/run", json={})
+    assert own.json()["queue"] == "heavy"
+    plain = client.post("/v1/pipelines/runplane.noop/run", json={})
+    assert plain.json()["queue"] is None
+
+
+def test_a_malformed_queue_is_refused_and_nothing_is_queued(client: TestClient) -> None:
+    before = client.get("/v1/executions").json()["items"]
+    refused = client.post("/v1/pipelines/runplane.noop/run", json={"queue": "no way"})
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "queue 'no way' is not a queue name" in refused.json()["detail"]
+    assert client.get("/v1/executions").json()["items"] == before
+
+
 def test_basic_tier_runs_synchronously_and_locks_history(basic_server: Server) -> None:
     done = basic_server.client.post("/v1/pipelines/runplane.noop/run")
     assert done.status_code == 201

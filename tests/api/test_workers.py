@@ -58,8 +58,8 @@ def test_with_celery_the_broker_queue_depths_are_listed(
     sqlite_db: Database, sqlite_settings: Settings, redis_url: str
 ) -> None:
     client = redis.Redis.from_url(redis_url)
-    client.delete("celery")
-    client.lpush("celery", "m1", "m2", "m3")
+    client.delete("default")
+    client.lpush("default", "m1", "m2", "m3")
     client.close()
     settings = sqlite_settings.model_copy(
         update={"executor": "celery", "broker_url": SecretStr(redis_url)}
@@ -69,7 +69,7 @@ def test_with_celery_the_broker_queue_depths_are_listed(
     assert body["broker"] == {
         "url": redis_url,
         "reachable": True,
-        "queue_depths": {"celery": 3},
+        "queue_depths": {"default": 3},
         "error": None,
     }
 

@@ -52,8 +52,8 @@ def test_says_the_same_locally_and_through_the_server(modes: Modes) -> None:
 
 def test_with_celery_it_shows_the_queue_depths(cli: Cli, redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
-    client.delete("celery")
-    client.lpush("celery", *[f"m{i}" for i in range(1200)])
+    client.delete("default")
+    client.lpush("default", *[f"m{i}" for i in range(1200)])
     client.close()
     cli.env |= {"RUNPLANE_EXECUTOR": "celery", "RUNPLANE_BROKER_URL": redis_url}
 
@@ -61,10 +61,10 @@ def test_with_celery_it_shows_the_queue_depths(cli: Cli, redis_url: str) -> None
 
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.splitlines()[-1] == (
-        f"Broker {redis_url}: waiting in queues: celery 1,200"
+        f"Broker {redis_url}: waiting in queues: default 1,200"
     )
     body = json.loads(cli.run("workers", "list", "--json").stdout)
-    assert body["broker"]["queue_depths"] == {"celery": 1200}
+    assert body["broker"]["queue_depths"] == {"default": 1200}
 
 
 def test_an_unreachable_broker_is_said_without_its_password(cli: Cli) -> None:

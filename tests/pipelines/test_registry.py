@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from runplane.engine import service
+from runplane.model import Trigger
 from runplane.pipelines import SLA, NoParams, Output, Registry, UnknownPipeline, pipeline, registry
 from runplane.pipelines.registry import Pipeline
+from runplane.store import Database
 
 
 def noop(ctx: object) -> Output:
@@ -50,3 +53,17 @@ def test_unknown_pipeline_suggests_close_names_and_the_command() -> None:
         UnknownPipeline, match=r"^unknown pipeline 'x.y'; see `runplane pipelines list`$"
     ):
         registry.get("x.y")
+
+
+def test_a_pipeline_naming_a_bad_queue_is_refused_naming_the_pipeline() -> None:
+    with pytest.raises(ValueError, match=r"pipeline 'tests.badq': queue 'no way' is not a queue"):
+        pipeline("tests.badq", description="x", queue="no way")
+
+
+def test_a_pipeline_routes_its_runs_and_a_run_request_overrides_it(db: Database) -> None:
+    own = service.submit_execution(db, "tests.heavy", {}, trigger=Trigger.API, triggered_by="t")
+    asked = service.submit_execution(
+        db, "tests.heavy", {}, trigger=Trigger.API, triggered_by="t", queue="gpu"
+    )
+    plain = service.submit_execution(db, "runplane.noop", {}, trigger=Trigger.API, triggered_by="t")
+    assert (own.queue, asked.queue, plain.queue) == ("heavy", "gpu", None)

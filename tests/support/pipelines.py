@@ -11,6 +11,7 @@ from datetime import date, datetime
 from pydantic import Field
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, insert
 
+from runplane.model import ErrorClass
 from runplane.pipelines import SLA, NoParams, Output, Params, RunContext, TransientError, pipeline
 from runplane.pipelines.registry import RetryPolicy
 
@@ -208,3 +209,18 @@ def burn(ctx: RunContext[BurnParams]) -> Output:
 )
 def unavailable(ctx: RunContext[NoParams]) -> Output:
     raise TransientError("HTTP 503 from upstream", url="http://127.0.0.1/feed", status_code=503)
+
+
+pipeline(
+    "tests.fill_retried",
+    description="Like tests.fill, retried once automatically when its worker is lost.",
+    params=FillParams,
+    retry=RetryPolicy(
+        max_attempts=2, backoff_seconds=0.0, classes=frozenset({ErrorClass.WORKER_LOST})
+    ),
+)(fill)
+
+
+@pipeline("tests.heavy", description="Does nothing, on the workers serving `heavy`.", queue="heavy")
+def heavy(ctx: RunContext[NoParams]) -> Output:
+    return Output(rows_processed=0)

@@ -256,7 +256,7 @@ def test_with_celery_the_broker_is_reported_but_never_judged(
 
     assert reachable.broker is not None
     assert reachable.broker.reachable
-    assert set(reachable.broker.queue_depths) == {"celery"}
+    assert set(reachable.broker.queue_depths) == {"default"}
     assert gone.broker is not None
     assert not gone.broker.reachable
     assert gone.broker.url == "redis://:***@127.0.0.1:9/0"

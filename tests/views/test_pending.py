@@ -10,7 +10,7 @@ from runplane.store import Database
 from runplane.store import workers as worker_store
 from runplane.views.pending import explain_pending
 from tests.conftest import FakeClock
-from tests.factories import make_execution
+from tests.factories import make_execution, make_worker
 
 
 def test_pending_reason_names_backoff_prerequisite_queue_and_busy_workers(
@@ -54,3 +54,32 @@ def test_pending_reason_names_backoff_prerequisite_queue_and_busy_workers(
     assert head is not None
     assert (head.queue_position, head.not_before) == (0, None)
     assert explain_pending(db, settings, done, clock=clock) is None
+
+
+def test_with_celery_workers_only_those_serving_its_queue_count(
+    db: Database, settings: Settings, clock: FakeClock
+) -> None:
+    celery = settings.model_copy(update={"executor": "celery"})
+    with db.write() as conn:
+        make_worker(conn, kind="celery", name="light", queues=("default",), heartbeat_at=clock())
+        make_worker(
+            conn, kind="celery", name="big", queues=("default", "heavy"), heartbeat_at=clock()
+        )
+        make_worker(conn, kind="serve", queues=(), heartbeat_at=clock())  # runs nothing here
+        heavy = make_execution(conn, status="pending", queue="heavy", created_at=clock())
+        nobody = make_execution(conn, status="pending", queue="gpu", created_at=clock())
+        default = make_execution(conn, status="pending", created_at=clock())
+    served = explain_pending(db, celery, heavy, clock=clock)
+    assert served is not None
+    assert served.queue == "heavy"
+    assert [w.worker.name for w in served.workers] == ["big"]
+    unserved = explain_pending(db, celery, nobody, clock=clock)
+    assert unserved is not None
+    assert (unserved.queue, unserved.no_worker) == ("gpu", True)
+    both = explain_pending(db, celery, default, clock=clock)
+    assert both is not None
+    assert sorted(w.worker.name or "" for w in both.workers) == ["big", "light"]
+    local = explain_pending(db, settings, nobody, clock=clock)  # the local executor: no queues
+    assert local is not None
+    assert local.queue is None
+    assert len(local.workers) == 3

@@ -70,8 +70,8 @@ def test_with_celery_the_broker_reports_the_depth_of_each_queue_served(
     sqlite_db: Database, sqlite_settings: Settings, clock: FakeClock, redis_url: str
 ) -> None:
     client = redis.Redis.from_url(redis_url)
-    client.delete("celery", "views-reports")
-    client.lpush("celery", "m1", "m2")
+    client.delete("default", "views-reports")
+    client.lpush("default", "m1", "m2")
     client.lpush("views-reports\x06\x163", "m3")
     client.close()
     settings = sqlite_settings.model_copy(
@@ -85,7 +85,7 @@ def test_with_celery_the_broker_reports_the_depth_of_each_queue_served(
     assert broker is not None
     assert broker.reachable is True
     assert broker.url == redis_url
-    assert broker.queue_depths == {"celery": 2, "views-reports": 1}
+    assert broker.queue_depths == {"default": 2, "views-reports": 1}
     assert broker.error is None
 
 

@@ -74,6 +74,7 @@ async def run_pipeline(
         dry_run=request.dry_run,
         origin=caller.origin,
         strict=True,
+        queue=request.queue,
     )
     if not settings.has(Feature.HISTORY):  # no history to look it up in: wait for it
         execution = await run_to_end(

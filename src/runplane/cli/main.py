@@ -24,10 +24,12 @@ from runplane.cli import (
     serve,
     tokens,
     users,
+    worker,
     workers,
 )
 from runplane.cli.app import App, BadInput
 from runplane.cli.demofile import serving_demo
+from runplane.engine.distributed.config import CeleryMisconfigured
 from runplane.engine.errors import (
     InvalidAccess,
     InvalidBulk,
@@ -62,6 +64,7 @@ class RunplaneGroup(click.Group):
             InvalidBulk,
             ListingError,
             InvalidRule,
+            CeleryMisconfigured,
         ) as exc:
             raise BadInput(str(exc)) from None
         except ValidationError as exc:  # only settings are validated outside the engine
@@ -104,6 +107,7 @@ def cli(ctx: click.Context) -> None:
 
 cli.add_command(run.run)
 cli.add_command(serve.serve)
+cli.add_command(worker.worker)
 cli.add_command(executions.executions)
 cli.add_command(logs.logs)
 cli.add_command(pipelines.pipelines)

@@ -59,11 +59,13 @@ class Remote:
             reason = getattr(exc, "reason", exc)
             raise BadInput(f"cannot reach {self.url} (RUNPLANE_URL): {reason}") from None
 
-    def run(self, pipeline: str, params: dict[str, Any], dry_run: bool) -> Execution:
-        body = self.call(
-            "POST", f"/v1/pipelines/{_segment(pipeline)}/run",
-            body={"params": params, "dry_run": dry_run},
-        )  # fmt: skip
+    def run(
+        self, pipeline: str, params: dict[str, Any], dry_run: bool, queue: str | None = None
+    ) -> Execution:
+        request: dict[str, Any] = {"params": params, "dry_run": dry_run}
+        if queue is not None:
+            request["queue"] = queue
+        body = self.call("POST", f"/v1/pipelines/{_segment(pipeline)}/run", body=request)
         return execution_from_json(body)
 
     def get(self, execution_id: str) -> Execution:

@@ -1,4 +1,4 @@
-"""`runplane run PIPELINE [-p key=value ...] [--dry-run] [--wait]`."""
+"""`runplane run PIPELINE [-p key=value ...] [--dry-run] [--wait] [--queue NAME]`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from runplane.engine.errors import CancelRefused
 from runplane.engine.executors.scoped import scoped_executor
 from runplane.engine.service import cancel_execution, submit_execution
 from runplane.model import Execution, ExecutionStatus, Trigger
+from runplane.model.routing import InvalidQueue, checked_queue
 from runplane.model.timefmt import duration
 from runplane.tiers import Feature
 from runplane.views.workers import executor_available
@@ -27,6 +28,13 @@ EXIT_CODES = {
 }
 
 
+def _queue_option(_: click.Context, __: click.Parameter, value: str | None) -> str | None:
+    try:
+        return None if value is None else checked_queue(value)
+    except InvalidQueue as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @click.command()
 @click.argument("pipeline")
 @click.option(
@@ -36,12 +44,21 @@ EXIT_CODES = {
 @click.option(
     "--wait", is_flag=True, help="Wait for the result (runs it here if no server is running)."
 )
+@click.option(
+    "--queue",
+    callback=_queue_option,
+    help="Route it to the Celery workers serving this queue (default: the pipeline's own).",
+)
 @pass_app
-def run(app: App, pipeline: str, params: tuple[str, ...], dry_run: bool, wait: bool) -> None:
+def run(
+    app: App, pipeline: str, params: tuple[str, ...], dry_run: bool, wait: bool, queue: str | None
+) -> None:
     """Run a pipeline (on the server RUNPLANE_URL names, if set)."""
     remote = app.remote
     if remote is not None:
-        _run_remote(app, remote, pipeline, parse_params(params), dry_run=dry_run, wait=wait)
+        _run_remote(
+            app, remote, pipeline, parse_params(params), dry_run=dry_run, wait=wait, queue=queue
+        )
         return
     execution = submit_execution(
         app.db,
@@ -51,6 +68,7 @@ def run(app: App, pipeline: str, params: tuple[str, ...], dry_run: bool, wait: b
         triggered_by=app.caller.actor,
         dry_run=dry_run,
         origin=app.caller.origin,
+        queue=queue,
     )
     click.echo(f"Submitted {execution.execution_id} ({pipeline})", err=True)
     wait = wait or not app.settings.has(Feature.HISTORY)  # no history to look it up later
@@ -72,11 +90,18 @@ def run(app: App, pipeline: str, params: tuple[str, ...], dry_run: bool, wait: b
 
 
 def _run_remote(
-    app: App, remote: Remote, pipeline: str, params: dict[str, str], *, dry_run: bool, wait: bool
+    app: App,
+    remote: Remote,
+    pipeline: str,
+    params: dict[str, str],
+    *,
+    dry_run: bool,
+    wait: bool,
+    queue: str | None,
 ) -> None:
     """The same run through the server's API; a server in the basic tier answers with the
     finished execution."""
-    execution = remote.run(pipeline, params, dry_run)
+    execution = remote.run(pipeline, params, dry_run, queue)
     click.echo(f"Submitted {execution.execution_id} ({pipeline})", err=True)
     if not execution.status.is_final and not wait:
         click.echo(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from runplane.cli.app import App, BadInput, pass_app
+from runplane.engine.distributed.config import check_celery
 from runplane.origins import Origins
 from runplane.settings import Settings
 from runplane.store import Database
@@ -37,6 +38,7 @@ def serve(app: App, host: str, port: int, schedules_file: Path | None) -> None:
     from runplane.engine.serving.runtime import ServingRuntime
 
     check_port(host, port, f"runplane serve --port {next_port(port)}")
+    check_celery(app.settings)
     check_bind(app.db, app.settings, host)
     if schedules_file is not None:
         _load_schedules(app, schedules_file)

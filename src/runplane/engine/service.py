@@ -20,6 +20,7 @@ from runplane.model import EventKind, Execution, ExecutionStatus, Trigger
 from runplane.model.audit import AuditAction, Origin
 from runplane.model.clock import Clock, utcnow
 from runplane.model.notification import OutboxKind
+from runplane.model.routing import checked_queue
 from runplane.model.status import RETRYABLE_STATUSES
 from runplane.pipelines import Registry
 from runplane.pipelines import registry as default_registry
@@ -64,11 +65,13 @@ def submit_execution(
     clock: Clock = utcnow,
     origin: Origin | None = None,
     strict: bool = False,
+    queue: str | None = None,
 ) -> Execution:
     """Record a new pending execution; it is in the database before this returns, with
     its audit entry when someone (`origin`) asked for it.
 
-    `strict` validates `params` as JSON values (the API's bodies), see `validate_params`.
+    `strict` validates `params` as JSON values (the API's bodies), see `validate_params`;
+    `queue` routes it to the workers serving that queue instead of the pipeline's own.
     """
     execution = prepare_execution(
         pipeline,
@@ -83,6 +86,7 @@ def submit_execution(
         trigger_time=trigger_time,
         registry=registry,
         now=clock(),
+        queue=queue,
     )
     with db.write() as conn:
         insert_submitted(conn, execution)
@@ -109,10 +113,12 @@ def prepare_execution(
     trigger_time: datetime | None = None,
     registry: Registry = default_registry,
     strict: bool = False,
+    queue: str | None = None,
 ) -> Execution:
-    """A new pending execution with validated parameters, not yet stored.
+    """A new pending execution with validated parameters, routed to `queue` or else its
+    pipeline's, not yet stored.
 
-    Raises `UnknownPipeline` or `InvalidParams`. `insert_submitted` stores it, inside a
+    Raises `UnknownPipeline`, `InvalidParams` or (for a malformed queue) `InvalidQueue`. `insert_submitted` stores it, inside a
     transaction the caller may share with its own writes (the scheduler's fire record).
     """
     canonical, identity = prepare_params(pipeline, params, registry, strict=strict)
@@ -128,6 +134,7 @@ def prepare_execution(
         parent_id=parent_id,
         after_id=after,
         not_before=not_before,
+        queue=checked_queue(queue) if queue is not None else registry.get(pipeline).queue,
     )
 
 
@@ -172,7 +179,7 @@ def next_attempt(
     not_before: datetime | None = None,
     bulk_id: str | None = None,
 ) -> Execution:
-    """A new attempt of `original`: same pipeline, parent and dry-run flag, linked by
+    """A new attempt of `original`: same pipeline, parent, queue and dry-run flag, linked by
     `retry_of`, its attempt number one higher (`bulk_id`: the bulk operation creating it)."""
     return new_execution(
         original.pipeline,
@@ -188,6 +195,7 @@ def next_attempt(
         parent_id=original.parent_id,
         not_before=not_before,
         bulk_id=bulk_id,
+        queue=original.queue,
     )
 
 

@@ -47,6 +47,8 @@ class Execution:
     """How it stands against its SLA, as the SLA watch last found (None: no SLA applies)."""
     bulk_id: str | None = None
     """The bulk operation that created or cancelled it, if one did."""
+    queue: str | None = None
+    """The broker queue it is routed to (the Celery executor); None means `default`."""
     cpu_seconds: float | None = None
     gb_seconds: float | None = None
     peak_rss_bytes: int | None = None

@@ -55,6 +55,7 @@ def execution_json(e: Execution, *, tier: Tier | None = None) -> dict[str, Any]:
         "cancel_requested_by": e.cancel_requested_by,
         "sla": None if sla is None else sla.to_json(),
         "bulk_id": e.bulk_id,
+        "queue": e.queue,
         "cost": None if cost is None else cost.to_dict(),
     }
 
@@ -142,6 +143,7 @@ def execution_from_json(body: dict[str, Any]) -> Execution:
         cancel_requested_by=body.get("cancel_requested_by"),
         sla=SlaStatus.from_json(body.get("sla")),
         bulk_id=body.get("bulk_id"),
+        queue=body.get("queue"),
         **_cost_fields(body.get("cost")),
     )
 

@@ -14,6 +14,7 @@ from importlib import import_module
 from typing import Any
 
 from runplane.model import ErrorClass
+from runplane.model.routing import InvalidQueue, checked_queue
 from runplane.model.sla import SLA, InvalidDuration
 from runplane.pipelines.context import RunContext
 from runplane.pipelines.errors import UnknownPipeline
@@ -51,6 +52,8 @@ class Pipeline:
     baseline_params: tuple[str, ...] | None = None
     """The parameters that define a run's class for its baseline; None: all but dates."""
     sla: SLA | None = None
+    queue: str | None = None
+    """The queue its executions go to (Celery workers serving it run them); None: default."""
 
     @property
     def schema(self) -> dict[str, Any]:
@@ -129,9 +132,16 @@ def pipeline(
     error_rules: Sequence[ErrorRule] = (),
     baseline_params: Sequence[str] | None = None,
     sla: SLA | None = None,
+    queue: str | None = None,
 ) -> Callable[[PipelineFunction], PipelineFunction]:
     """Register a function as the pipeline `name` in the default registry; an invalid
-    `sla` or `baseline_params` naming no parameter is refused here, naming the pipeline."""
+    `sla` or `queue`, or `baseline_params` naming no parameter, is refused here, naming
+    the pipeline."""
+    if queue is not None:
+        try:
+            checked_queue(queue)
+        except InvalidQueue as exc:
+            raise ValueError(f"pipeline {name!r}: {exc}") from None
     unknown = sorted(set(baseline_params or ()) - set(params.model_fields))
     if unknown:
         raise ValueError(f"pipeline {name!r}: baseline_params names no parameter {unknown}")
@@ -148,6 +158,7 @@ def pipeline(
                 module=function.__module__,
                 baseline_params=None if baseline_params is None else tuple(baseline_params),
                 sla=sla,
+                queue=queue,
             )
         )
         return function

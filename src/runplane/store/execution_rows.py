@@ -49,6 +49,7 @@ def to_row(e: Execution) -> dict[str, Any]:
             "pid": e.pid,
             "process_started_at": e.process_started_at,
             "bulk_id": e.bulk_id,
+            "queue": e.queue,
         }
         | {name: value for name in COST_COLUMNS if (value := getattr(e, name)) is not None}
     )
@@ -88,6 +89,7 @@ def from_row(row: Row[Any]) -> Execution:
         process_started_at=m["process_started_at"],
         sla=SlaStatus.from_json(m["sla"]),
         bulk_id=m["bulk_id"],
+        queue=m["queue"],
         **{name: m[name] for name in COST_COLUMNS},
     )
 

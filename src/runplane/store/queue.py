@@ -6,13 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, func, or_, select, tuple_, update
+from sqlalchemy import Connection, Select, func, or_, select, tuple_, update
 
 from runplane.model import Execution, ExecutionStatus
 from runplane.store.execution_rows import from_row
 from runplane.store.executions import older_than
 from runplane.store.tables import executions as t
+
+_after = t.alias("after")
+"""The execution another waits for (`after_id`)."""
 
 
 def find_active_twin(conn: Connection, pipeline: str, params_hash: str) -> Execution | None:
@@ -67,48 +71,59 @@ def list_runnable(
     """Pending executions that may start now, oldest first.
 
     Skips ones whose `not_before` is in the future or whose `after` execution has not
-    succeeded (completed, or dry_run for a dry-run chain). With `scope`, only those ids and their children (a `run --wait` tree).
+    succeeded (completed, or dry_run for a dry-run chain). With `scope`, only those ids and
+    their children (a `run --wait` tree).
     """
-    after = t.alias("after")
-    query = (
-        select(t)
-        .outerjoin(after, after.c.execution_id == t.c.after_id)
-        .where(
-            t.c.status == str(ExecutionStatus.PENDING),
-            or_(t.c.not_before.is_(None), t.c.not_before <= now),
-            or_(
-                t.c.after_id.is_(None),
-                after.c.status.in_([str(ExecutionStatus.COMPLETED), str(ExecutionStatus.DRY_RUN)]),
-            ),
-        )
-        .order_by(t.c.created_at, t.c.execution_id)
-        .limit(limit)
-    )
+    query = _runnable(select(t), now).order_by(t.c.created_at, t.c.execution_id)
     if scope is not None:
         ids = sorted(scope)
         query = query.where(or_(t.c.execution_id.in_(ids), t.c.parent_id.in_(ids)))
-    return [from_row(row) for row in conn.execute(query)]
+    return [from_row(row) for row in conn.execute(query.limit(limit))]
+
+
+def list_to_dispatch(
+    conn: Connection, now: datetime, *, dispatched_before: datetime, limit: int
+) -> list[tuple[str, str | None, bool]]:
+    """Runnable executions never handed to the broker, or last handed before
+    `dispatched_before` and still unclaimed, oldest first: (id, queue, handed before)."""
+    query = _runnable(select(t.c.execution_id, t.c.queue, t.c.dispatched_at), now)
+    query = query.where(or_(t.c.dispatched_at.is_(None), t.c.dispatched_at < dispatched_before))
+    rows = conn.execute(query.order_by(t.c.created_at, t.c.execution_id).limit(limit))
+    return [(row[0], row[1], row[2] is not None) for row in rows]
+
+
+def _runnable(query: Select[Any], now: datetime) -> Select[Any]:
+    """`query` narrowed to pending executions that may start at `now`."""
+    return query.outerjoin(_after, _after.c.execution_id == t.c.after_id).where(
+        t.c.status == str(ExecutionStatus.PENDING),
+        or_(t.c.not_before.is_(None), t.c.not_before <= now),
+        or_(
+            t.c.after_id.is_(None),
+            _after.c.status.in_([str(ExecutionStatus.COMPLETED), str(ExecutionStatus.DRY_RUN)]),
+        ),
+    )
+
+
+def update_dispatched(
+    conn: Connection, execution_id: str, at: datetime | None, *, dispatched_before: datetime
+) -> bool:
+    """Record that a pending execution was handed to the broker `at`, only if nobody did
+    since `dispatched_before` (so several servers send it once); `at=None` undoes it."""
+    unclaimed = or_(t.c.dispatched_at.is_(None), t.c.dispatched_at < dispatched_before)
+    query = update(t).where(
+        t.c.execution_id == execution_id, t.c.status == str(ExecutionStatus.PENDING)
+    )
+    if at is not None:
+        query = query.where(unclaimed)
+    return conn.execute(query.values(dispatched_at=at)).rowcount == 1
 
 
 def find_oldest_due(conn: Connection, now: datetime) -> tuple[Execution, datetime] | None:
     """The pending execution that has waited longest since it could start, and since when:
     the latest of its creation, its `not_before` and its `after` execution's end (so a
     retry's backoff and a chain's wait do not count as waiting)."""
-    after = t.alias("after")
-    rows = conn.execute(
-        select(t, after.c.completed_at.label("after_completed_at"))
-        .outerjoin(after, after.c.execution_id == t.c.after_id)
-        .where(
-            t.c.status == str(ExecutionStatus.PENDING),
-            or_(t.c.not_before.is_(None), t.c.not_before <= now),
-            or_(
-                t.c.after_id.is_(None),
-                after.c.status.in_([str(ExecutionStatus.COMPLETED), str(ExecutionStatus.DRY_RUN)]),
-            ),
-        )
-        .order_by(t.c.created_at, t.c.execution_id)
-        .limit(50)
-    ).all()
+    query = _runnable(select(t, _after.c.completed_at.label("after_completed_at")), now)
+    rows = conn.execute(query.order_by(t.c.created_at, t.c.execution_id).limit(50)).all()
     oldest: tuple[Execution, datetime] | None = None
     for row in rows:
         execution = from_row(row)

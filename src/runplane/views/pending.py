@@ -1,5 +1,6 @@
 """Why a pending execution has not started yet: a retry backoff, a prerequisite still
-running, its place in the queue, or no free worker. The detail page's Summary says it.
+running, its place in the queue, or no free worker (with Celery workers: none serving its
+queue). The detail page's Summary says it.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from datetime import datetime, timedelta
 
 from runplane.model import Execution, ExecutionStatus, Worker
 from runplane.model.clock import Clock, utcnow
+from runplane.model.routing import queue_of
 from runplane.model.status import SUCCESS_STATUSES
 from runplane.settings import Settings
 from runplane.store import Database
@@ -39,6 +41,8 @@ class PendingReason:
     """Live workers that run executions, with what they run."""
     capacity: int = 0
     """Executions the live workers run at once, in total."""
+    queue: str | None = None
+    """Its queue, when Celery workers run executions (only those serving it count above)."""
 
     @property
     def no_worker(self) -> bool:
@@ -66,6 +70,10 @@ def explain_pending(
         live = worker_store.list_live_workers(
             conn, since=now - timedelta(seconds=settings.worker_timeout)
         )
+        queue = None
+        if settings.executor == "celery":  # only the workers serving its queue can take it
+            queue = queue_of(execution.queue)
+            live = [w for w in live if queue in w.queues]
         running = queue_store.list_running(conn)
     by_worker: dict[str, list[Execution]] = {}
     for run in running:
@@ -79,4 +87,5 @@ def explain_pending(
         queue_position=position,
         workers=[BusyWorker(w, by_worker.get(w.worker_id, [])) for w in live],
         capacity=sum(w.max_workers for w in live),
+        queue=queue,
     )

@@ -80,7 +80,7 @@ def test_an_unreachable_broker_says_which_without_its_password() -> None:
     with pytest.raises(BrokerUnavailable) as refused:
         check_reachable(url, timeout=0.5)
     with pytest.raises(BrokerUnavailable) as depths:
-        queue_depths(url, ["celery"], timeout=0.5)
+        queue_depths(url, ["default"], timeout=0.5)
 
     for exc in (refused.value, depths.value):
         assert "s3cret" not in str(exc)
@@ -92,7 +92,7 @@ def test_a_url_that_is_not_redis_is_refused_with_how_to_fix_it() -> None:
     with pytest.raises(BrokerUnavailable, match="not a Redis URL: set RUNPLANE_BROKER_URL"):
         check_reachable("amqp://guest:pw@rabbit:5672//")
     with pytest.raises(BrokerUnavailable, match="cannot be parsed") as malformed:
-        queue_depths("redis://:pw@[::1:6379/0", ["celery"])
+        queue_depths("redis://:pw@[::1:6379/0", ["default"])
     assert "pw" not in str(malformed.value)
 
 
@@ -113,9 +113,9 @@ def test_redact_hides_only_the_password(url: str, shown: str) -> None:
 def test_watched_queues_are_the_default_then_those_workers_serve() -> None:
     at = datetime(2025, 12, 22, 8, 0, tzinfo=UTC)
     workers = [
-        Worker("w1", "h", 1, 1.0, "celery", at, at, queues=("reports", "celery")),
+        Worker("w1", "h", 1, 1.0, "celery", at, at, queues=("reports", "default")),
         Worker("w2", "h", 2, 1.0, "celery", at, at, queues=("etl", "reports")),
         Worker("w3", "h", 3, 1.0, "serve", at, at),
     ]
     assert watched_queues(workers) == [DEFAULT_QUEUE, "etl", "reports"]
-    assert watched_queues([]) == ["celery"]
+    assert watched_queues([]) == ["default"]

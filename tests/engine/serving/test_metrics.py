@@ -114,8 +114,8 @@ def test_with_celery_the_broker_queue_depths_are_gauged(
     sqlite_db: Database, sqlite_settings: Settings, clock: FakeClock, redis_url: str
 ) -> None:
     client = redis.Redis.from_url(redis_url)
-    client.delete("celery", "metrics-reports")
-    client.lpush("celery", "m1", "m2")
+    client.delete("default", "metrics-reports")
+    client.lpush("default", "m1", "m2")
     client.lpush("metrics-reports\x06\x169", "m3")
     client.close()
     with sqlite_db.write() as conn:
@@ -128,7 +128,7 @@ def test_with_celery_the_broker_queue_depths_are_gauged(
 
     text = metrics.render().decode()
 
-    assert metric(text, "runplane_broker_queue_depth", queue="celery") == 2
+    assert metric(text, "runplane_broker_queue_depth", queue="default") == 2
     assert metric(text, "runplane_broker_queue_depth", queue="metrics-reports") == 1
 
 

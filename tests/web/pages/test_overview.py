@@ -117,8 +117,8 @@ def test_with_celery_the_card_shows_the_broker_queues(
     sqlite_db: Database, sqlite_settings: Settings, redis_url: str
 ) -> None:
     client = redis.Redis.from_url(redis_url)
-    client.delete("celery")
-    client.lpush("celery", *[f"m{i}" for i in range(1500)])
+    client.delete("default")
+    client.lpush("default", *[f"m{i}" for i in range(1500)])
     client.close()
     celery = sqlite_settings.model_copy(
         update={"executor": "celery", "broker_url": SecretStr(redis_url)}

@@ -119,6 +119,11 @@ class ExecutionOut(BaseModel):
         description="The bulk operation (`GET /v1/bulk/{id}`) that created this execution "
         "(a bulk retry) or cancelled it (a bulk cancel); null otherwise.",
     )
+    queue: str | None = Field(
+        None,
+        description="The queue it is routed to: only Celery workers serving it run it "
+        "(RUNPLANE_EXECUTOR=celery); null means `default`.",
+    )
     cost: CostOut | None = Field(
         None,
         description="Null while it has not finished, if it never ran, and below the advanced tier.",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from runplane.api.schemas.executions import ExecutionOut, SlaLimitsOut
 from runplane.api.schemas.values import Instant, Params
 from runplane.model import ErrorClass
+from runplane.model.routing import QUEUE, checked_queue
 
 
 class RunRequest(BaseModel):
@@ -17,6 +18,13 @@ class RunRequest(BaseModel):
     params: Params = Field(default_factory=dict)
     dry_run: StrictBool = Field(
         False, description="Validate and compute everything, write nothing."
+    )
+    queue: Annotated[str, AfterValidator(checked_queue)] | None = Field(
+        None,
+        json_schema_extra={"pattern": QUEUE.pattern},
+        description="Route this run to the Celery workers serving this queue instead of the "
+        "pipeline's own (`default` unless the pipeline names one).",
+        examples=["heavy"],
     )
 
 

@@ -14,9 +14,8 @@ from urllib.parse import urlsplit
 import redis
 
 from runplane.model import Worker
+from runplane.model.routing import DEFAULT_QUEUE
 
-DEFAULT_QUEUE = "celery"
-"""Celery's default queue (`task_default_queue`): where an execution naming none is sent."""
 PRIORITY_SEPARATOR = "\x06\x16"
 """kombu's Redis transport: the separator between a queue's name and its priority step."""
 PRIORITY_STEPS = (3, 6, 9)

@@ -1,4 +1,5 @@
-"""Which executor a serving process runs, from its settings (the local one, for now)."""
+"""Which executor a serving process runs, from its settings: the local one, or the Celery
+dispatcher."""
 
 from __future__ import annotations
 
@@ -21,5 +22,10 @@ def configured_executor(
     on_exit: Callable[[str], None],
 ) -> Executor:
     """The executor that runs this process's share of the work; `on_exit(execution_id)` is
-    called after each exit it records (metrics count there)."""
+    called after each exit it records (metrics count there). With the Celery executor,
+    the one that hands executions to the broker for workers to run."""
+    if settings.executor == "celery":
+        from runplane.engine.distributed.dispatcher import CeleryDispatcher  # imports Celery
+
+        return CeleryDispatcher(db, settings, worker_id=worker_id, clock=clock)
     return LocalExecutor(db, settings, worker_id=worker_id, host=host, clock=clock, on_exit=on_exit)

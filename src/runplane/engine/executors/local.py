@@ -62,6 +62,7 @@ class LocalExecutor:
         scope: set[str] | None = None,
         clock: Clock = utcnow,
         on_exit: Callable[[str], None] | None = None,
+        actor: str | None = None,
     ) -> None:
         self._db = db
         self._on_exit = on_exit
@@ -95,7 +96,8 @@ class LocalExecutor:
         self._last_cancel_check = 0.0
         self._last_blocked_check = 0.0
         self._last_tick = time.monotonic()
-        self._actor = f"worker:{host}:{os.getpid()}"
+        self._actor = actor or f"worker:{host}:{os.getpid()}"
+        """Who its claims, stop signals and kills are recorded as in the trail."""
 
     def start(self) -> None:
         self._forks.start()
@@ -230,24 +232,28 @@ class LocalExecutor:
         free = self.max_workers - busy - len(self._unstarted)
         if free <= 0:
             return
-        with self._db.read() as conn:
-            candidates = queue_store.list_runnable(
-                conn, self._clock(), limit=free, scope=self._scope
-            )
-        for candidate in candidates:
-            faults.reach("claim", candidate.execution_id)
+        for execution_id in self._candidates(free):
+            faults.reach("claim", execution_id)
             if not self._forks.alive:  # it died meanwhile: leave the rest pending
                 return
-            if lifecycle.claim_execution(
-                self._db,
-                candidate.execution_id,
-                worker_id=self.worker_id,
-                actor=self._actor,
+            won = lifecycle.claim_execution(
+                self._db, execution_id, worker_id=self.worker_id, actor=self._actor,
                 clock=self._clock,
-            ):
+            )  # fmt: skip
+            self._claimed(execution_id, won)
+            if won:
                 if self._scope is not None:
-                    self._scope.add(candidate.execution_id)
-                self._spawn(candidate.execution_id)
+                    self._scope.add(execution_id)
+                self._spawn(execution_id)
+
+    def _candidates(self, free: int) -> list[str]:
+        """The executions to try to claim now, at most `free`: the runnable pending ones."""
+        with self._db.read() as conn:
+            runnable = queue_store.list_runnable(conn, self._clock(), limit=free, scope=self._scope)
+        return [e.execution_id for e in runnable]
+
+    def _claimed(self, execution_id: str, won: bool) -> None:
+        """After each claim, won or lost to another executor (a hook for the Celery worker)."""
 
     def _spawn(self, execution_id: str) -> None:
         server = self._forks.server
@@ -361,7 +367,7 @@ class LocalExecutor:
 
     def _event(self, execution_id: str, kind: EventKind, at: datetime) -> None:
         with self._db.write() as conn:
-            event_store.insert_event(conn, execution_id, kind, actor="executor", at=at)
+            event_store.insert_event(conn, execution_id, kind, actor=self._actor, at=at)
 
     def _sampled(self) -> list[tuple[str, psutil.Process]]:
         with self._lock:

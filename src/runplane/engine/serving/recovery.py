@@ -66,13 +66,14 @@ def _why_lost(
     where = f"{worker.host} (pid {worker.pid})"
     if worker.stopped_at is not None:
         return f"Its worker on {where} stopped while it ran"
+    same_host = worker.host == host
+    if same_host and not processes.is_alive(worker.pid, worker.process_started_at):
+        return f"Its worker process on {where} is gone"  # the surest reason: say it first
     age = (now - worker.heartbeat_at).total_seconds()
     if age > timeout:
         return f"Its worker on {where} sent no heartbeat for {age:.0f} s"
-    if worker.host != host:
+    if not same_host:
         return None
-    if not processes.is_alive(worker.pid, worker.process_started_at):
-        return f"Its worker process on {where} is gone"
     if execution.pid is not None and not processes.is_alive(
         execution.pid, execution.process_started_at
     ):

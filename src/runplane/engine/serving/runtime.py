@@ -49,12 +49,13 @@ class ServingRuntime:
         self.db = db
         self.settings = settings
         self._clock = clock
+        runs_here = settings.executor == "local"  # else Celery workers run them, not serve
         self.registration = WorkerRegistration(
             db,
             settings,
             kind="serve",
-            max_workers=settings.max_workers,
-            busy=lambda: self.executor.facts().busy,
+            max_workers=settings.max_workers if runs_here else 0,
+            busy=lambda: self.executor.facts().busy if runs_here else 0,
             clock=clock,
         )
         self.metrics = EngineMetrics(db)

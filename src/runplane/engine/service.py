@@ -67,12 +67,9 @@ def submit_execution(
     strict: bool = False,
     queue: str | None = None,
 ) -> Execution:
-    """Record a new pending execution; it is in the database before this returns, with
-    its audit entry when someone (`origin`) asked for it.
-
-    `strict` validates `params` as JSON values (the API's bodies), see `validate_params`;
-    `queue` routes it to the workers serving that queue instead of the pipeline's own.
-    """
+    """Record a new pending execution, routed to `queue` if given; it is in the database
+    before this returns, with its audit entry when someone (`origin`) asked for it.
+    `strict` validates `params` as JSON values (the API's bodies), see `validate_params`."""
     execution = prepare_execution(
         pipeline,
         params,
@@ -116,10 +113,10 @@ def prepare_execution(
     queue: str | None = None,
 ) -> Execution:
     """A new pending execution with validated parameters, routed to `queue` or else its
-    pipeline's, not yet stored.
+    pipeline's, not yet stored (raises `UnknownPipeline`, `InvalidParams`, `InvalidQueue`).
 
-    Raises `UnknownPipeline`, `InvalidParams` or (for a malformed queue) `InvalidQueue`. `insert_submitted` stores it, inside a
-    transaction the caller may share with its own writes (the scheduler's fire record).
+    `insert_submitted` stores it, inside a transaction the caller may share with its own
+    writes (the scheduler's fire record).
     """
     canonical, identity = prepare_params(pipeline, params, registry, strict=strict)
     return new_execution(

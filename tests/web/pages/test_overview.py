@@ -128,6 +128,6 @@ def test_with_celery_the_card_shows_the_broker_queues(
         up = text(web.get("/dashboard").text)
     with TestClient(create_app(sqlite_db, gone)) as web:
         down = web.get("/dashboard").text
-    assert f"Broker {redis_url} , waiting: celery 1,500" in up
+    assert f"Broker {redis_url} , waiting: default 1,500" in up
     assert "Broker unreachable: the broker redis://:***@127.0.0.1:9/0 did not answer" in text(down)
     assert ":pw@" not in down

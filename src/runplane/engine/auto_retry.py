@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from runplane.engine.service import next_attempt
+from runplane.engine.new_executions import next_attempt
 from runplane.model import EventKind, Execution, ExecutionError, SuggestedAction
 from runplane.pipelines import Registry, UnknownPipeline
 from runplane.store import events as event_store

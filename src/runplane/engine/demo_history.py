@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from runplane.engine.classify import classify, worker_lost
 from runplane.engine.ids import new_capture_id, new_execution_id
-from runplane.engine.service import prepare_params
+from runplane.engine.new_executions import prepare_params
 from runplane.model import EventKind, Execution, ExecutionStatus, LogLine, Trigger
 from runplane.model.cost import RateCard, Rates, Usage, price
 from runplane.model.errors import ExecutionError

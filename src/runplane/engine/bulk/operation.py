@@ -21,13 +21,8 @@ from runplane.engine import faults
 from runplane.engine.access.audit import append
 from runplane.engine.bulk.checks import recheck
 from runplane.engine.errors import BulkRefused, CancelRefused, RetryRefused
-from runplane.engine.service import (
-    identity_lock,
-    next_attempt,
-    prepare_params,
-    record_cancel,
-    record_retry,
-)
+from runplane.engine.new_executions import next_attempt, prepare_params
+from runplane.engine.service import identity_lock, record_cancel, record_retry
 from runplane.model import Execution, Trigger
 from runplane.model.audit import AuditAction, Origin
 from runplane.model.bulk import (

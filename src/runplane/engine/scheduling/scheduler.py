@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from runplane.engine.failure_log import FailureLog
+from runplane.engine.new_executions import insert_submitted, prepare_execution
 from runplane.engine.scheduling.param_templates import known_templates, render_params
 from runplane.engine.scheduling.timetable import Timetable, timetable
-from runplane.engine.service import insert_submitted, prepare_execution
 from runplane.engine.serving import wakeup
 from runplane.engine.serving.loop import ServeLoop
 from runplane.model import Trigger

@@ -14,6 +14,7 @@ from typing import Any
 
 from runplane.engine.access.audit import append
 from runplane.engine.errors import InvalidSchedule, ScheduleRefused
+from runplane.engine.new_executions import prepare_params
 from runplane.engine.scheduling.param_templates import (
     check_templates,
     has_template,
@@ -25,7 +26,6 @@ from runplane.engine.scheduling.timetable import (
     parse_cron,
     parse_timezone,
 )
-from runplane.engine.service import prepare_params
 from runplane.model.audit import AuditAction, Origin
 from runplane.model.clock import Clock, utcnow
 from runplane.model.schedule import NAME, NAME_RULE, CatchUp, Schedule

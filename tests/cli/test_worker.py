@@ -71,6 +71,8 @@ def test_an_unreachable_broker_is_named_without_its_password(
         (("--queues", "heavy,two words"), "'two words' is not a queue name"),
         (("--queues", ","), "name at least one queue"),
         (("--concurrency", "0"), "0 is not in the range 1<=x<=256"),
+        (("--name", "a\tb"), "1 to 100 printable characters"),
+        (("--name", "n" * 101), "1 to 100 printable characters"),
     ],
 )
 def test_bad_options_are_refused_with_what_a_good_one_looks_like(

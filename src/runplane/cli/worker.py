@@ -22,6 +22,12 @@ def _queues(_: click.Context, __: click.Parameter, value: str) -> tuple[str, ...
         raise click.BadParameter(str(exc)) from None
 
 
+def _name(_: click.Context, __: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not (0 < len(value) <= 100 and value.isprintable()):
+        raise click.BadParameter("a worker's name is 1 to 100 printable characters, e.g. gpu-1")
+    return value
+
+
 @click.command()
 @click.option(
     "--concurrency",
@@ -36,7 +42,9 @@ def _queues(_: click.Context, __: click.Parameter, value: str) -> tuple[str, ...
     callback=_queues,
     help="The queues it takes executions from, comma-separated.",
 )
-@click.option("--name", help="How lists and the trail name it.  [default: HOST-PID]")
+@click.option(
+    "--name", callback=_name, help="How lists and the trail name it.  [default: HOST-PID]"
+)
 @pass_app
 def worker(app: App, concurrency: int | None, queues: tuple[str, ...], name: str | None) -> None:
     """Run executions from the broker's queues on this machine (the Celery executor)."""

@@ -45,6 +45,9 @@ def test_a_hundred_executions_spread_over_both_workers_and_each_runs_once(
     assert {a for (a,) in ran_by.values()} == {"worker:w1", "worker:w2"}
     recorded = {cluster.worker_id("w1"), cluster.worker_id("w2")}
     assert {e.worker_id for e in ended} == recorded
+    for worker_id in recorded:  # --concurrency 2: never more than two at once on one worker
+        runs = [(e.started_at, e.completed_at) for e in ended if e.worker_id == worker_id]
+        assert max(sum(1 for s, c in runs if s <= at < c) for at, _ in runs) <= 2
 
 
 @pytest.mark.parametrize(

@@ -88,7 +88,12 @@ class WorkerRegistration:
         self.last_beat = time.monotonic()
 
     def start_heartbeat(self, on_tick: Callable[[], object] = lambda: None) -> None:
-        self.last_beat = time.monotonic()  # registered moments ago; the first beat is due
+        """Beat now (what ran since `register`, a fork server's start, may have outlasted
+        the worker timeout on a loaded machine), then every `heartbeat_interval`."""
+        try:
+            self.heartbeat()
+        except Exception as exc:
+            self._failures.failed(exc)
         self._thread = threading.Thread(
             target=self._beat, args=(on_tick,), name="heartbeat", daemon=True
         )

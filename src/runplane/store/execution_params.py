@@ -19,20 +19,25 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
+    Text,
     and_,
+    case,
     cast,
     exists,
+    false,
     func,
     insert,
     literal,
     or_,
     select,
     tuple_,
+    type_coerce,
     union_all,
 )
 
 from runplane.model import Execution
-from runplane.model.param_filters import ParamMatch, indexed
+from runplane.model.param_filters import NUMBER, ParamMatch, indexed
+from runplane.store import param_plan as plan
 from runplane.store.tables import execution_params as p
 from runplane.store.tables import executions as t
 from runplane.store.types import UTCDateTime
@@ -64,7 +69,7 @@ def param_clauses(dialect: str, matches: Sequence[ParamMatch]) -> list[ColumnEle
     """One test per parameter name on `executions` rows (the names AND, a name's values OR)."""
     if dialect == "postgresql":
         return [_contains(match) for match in matches]
-    return [_has(match, t.c.execution_id) for match in matches]
+    return [row_test(match) for match in matches]
 
 
 def search_clause(text: str) -> ColumnElement[bool]:
@@ -82,22 +87,54 @@ def search_clause(text: str) -> ColumnElement[bool]:
     )
 
 
+def row_test(match: ParamMatch) -> ColumnElement[bool]:
+    """SQLite's test of one parameter on an `executions` row: its JSON read in place when
+    every value is plain text (a string is its own canonical text, so a JSON string equal
+    to it is exactly what the side table holds), else a look-up in the side table. So is
+    a row whose JSON may spell a non-finite number, which SQLite's JSON cannot read."""
+    if not _plain(match):
+        return _has(match, t.c.execution_id)
+    path = '$."' + match.name + '"'
+    document = type_coerce(t.c.params, Text())
+    odd = or_(func.instr(document, "Infinity") > 0, func.instr(document, "NaN") > 0)
+    in_place = and_(
+        func.json_extract(document, path).in_(match.texts()),
+        func.json_type(document, path) == "text",
+    )
+    return case((odd, _has(match, t.c.execution_id)), else_=in_place)
+
+
+def row_cost(match: ParamMatch) -> float:
+    """What `row_test` costs per row, against reading the row (1)."""
+    return 0.3 if _plain(match) else plan.SIDE_COST
+
+
+def _plain(match: ParamMatch) -> bool:
+    return not any(NUMBER.match(text) or text in ("true", "false") for text in match.texts())
+
+
 def keys_query(
+    chosen: plan.Plan,
     matches: Sequence[ParamMatch],
     where: Sequence[ColumnElement[bool]],
     *,
-    since: datetime | None,
-    until: datetime | None,
     limit: int,
     after: Cursor | None,
 ) -> Select[Any]:
-    """`(execution_id, created_at, status)` newest first, walking the side table's index
-    for the first parameter (one ordered walk per value, merged), the other filters
-    tested per row: what SQLite answers a parameter filter with, whatever the planner
-    would guess without statistics."""
-    first, rest = matches[0], matches[1:]
-    window = [p.c.created_at >= since] if since is not None else []
-    window += [p.c.created_at < until] if until is not None else []
+    """`(execution_id, created_at, status)` newest first, as `chosen` says: walking the
+    side table's index for its parameter (one ordered walk per value, merged), the other
+    filters tested per row, or walking the executions in the window, testing each."""
+    if chosen.empty:
+        return select(t.c.execution_id, t.c.created_at, t.c.status).where(false())
+    if chosen.driver is None:
+        query = select(t.c.execution_id, t.c.created_at, t.c.status).where(
+            *where, *chosen.window(t.c.created_at), *(row_test(m) for m in matches)
+        )
+        if after is not None:
+            query = query.where(older_than(after))
+        return query.order_by(t.c.created_at.desc(), t.c.execution_id.desc()).limit(limit)
+    first = chosen.driver
+    window = chosen.window(p.c.created_at)
     if after is not None:
         at, execution_id = after
         window.append(
@@ -105,11 +142,11 @@ def keys_query(
             < tuple_(literal(at, UTCDateTime()), literal(execution_id, p.c.execution_id.type))
         )
     row = [t.c.execution_id == p.c.execution_id, *where]
+    row += [row_test(match) for match in matches if match is not first]
     status = select(t.c.status).where(*row).scalar_subquery()
     walks = [
         select(p.c.execution_id, p.c.created_at, status.label("status"))
-        .where(p.c.name == first.name, p.c.value == value, *window)
-        .where(exists().where(*row), *(_has(match, p.c.execution_id) for match in rest))
+        .where(p.c.name == first.name, p.c.value == value, *window, exists().where(*row))
         .order_by(p.c.created_at.desc(), p.c.execution_id.desc())
         .limit(limit)
         for value in first.texts()
@@ -125,23 +162,29 @@ def keys_query(
 
 
 def statuses_query(
+    chosen: plan.Plan,
     matches: Sequence[ParamMatch],
     where: Sequence[ColumnElement[bool]],
     *,
-    since: datetime | None,
-    until: datetime | None,
     limit: int,
 ) -> Select[Any]:
-    """The status of up to `limit` executions the filter matches, in any order: the side
-    table joined to each row once (SQLite's bounded count)."""
-    first, rest = matches[0], matches[1:]
-    window = [p.c.created_at >= since] if since is not None else []
-    window += [p.c.created_at < until] if until is not None else []
+    """The status of up to `limit` executions the filter matches, in any order, walking
+    what `chosen` says (SQLite's bounded count)."""
+    if chosen.empty:
+        return select(t.c.status).where(false())
+    if chosen.driver is None:
+        return (
+            select(t.c.status)
+            .where(*where, *chosen.window(t.c.created_at), *(row_test(m) for m in matches))
+            .limit(limit)
+        )
+    first = chosen.driver
     return (
         select(t.c.status)
         .select_from(p.join(t, t.c.execution_id == p.c.execution_id))
-        .where(p.c.name == first.name, p.c.value.in_(first.texts()), *window, *where)
-        .where(*(_has(match, p.c.execution_id) for match in rest))
+        .where(p.c.name == first.name, p.c.value.in_(first.texts()))
+        .where(*chosen.window(p.c.created_at), *where)
+        .where(*(row_test(match) for match in matches if match is not first))
         .limit(limit)
     )
 

@@ -1,11 +1,11 @@
-"""Parameter filters and free-text search over executions, and the side table behind them.
+"""Parameter filters over executions, and the side table behind them.
 
 `execution_params` holds each execution's indexed parameters (`model/param_filters.py`),
 written with the execution in its insert's transaction. On SQLite a parameter filter
-walks that table's `(name, value, created_at, execution_id)` index newest first; on
-PostgreSQL it is a containment test the GIN index on `executions.params` answers. Free
-text (an id prefix, a pipeline name, a parameter value's prefix) is a test per row on
-both backends, so it narrows whatever index the other filters use.
+walks that table's `(name, value, created_at, execution_id)` index newest first, or the
+executions' own indexes with each parameter tested in the row (`param_plan.py` chooses);
+on PostgreSQL it is a containment test the GIN index on `executions.params` answers.
+Free text is `free_text.py`'s.
 """
 
 from __future__ import annotations
@@ -16,22 +16,21 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Connection,
     Select,
-    Text,
     and_,
-    case,
+    bindparam,
     cast,
     exists,
     false,
-    func,
     insert,
     literal,
     or_,
     select,
+    text,
     tuple_,
-    type_coerce,
     union_all,
 )
 
@@ -69,39 +68,33 @@ def param_clauses(dialect: str, matches: Sequence[ParamMatch]) -> list[ColumnEle
     """One test per parameter name on `executions` rows (the names AND, a name's values OR)."""
     if dialect == "postgresql":
         return [_contains(match) for match in matches]
-    return [row_test(match) for match in matches]
+    return [row_test(match, i) for i, match in enumerate(matches)]
 
 
-def search_clause(text: str) -> ColumnElement[bool]:
-    """Free text: an id starting with it, a pipeline name containing it, or a parameter
-    value starting with it (all ignoring case)."""
-    pattern = _escape(text.lower())
-    other = p.alias()
-    return or_(
-        t.c.execution_id.like(pattern + "%", escape="\\"),
-        t.c.pipeline.like("%" + pattern + "%", escape="\\"),
-        exists().where(
-            other.c.execution_id == t.c.execution_id,
-            func.lower(other.c.value).like(pattern + "%", escape="\\"),
-        ),
-    )
-
-
-def row_test(match: ParamMatch) -> ColumnElement[bool]:
+def row_test(match: ParamMatch, key: int) -> ColumnElement[bool]:
     """SQLite's test of one parameter on an `executions` row: its JSON read in place when
     every value is plain text (a string is its own canonical text, so a JSON string equal
     to it is exactly what the side table holds), else a look-up in the side table. So is
-    a row whose JSON may spell a non-finite number, which SQLite's JSON cannot read."""
-    if not _plain(match):
-        return _has(match, t.c.execution_id)
-    path = '$."' + match.name + '"'
-    document = type_coerce(t.c.params, Text())
-    odd = or_(func.instr(document, "Infinity") > 0, func.instr(document, "NaN") > 0)
-    in_place = and_(
-        func.json_extract(document, path).in_(match.texts()),
-        func.json_type(document, path) == "text",
+    a row whose JSON may spell a non-finite number, which SQLite's JSON cannot read.
+    SQL text, built per request far cheaper than constructs; `key` (the match's place in
+    its filter) keeps its bound names apart from the other matches'."""
+    has = (
+        f"EXISTS (SELECT 1 FROM execution_params AS p{key} WHERE p{key}.execution_id ="
+        f" executions.execution_id AND p{key}.name = :n{key} AND p{key}.value IN :v{key})"
     )
-    return case((odd, _has(match, t.c.execution_id)), else_=in_place)
+    names: list[BindParameter[Any]] = [
+        bindparam(f"n{key}", match.name),
+        bindparam(f"v{key}", match.texts(), expanding=True),
+    ]
+    if not _plain(match):
+        return text(has).bindparams(*names).self_group()  # type: ignore[return-value]
+    sql = (
+        "CASE WHEN instr(executions.params, 'Infinity') OR instr(executions.params, 'NaN')"
+        f" THEN {has} ELSE json_extract(executions.params, :j{key}) IN :v{key}"
+        f" AND json_type(executions.params, :j{key}) = 'text' END"
+    )
+    path: BindParameter[str] = bindparam(f"j{key}", '$."' + match.name + '"')
+    return text(sql).bindparams(*names, path).self_group()  # type: ignore[return-value]
 
 
 def row_cost(match: ParamMatch) -> float:
@@ -128,7 +121,7 @@ def keys_query(
         return select(t.c.execution_id, t.c.created_at, t.c.status).where(false())
     if chosen.driver is None:
         query = select(t.c.execution_id, t.c.created_at, t.c.status).where(
-            *where, *chosen.window(t.c.created_at), *(row_test(m) for m in matches)
+            *where, *chosen.window(t.c.created_at), *(row_test(m, i) for i, m in enumerate(matches))
         )
         if after is not None:
             query = query.where(older_than(after))
@@ -142,7 +135,7 @@ def keys_query(
             < tuple_(literal(at, UTCDateTime()), literal(execution_id, p.c.execution_id.type))
         )
     row = [t.c.execution_id == p.c.execution_id, *where]
-    row += [row_test(match) for match in matches if match is not first]
+    row += [row_test(m, i) for i, m in enumerate(matches) if m is not first]
     status = select(t.c.status).where(*row).scalar_subquery()
     walks = [
         select(p.c.execution_id, p.c.created_at, status.label("status"))
@@ -175,7 +168,11 @@ def statuses_query(
     if chosen.driver is None:
         return (
             select(t.c.status)
-            .where(*where, *chosen.window(t.c.created_at), *(row_test(m) for m in matches))
+            .where(
+                *where,
+                *chosen.window(t.c.created_at),
+                *(row_test(m, i) for i, m in enumerate(matches)),
+            )
             .limit(limit)
         )
     first = chosen.driver
@@ -184,7 +181,7 @@ def statuses_query(
         .select_from(p.join(t, t.c.execution_id == p.c.execution_id))
         .where(p.c.name == first.name, p.c.value.in_(first.texts()))
         .where(*chosen.window(p.c.created_at), *where)
-        .where(*(row_test(match) for match in matches if match is not first))
+        .where(*(row_test(m, i) for i, m in enumerate(matches) if m is not first))
         .limit(limit)
     )
 

@@ -32,7 +32,7 @@ from runplane.model import (
     check_transition,
 )
 from runplane.model.param_filters import ParamMatch
-from runplane.store import counts, param_plan
+from runplane.store import counts, free_text, param_plan
 from runplane.store import execution_params as params
 from runplane.store.errors import AmbiguousId, NotFound
 from runplane.store.execution_params import Cursor as Cursor
@@ -53,6 +53,8 @@ class ExecutionFilter:
     sla_states: frozenset[str] = frozenset()
     params: tuple[ParamMatch, ...] = ()
     search: str | None = None
+    search_terms: free_text.SearchTerms | None = None
+    """What `search` can match, from the indexes (`prepare`); None: tested row by row."""
 
     @property
     def narrowed(self) -> bool:
@@ -64,7 +66,7 @@ class ExecutionFilter:
         """The test on `executions` rows (parameters differ per backend: `execution_params`)."""
         clauses = params.param_clauses(dialect, self.params) if self.params else []
         if self.search is not None:
-            clauses.append(params.search_clause(self.search))
+            clauses.append(free_text.clause(self.search, self.search_terms))
         if self.statuses:
             clauses.append(t.c.status.in_(sorted(self.statuses)))
         if self.pipelines:
@@ -78,6 +80,14 @@ class ExecutionFilter:
         if self.sla_states:
             clauses.append(t.c.sla_state.in_(sorted(self.sla_states)))
         return clauses
+
+
+def prepare(conn: Connection, filter: ExecutionFilter) -> ExecutionFilter:
+    """The filter with its free text resolved against the indexes (`free_text.resolve`),
+    once for a page's rows and count."""
+    if filter.search is None or filter.search_terms is not None:
+        return filter
+    return replace(filter, search_terms=free_text.resolve(conn, filter.search))
 
 
 def insert_execution(conn: Connection, execution: Execution) -> None:
@@ -144,6 +154,7 @@ def list_executions(
     after: Cursor | None = None,
 ) -> list[Execution]:
     """Newest first by `(created_at, execution_id)`; `after` continues from a previous page."""
+    filter = prepare(conn, filter)
     if filter.params and conn.dialect.name == "sqlite":  # walked on the side table first
         keys = list_execution_keys(conn, filter, limit=limit, after=after)
         found = list_executions_by_id(conn, [key[0] for key in keys])
@@ -178,6 +189,7 @@ def _keys_query(
     plan: param_plan.Plan | None = None,
 ) -> Select[Any]:
     dialect = conn.dialect.name
+    filter = prepare(conn, filter)
     if filter.params and dialect == "sqlite":
         chosen = plan or plan_filter(conn, filter)
         assert chosen is not None
@@ -219,6 +231,7 @@ def count_matching(
     was reached (each count is then a lower bound): for filters the hourly counts cannot
     answer, so a page says "1,000+" rather than scan a million rows."""
     dialect = conn.dialect.name
+    filter = prepare(conn, filter)
     if filter.params and dialect == "sqlite":
         chosen = plan or plan_filter(conn, filter)
         assert chosen is not None

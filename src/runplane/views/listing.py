@@ -77,6 +77,7 @@ def list_page(
     capped = False
     with db.read() as conn:
         check_pipelines(conn, filters.pipelines, registry)
+        query = store.prepare(conn, query)
         plan = store.plan_filter(conn, query)
         keys = store.list_execution_keys(conn, query, limit=limit + 1, after=after, plan=plan)
         known = {} if finished is None else _known(finished, keys)

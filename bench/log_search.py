@@ -12,6 +12,10 @@ rows. Then:
     python bench/log_search.py                                   # the full size, minutes
     python bench/log_search.py --executions 10000 --lines 100000 # a quick run
     python bench/log_search.py --database-url postgresql+psycopg://.../bench
+    python bench/log_search.py --database-url ... --pg-document "to_tsvector('simple', message)"
+
+`--pg-document` indexes and searches another expression on PostgreSQL, to compare what
+each costs the writer (the search results then follow that expression's words).
 """
 
 from __future__ import annotations
@@ -29,9 +33,9 @@ from sqlalchemy import select, text
 
 from runplane.engine.running.logsink import LogSink
 from runplane.settings import Settings
-from runplane.store import Database
+from runplane.store import Database, log_index, log_search
 from runplane.store import logs as log_store
-from runplane.store.log_index import PG_INDEX, create_log_index, drop_log_index
+from runplane.store.log_index import PG_DOCUMENT, PG_INDEX, create_log_index, drop_log_index
 from runplane.store.schema import upgrade
 from runplane.store.tables import execution_logs, executions
 from runplane.views.log_search import parse_search, search_logs
@@ -60,7 +64,10 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a new SQLite file in bench/out")
     parser.add_argument("--queries", type=int, default=200, help="per kind of query")
     parser.add_argument("--writer-lines", type=int, default=200_000)
+    parser.add_argument("--pg-document", help=f"PostgreSQL only; default: {PG_DOCUMENT}")
     args = parser.parse_args()
+    if args.pg_document:
+        log_index.PG_DOCUMENT = log_search.PG_DOCUMENT = args.pg_document
 
     url = args.database_url
     if url is None:

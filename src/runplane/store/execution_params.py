@@ -88,10 +88,14 @@ def row_test(match: ParamMatch, key: int) -> ColumnElement[bool]:
     ]
     if not _plain(match):
         return text(has).bindparams(*names).self_group()  # type: ignore[return-value]
+    # json_extract gives a string as itself, a number or boolean as a number (never equal
+    # to text), a list or object as its JSON, which only a text starting [ or { can equal
+    typed = any(text_.startswith(("[", "{")) for text_ in match.texts())
     sql = (
         "CASE WHEN instr(executions.params, 'Infinity') OR instr(executions.params, 'NaN')"
         f" THEN {has} ELSE json_extract(executions.params, :j{key}) IN :v{key}"
-        f" AND json_type(executions.params, :j{key}) = 'text' END"
+        + (f" AND json_type(executions.params, :j{key}) = 'text'" if typed else "")
+        + " END"
     )
     path: BindParameter[str] = bindparam(f"j{key}", '$."' + match.name + '"')
     return text(sql).bindparams(*names, path).self_group()  # type: ignore[return-value]

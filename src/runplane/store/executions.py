@@ -193,7 +193,9 @@ def _keys_query(
     if filter.params and dialect == "sqlite":
         chosen = plan or plan_filter(conn, filter)
         assert chosen is not None
-        return params.keys_query(chosen, filter.params, _rest(filter), limit=limit, after=after)
+        return params.keys_query(
+            chosen, chosen.order or filter.params, _rest(filter), limit=limit, after=after
+        )
     query = select(t.c.execution_id, t.c.created_at, t.c.status).where(*filter.where(dialect))
     if after is not None:
         query = query.where(older_than(after))
@@ -235,7 +237,9 @@ def count_matching(
     if filter.params and dialect == "sqlite":
         chosen = plan or plan_filter(conn, filter)
         assert chosen is not None
-        query = params.statuses_query(chosen, filter.params, _rest(filter), limit=cap)
+        query = params.statuses_query(
+            chosen, chosen.order or filter.params, _rest(filter), limit=cap
+        )
     else:
         query = select(t.c.status).where(*filter.where(dialect)).limit(cap)
     found = query.subquery()  # summed in one row: no sort, no thousand rows fetched

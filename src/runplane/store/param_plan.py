@@ -43,6 +43,8 @@ class Plan:
     last: datetime | None
     driver: ParamMatch | None
     empty: bool = False
+    order: tuple[ParamMatch, ...] = ()
+    """The matches, the rarest first: the order to test them in a row."""
 
     def window(self, created_at: Any) -> list[ColumnElement[bool]]:
         """The window as tests on a `created_at` column."""
@@ -135,7 +137,9 @@ def plan(
         if cost < best[0]:
             best = (cost, match)
     walk = (1.0 + sum(row_costs)) * min(narrowed, NEED / max(math.prod(shares), 1e-9))
-    return Plan(_time(low), _time(high), None if walk < best[0] else best[1])
+    ranked = sorted(range(len(matches)), key=lambda i: shares[i])
+    order = tuple(matches[i] for i in ranked)
+    return Plan(_time(low), _time(high), None if walk < best[0] else best[1], order=order)
 
 
 def _sample(source: str, order: str) -> list[str]:

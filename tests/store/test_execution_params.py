@@ -15,7 +15,7 @@ from runplane.model.param_filters import ParamMatch, indexed
 from runplane.store import Database
 from runplane.store import executions as store
 from runplane.store.schema import alembic_config, upgrade
-from runplane.store.tables import execution_params
+from runplane.store.tables import execution_params, executions
 from tests.factories import make_execution
 from tests.support.param_index import assert_params_indexed
 
@@ -208,3 +208,40 @@ def test_a_parameter_filter_is_answered_from_its_index(db: Database) -> None:
             conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
             plan = " / ".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + sql, params))
             assert "ix_executions_params" in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("params", "matches"),
+    [
+        ({"day": "2025-12-22"}, True),
+        ({"day": ["2025-12-22"]}, False),  # a list is not indexed, whatever its JSON says
+        ({"day": {"v": "2025-12-22"}}, False),
+        ({"other": "2025-12-22"}, False),
+    ],
+)
+def test_a_plain_value_tested_in_the_row_agrees_with_the_side_table(
+    db: Database, params: dict[str, Any], matches: bool
+) -> None:
+    with db.write() as conn:
+        made = make_execution(conn, params=params, created_at=T0)
+    query = store.ExecutionFilter(params=(ParamMatch("day", ("2025-12-22",)),))
+    with db.read() as conn:
+        found = conn.execute(
+            select(executions.c.execution_id).where(*query.where(db.dialect))
+        ).scalars()
+        assert list(found) == ([made.execution_id] if matches else [])
+
+
+@pytest.mark.parametrize("odd", [float("inf"), float("-inf"), float("nan")])
+def test_a_row_whose_json_spells_a_non_finite_number_is_looked_up_instead(
+    sqlite_db: Database, odd: float
+) -> None:
+    """SQLite's JSON functions refuse `Infinity` and `NaN` (PostgreSQL refuses to store
+    them), so such a row is tested through the side table."""
+    with sqlite_db.write() as conn:
+        made = make_execution(conn, params={"day": "2025-12-22", "x": odd}, created_at=T0)
+        make_execution(conn, params={"day": "2025-12-29", "x": odd}, created_at=T0)
+    query = store.ExecutionFilter(params=(ParamMatch("day", ("2025-12-22",)),))
+    with sqlite_db.read() as conn:
+        found = conn.execute(select(executions.c.execution_id).where(*query.where("sqlite")))
+        assert list(found.scalars()) == [made.execution_id]

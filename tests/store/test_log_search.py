@@ -4,13 +4,14 @@ FTS5 table and PostgreSQL's GIN index, each kept in step by the writer's own sta
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from alembic import command
 from sqlalchemy import event, insert, text
 
+from runplane.model import LogLine
 from runplane.model.log_query import parse_log_search
 from runplane.store import Database, log_search, schema
 from runplane.store import logs as log_store
@@ -173,3 +174,29 @@ def test_sqlite_finds_the_lines_through_the_fts_index(sqlite_db: Database) -> No
         plan = [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
     assert plan[0].startswith("SCAN execution_logs_fts VIRTUAL TABLE INDEX"), plan
     assert "SEARCH execution_logs USING INTEGER PRIMARY KEY (rowid=?)" in plan
+
+
+def test_a_line_stamped_before_its_execution_by_another_clock_is_still_found(
+    db: Database,
+) -> None:
+    """Lines older than the window are dropped before their executions are looked up, but
+    not a line stamped up to `SKEW` before its execution was created (another machine's
+    clock); an execution created before the window stays out whatever its lines say."""
+    start = datetime(2025, 12, 22, 8, 0, tzinfo=UTC)
+    with db.write() as conn:
+        early = make_execution(conn, created_at=start - timedelta(days=10))
+        skewed = make_execution(conn, created_at=start)
+        log_store.insert_log_lines(
+            conn,
+            [
+                LogLine(skewed.execution_id, 1, start - timedelta(hours=20), "INFO", "needle"),
+                LogLine(early.execution_id, 1, start, "INFO", "needle late"),
+            ],
+        )
+    search = parse_log_search("needle")
+    with db.read() as conn:
+        window = ExecutionFilter(since=start - timedelta(hours=1))
+        found = log_search.list_matching_executions(conn, search, window)
+        everything = log_search.list_matching_executions(conn, search, ExecutionFilter())
+    assert [key[0] for key in found] == [skewed.execution_id]
+    assert [key[0] for key in everything] == [skewed.execution_id, early.execution_id]

@@ -19,6 +19,7 @@ from sqlalchemy import (
     case,
     func,
     insert,
+    literal_column,
     select,
     union_all,
     update,
@@ -31,7 +32,7 @@ from runplane.model import (
     check_transition,
 )
 from runplane.model.param_filters import ParamMatch
-from runplane.store import counts
+from runplane.store import counts, free_text, param_plan
 from runplane.store import execution_params as params
 from runplane.store.errors import AmbiguousId, NotFound
 from runplane.store.execution_params import Cursor as Cursor
@@ -52,6 +53,8 @@ class ExecutionFilter:
     sla_states: frozenset[str] = frozenset()
     params: tuple[ParamMatch, ...] = ()
     search: str | None = None
+    search_terms: free_text.SearchTerms | None = None
+    """What `search` can match, from the indexes (`prepare`); None: tested row by row."""
 
     @property
     def narrowed(self) -> bool:
@@ -63,7 +66,7 @@ class ExecutionFilter:
         """The test on `executions` rows (parameters differ per backend: `execution_params`)."""
         clauses = params.param_clauses(dialect, self.params) if self.params else []
         if self.search is not None:
-            clauses.append(params.search_clause(self.search))
+            clauses.append(free_text.clause(self.search, self.search_terms))
         if self.statuses:
             clauses.append(t.c.status.in_(sorted(self.statuses)))
         if self.pipelines:
@@ -77,6 +80,14 @@ class ExecutionFilter:
         if self.sla_states:
             clauses.append(t.c.sla_state.in_(sorted(self.sla_states)))
         return clauses
+
+
+def prepare(conn: Connection, filter: ExecutionFilter) -> ExecutionFilter:
+    """The filter with its free text resolved against the indexes (`free_text.resolve`),
+    once for a page's rows and count."""
+    if filter.search is None or filter.search_terms is not None:
+        return filter
+    return replace(filter, search_terms=free_text.resolve(conn, filter.search))
 
 
 def insert_execution(conn: Connection, execution: Execution) -> None:
@@ -143,6 +154,7 @@ def list_executions(
     after: Cursor | None = None,
 ) -> list[Execution]:
     """Newest first by `(created_at, execution_id)`; `after` continues from a previous page."""
+    filter = prepare(conn, filter)
     if filter.params and conn.dialect.name == "sqlite":  # walked on the side table first
         keys = list_execution_keys(conn, filter, limit=limit, after=after)
         found = list_executions_by_id(conn, [key[0] for key in keys])
@@ -160,20 +172,29 @@ def list_execution_keys(
     *,
     limit: int = 50,
     after: Cursor | None = None,
+    plan: param_plan.Plan | None = None,
 ) -> list[tuple[str, datetime, ExecutionStatus]]:
-    """Like `list_executions`, but only `(execution_id, created_at, status)` of each row."""
-    query = _keys_query(conn, filter, limit=limit, after=after)
+    """Like `list_executions`, but only `(execution_id, created_at, status)` of each row;
+    `plan` is `plan_filter`'s, when the caller has it."""
+    query = _keys_query(conn, filter, limit=limit, after=after, plan=plan)
     return [(row[0], row[1], ExecutionStatus(row[2])) for row in conn.execute(query).all()]
 
 
 def _keys_query(
-    conn: Connection, filter: ExecutionFilter, *, limit: int, after: Cursor | None = None
+    conn: Connection,
+    filter: ExecutionFilter,
+    *,
+    limit: int,
+    after: Cursor | None = None,
+    plan: param_plan.Plan | None = None,
 ) -> Select[Any]:
     dialect = conn.dialect.name
+    filter = prepare(conn, filter)
     if filter.params and dialect == "sqlite":
-        where = replace(filter, params=(), since=None, until=None).where(dialect)
+        chosen = plan or plan_filter(conn, filter)
+        assert chosen is not None
         return params.keys_query(
-            filter.params, where, since=filter.since, until=filter.until, limit=limit, after=after
+            chosen, chosen.order or filter.params, _rest(filter), limit=limit, after=after
         )
     query = select(t.c.execution_id, t.c.created_at, t.c.status).where(*filter.where(dialect))
     if after is not None:
@@ -206,25 +227,53 @@ def count_by_status(
 
 
 def count_matching(
-    conn: Connection, filter: ExecutionFilter, *, cap: int
+    conn: Connection, filter: ExecutionFilter, *, cap: int, plan: param_plan.Plan | None = None
 ) -> tuple[dict[ExecutionStatus, int], bool]:
     """Executions per status counted row by row, up to `cap` of them, and whether the cap
     was reached (each count is then a lower bound): for filters the hourly counts cannot
     answer, so a page says "1,000+" rather than scan a million rows."""
     dialect = conn.dialect.name
+    filter = prepare(conn, filter)
     if filter.params and dialect == "sqlite":
-        where = replace(filter, params=(), since=None, until=None).where(dialect)
+        chosen = plan or plan_filter(conn, filter)
+        assert chosen is not None
         query = params.statuses_query(
-            filter.params, where, since=filter.since, until=filter.until, limit=cap
+            chosen, chosen.order or filter.params, _rest(filter), limit=cap
         )
     else:
         query = select(t.c.status).where(*filter.where(dialect)).limit(cap)
     found = query.subquery()  # summed in one row: no sort, no thousand rows fetched
-    sums = [
-        func.coalesce(func.sum(case((found.c.status == str(s), 1))), 0) for s in ExecutionStatus
-    ]
-    totals = dict(zip(ExecutionStatus, conn.execute(select(*sums)).one(), strict=True))
+    row = conn.execute(select(*_SUMS).select_from(found)).one()
+    totals = dict(zip(ExecutionStatus, row, strict=True))
     return totals, sum(totals.values()) >= cap
+
+
+_SUMS = [
+    func.coalesce(func.sum(case((literal_column("status") == str(s), 1))), 0)
+    for s in ExecutionStatus
+]
+"""Per status, the rows of a subquery with a `status` column (built once: every count
+of a narrowed list uses them)."""
+
+
+def plan_filter(conn: Connection, filter: ExecutionFilter) -> param_plan.Plan | None:
+    """How SQLite walks a filter on parameters (`param_plan`), None for any other filter
+    or backend: computed once for a page's rows and its count."""
+    if not filter.params or conn.dialect.name != "sqlite":
+        return None
+    rows = param_plan.RowFilters(
+        statuses=sorted(filter.statuses), pipelines=sorted(filter.pipelines),
+        triggers=sorted(filter.triggers), sla_states=sorted(filter.sla_states),
+    )  # fmt: skip
+    return param_plan.plan(
+        conn, filter.params, rows, since=filter.since, until=filter.until,
+        row_costs=[params.row_cost(match) for match in filter.params],
+    )  # fmt: skip
+
+
+def _rest(filter: ExecutionFilter) -> list[ColumnElement[bool]]:
+    """A parameter filter's other tests on a row (its window is the plan's)."""
+    return replace(filter, params=(), since=None, until=None).where("sqlite")
 
 
 def update_status(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import (
     ColumnElement,
@@ -32,6 +32,10 @@ from runplane.store.executions import Cursor, ExecutionFilter, older_than
 from runplane.store.log_index import FTS_TABLE, PG_DOCUMENT
 from runplane.store.tables import execution_logs as logs
 from runplane.store.tables import executions as e
+
+SKEW = timedelta(days=1)
+"""How much earlier than its execution's creation a line may be stamped (the clock of
+another machine) and still be searched in a window."""
 
 
 @dataclass(frozen=True)
@@ -72,8 +76,10 @@ def list_matching_executions(
     """`(execution_id, created_at)` of executions with a matching line, newest first.
 
     With words to match, the index finds the lines first and their executions are
-    grouped; a level-only search walks the executions newest first instead, asking the
-    `(execution_id, level, seq)` index of each whether it has such a line.
+    grouped; a line older than the window (by `SKEW`) is dropped before its execution
+    is looked up, as no execution created in the window wrote it. A level-only search
+    walks the executions newest first instead, asking the `(execution_id, level, seq)`
+    index of each whether it has such a line.
     """
     where = filter.where(conn.dialect.name) + ([older_than(after)] if after is not None else [])
     order = (e.c.created_at.desc(), e.c.execution_id.desc())
@@ -83,7 +89,10 @@ def list_matching_executions(
         )
         query = select(e.c.execution_id, e.c.created_at).where(*where, exists(line))
         return [(r[0], r[1]) for r in conn.execute(query.order_by(*order).limit(limit))]
-    lines = _matching_lines(conn, search, levels).subquery()
+    matching = _matching_lines(conn, search, levels)
+    if filter.since is not None:
+        matching = matching.where(logs.c.at >= filter.since - SKEW)
+    lines = matching.subquery()
     query = (
         select(e.c.execution_id, e.c.created_at)
         .join(lines, lines.c.execution_id == e.c.execution_id)

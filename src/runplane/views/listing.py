@@ -77,11 +77,13 @@ def list_page(
     capped = False
     with db.read() as conn:
         check_pipelines(conn, filters.pipelines, registry)
-        keys = store.list_execution_keys(conn, query, limit=limit + 1, after=after)
+        query = store.prepare(conn, query)
+        plan = store.plan_filter(conn, query)
+        keys = store.list_execution_keys(conn, query, limit=limit + 1, after=after, plan=plan)
         known = {} if finished is None else _known(finished, keys)
         fetched = store.list_executions_by_id(conn, [k[0] for k in keys if k[0] not in known])
         if filters.narrowed:
-            by_status, capped = store.count_matching(conn, query, cap=COUNT_CAP)
+            by_status, capped = store.count_matching(conn, query, cap=COUNT_CAP, plan=plan)
         else:
             by_status = cached if cached is not None else store.count_by_status(conn, query)
         rows = [known.get(key[0]) or fetched[key[0]] for key in keys[:limit]]

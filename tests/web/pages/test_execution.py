@@ -49,6 +49,16 @@ def test_header_names_status_pipeline_times_and_actions(
     assert f'href="/dashboard/executions/{failed.execution_id}"' in parent_page
 
 
+def test_the_header_names_the_queue_of_a_routed_execution(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    with sqlite_db.write() as conn:
+        routed = make_execution(conn, queue="heavy", created_at=utcnow())
+        plain = make_execution(conn, created_at=utcnow())
+    assert "Queue heavy" in text(client.get(f"/dashboard/executions/{routed.execution_id}").text)
+    assert "<dt>Queue</dt>" not in client.get(f"/dashboard/executions/{plain.execution_id}").text
+
+
 @pytest.mark.parametrize("tab", ["summary", "parameters", "logs", "output", "resources"])
 def test_each_tab_has_its_own_url(client: TestClient, sqlite_db: Database, tab: str) -> None:
     with sqlite_db.write() as conn:

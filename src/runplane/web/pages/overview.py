@@ -38,4 +38,5 @@ def overview_page(request: Request, s: StateDep) -> Response:
         figures=figures, cards=cards, schedules=schedules,
         overdue=sum(st.overdue for st in schedules), sla_misses=misses,
         workers=workers_report(s.db, s.settings, clock=lambda: now),
+        on_celery=s.settings.executor == "celery",
     )  # fmt: skip

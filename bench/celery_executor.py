@@ -29,8 +29,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import redis
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from runplane.engine.service import submit_execution
 from runplane.engine.serving.runtime import ServingRuntime
@@ -39,6 +37,7 @@ from runplane.settings import Settings
 from runplane.store import Database
 from runplane.store import executions as store
 from runplane.store.schema import upgrade
+from scratch import scratch_postgres
 
 POSTGRES = "postgresql+psycopg://postgres:runplane@127.0.0.1:5432/postgres"
 RUNPLANE = str(Path(sys.executable).with_name("runplane"))
@@ -48,20 +47,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-@contextmanager
-def scratch_database(admin_url: str) -> Iterator[str]:
-    name = f"runplane_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @contextmanager
@@ -186,7 +171,10 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        with scratch_database(args.postgres) as url, redis_server(folder) as broker:
+        with (
+            scratch_postgres(args.postgres, f"runplane_bench_{uuid.uuid4().hex[:8]}") as url,
+            redis_server(folder) as broker,
+        ):
             upgrade(Database(url, pool=False))
             results["local (4 slots, in serve)"] = run_local(url, folder, args.runs, args.burst)
             results["celery (2 workers x 2 slots)"] = run_celery(

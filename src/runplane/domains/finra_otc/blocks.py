@@ -5,7 +5,7 @@ lines come in `Block`s of about `BLOCK_BYTES`, each cut just after a newline, so
 holds whole lines and decodes on its own. What a block cannot hold comes as one `Rest`,
 the remaining lines as the row path reads them: a file whose first line does not end in a
 newline, a blank first line, a header ended by a bare carriage return, or a stretch of
-more than `MAX_LINE_BYTES` without a newline (a file of bare carriage returns).
+more than `LONG_LINE` blocks without a newline (a file of bare carriage returns).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from typing import IO, Any
 from runplane.domains.finra_otc.psv import Where, fields_of, records
 
 BLOCK_BYTES = 1 << 21
-MAX_LINE_BYTES = 4 * BLOCK_BYTES
+LONG_LINE = 4
+"""A stretch of this many blocks' bytes without a newline goes to the row path."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,10 @@ def read_blocks(stream: IO[bytes], where: Where, size: int = BLOCK_BYTES) -> Ite
         return
     records([text], where)
     pending = first[end + 1 :]
+    cut = pending.rfind(b"\n")
+    if len(first) == size and cut >= 0:
+        yield Block(pending[: cut + 1])
+        pending = pending[cut + 1 :]
     while True:
         more = stream.read(size)
         if not more:
@@ -65,7 +70,7 @@ def read_blocks(stream: IO[bytes], where: Where, size: int = BLOCK_BYTES) -> Ite
         if cut >= 0:
             yield Block(pending[: cut + 1])
             pending = pending[cut + 1 :]
-        elif len(pending) > MAX_LINE_BYTES:
+        elif len(pending) > LONG_LINE * size:
             yield Rest(fields_of(_text([pending], stream, "utf-8")))
             return
 

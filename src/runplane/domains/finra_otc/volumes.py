@@ -59,12 +59,12 @@ class Volumes:
         table = self._table()
         if table is None:
             return max(self._lines.items(), key=lambda kv: (kv[1], kv[0]), default=None)
-        ranked = _with_lines(table, self._lines).sort_by(
-            [("shares", "descending"), ("symbol", "descending")]
-        )
-        if not len(ranked):
+        table = _with_lines(table, self._lines)
+        if not len(table):
             return None
-        return str(ranked["symbol"][0].as_py()), int(ranked["shares"][0].as_py())
+        most = pc.max(table["shares"])
+        tied = table["symbol"].filter(pc.equal(table["shares"], most))
+        return str(pc.max(tied).as_py()), int(most.as_py())
 
     def count_new(self, earlier: set[str]) -> int:
         """Symbols not among `earlier`."""

@@ -68,7 +68,6 @@ def check(block: Block, tier: str, week: str) -> Columns | None:
             ),
             parse_options=_PARSE,
             convert_options=_CONVERT,
-            memory_pool=pa.system_memory_pool(),
         )
     except pa.ArrowInvalid:
         return None

@@ -5,7 +5,8 @@
 Prints rows/s from the moment the run opened the file (its "Reading ..." log line) to
 its published capture (`published_at`, written with its final status), and the peak
 RSS of the execution's process, each beside its target and whether it met it, and the
-command. For context it also times the floor on this machine: plain `csv` parsing plus
+command; also the CPU seconds of that process (user and system: less bent by other load
+on the machine than the elapsed time). For context it also times the floor on this machine: plain `csv` parsing plus
 DBAPI `executemany` of the same file into a scratch SQLite file. Targets at 1,000,000
 rows: >= 300,000 rows/s on a SQLite file, >= 500,000 rows/s on PostgreSQL (COPY), peak
 RSS <= 300 MB on either. Each figure also goes to bench/out/finra_ingest.json.
@@ -52,12 +53,14 @@ class Result:
     seconds: float
     run_seconds: float
     peak_rss: int
+    cpu_seconds: float
 
     def line(self) -> str:
         return (
             f"{self.database:<10} {self.rows:>10,} rows  {self.seconds:6.2f} s  "
             f"{self.rows / self.seconds:>9,.0f} rows/s (open -> published)  "
-            f"run {self.run_seconds:6.2f} s  peak RSS {self.peak_rss / 2**20:5.0f} MB"
+            f"run {self.run_seconds:6.2f} s  CPU {self.cpu_seconds:6.2f} s  "
+            f"peak RSS {self.peak_rss / 2**20:5.0f} MB"
         )
 
     def figures(self) -> list[dict[str, object]]:
@@ -196,6 +199,7 @@ def ingest(url: str, label: str, source: Path, rows: int, home: Path) -> Result:
         seconds=(capture.published_at - opened).total_seconds(),
         run_seconds=(done.completed_at - done.started_at).total_seconds(),
         peak_rss=peak,
+        cpu_seconds=done.cpu_seconds or 0.0,
     )
 
 

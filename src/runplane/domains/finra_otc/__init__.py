@@ -6,6 +6,7 @@ Plugged in as the data domain `domain` through the `runplane.pipelines` entry po
 
 from pathlib import Path
 
+from runplane.domains.finra_otc import allocator  # noqa: F401  (before pyarrow is imported)
 from runplane.domains.finra_otc.weeks import last_week_ending
 from runplane.plugins import Domain
 

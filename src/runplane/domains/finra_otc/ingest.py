@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from runplane.domains.finra_otc import bulk, figures, queries, tables
+from runplane.domains.finra_otc import bulk, columns, figures, queries, tables
+from runplane.domains.finra_otc.blocks import Block, Rest, read_blocks
 from runplane.domains.finra_otc.params import IngestParams, MarketTier
-from runplane.domains.finra_otc.psv import DATE, FIELDS, SHARES, SYMBOL, TIER, Where, records
-from runplane.domains.finra_otc.sources import open_lines, resolve_source
+from runplane.domains.finra_otc.psv import DATE, FIELDS, SHARES, SYMBOL, TIER, Where
+from runplane.domains.finra_otc.sources import open_bytes, resolve_source
 from runplane.domains.finra_otc.stages import Stage, week_asset
+from runplane.domains.finra_otc.volumes import Volumes
 from runplane.domains.finra_otc.writer import CaptureWriter
 from runplane.pipelines import Output, RunContext, pipeline
 
@@ -51,27 +53,26 @@ def ingest_week(ctx: RunContext[IngestParams]) -> Output:
                 ],
                 assets=[week_asset(p.tier, p.week_ending)],
             )
-    with open_lines(
+    with open_bytes(
         source, policy=ctx.fetch_policy, timeout=p.timeout_seconds, log=ctx.log
-    ) as lines:
-        rows = records(lines, source.where)
+    ) as stream:
+        parts = read_blocks(stream, source.where)
         with CaptureWriter(ctx, Stage.INGEST, p.tier, p.week_ending) as out:
-            shares: dict[str, int] = {}
+            load = _Load(ctx, out, source.where, p.tier, p.week_ending.isoformat())
             with bulk.collector_paused():
-                count = _load(
-                    ctx, out, rows, source.where, p.tier, p.week_ending.isoformat(), shares
-                )
+                count = load.parts(parts)
+            volumes = load.volumes
             out.record(rows=count, rows_rejected=0)
     with ctx.data.read() as conn:
-        added = len(shares.keys() - queries.list_symbols_before(conn, p.tier, p.week_ending))
+        added = volumes.count_new(queries.list_symbols_before(conn, p.tier, p.week_ending))
     verb = "Dry run: would ingest" if ctx.dry_run else "Ingested"
     ctx.log.info("%s %s rows from %s", verb, f"{count:,}", source.where.name)
-    top = max(shares.items(), key=lambda item: (item[1], item[0]), default=None)
+    top = volumes.top()
     top_text = None if top is None else f"{top[0]} ({figures.shares(top[1])} shares)"
     return Output(
         rows_processed=count,
         figures={
-            "symbols": len(shares),
+            "symbols": volumes.count(),
             "symbols_added": added,
             "top_symbol_by_volume": top_text,
             "weeks_updated": [p.week_ending.isoformat()],
@@ -87,56 +88,86 @@ def ingest_week(ctx: RunContext[IngestParams]) -> Output:
     )
 
 
-def _load(
-    ctx: RunContext[IngestParams],
-    out: CaptureWriter,
-    rows: Iterator[list[str]],
-    where: Where,
-    tier: MarketTier,
-    week: str,
-    shares: dict[str, int],
-) -> int:
-    """Write every data row in batches; fail on a row that belongs to another week or tier.
-    Each symbol's shares are added up in `shares` (rows normalize would reject included)."""
-    capture_id = ctx.capture_id
-    tier_name = tier.description
-    batch: list[tuple[object, ...]] = []
-    odd: list[tuple[object, ...]] = []
-    count = 0
-    line = 1
-    for fields in rows:
-        line += 1
-        if len(fields) == FIELDS:
-            if fields[TIER] != tier_name or fields[DATE] != week:
-                _check_row(fields, line, where, tier, week)
-            batch.append((capture_id, line, *fields))
-            volume = fields[SHARES].strip()
-            if fields[SYMBOL] and volume.isdigit():
-                shares[fields[SYMBOL]] = shares.get(fields[SYMBOL], 0) + int(volume)
-        elif fields:
-            odd.append((capture_id, line, *_fit(fields), len(fields)))
-        if len(batch) + len(odd) >= BATCH:
-            count += _flush(ctx, out, batch, odd)
-            batch, odd = [], []
-            ctx.progress(count, None, f"{count:,} rows loaded")
-    count += _flush(ctx, out, batch, odd)
-    if count == 0:
-        raise where.error(
-            "the file has FINRA's header but no data rows; download the week's file again", 1
+class _Load:
+    """Writes every data line of the file under the run's capture, each plain block as
+    columns, any other through the row path; fails on a row of another week or tier.
+    Each symbol's shares are added up in `volumes` (rows normalize would reject included)."""
+
+    def __init__(
+        self,
+        ctx: RunContext[IngestParams],
+        out: CaptureWriter,
+        where: Where,
+        tier: MarketTier,
+        week: str,
+    ) -> None:
+        self.ctx, self.out, self.where, self.tier, self.week = ctx, out, where, tier, week
+        self.volumes = Volumes()
+        self.count = 0
+        self.line = 1
+        """The file line last read (the header is line 1)."""
+
+    def parts(self, parts: Iterator[Block | Rest]) -> int:
+        """Load every part; the number of lines written."""
+        for part in parts:
+            if isinstance(part, Rest):
+                self.rows(part.records)
+                continue
+            found = columns.check(part, self.tier.description, self.week)
+            if found is None:
+                self.rows(part.records())
+            else:
+                self.block(found)
+        if self.count == 0:
+            raise self.where.error(
+                "the file has FINRA's header but no data rows; download the week's file again",
+                1,
+            )
+        return self.count
+
+    def block(self, found: columns.Columns) -> None:
+        self.ctx.check_cancelled()
+        self.out.insert_lines(
+            tables.raw_rows, COLUMNS, self.line + 1, found.fields, backslash=found.backslash
         )
-    return count
+        self.volumes.add_table(found.shares, found.bound)
+        self.line += found.rows
+        self._progress(found.rows)
 
+    def rows(self, rows: Iterator[list[str]]) -> None:
+        """Today's row path: line by line, in batches of `BATCH`."""
+        capture_id, tier, week, volumes = self.ctx.capture_id, self.tier, self.week, self.volumes
+        tier_name = tier.description
+        batch: list[tuple[object, ...]] = []
+        odd: list[tuple[object, ...]] = []
+        line = self.line
+        for fields in rows:
+            line += 1
+            if len(fields) == FIELDS:
+                if fields[TIER] != tier_name or fields[DATE] != week:
+                    _check_row(fields, line, self.where, tier, week)
+                batch.append((capture_id, line, *fields))
+                volume = fields[SHARES].strip()
+                if fields[SYMBOL] and volume.isdigit():
+                    volumes.add(fields[SYMBOL], int(volume))
+            elif fields:
+                odd.append((capture_id, line, *_fit(fields), len(fields)))
+            if len(batch) + len(odd) >= BATCH:
+                self._flush(batch, odd)
+                batch, odd = [], []
+        self._flush(batch, odd)
+        self.line = line
 
-def _flush(
-    ctx: RunContext[IngestParams],
-    out: CaptureWriter,
-    batch: list[tuple[object, ...]],
-    odd: list[tuple[object, ...]],
-) -> int:
-    ctx.check_cancelled()
-    out.insert(tables.raw_rows, COLUMNS, batch)
-    out.insert(tables.raw_rows, ODD_COLUMNS, odd)
-    return len(batch) + len(odd)
+    def _flush(self, batch: list[tuple[object, ...]], odd: list[tuple[object, ...]]) -> None:
+        self.ctx.check_cancelled()
+        self.out.insert(tables.raw_rows, COLUMNS, batch)
+        self.out.insert(tables.raw_rows, ODD_COLUMNS, odd)
+        self._progress(len(batch) + len(odd))
+
+    def _progress(self, written: int) -> None:
+        if written:
+            self.count += written
+            self.ctx.progress(self.count, None, f"{self.count:,} rows loaded")
 
 
 def _fit(fields: list[str]) -> list[str | None]:

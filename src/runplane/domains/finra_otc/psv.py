@@ -65,7 +65,7 @@ def records(lines: Iterable[str], where: Where) -> Iterator[list[str]]:
 
     Raises `DataError` for an empty file or a header that is not FINRA's.
     """
-    reader = csv.reader(lines, delimiter="|", quoting=csv.QUOTE_NONE, strict=False)
+    reader = fields_of(lines)
     header = next(reader, None)
     if header == [] and next(reader, None) is None:
         header = None
@@ -76,6 +76,11 @@ def records(lines: Iterable[str], where: Where) -> Iterator[list[str]]:
         )
     check_header(header, where)
     return reader
+
+
+def fields_of(lines: Iterable[str]) -> Iterator[list[str]]:
+    """Each line's fields, split on `|` with no quoting (a blank line has none)."""
+    return csv.reader(lines, delimiter="|", quoting=csv.QUOTE_NONE, strict=False)
 
 
 def check_header(header: list[str], where: Where) -> None:

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from runplane.domains.finra_otc.psv import Where
@@ -79,14 +80,24 @@ def open_lines(
     source: Source, *, policy: FetchPolicy, timeout: float, log: logging.Logger
 ) -> Iterator[Iterator[str]]:
     """The source's text lines, read as a stream; a URL through the fetch `policy`."""
+    with open_bytes(source, policy=policy, timeout=timeout, log=log) as raw:
+        yield io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+
+
+@contextmanager
+def open_bytes(
+    source: Source, *, policy: FetchPolicy, timeout: float, log: logging.Logger
+) -> Iterator[IO[bytes]]:
+    """The source's bytes, read as a stream; a URL through the fetch `policy`. A connection
+    that breaks mid-file raises `TransientError` from `read`."""
     if source.url is not None:
-        with _open_url(source.url, policy=policy, timeout=timeout, log=log) as lines:
-            yield lines
+        with _open_url(source.url, policy=policy, timeout=timeout, log=log) as body:
+            yield body
         return
     assert source.path is not None
     path, where = source.path, source.where
     try:
-        handle = path.open(encoding="utf-8-sig", errors="replace", newline="")
+        handle = path.open("rb")
     except FileNotFoundError:
         raise DataError(
             f"no file at {path}: put FINRA's file for this week there "
@@ -105,24 +116,34 @@ def open_lines(
 @contextmanager
 def _open_url(
     url: str, *, policy: FetchPolicy, timeout: float, log: logging.Logger
-) -> Iterator[Iterator[str]]:
+) -> Iterator[IO[bytes]]:
     host = urlsplit(url).hostname or url
     try:
         with fetch(url, policy=policy, timeout=timeout, log=log) as body:
-            text = io.TextIOWrapper(body, encoding="utf-8-sig", errors="replace", newline="")
-            yield _guarded(text, url, timeout)
+            yield io.BufferedReader(_Guarded(body, url, timeout))
     except HttpStatusError as exc:
         raise _http_failure(url, host, exc, log) from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         raise _network_failure(url, timeout, exc) from None
 
 
-def _guarded(lines: Iterator[str], url: str, timeout: float) -> Iterator[str]:
-    """Turn a connection that breaks mid-file into a `TransientError`."""
-    try:
-        yield from lines
-    except (OSError, http.client.HTTPException) as exc:
-        raise _network_failure(url, timeout, exc) from None
+class _Guarded(io.RawIOBase):
+    """A body whose connection breaking mid-file raises `TransientError`."""
+
+    def __init__(self, body: IO[bytes], url: str, timeout: float) -> None:
+        super().__init__()
+        self._body, self._url, self._timeout = body, url, timeout
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            data = self._body.read(len(buffer))
+        except (OSError, http.client.HTTPException) as exc:
+            raise _network_failure(self._url, self._timeout, exc) from None
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def _http_failure(url: str, host: str, exc: HttpStatusError, log: logging.Logger) -> Exception:

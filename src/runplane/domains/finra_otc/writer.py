@@ -9,6 +9,7 @@ from datetime import date
 from types import TracebackType
 from typing import Any
 
+import pyarrow as pa
 from sqlalchemy import Table, delete, func, insert, select
 
 from runplane.domains.finra_otc import bulk, tables
@@ -48,6 +49,26 @@ class CaptureWriter:
         with self.ctx.data.write() as conn:
             bulk.insert_rows(conn, table, columns, rows)
         self.written += len(rows)
+
+    def insert_lines(
+        self,
+        table: Table,
+        columns: Sequence[str],
+        first_line: int,
+        fields: Sequence[pa.StringArray],
+        *,
+        backslash: bool = True,
+    ) -> None:
+        """Write one block of lines held as string columns, numbered from `first_line`,
+        in its own short transaction (nothing in a dry run)."""
+        if self.ctx.dry_run or not fields or not len(fields[0]):
+            return
+        if table not in self._tables:
+            self._tables.append(table)
+        with self.ctx.data.write() as conn:
+            lead = (self.capture_id, first_line)
+            bulk.insert_lines(conn, table, columns, lead, fields, backslash=backslash)
+        self.written += len(fields[0])
 
     def record(self, **figures: Any) -> None:
         """Describe the capture (stage, week, headline figures) for the data-asset queries."""

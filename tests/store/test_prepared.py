@@ -107,3 +107,21 @@ def test_a_shape_compiles_once_and_a_full_cache_starts_over(sqlite_db: Database)
         statements.get(conn, ("ids", 3), lambda: build(3))
         assert statements.get(conn, ("ids", 1), lambda: build(1)) is not first
     assert built == [1, 2, 3, 1]
+
+
+def test_whole_rows_newest_first_match_the_core_statement(sqlite_db: Database) -> None:
+    _seed(sqlite_db)
+    with sqlite_db.read() as conn:
+        for filter in FILTERS:
+            after = None
+            for _page in range(6):
+                query = select(t).where(*filter.where("sqlite"))
+                if after is not None:
+                    query = query.where(store.older_than(after))
+                query = query.order_by(t.c.created_at.desc(), t.c.execution_id.desc()).limit(11)
+                expected = [from_row(row) for row in conn.execute(query)]
+                got = store.list_executions(conn, filter, limit=11, after=after)
+                assert got == expected, (filter, after)
+                if not got:
+                    break
+                after = (got[-1].created_at, got[-1].execution_id)

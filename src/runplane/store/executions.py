@@ -149,6 +149,13 @@ def list_executions(
         keys = list_execution_keys(conn, filter, limit=limit, after=after)
         found = list_executions_by_id(conn, [key[0] for key in keys])
         return [found[key[0]] for key in keys]
+    if conn.dialect.name == "sqlite" and filter.search is None:
+        shape, values, build = _prepared_keys(filter, limit=limit, after=after, whole=True)
+        statement = prepared.statements.get(conn, shape, build)
+        names = statement.columns
+        return [
+            from_mapping(dict(zip(names, r, strict=True))) for r in statement.rows(conn, values)
+        ]
     query = select(t).where(*filter.where(conn.dialect.name))
     if after is not None:
         query = query.where(older_than(after))
@@ -174,10 +181,10 @@ def list_execution_keys(
 
 
 def _prepared_keys(
-    filter: ExecutionFilter, *, limit: int, after: Cursor | None
+    filter: ExecutionFilter, *, limit: int, after: Cursor | None, whole: bool = False
 ) -> tuple[tuple[Any, ...], dict[str, Any], Callable[[], Select[Any]]]:
-    """`_keys_query` without parameters or free text, its values as bound parameters: the
-    shape it compiles to, those values, and how to build it."""
+    """`_keys_query` without parameters or free text (`whole`: of whole rows), its values
+    as bound parameters: the shape it compiles to, those values, and how to build it."""
     lists = {
         "status": (t.c.status, sorted(str(s) for s in filter.statuses)),
         "pipeline": (t.c.pipeline, sorted(filter.pipelines)),
@@ -192,7 +199,7 @@ def _prepared_keys(
     if after is not None:
         values |= {"after_at": after[0], "after_id": after[1]}
     shape = (
-        "keys", limit, after is not None, *(len(given) for _, given in lists.values()),
+        "rows" if whole else "keys", limit, after is not None, *(len(given) for _, given in lists.values()),
         *(at is not None for at in bounds.values()),
     )  # fmt: skip
 
@@ -212,7 +219,8 @@ def _prepared_keys(
                 tuple_(created, t.c.execution_id)
                 < tuple_(bindparam("after_at", type_=created.type), bindparam("after_id"))
             )
-        query = select(t.c.execution_id, created, t.c.status).where(*clauses)
+        columns = list(t.c) if whole else [t.c.execution_id, created, t.c.status]
+        query = select(*columns).where(*clauses)
         return query.order_by(created.desc(), t.c.execution_id.desc()).limit(limit)
 
     return shape, values, build

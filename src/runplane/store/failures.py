@@ -69,6 +69,17 @@ def count_recurrences(
     wanted = [e for e in failures if e.error is not None and e.error.fingerprint is not None]
     if not wanted:
         return {}
+    if len(wanted) == 1:  # one detail: counted by the index, not fetched row by row
+        one = wanted[0]
+        count = conn.execute(
+            select(func.count()).where(
+                t.c.error_fingerprint == str(one.error.fingerprint if one.error else ""),
+                t.c.status == str(ExecutionStatus.FAILED),
+                t.c.created_at >= one.created_at - window,
+                t.c.created_at <= one.created_at,
+            )
+        ).scalar_one()
+        return {one.execution_id: max(count, 1)}
     fingerprints = sorted({str(e.error.fingerprint) for e in wanted if e.error is not None})
     rows = conn.execute(
         select(t.c.error_fingerprint, t.c.created_at).where(

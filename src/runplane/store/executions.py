@@ -7,7 +7,7 @@ What executors ask of pending work is in `queue.py`; failure questions in `failu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -16,12 +16,10 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
-    bindparam,
     case,
     func,
     insert,
     select,
-    tuple_,
     union_all,
     update,
 )
@@ -33,7 +31,7 @@ from runplane.model import (
     check_transition,
 )
 from runplane.model.param_filters import ParamMatch
-from runplane.store import counts, prepared
+from runplane.store import counts, list_statements
 from runplane.store import execution_params as params
 from runplane.store.errors import AmbiguousId, NotFound
 from runplane.store.execution_params import Cursor as Cursor
@@ -150,12 +148,8 @@ def list_executions(
         found = list_executions_by_id(conn, [key[0] for key in keys])
         return [found[key[0]] for key in keys]
     if conn.dialect.name == "sqlite" and filter.search is None:
-        shape, values, build = _prepared_keys(filter, limit=limit, after=after, whole=True)
-        statement = prepared.statements.get(conn, shape, build)
-        names = statement.columns
-        return [
-            from_mapping(dict(zip(names, r, strict=True))) for r in statement.rows(conn, values)
-        ]
+        rows = list_statements.newest_first(conn, filter, limit=limit, after=after, whole=True)
+        return [from_mapping(row) for row in rows]
     query = select(t).where(*filter.where(conn.dialect.name))
     if after is not None:
         query = query.where(older_than(after))
@@ -171,59 +165,11 @@ def list_execution_keys(
     after: Cursor | None = None,
 ) -> list[tuple[str, datetime, ExecutionStatus]]:
     """Like `list_executions`, but only `(execution_id, created_at, status)` of each row."""
-    rows: Sequence[Any]
     if conn.dialect.name == "sqlite" and not (filter.params or filter.search is not None):
-        shape, values, build = _prepared_keys(filter, limit=limit, after=after)
-        rows = prepared.statements.get(conn, shape, build).rows(conn, values)
-    else:
-        rows = conn.execute(_keys_query(conn, filter, limit=limit, after=after)).all()
-    return [(row[0], row[1], ExecutionStatus(row[2])) for row in rows]
-
-
-def _prepared_keys(
-    filter: ExecutionFilter, *, limit: int, after: Cursor | None, whole: bool = False
-) -> tuple[tuple[Any, ...], dict[str, Any], Callable[[], Select[Any]]]:
-    """`_keys_query` without parameters or free text (`whole`: of whole rows), its values
-    as bound parameters: the shape it compiles to, those values, and how to build it."""
-    lists = {
-        "status": (t.c.status, sorted(str(s) for s in filter.statuses)),
-        "pipeline": (t.c.pipeline, sorted(filter.pipelines)),
-        "trigger": (t.c.trigger, sorted(str(x) for x in filter.triggers)),
-        "sla_state": (t.c.sla_state, sorted(filter.sla_states)),
-    }
-    values: dict[str, Any] = {
-        f"{name}_{i}": value for name, (_, given) in lists.items() for i, value in enumerate(given)
-    }
-    bounds = {"since": filter.since, "until": filter.until}
-    values |= {name: at for name, at in bounds.items() if at is not None}
-    if after is not None:
-        values |= {"after_at": after[0], "after_id": after[1]}
-    shape = (
-        "rows" if whole else "keys", limit, after is not None, *(len(given) for _, given in lists.values()),
-        *(at is not None for at in bounds.values()),
-    )  # fmt: skip
-
-    def build() -> Select[Any]:
-        clauses: list[ColumnElement[bool]] = [
-            column.in_([bindparam(f"{name}_{i}") for i in range(len(given))])
-            for name, (column, given) in lists.items()
-            if given
-        ]
-        created = t.c.created_at
-        if filter.since is not None:
-            clauses.append(created >= bindparam("since", type_=created.type))
-        if filter.until is not None:
-            clauses.append(created < bindparam("until", type_=created.type))
-        if after is not None:
-            clauses.append(
-                tuple_(created, t.c.execution_id)
-                < tuple_(bindparam("after_at", type_=created.type), bindparam("after_id"))
-            )
-        columns = list(t.c) if whole else [t.c.execution_id, created, t.c.status]
-        query = select(*columns).where(*clauses)
-        return query.order_by(created.desc(), t.c.execution_id.desc()).limit(limit)
-
-    return shape, values, build
+        keys = list_statements.newest_first(conn, filter, limit=limit, after=after)
+        return [(k["execution_id"], k["created_at"], ExecutionStatus(k["status"])) for k in keys]
+    query = _keys_query(conn, filter, limit=limit, after=after)
+    return [(row[0], row[1], ExecutionStatus(row[2])) for row in conn.execute(query).all()]
 
 
 def _keys_query(
@@ -245,17 +191,8 @@ def list_executions_by_id(conn: Connection, ids: Collection[str]) -> dict[str, E
     if not ids:
         return {}
     if conn.dialect.name == "sqlite":
-        wanted = sorted(ids)
-
-        def build() -> Select[Any]:
-            return select(t).where(
-                t.c.execution_id.in_([bindparam(f"id_{i}") for i in range(len(wanted))])
-            )
-
-        statement = prepared.statements.get(conn, ("by_id", len(wanted)), build)
-        found = statement.rows(conn, {f"id_{i}": value for i, value in enumerate(wanted)})
-        mappings = [dict(zip(statement.columns, row, strict=True)) for row in found]
-        return {m["execution_id"]: from_mapping(m) for m in mappings}
+        found = list_statements.by_ids(conn, sorted(ids))
+        return {row["execution_id"]: from_mapping(row) for row in found}
     rows = conn.execute(select(t).where(t.c.execution_id.in_(sorted(ids)))).all()
     return {row.execution_id: from_row(row) for row in rows}
 

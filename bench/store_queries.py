@@ -4,7 +4,9 @@
 
 Seeds the file with bench/seed_executions.py first if it does not exist.
 
-Prints p50/p95 per query over repeated runs; target p95 <= 5 ms each at 1,000,000 executions.
+Prints p50/p95 per query over repeated runs; target p95 <= 2 ms each at 1,000,000 executions.
+The first rows are the statements one list page runs (its keys, the re-read of its
+unfinished rows, the retries of its failures, the counts); then whole rows newest first.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from runplane.model import ExecutionStatus
-from runplane.store import Database
+from runplane.store import Database, failures
 from runplane.store import executions as store
 from runplane.store.schema import upgrade
 from runplane.store.tables import executions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from seed_executions import seed
+
+TARGET_P95_MS = 2.0
 
 
 def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
@@ -70,7 +74,16 @@ def main() -> None:
 
         return go
 
+    with db.read() as conn:
+        keys = store.list_execution_keys(conn, day, limit=51)
+    unfinished = [key[0] for key in keys if not key[2].is_final]
+    page_ids = [key[0] for key in keys[:50]]
     queries: dict[str, Callable[[], object]] = {
+        "page: keys of newest 51, 24 h": run(lambda c: store.list_execution_keys(c, day, limit=51)),  # type: ignore[arg-type]
+        f"page: {len(unfinished)} unfinished rows by id": run(
+            lambda c: store.list_executions_by_id(c, unfinished)  # type: ignore[arg-type]
+        ),
+        "page: retries of its 50 rows": run(lambda c: failures.list_resolutions(c, page_ids)),  # type: ignore[arg-type]
         "newest 50 in the last 24 h": run(lambda c: store.list_executions(c, day, limit=50)),  # type: ignore[arg-type]
         "failed in the last 24 h": run(lambda c: store.list_executions(c, failed, limit=50)),  # type: ignore[arg-type]
         "one pipeline over 7 days": run(lambda c: store.list_executions(c, week, limit=50)),  # type: ignore[arg-type]
@@ -78,10 +91,10 @@ def main() -> None:
         "counts by status, last 24 h": run(lambda c: store.count_by_status(c, day)),  # type: ignore[arg-type]
     }
     print(f"{total:,} executions in {args.database}; {args.runs} runs each")
-    print(f"{'query':<32} {'p50 ms':>8} {'p95 ms':>8}  target p95 <= 5 ms")
+    print(f"{'query':<32} {'p50 ms':>8} {'p95 ms':>8}  target p95 <= {TARGET_P95_MS:g} ms")
     for name, fn in queries.items():
         p50, p95 = timed(fn, args.runs)
-        print(f"{name:<32} {p50:>8.2f} {p95:>8.2f}  {'ok' if p95 <= 5 else 'OVER'}")
+        print(f"{name:<32} {p50:>8.2f} {p95:>8.2f}  {'ok' if p95 <= TARGET_P95_MS else 'OVER'}")
 
 
 if __name__ == "__main__":

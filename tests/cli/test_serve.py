@@ -6,9 +6,11 @@ import json
 import signal
 import socket
 import subprocess
+import urllib.error
 import urllib.request
 
 import psutil
+import pytest
 from sqlalchemy import text
 
 from runplane.store import Database
@@ -129,3 +131,27 @@ def test_serve_on_a_busy_port_says_so_and_how_to_pick_another(cli: Cli) -> None:
     assert result.returncode == 2
     assert f"port {port} on 127.0.0.1 is busy" in result.stderr
     assert f"runplane serve --port {port + 1}" in result.stderr
+
+
+def test_a_loopback_clients_forwarded_for_is_not_believed_without_trusted_proxies(
+    cli: Cli,
+) -> None:
+    added = cli.run("users", "add", "ops", "--role", "operator", "--password-stdin",
+                    input="a long password\n")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    port = free_port()
+    serve = cli.serve(port)
+    try:
+        wait_for_port(port, serve)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/v1/executions", headers={"X-Forwarded-For": "203.0.113.9"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 401
+    finally:
+        serve.terminate()
+        serve.wait(timeout=20)
+    entries = json.loads(cli.run("audit", "export", "--since", "1d", "--format", "json").stdout)
+    refused_entries = [e for e in entries if e["action"] == "request.refused"]
+    assert [e["address"] for e in refused_entries] == ["127.0.0.1"]

@@ -187,3 +187,22 @@ def test_failures_like_one_are_counted_from_the_index_alone(sqlite_db: Database)
     with sqlite_db.read() as conn:
         plan = " / ".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
     assert "COVERING INDEX ix_executions_fingerprint_status" in plan, plan
+
+
+def test_one_failure_counted_alone_agrees_with_the_page_at_the_windows_edges(
+    db: Database,
+) -> None:
+    """A detail counts in one statement, a page fetches the instants: the same failures."""
+    window = timedelta(days=7)
+    with db.write() as conn:
+        for at in (T0 - window - timedelta(microseconds=1), T0 - window, T0 - timedelta(days=1)):
+            make_execution(conn, status="failed", error=failure("fp"), created_at=at)
+        make_execution(conn, status="completed", error=failure("fp"), created_at=T0)
+        this = make_execution(conn, status="failed", error=failure("fp"), created_at=T0)
+        make_execution(conn, status="failed", error=failure("fp"), created_at=T0 + timedelta(1))
+        other = make_execution(conn, status="failed", error=failure("b"), created_at=T0)
+    with db.read() as conn:
+        alone = store.count_recurrences(conn, [this], window=window)
+        on_a_page = store.count_recurrences(conn, [this, other], window=window)
+    assert alone == {this.execution_id: 3}
+    assert on_a_page[this.execution_id] == 3

@@ -6,7 +6,7 @@ import errno
 import ipaddress
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -71,6 +71,16 @@ def next_port(port: int) -> int:
     return port + 1 if port < 65535 else 8000
 
 
+UVICORN_OPTIONS: dict[str, Any] = {
+    "access_log": False,
+    "proxy_headers": False,
+}
+"""Forwarded headers are read by the front door alone (`access/peers.py`): uvicorn's own
+middleware would believe any loopback client's `X-Forwarded-For` before
+`RUNPLANE_TRUSTED_PROXIES` is consulted. The access log is off rather than filtered by
+the warning level, which still called its logger: both cost every request."""
+
+
 def run_server(
     db: Database, settings: Settings, runtime: ServingRuntime, *, host: str, port: int
 ) -> None:
@@ -103,6 +113,7 @@ def run_server(
             host=host,
             port=port,
             log_level="warning",
+            **UVICORN_OPTIONS,
         )
     finally:
         runtime.stop()

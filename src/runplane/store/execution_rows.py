@@ -3,6 +3,7 @@ knows every column, shared by the store modules that read or write executions.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Row
@@ -57,7 +58,11 @@ def to_row(e: Execution) -> dict[str, Any]:
 
 def from_row(row: Row[Any]) -> Execution:
     """The execution an `executions` row stores."""
-    m = row._mapping
+    return from_mapping(row._mapping)
+
+
+def from_mapping(m: Mapping[Any, Any]) -> Execution:
+    """The execution a row's values by column name store."""
     return Execution(
         execution_id=m["execution_id"],
         pipeline=m["pipeline"],

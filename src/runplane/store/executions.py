@@ -32,12 +32,12 @@ from runplane.model import (
     check_transition,
 )
 from runplane.model.param_filters import ParamMatch
-from runplane.store import counts, free_text, param_plan
+from runplane.store import counts, free_text, list_statements, param_plan
 from runplane.store import execution_params as params
 from runplane.store.errors import AmbiguousId, NotFound
 from runplane.store.execution_params import Cursor as Cursor
 from runplane.store.execution_params import older_than as older_than
-from runplane.store.execution_rows import from_row, to_row
+from runplane.store.execution_rows import from_mapping, from_row, to_row
 from runplane.store.tables import executions as t
 
 
@@ -159,6 +159,9 @@ def list_executions(
         keys = list_execution_keys(conn, filter, limit=limit, after=after)
         found = list_executions_by_id(conn, [key[0] for key in keys])
         return [found[key[0]] for key in keys]
+    if conn.dialect.name == "sqlite" and filter.search is None:
+        rows = list_statements.newest_first(conn, filter, limit=limit, after=after, whole=True)
+        return [from_mapping(row) for row in rows]
     query = select(t).where(*filter.where(conn.dialect.name))
     if after is not None:
         query = query.where(older_than(after))
@@ -176,6 +179,9 @@ def list_execution_keys(
 ) -> list[tuple[str, datetime, ExecutionStatus]]:
     """Like `list_executions`, but only `(execution_id, created_at, status)` of each row;
     `plan` is `plan_filter`'s, when the caller has it."""
+    if conn.dialect.name == "sqlite" and not (filter.params or filter.search is not None):
+        keys = list_statements.newest_first(conn, filter, limit=limit, after=after)
+        return [(k["execution_id"], k["created_at"], ExecutionStatus(k["status"])) for k in keys]
     query = _keys_query(conn, filter, limit=limit, after=after, plan=plan)
     return [(row[0], row[1], ExecutionStatus(row[2])) for row in conn.execute(query).all()]
 
@@ -205,6 +211,9 @@ def _keys_query(
 def list_executions_by_id(conn: Connection, ids: Collection[str]) -> dict[str, Execution]:
     if not ids:
         return {}
+    if conn.dialect.name == "sqlite":
+        found = list_statements.by_ids(conn, sorted(ids))
+        return {row["execution_id"]: from_mapping(row) for row in found}
     rows = conn.execute(select(t).where(t.c.execution_id.in_(sorted(ids)))).all()
     return {row.execution_id: from_row(row) for row in rows}
 

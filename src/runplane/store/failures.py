@@ -6,14 +6,16 @@ Read-only; the executions table is the only source.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, exists, func, or_, select
+from sqlalchemy import Connection, Select, bindparam, exists, func, or_, select
 
 from runplane.model import Execution, ExecutionStatus
 from runplane.model.status import SUCCESS_STATUSES
+from runplane.store import prepared
 from runplane.store.execution_rows import from_row
 from runplane.store.executions import ExecutionFilter
 from runplane.store.tables import executions as t
@@ -67,6 +69,17 @@ def count_recurrences(
     wanted = [e for e in failures if e.error is not None and e.error.fingerprint is not None]
     if not wanted:
         return {}
+    if len(wanted) == 1:  # one detail: counted by the index, not fetched row by row
+        one = wanted[0]
+        count = conn.execute(
+            select(func.count()).where(
+                t.c.error_fingerprint == str(one.error.fingerprint if one.error else ""),
+                t.c.status == str(ExecutionStatus.FAILED),
+                t.c.created_at >= one.created_at - window,
+                t.c.created_at <= one.created_at,
+            )
+        ).scalar_one()
+        return {one.execution_id: max(count, 1)}
     fingerprints = sorted({str(e.error.fingerprint) for e in wanted if e.error is not None})
     rows = conn.execute(
         select(t.c.error_fingerprint, t.c.created_at).where(
@@ -140,6 +153,22 @@ def _roots(conn: Connection, parents: dict[str, str | None]) -> dict[str, str]:
     return roots
 
 
+def _retries_of(conn: Connection, ids: list[str]) -> Sequence[Any]:
+    """`(execution_id, retry_of, status, created_at)` of the retries of `ids` (prepared on
+    SQLite: every list page asks this of its failures)."""
+    columns = (t.c.execution_id, t.c.retry_of, t.c.status, t.c.created_at)
+    if conn.dialect.name != "sqlite":
+        return conn.execute(select(*columns).where(t.c.retry_of.in_(ids))).all()
+
+    def build() -> Select[Any]:
+        return select(*columns).where(
+            t.c.retry_of.in_([bindparam(f"id_{i}") for i in range(len(ids))])
+        )
+
+    statement = prepared.statements.get(conn, ("retries_of", len(ids)), build)
+    return statement.rows(conn, {f"id_{i}": value for i, value in enumerate(ids)})
+
+
 def list_resolutions(conn: Connection, origins: Collection[str]) -> dict[str, str]:
     """The one definition of "resolved by": for each origin that some later attempt of its
     retry chain made good, the earliest such successful attempt (absent when none did)."""
@@ -152,12 +181,7 @@ def list_resolutions(conn: Connection, origins: Collection[str]) -> dict[str, st
         following: list[str] = []
         for start in range(0, len(frontier), 500):
             chunk = frontier[start : start + 500]
-            rows = conn.execute(
-                select(t.c.execution_id, t.c.retry_of, t.c.status, t.c.created_at).where(
-                    t.c.retry_of.in_(chunk)
-                )
-            )
-            for execution_id, retry_of, status, created_at in rows:
+            for execution_id, retry_of, status, created_at in _retries_of(conn, chunk):
                 children.setdefault(retry_of, []).append((execution_id, status, created_at))
                 if execution_id not in seen:
                     seen.add(execution_id)

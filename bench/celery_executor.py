@@ -30,6 +30,7 @@ from pathlib import Path
 
 import redis
 
+from engine_latency import wait_all
 from runplane.engine.service import submit_execution
 from runplane.engine.serving.runtime import ServingRuntime
 from runplane.model import Trigger
@@ -74,15 +75,6 @@ def redis_server(folder: Path) -> Iterator[str]:
         client.close()
         process.terminate()
         process.wait()
-
-
-def wait_all(db: Database, ids: list[str], interval: float) -> None:
-    while True:
-        with db.read() as conn:
-            statuses = store.list_statuses(conn, ids)
-        if all(s.is_final for s in statuses.values()):
-            return
-        time.sleep(interval)
 
 
 def measure(db: Database, runs: int, burst: int) -> dict[str, float]:

@@ -3,19 +3,11 @@ line saying what to set, exit 2, before any database is opened."""
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
-from tests.cli.conftest import Cli
+from tests.cli.conftest import Cli, free_port
 
 POSTGRES = "postgresql+psycopg://runplane:secret@127.0.0.1:1/runplane"
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_a_worker_without_the_celery_executor_says_what_to_set(cli: Cli) -> None:
@@ -51,7 +43,7 @@ def test_celery_without_a_broker_says_to_set_one(cli: Cli, command: tuple[str, .
 def test_an_unreachable_broker_is_named_without_its_password(
     cli: Cli, command: tuple[str, ...]
 ) -> None:
-    port = _closed_port()
+    port = free_port()  # nothing listens on it once probed
     cli.env |= {
         "RUNPLANE_EXECUTOR": "celery",
         "RUNPLANE_DATABASE_URL": POSTGRES,

@@ -18,6 +18,7 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 import redis
 from sqlalchemy import MetaData, create_engine, make_url, select, text
@@ -36,6 +37,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_FINRA = ROOT.parent / "shared" / "data" / "finra-otc"
 IN_CI = os.environ.get("CI") == "true"
 POSTGRES_URL = os.environ.get("RUNPLANE_TEST_POSTGRES_URL", "")
+
+
+def serve_client(url: str) -> httpx.Client:
+    """A client for a test's `runplane serve`: idle connections are dropped after 1 s, before
+    uvicorn's 5 s keep-alive closes them, so a request never races the server's close."""
+    return httpx.Client(base_url=url, timeout=30, limits=httpx.Limits(keepalive_expiry=1))
 
 
 def require(condition: bool, reason: str) -> None:

@@ -31,6 +31,7 @@ from tests.conftest import (
     active_ids,
     fast_settings,
     postgres_copy,
+    serve_client,
     sqlite_copy,
     wait_until,
 )
@@ -108,7 +109,7 @@ def start_server(settings: Settings, log: Path) -> Iterator[Server]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    client = httpx.Client(base_url=url, timeout=30)
+    client = serve_client(url)
     db = Database(settings.resolved_database_url)
     try:
         deadline = time.monotonic() + 30

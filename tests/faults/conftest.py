@@ -31,7 +31,7 @@ from runplane.store import queue as queue_store
 from runplane.store.schema import upgrade
 from runplane.store.tables import captures
 from tests.api.conftest import RUNPLANE, free_port, server_env
-from tests.conftest import ROOT, fast_settings, wait_until
+from tests.conftest import ROOT, fast_settings, serve_client, wait_until
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -107,7 +107,7 @@ class Serve:
         wait_until(answers, timeout=timeout, what="serve to answer")
 
     def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30)
+        return serve_client(self.url)
 
     def health(self) -> tuple[int, dict[str, Any]]:
         response = httpx.get(f"{self.url}/health", timeout=30)

@@ -138,8 +138,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for classes in args.classes:
             bench_baseline(Path(folder), args.runs, classes, args.repeats)
-        print(f"command: python bench/baseline.py {' '.join(sys.argv[1:])}".rstrip())
         bench_divergence(Path(folder), args.log_lines, max(3, args.repeats // 10))
+    print(f"command: python bench/baseline.py {' '.join(sys.argv[1:])}".rstrip())
 
 
 if __name__ == "__main__":

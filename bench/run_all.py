@@ -56,8 +56,7 @@ def smoke_runs(database: Path) -> list[tuple[str, list[str]]]:
         ("param_filter.py", ["--database", db, "--runs", "20"]),
         ("finra_ingest.py", ["--rows", "100000"]),
         ("sla_watch.py", ["--finished", "5000", "--active", "50", "--runs", "5"]),
-        ("bulk.py", ["--failed", "1000", "--retries", "50"]),
-        ("baseline.py", ["--runs", "5000", "--classes", "3", "--log-lines", "5000"]),
+        ("bulk.py", ["--failed", "5000", "--retries", "50"]),
         ("detail_resources.py", ["--samples", "5000", "--requests", "20"]),
     ]
 

@@ -105,3 +105,8 @@ def test_a_results_file_that_is_not_an_object_is_refused(tmp_path: Path) -> None
 
     with pytest.raises(SystemExit, match="remove it"):
         results.merge(path, [Figure("a", 1, "ms", 2)], MACHINE)
+
+
+def test_a_printed_label_becomes_a_stable_name() -> None:
+    assert results.slug("list: default view (24 h)") == "list_default_view_24_h"
+    assert results.slug("detail: 100,000-line log, logs tab") == "detail_100_000_line_log_logs_tab"

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install check test demo bench clean
+.PHONY: install check test demo bench bench-smoke clean
 
 $(BIN)/runplane: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,13 @@ test: check
 demo: install
 	$(BIN)/runplane demo --port $(PORT)
 
+# Every benchmark at full size; figures merged into bench/out/results.json.
 bench: install
 	$(BIN)/python bench/run_all.py
+
+# Small sizes in a few minutes; fails only on a figure worse than 3x its target (CI runs it).
+bench-smoke: install
+	$(BIN)/python bench/run_all.py --smoke
 
 clean:
 	rm -rf $(VENV) .runplane test-output

@@ -37,6 +37,7 @@ from runplane.store.schema import upgrade
 from runplane.views import list_query, listing
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results import record, slug
 from seed_executions import sample_ids, seed
 from serving import free_port, serve
 
@@ -105,6 +106,7 @@ def main() -> None:
             if verdict != "ok":
                 failures.append(label)
             print(f"{label:38} {p50:8.2f} {p95:8.2f} {worst:8.2f}  p95 <= {target:.0f} {verdict}")
+            record(f"api.{slug(label)}.p95", p95, "ms", target)
         rps, cpu_ms = _throughput(port, server.pid, args.wrk_seconds, headers)
         verdict = "ok" if rps >= WRK_MIN_RPS else "MISSED"
         if verdict != "ok":
@@ -112,6 +114,11 @@ def main() -> None:
         print(
             f"\nwrk -t2 -c8 -d{args.wrk_seconds}s /v1/executions: {rps:.0f} requests/s "
             f"(target >= {WRK_MIN_RPS:.0f}) {verdict}; server CPU {cpu_ms:.2f} ms per request"
+        )
+        record("api.list_wrk_8_connections", rps, "per_s", WRK_MIN_RPS, higher=True)
+        print(
+            f"command: python bench/api_latency.py --database {args.database} "
+            f"--requests {args.requests} --wrk-seconds {args.wrk_seconds}"
         )
     finally:
         server.send_signal(signal.SIGINT)
@@ -203,6 +210,7 @@ def _compare_token(url: str, requests: int, rounds: int) -> None:
     for mode, (p50, p95) in medians.items():
         print(f"  {mode:12} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms")
     print(f"  a token adds {extra:+.2f} ms at p95 (target <= {TOKEN_EXTRA_P95_MS:.0f}) {verdict}")
+    record("api.token_extra.p95", extra, "ms", TOKEN_EXTRA_P95_MS)
 
 
 def _print_plans(db: Database, pipeline: str) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -27,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from results import record
 from runplane.model import Execution, LogLine
 from runplane.pipelines.params import params_hash
 from runplane.store import Database
@@ -98,6 +100,8 @@ def bench_baseline(folder: Path, runs: int, classes: int, repeats: int) -> None:
         flag = "ok" if p95 <= BASELINE_P95_MS else f"over {BASELINE_P95_MS:.0f} ms"
         print(f"baseline, {runs:,} runs, {classes} classes, {label}: runs found "
               f"{found.runs}, p50 {p50:.2f} ms, p95 {p95:.2f} ms ({flag})")  # type: ignore[attr-defined]  # fmt: skip
+        kind = "common" if execution is latest else "rare"
+        record(f"baseline.{classes}_classes.{kind}.p95", p95, "ms", BASELINE_P95_MS)
     db.dispose()
 
 
@@ -135,6 +139,7 @@ def main() -> None:
         for classes in args.classes:
             bench_baseline(Path(folder), args.runs, classes, args.repeats)
         bench_divergence(Path(folder), args.log_lines, max(3, args.repeats // 10))
+    print(f"command: python bench/baseline.py {' '.join(sys.argv[1:])}".rstrip())
 
 
 if __name__ == "__main__":

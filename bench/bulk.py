@@ -16,6 +16,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from results import record
 from runplane.engine.bulk.operation import start_operation
 from runplane.engine.bulk.preview import preview_bulk
 from runplane.engine.ids import new_capture_id, new_execution_id
@@ -30,6 +31,7 @@ from runplane.store import executions as store
 from runplane.store.schema import upgrade
 
 START = datetime(2025, 12, 22, 8, 0, tzinfo=UTC)
+PREVIEW_PER_SECOND = 5000.0
 
 
 def seed(db: Database, count: int) -> None:
@@ -66,7 +68,12 @@ def main() -> None:
         db, BulkAction.RETRY, actor="user:bench", filter=everything, max_set=args.failed
     )
     took = time.perf_counter() - started
-    print(f"preview of {preview.matched} failed executions: {took * 1000:.0f} ms")
+    rate = preview.matched / took
+    print(
+        f"preview of {preview.matched} failed executions: {took * 1000:.0f} ms "
+        f"= {rate:,.0f} per second (target >= {PREVIEW_PER_SECOND:,.0f}: 10,000 in 2 s)"
+    )
+    record("bulk.preview", rate, "per_s", PREVIEW_PER_SECOND, higher=True)
     chosen = preview_bulk(
         db, BulkAction.RETRY, actor="user:bench", ids=list(preview.selected[: args.retries])
     )
@@ -84,6 +91,7 @@ def main() -> None:
         f"bulk {operation.bulk_id[:8]}: {acted} retries in {took:.2f} s, "
         f"{took * 1000 / max(acted, 1):.1f} ms each"
     )
+    print(f"command: python bench/bulk.py --failed {args.failed} --retries {args.retries}")
     db.dispose()
 
 

@@ -28,6 +28,7 @@ from runplane.views import list_query, listing
 from runplane.views.cost_summary import cost_summary, summary_json
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results import record, slug
 from seed_executions import seed
 from store_queries import timed
 
@@ -82,7 +83,9 @@ def main() -> None:
         target = TARGETS_MS[name]
         verdict = "ok" if p95 <= target else "OVER"
         print(f"{name:<38} {p50:>8.2f} {p95:>8.2f}  p95 <= {target:.0f} ms {verdict}")
+        record(f"cost.{slug(name)}.p95", p95, "ms", target)
     print(f"({time.perf_counter() - started:.1f} s; figures on a shared machine are indicative)")
+    print(f"command: python bench/cost_queries.py --database {args.database} --runs {args.runs}")
 
 
 if __name__ == "__main__":

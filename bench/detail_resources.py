@@ -25,6 +25,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from results import record
 from runplane.engine.ids import new_capture_id, new_execution_id
 from runplane.model import Execution, ExecutionStatus, Trigger
 from runplane.server import create_app
@@ -76,6 +77,7 @@ def main() -> None:
                 verdict = f"  p95 <= {TARGET_P95_MS:.0f} {verdict}"
                 if "MISSED" in verdict:
                     missed.append(label)
+                record("detail_resources.finished_samples.p95", p95, "ms", TARGET_P95_MS)
             print(f"{label:44} {first:9.2f} {p50:8.2f} {p95:8.2f}{verdict}")
     db.dispose()
     print(f"load average after: {os.getloadavg()}")

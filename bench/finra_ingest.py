@@ -9,14 +9,13 @@ command; also the CPU seconds of that process (user and system: less bent by oth
 on the machine than the elapsed time). For context it also times the floor on this machine: plain `csv` parsing plus
 DBAPI `executemany` of the same file into a scratch SQLite file. Targets at 1,000,000
 rows: >= 300,000 rows/s on a SQLite file, >= 500,000 rows/s on PostgreSQL (COPY), peak
-RSS <= 300 MB on either. Each figure also goes to bench/out/finra_ingest.json.
+RSS <= 300 MB on either. Each figure also goes to bench/out/results.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import json
 import shlex
 import sqlite3
 import sys
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from results import Figure, record
 from runplane.domains.finra_otc.params import MarketTier
 from runplane.domains.finra_otc.synthetic import write_week
 from runplane.engine.service import submit_execution
@@ -63,34 +63,24 @@ class Result:
             f"peak RSS {self.peak_rss / 2**20:5.0f} MB"
         )
 
-    def figures(self) -> list[dict[str, object]]:
-        """Each figure with its target and whether it met it."""
+    def figures(self) -> list[Figure]:
+        """Each figure with its target, recorded in bench/out/results.json."""
         rate = self.rows / self.seconds
         rss = self.peak_rss / 2**20
         wanted = TARGET_ROWS_PER_SECOND[self.database]
+        name = f"finra_ingest.{self.database}"
         return [
-            _figure(f"finra_ingest.{self.database}.rows_per_second", rate, "rows/s", wanted, True),
-            _figure(f"finra_ingest.{self.database}.peak_rss", rss, "MB", TARGET_PEAK_RSS_MB, False),
+            record(f"{name}.rows_per_second", rate, "rows_per_s", wanted, higher=True),
+            record(f"{name}.peak_rss", rss, "MB", TARGET_PEAK_RSS_MB),
         ]
 
 
-def _figure(name: str, value: float, unit: str, target: float, higher: bool) -> dict[str, object]:
-    passed = value >= target if higher else value <= target
-    return {
-        "name": name,
-        "value": round(value, 1),
-        "unit": unit,
-        "target": target,
-        "passed": passed,
-    }
-
-
-def report(figure: dict[str, object]) -> str:
-    sign = ">=" if str(figure["unit"]).endswith("/s") else "<="
-    verdict = "met" if figure["passed"] else "MISSED"
+def report(figure: Figure) -> str:
+    sign = ">=" if figure.higher else "<="
+    verdict = "met" if figure.passed else "MISSED"
     return (
-        f"  {figure['name']:<38} {figure['value']:>12,} {figure['unit']:<7} "
-        f"target {sign} {figure['target']:,} {figure['unit']}: {verdict}"
+        f"  {figure.name:<38} {figure.value:>12,.1f} {figure.unit:<10} "
+        f"target {sign} {figure.target:,.0f} {figure.unit}: {verdict}"
     )
 
 
@@ -227,7 +217,6 @@ def main() -> None:
     print(f"targets at {args.rows:,} rows:")
     for figure in figures:
         print(report(figure))
-    (OUT / "finra_ingest.json").write_text(json.dumps(figures, indent=2) + "\n")
 
 
 if __name__ == "__main__":

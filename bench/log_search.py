@@ -42,6 +42,7 @@ from runplane.store.tables import execution_logs, executions
 from runplane.views.log_search import parse_search, search_logs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results import record
 from seed_executions import seed
 
 SEARCH_P95_MS = 100.0
@@ -131,6 +132,7 @@ def main() -> None:
         print(f"{name:<28} {_pct(ms, 50):>8.1f} {_pct(ms, 95):>8.1f}")
     p95 = _pct(timings["selective term (a symbol)"], 95)
     print(f"target: selective term p95 ≤ {SEARCH_P95_MS:.0f} ms: {_verdict(p95 <= SEARCH_P95_MS)}")
+    record("log_search.selective_term.p95", p95, "ms", SEARCH_P95_MS)
     print(f"\ndatabase without the index: {before / 2**20:,.1f} MiB; "
           f"log search index: {index_bytes / 2**20:,.1f} MiB")  # fmt: skip
     print(f"\n{'log writer':<28} {'lines/s':>10}")
@@ -141,6 +143,7 @@ def main() -> None:
         f"target: index on within {WRITER_MAX_SLOWDOWN:.0%} of off ({slowdown:+.1%} slower): "
         f"{_verdict(slowdown <= WRITER_MAX_SLOWDOWN)}"
     )
+    record("log_search.writer_slowdown", slowdown * 100, "percent", WRITER_MAX_SLOWDOWN * 100)
     print(f"\ncommand: python bench/log_search.py {' '.join(sys.argv[1:])}".rstrip())
     print("(the database is left without its search index: the last step dropped it)")
 

@@ -27,6 +27,7 @@ from runplane.store.tables import executions
 from runplane.views import list_query, listing
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results import record
 from seed_executions import seed
 
 TARGET_MS = 10.0
@@ -90,9 +91,11 @@ def main() -> None:
     print(
         f"{'list page (rows + counts)':<40} {'p50 ms':>8} {'p95 ms':>8}  target p95 <= {TARGET_MS:g} ms"
     )
-    for name, fn in filtered.items():
+    keys = ["week_24h", "week_30d", "batch_30d", "week_tier_failed_7d", "two_weeks_30d", "none_30d"]
+    for key, (name, fn) in zip(keys, filtered.items(), strict=True):
         p50, p95 = timed(fn, args.runs)
         print(f"{name:<40} {p50:>8.2f} {p95:>8.2f}  {'ok' if p95 <= TARGET_MS else 'OVER'}")
+        record(f"param_filter.{key}.p95", p95, "ms", TARGET_MS)
     for name, fn in searched.items():
         p50, p95 = timed(fn, args.runs)
         print(f"{name:<40} {p50:>8.2f} {p95:>8.2f}  (no target)")

@@ -14,10 +14,13 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results import record
 from runplane.store import Database
 from runplane.store.schema import upgrade
 from seed_executions import seed
 from serving import free_port, serve
+
+TARGET_MB = 150.0
 
 
 def main() -> None:
@@ -41,10 +44,14 @@ def main() -> None:
             rss = process.memory_info().rss / 2**20
             print(f"  pid {process.pid:>7} {rss:7.1f} MB  {' '.join(process.cmdline()[1:4])}")
         total = sum(p.memory_info().rss for p in processes) / 2**20
-        verdict = "ok" if total <= 150 else "OVER"
+        verdict = "ok" if total <= TARGET_MB else "OVER"
         print(
             f"summed RSS {args.after:.0f} s after start: {total:.1f} MB (target <= 150 MB) {verdict}"
         )
+        print(
+            f"command: python bench/serve_rss.py --database {args.database} --after {args.after:g}"
+        )
+        record("serve.rss", total, "MB", TARGET_MB)
     finally:
         server.terminate()
         server.wait(timeout=30)

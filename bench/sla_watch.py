@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
+from results import record
 from runplane.engine.serving.sla import SlaWatch
 from runplane.model import ExecutionStatus
 from runplane.model.sla import SLA
@@ -99,13 +101,15 @@ def main() -> None:
         print(f"first check: {len(changed)} standings written")
         p50, p95 = timed(watch.check, args.runs)
         print(f"watch check, {args.active} active:  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
+        record("sla_watch.check.p95", p95, "ms", CHECK_P95_MS)
         filters = list_query.parse_filters(sla=["breached"], range="24h")
         p50, p95 = timed(lambda: listing.list_page(db, filters, clock=lambda: NOW), args.runs)
         print(f"list sla=breached page:      p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
+        record("sla_watch.breached_page.p95", p95, "ms", PAGE_P95_MS)
         query = filters.to_store(NOW)
         statement = (
             select(executions.c.execution_id)
-            .where(*query.where())
+            .where(*query.where("sqlite"))
             .order_by(executions.c.created_at.desc(), executions.c.execution_id.desc())
             .limit(51)
         )
@@ -114,6 +118,7 @@ def main() -> None:
             plan = [r[3] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")]
         print("plan:", " / ".join(plan))
         print(f"targets: check p95 <= {CHECK_P95_MS:.0f} ms, page p95 <= {PAGE_P95_MS:.0f} ms")
+        print(f"command: python bench/sla_watch.py {' '.join(sys.argv[1:])}".rstrip())
         db.dispose()
 
 

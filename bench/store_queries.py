@@ -29,6 +29,7 @@ from runplane.store.schema import upgrade
 from runplane.store.tables import executions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results import record
 from seed_executions import seed
 
 TARGET_P95_MS = 2.0
@@ -78,6 +79,16 @@ def main() -> None:
         keys = store.list_execution_keys(conn, day, limit=51)
     unfinished = [key[0] for key in keys if not key[2].is_final]
     page_ids = [key[0] for key in keys[:50]]
+    names = [
+        "page_keys",
+        "page_unfinished_by_id",
+        "page_retries",
+        "newest_50_24h",
+        "failed_24h",
+        "one_pipeline_7d",
+        "one_by_id",
+        "counts_24h",
+    ]
     queries: dict[str, Callable[[], object]] = {
         "page: keys of newest 51, 24 h": run(lambda c: store.list_execution_keys(c, day, limit=51)),  # type: ignore[arg-type]
         f"page: {len(unfinished)} unfinished rows by id": run(
@@ -92,9 +103,11 @@ def main() -> None:
     }
     print(f"{total:,} executions in {args.database}; {args.runs} runs each")
     print(f"{'query':<32} {'p50 ms':>8} {'p95 ms':>8}  target p95 <= {TARGET_P95_MS:g} ms")
-    for name, fn in queries.items():
+    for key, (name, fn) in zip(names, queries.items(), strict=True):
         p50, p95 = timed(fn, args.runs)
         print(f"{name:<32} {p50:>8.2f} {p95:>8.2f}  {'ok' if p95 <= TARGET_P95_MS else 'OVER'}")
+        record(f"store.{key}.p95", p95, "ms", TARGET_P95_MS)
+    print(f"command: python bench/store_queries.py --database {args.database} --runs {args.runs}")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from runplane.store.schema import upgrade
 from runplane.store.tables import executions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results import record, slug
 from seed_executions import sample_ids, seed
 from serving import free_port, serve
 
@@ -101,6 +102,7 @@ def main() -> None:
                 f"{label:40} {p50:8.2f} {p95:8.2f} {worst:8.2f} {app or 0:11.2f}"
                 f"  server p95 <= {target:.0f} {verdict}"
             )
+            record(f"web.{slug(label)}.server_p95", app or 0.0, "ms", target)
 
         for label, other in (
             ("for comparison: GET /health", "/health"),
@@ -117,6 +119,7 @@ def main() -> None:
             f"\none auto-refresh of 50 rows: {sent:,} bytes sent gzip-compressed "
             f"(body {raw:,} bytes uncompressed); target <= {REFRESH_MAX_BYTES:,} {verdict}"
         )
+        record("web.refresh_50_rows", sent, "bytes", REFRESH_MAX_BYTES)
 
         print(
             f"\n{'Chromium: navigation start -> main[data-ready]':48} {'median ms':>10} {'p95 ms':>8}"
@@ -135,6 +138,7 @@ def main() -> None:
             print(
                 f"{label:48} {median:10.1f} {p95:8.1f}  median <= {READY_MEDIAN_MS:.0f} {verdict}"
             )
+            record(f"web.ready.{slug(label)}.median", median, "ms", READY_MEDIAN_MS)
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)

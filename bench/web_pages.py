@@ -129,7 +129,7 @@ def main() -> None:
             ("detail: failed, summary tab", pages["detail: failed, summary tab"]),
             ("detail: 100,000-line log", pages["detail: 100,000-line log, logs tab"]),
         ):
-            times = _browser_ready(port, page, args.loads)
+            times, phases = _browser_ready(port, page, args.loads)
             median = statistics.median(times)
             p95 = sorted(times)[max(0, int(len(times) * 0.95) - 1)]
             verdict = "ok" if median <= READY_MEDIAN_MS else "MISSED"
@@ -139,6 +139,9 @@ def main() -> None:
                 f"{label:48} {median:10.1f} {p95:8.1f}  median <= {READY_MEDIAN_MS:.0f} {verdict}"
             )
             record(f"web.ready.{slug(label)}.median", median, "ms", READY_MEDIAN_MS)
+            print("    median ms from navigation start: " + ", ".join(
+                f"{name} {statistics.median(values):.1f}" for name, values in phases.items()
+            ))  # fmt: skip
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
@@ -199,14 +202,22 @@ def _refresh_size(port: int) -> tuple[int, int]:
     return len(body), len(raw)
 
 
-def _browser_ready(port: int, path: str, loads: int) -> list[float]:
+def _browser_ready(port: int, path: str, loads: int) -> tuple[list[float], dict[str, list[float]]]:
+    """Navigation start to ready per warm load, and where each load's time went: the
+    server's answer (`Server-Timing`), the response's first and last byte, the end of
+    parsing (`domInteractive`)."""
     from playwright.sync_api import sync_playwright
 
     url = f"http://127.0.0.1:{port}{path}"
-    script = (
-        "performance.getEntriesByName('runplane-ready')[0].startTime"
-        " - performance.getEntriesByType('navigation')[0].startTime"
-    )
+    script = """() => {
+        const n = performance.getEntriesByType('navigation')[0];
+        const ready = performance.getEntriesByName('runplane-ready')[0].startTime;
+        return [ready - n.startTime, n.serverTiming[0]?.duration ?? 0, n.responseStart,
+            n.responseEnd, n.domInteractive];
+    }"""
+    phases: dict[str, list[float]] = {
+        "server": [], "first byte": [], "last byte": [], "parsed": []
+    }  # fmt: skip
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
@@ -215,9 +226,12 @@ def _browser_ready(port: int, path: str, loads: int) -> list[float]:
             page.goto(url)
             page.wait_for_selector("main[data-ready]", state="attached")
             if i:  # the first load warms connections and the static-file cache
-                times.append(float(page.evaluate(script)))
+                ready, *marks = page.evaluate(script)
+                times.append(float(ready))
+                for values, mark in zip(phases.values(), marks, strict=True):
+                    values.append(float(mark))
         browser.close()
-    return times
+    return times, phases
 
 
 if __name__ == "__main__":

@@ -179,20 +179,22 @@ def test_failures_like_one_are_counted_from_the_index_alone(sqlite_db: Database)
 
     with sqlite_db.write() as conn:
         this = make_execution(conn, status="failed", error=failure("a"), created_at=T0)
+        other = make_execution(conn, status="failed", error=failure("b"), created_at=T0)
     event.listen(sqlite_db.engine, "before_cursor_execute", record)
     with sqlite_db.read() as conn:
-        store.count_recurrences(conn, [this])
+        store.count_recurrences(conn, [this, other])
     event.remove(sqlite_db.engine, "before_cursor_execute", record)
     sql, params = next((s, p) for s, p in statements if "error_fingerprint" in s)
     with sqlite_db.read() as conn:
         plan = " / ".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
-    assert "COVERING INDEX ix_executions_fingerprint_status" in plan, plan
+    assert plan.count("COVERING INDEX ix_executions_fingerprint_status") == 2, plan
+    assert len([s for s, _ in statements if "error_fingerprint" in s]) == 1
 
 
 def test_one_failure_counted_alone_agrees_with_the_page_at_the_windows_edges(
     db: Database,
 ) -> None:
-    """A detail counts in one statement, a page fetches the instants: the same failures."""
+    """A detail and a page count the same failures, the window's first instant included."""
     window = timedelta(days=7)
     with db.write() as conn:
         for at in (T0 - window - timedelta(microseconds=1), T0 - window, T0 - timedelta(days=1)):
@@ -205,4 +207,19 @@ def test_one_failure_counted_alone_agrees_with_the_page_at_the_windows_edges(
         alone = store.count_recurrences(conn, [this], window=window)
         on_a_page = store.count_recurrences(conn, [this, other], window=window)
     assert alone == {this.execution_id: 3}
-    assert on_a_page[this.execution_id] == 3
+    assert on_a_page == {this.execution_id: 3, other.execution_id: 1}
+
+
+def test_a_page_of_more_failures_than_one_statement_counts_each(db: Database) -> None:
+    """A refresh after many "Load more" clicks: several statements, every row counted."""
+    wanted = store.COUNTS_PER_STATEMENT + 2
+    with db.write() as conn:
+        failed = [
+            make_execution(
+                conn, status="failed", error=failure("fp"), created_at=T0 + timedelta(seconds=i)
+            )
+            for i in range(wanted)
+        ]
+    with db.read() as conn:
+        counts = store.count_recurrences(conn, reversed(failed))
+    assert [counts[e.execution_id] for e in failed] == list(range(1, wanted + 1))

@@ -5,13 +5,12 @@ Read-only; the executions table is the only source.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, exists, func, or_, select
+from sqlalchemy import Connection, Select, bindparam, exists, func, literal, or_, select, union_all
 
 from runplane.model import Execution, ExecutionStatus
 from runplane.model.status import SUCCESS_STATUSES
@@ -22,6 +21,8 @@ from runplane.store.tables import executions as t
 
 RECURRENCE_WINDOW = timedelta(days=7)
 """How far back "failures like this" are counted (detail, list and API)."""
+COUNTS_PER_STATEMENT = 100
+"""Counts one statement unites (SQLite allows 500 parts in a compound select)."""
 
 
 @dataclass(frozen=True)
@@ -63,42 +64,27 @@ def count_recurrences(
     """The one definition of "failures like this": for each failed execution, the failures
     with its error fingerprint in the `window` up to it, it included.
 
-    One indexed query for all of them (a list page's rows or one detail), so the row and
-    the detail of an execution always agree; executions without a fingerprint are absent.
+    One statement for a page of them (a list page's rows or one detail), each count read
+    from the fingerprint index alone, never the matching rows themselves (a busy
+    fingerprint has thousands a week), so the row and the detail of an execution always
+    agree; executions without a fingerprint are absent.
     """
     wanted = [e for e in failures if e.error is not None and e.error.fingerprint is not None]
-    if not wanted:
-        return {}
-    if len(wanted) == 1:  # one detail: counted by the index, not fetched row by row
-        one = wanted[0]
-        count = conn.execute(
-            select(func.count()).where(
-                t.c.error_fingerprint == str(one.error.fingerprint if one.error else ""),
+    counts: dict[str, int] = {}
+    for start in range(0, len(wanted), COUNTS_PER_STATEMENT):
+        chunk = wanted[start : start + COUNTS_PER_STATEMENT]
+        counted = [
+            select(literal(e.execution_id).label("id"), func.count().label("n")).where(
+                t.c.error_fingerprint == str(e.error.fingerprint if e.error else ""),
                 t.c.status == str(ExecutionStatus.FAILED),
-                t.c.created_at >= one.created_at - window,
-                t.c.created_at <= one.created_at,
+                t.c.created_at >= e.created_at - window,
+                t.c.created_at <= e.created_at,
             )
-        ).scalar_one()
-        return {one.execution_id: max(count, 1)}
-    fingerprints = sorted({str(e.error.fingerprint) for e in wanted if e.error is not None})
-    rows = conn.execute(
-        select(t.c.error_fingerprint, t.c.created_at).where(
-            t.c.error_fingerprint.in_(fingerprints),
-            t.c.status == str(ExecutionStatus.FAILED),
-            t.c.created_at >= min(e.created_at for e in wanted) - window,
-            t.c.created_at <= max(e.created_at for e in wanted),
-        )
-    )
-    times: dict[str, list[datetime]] = {}
-    for fingerprint, created_at in rows:
-        times.setdefault(fingerprint, []).append(created_at)
-    for found in times.values():
-        found.sort()
-    counts = {}
-    for e in wanted:
-        found = times.get(str(e.error.fingerprint) if e.error else "", [])
-        within = bisect_right(found, e.created_at) - bisect_left(found, e.created_at - window)
-        counts[e.execution_id] = max(within, 1)  # it is one, even if it is not failed yet
+            for e in chunk
+        ]
+        statement = counted[0] if len(counted) == 1 else union_all(*counted)
+        for execution_id, count in conn.execute(statement):
+            counts[execution_id] = max(int(count), 1)  # it is one, even if not failed yet
     return counts
 
 

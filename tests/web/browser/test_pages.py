@@ -137,3 +137,22 @@ def test_the_basic_tier_shows_the_lock_and_runs_at_once(basic_web: Server, page:
     page.wait_for_url("**result=*")
     assert "COMPLETED" in page.locator("#result").inner_text()
     screenshot(page, "basic-run-result")
+
+
+def test_the_list_is_ready_and_live_before_its_first_frame(shared_web: Server, page: Any) -> None:
+    """The scripts run before the first layout: the page is laid out and painted once, its
+    auto-refresh control already shown, and is ready (wired) before that work begins."""
+    running = run(shared_web, "runplane.sleep", seconds=30)
+    shared_web.wait_for_status(running, lambda s: s == "running")
+    page.add_init_script(
+        "requestAnimationFrame(() => performance.mark('first-frame'));"
+    )  # a frame's callbacks run just before its style, layout and paint
+    for _ in range(2):  # a cold load, then a warm one from the browser cache
+        open_page(page, f"{shared_web.url}/dashboard/executions")
+        page.wait_for_function("performance.getEntriesByName('first-frame').length > 0")
+        ready, frame = page.evaluate(
+            "['runplane-ready', 'first-frame'].map((m) => performance.getEntriesByName(m)[0].startTime)"
+        )
+        assert ready <= frame, f"ready at {ready:.1f} ms, first frame at {frame:.1f} ms"
+    expect(page.locator("[data-refresh]")).to_be_visible()
+    shared_web.client.post(f"/v1/executions/{running}/cancel")

@@ -76,6 +76,22 @@ def test_the_smoke_guard_trips_only_beyond_three_times_the_target() -> None:
     assert "nothing measured" in lines[2]
 
 
+def test_a_known_miss_is_guarded_against_three_times_its_floor_on_this_machine() -> None:
+    floor = results.FLOORS["engine.burst"]
+    figures = [
+        Figure("engine.burst", floor / 3 + 0.1, "per_s", 300, higher=True),
+        Figure(
+            "http_trigger.latency.p50", results.FLOORS["http_trigger.latency.p50"] * 3.1, "ms", 10
+        ),
+    ]
+
+    lines = results.breaches(figures)
+
+    assert [line.split(":")[0] for line in lines] == ["http_trigger.latency.p50"]
+    assert "its floor" in lines[0]
+    assert not figures[0].passed  # still a miss in every table
+
+
 def test_a_script_s_figures_land_in_the_file_named_by_bench_results(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,42 @@ def test_a_read_only_folder_is_refused_in_one_sentence(tmp_path: Path) -> None:
         Database(f"sqlite:///{folder / 'runplane.db'}")
     assert "Read-only file system" in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def _hold_write_lock(path: Path) -> sqlite3.Connection:
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+def _insert(db: Database) -> None:
+    with db.write() as conn:
+        make_execution(conn, execution_id="waited")
+
+
+def test_a_writer_waits_for_the_write_lock_and_takes_it_once_released(sqlite_db: Database) -> None:
+    assert sqlite_db.path is not None
+    holder = _hold_write_lock(sqlite_db.path)
+    writer = threading.Thread(target=_insert, args=(sqlite_db,))
+    writer.start()
+    writer.join(timeout=0.3)
+    assert writer.is_alive(), "it wrote while another connection held the lock"
+    holder.execute("COMMIT")
+    writer.join(timeout=10)
+    assert not writer.is_alive()
+    with sqlite_db.read() as conn:
+        assert store.find_execution(conn, "waited") is not None
+
+
+def test_a_lock_timeout_gives_up_and_leaves_the_busy_timeout_as_configured(
+    sqlite_url: str,
+) -> None:
+    db = Database(sqlite_url, busy_timeout=7.5, pool=True)
+    assert db.path is not None
+    holder = _hold_write_lock(db.path)
+    with pytest.raises(OperationalError, match="database is locked"), db.write(lock_timeout=0.05):
+        pass
+    holder.execute("ROLLBACK")
+    with db.read() as conn:
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 7500
+    db.dispose()

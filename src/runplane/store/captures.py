@@ -11,9 +11,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, Update, bindparam, delete, func, insert, select, update
 
 from runplane.model import ExecutionStatus
+from runplane.store import prepared
 from runplane.store.tables import captures as t
 from runplane.store.tables import executions
 
@@ -45,12 +46,17 @@ def insert_capture(
 
 def publish_captures(conn: Connection, execution_id: str, at: datetime) -> int:
     """Make every capture of an execution visible; call inside the final-status transaction."""
-    result = conn.execute(
+    values = {"w_id": execution_id, "v_published_at": at}
+    published, _ = prepared.execute(conn, "publish_captures", _publish, values)
+    return published
+
+
+def _publish() -> Update:
+    return (
         update(t)
-        .where(t.c.execution_id == execution_id, t.c.published_at.is_(None))
-        .values(published_at=at)
+        .where(t.c.execution_id == bindparam("w_id"), t.c.published_at.is_(None))
+        .values(prepared.bound(t, ("published_at",), prefix="v_"))
     )
-    return result.rowcount
 
 
 def find_latest_published(conn: Connection, asset: str) -> Capture | None:

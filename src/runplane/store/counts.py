@@ -22,11 +22,11 @@ from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from functools import cache
 
 from sqlalchemy import ColumnElement, Connection, Executable, delete, func, insert, literal, select
 
 from runplane.model import ExecutionStatus
+from runplane.store import prepared
 from runplane.store.tables import execution_counts as c
 from runplane.store.tables import executions as t
 
@@ -102,18 +102,18 @@ def _apply(conn: Connection, changes: Tally) -> None:
         | {"n": int(n), "cost": cost, "cpu_seconds": cpu}
         for (hour, pipeline, trigger, status), (n, cost, cpu) in sorted(changes.items())
     ]
-    if rows:
-        conn.execute(_upsert(conn.dialect.name), rows)
+    dialect = conn.dialect.name
+    prepared.execute_many(conn, ("count_upsert", dialect), lambda: _upsert(dialect), rows)
 
 
-@cache
 def _upsert(dialect: str) -> Executable:
-    """Add `n` to a count row, creating it if missing (built once per dialect)."""
+    """Add `n` to a count row, creating it if missing."""
     if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     else:
         from sqlalchemy.dialects.postgresql import insert as dialect_insert  # type: ignore[assignment]
-    statement = dialect_insert(c)
+    names = ("hour", "pipeline", "trigger", "status", "n", "cost", "cpu_seconds")
+    statement = dialect_insert(c).values(prepared.bound(c, names))
     return statement.on_conflict_do_update(
         index_elements=[c.c.status, c.c.pipeline, c.c.trigger, c.c.hour],
         set_={

@@ -1,7 +1,10 @@
 """Connections and transactions, with the SQLite settings that let many processes share a file.
 
 Writers open `BEGIN IMMEDIATE` on SQLite so a transaction that reads before it writes
-waits for the lock (busy timeout) instead of failing with "database is locked".
+waits for the lock instead of failing with "database is locked". They wait in short
+steps (`_begin_immediate`), not in SQLite's busy handler, whose sleeps grow from 1 ms to
+100 ms: most writes here hold the lock for about a millisecond, and a writer that slept
+25 ms behind one of them spent that time waiting for nothing.
 
 A SQLite file is created once, when its `Database` is made; connections afterwards open
 it read-write only, so a process never quietly starts an empty database in place of one
@@ -15,6 +18,7 @@ import hashlib
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from runplane.store import counts
@@ -59,6 +64,7 @@ class Database:
         self.url = make_url(url)
         self.dialect = self.url.get_backend_name()
         self._identity = self._create_file()
+        self._busy_ms = int(busy_timeout * 1000)
         self.engine = self._create_engine(busy_timeout, pool, max_page_count)
 
     def _create_file(self) -> tuple[int, int] | None:
@@ -95,7 +101,7 @@ class Database:
         else:
             options["connect_args"] = {"timeout": busy_timeout, "check_same_thread": False}
         engine = create_engine(self.url, **options)
-        timeout_ms = self._busy_ms = int(busy_timeout * 1000)
+        timeout_ms = self._busy_ms
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -111,8 +117,11 @@ class Database:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
-            write = conn.get_execution_options().get(_WRITE, False)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+            wait: float | None = conn.get_execution_options().get(_WRITE)
+            if wait is None:
+                conn.exec_driver_sql("BEGIN")
+                return
+            _begin_immediate(conn, wait, busy_ms=timeout_ms)
 
         return engine
 
@@ -175,12 +184,8 @@ class Database:
         if self._identity is not None and (problem := self.file_problem()) is not None:
             raise StorageUnavailable(DATABASE_UNAVAILABLE, problem)
         with self.engine.connect() as conn:
-            conn = conn.execution_options(**{_WRITE: True})
-            raw = None
-            if lock_timeout is not None and self.dialect == "sqlite":
-                raw = conn.connection.dbapi_connection
-                assert raw is not None
-                raw.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
+            wait = self._busy_ms / 1000 if lock_timeout is None else lock_timeout
+            conn = conn.execution_options(**{_WRITE: wait})
             try:
                 with conn.begin():
                     if lock_timeout is not None and self.dialect != "sqlite":
@@ -195,12 +200,34 @@ class Database:
                         yield conn
             except Rollback:
                 pass
-            finally:
-                if raw is not None:
-                    raw.execute(f"PRAGMA busy_timeout={self._busy_ms}")
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _begin_immediate(conn: Connection, wait: float, *, busy_ms: int) -> None:
+    """`BEGIN IMMEDIATE`, retried every 0.1 to 2 ms for up to `wait` seconds while another
+    connection holds the write lock; SQLite's own busy handler is off meanwhile."""
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    deadline = time.monotonic() + wait
+    pause = 0.0001
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as exc:
+                code = getattr(exc.orig, "sqlite_errorcode", None)
+                if code is None or code & 0xFF != sqlite3.SQLITE_BUSY:
+                    raise
+                if time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.002)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={busy_ms}")
 
 
 def location_of(url: str | URL) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Insert, insert, select
 
 from runplane.model import EventKind, ExecutionEvent
+from runplane.store import prepared
 from runplane.store.tables import execution_events as t
 
 
@@ -20,11 +21,12 @@ def insert_event(
     at: datetime,
     **detail: Any,
 ) -> None:
-    conn.execute(
-        insert(t).values(
-            execution_id=execution_id, kind=str(kind), actor=actor, at=at, detail=detail or None
-        )
-    )
+    values = {"execution_id": execution_id, "kind": str(kind), "actor": actor, "at": at}
+    prepared.execute(conn, "insert_event", _insert, values | {"detail": detail or None})
+
+
+def _insert() -> Insert:
+    return insert(t).values(prepared.bound(t, ("execution_id", "kind", "actor", "at", "detail")))
 
 
 def list_events(conn: Connection, execution_id: str, *, after: int = 0) -> list[ExecutionEvent]:

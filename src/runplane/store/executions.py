@@ -7,7 +7,7 @@ What executors ask of pending work is in `queue.py`; failure questions in `failu
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -16,6 +16,8 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
+    Update,
+    bindparam,
     case,
     func,
     insert,
@@ -32,7 +34,7 @@ from runplane.model import (
     check_transition,
 )
 from runplane.model.param_filters import ParamMatch
-from runplane.store import counts, free_text, list_statements, param_plan
+from runplane.store import counts, free_text, list_statements, param_plan, prepared
 from runplane.store import execution_params as params
 from runplane.store.errors import AmbiguousId, NotFound
 from runplane.store.execution_params import Cursor as Cursor
@@ -91,7 +93,11 @@ def prepare(conn: Connection, filter: ExecutionFilter) -> ExecutionFilter:
 
 
 def insert_execution(conn: Connection, execution: Execution) -> None:
-    conn.execute(insert(t).values(to_row(execution)))
+    row = to_row(execution)
+    names = tuple(row)
+    prepared.execute(
+        conn, ("insert_execution", names), lambda: insert(t).values(prepared.bound(t, names)), row
+    )
     params.insert_params(conn, execution)
     counts.note(
         conn, created_at=execution.created_at, pipeline=execution.pipeline,
@@ -101,6 +107,9 @@ def insert_execution(conn: Connection, execution: Execution) -> None:
 
 
 def find_execution(conn: Connection, execution_id: str) -> Execution | None:
+    if conn.dialect.name == "sqlite":  # the runner's and the detail's first read: prepared
+        found = list_statements.by_ids(conn, [execution_id])
+        return from_mapping(found[0]) if found else None
     row = conn.execute(select(t).where(t.c.execution_id == execution_id)).first()
     return None if row is None else from_row(row)
 
@@ -300,22 +309,33 @@ def update_status(
     a run's final publish can never follow a cancel.
     """
     check_transition(expected, new)
-    where = [t.c.execution_id == execution_id, t.c.status == str(expected)]
-    if require_no_cancel:
-        where.append(t.c.cancel_requested_at.is_(None))
-    moved = conn.execute(
-        update(t)
-        .where(*where)
-        .values(status=str(new), **values)
-        .returning(t.c.created_at, t.c.pipeline, t.c.trigger)
-    ).first()
-    if moved is None:
+    names = ("status", *sorted(values))
+    given = {f"v_{name}": value for name, value in values.items()}
+    given |= {"v_status": str(new), "w_id": execution_id, "w_status": str(expected)}
+    shape = ("update_status", require_no_cancel, names)
+    _, moved = prepared.execute(
+        conn, shape, lambda: _update_status(names, require_no_cancel=require_no_cancel), given
+    )
+    if not moved:
         return False
+    created_at, pipeline, trigger = moved[0]
     counts.note(
-        conn, created_at=moved.created_at, pipeline=moved.pipeline, trigger=moved.trigger,
-        status=new, cost=values.get("cost_amount"), cpu_seconds=values.get("cpu_seconds"),
+        conn, created_at=created_at, pipeline=pipeline, trigger=trigger, status=new,
+        cost=values.get("cost_amount"), cpu_seconds=values.get("cpu_seconds"),
     )  # fmt: skip
     return True
+
+
+def _update_status(names: Sequence[str], *, require_no_cancel: bool) -> Update:
+    where = [t.c.execution_id == bindparam("w_id"), t.c.status == bindparam("w_status")]
+    if require_no_cancel:
+        where.append(t.c.cancel_requested_at.is_(None))
+    return (
+        update(t)
+        .where(*where)
+        .values(prepared.bound(t, names, prefix="v_"))
+        .returning(t.c.created_at, t.c.pipeline, t.c.trigger)
+    )
 
 
 def update_execution(conn: Connection, execution_id: str, **values: Any) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, Insert, func, insert, select
 
 from runplane.model import LogLine
+from runplane.store import prepared
 from runplane.store.database import Database
 from runplane.store.log_index import index_batch
 from runplane.store.tables import execution_logs as t
@@ -17,24 +18,26 @@ def insert_log_lines(conn: Connection, lines: Sequence[LogLine]) -> None:
     """Append lines and index them for search, in the caller's transaction."""
     if not lines:
         return
-    conn.execute(
-        insert(t),
-        [
-            {
-                "execution_id": line.execution_id,
-                "seq": line.seq,
-                "at": line.at,
-                "level": line.level,
-                "message": line.message,
-            }
-            for line in lines
-        ],
-    )
+    rows = [
+        {
+            "execution_id": line.execution_id,
+            "seq": line.seq,
+            "at": line.at,
+            "level": line.level,
+            "message": line.message,
+        }
+        for line in lines
+    ]
+    prepared.execute_many(conn, "insert_log_lines", _insert, rows)
     batches: dict[str, list[int]] = {}
     for line in lines:
         batches.setdefault(line.execution_id, []).append(line.seq)
     for execution_id, seqs in batches.items():
         index_batch(conn, execution_id, seqs)
+
+
+def _insert() -> Insert:
+    return insert(t).values(prepared.bound(t, ("execution_id", "seq", "at", "level", "message")))
 
 
 def list_log_lines(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, case, delete, func, insert, select, update
+from sqlalchemy import Connection, Insert, Row, case, delete, func, insert, select, update
 
 from runplane.model.notification import (
     NAME,
@@ -25,6 +25,7 @@ from runplane.model.notification import (
     OutboxKind,
     Rule,
 )
+from runplane.store import prepared
 from runplane.store.errors import NotFound
 from runplane.store.tables import notification_attempts as a
 from runplane.store.tables import notification_deliveries as d
@@ -41,9 +42,12 @@ def insert_outbox(
     execution_id: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    conn.execute(
-        insert(o).values(kind=str(kind), execution_id=execution_id, at=at, detail=detail or None)
-    )
+    values = {"kind": str(kind), "execution_id": execution_id, "at": at, "detail": detail or None}
+    prepared.execute(conn, "insert_outbox", _insert_outbox, values)
+
+
+def _insert_outbox() -> Insert:
+    return insert(o).values(prepared.bound(o, ("kind", "execution_id", "at", "detail")))
 
 
 def list_unmatched(conn: Connection, *, limit: int = 200) -> list[OutboxEvent]:

@@ -7,16 +7,22 @@ and compiled by the connection's dialect once per shape (which filters, how many
 in each `IN`); each call then converts its values with the columns' own bind and result
 processors and runs the SQL through `exec_driver_sql`, so errors are wrapped and
 connection events fire exactly as for any other statement.
+
+The writes every run makes (its claim, its end, its events and log lines) go through
+`execute` and `execute_many`: prepared on SQLite, and on other backends the same Core
+statement, built once per shape and executed with the values.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Dialect, Select
+from sqlalchemy import BindParameter, Connection, Dialect, Executable, Table, bindparam
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement
 
 Processor = Callable[[Any], Any] | None
 
@@ -33,34 +39,34 @@ class Prepared:
     columns: tuple[str, ...]
     results: tuple[Processor, ...]
 
-    def rows(self, conn: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        """The result rows as tuples of Python values, in the select's column order."""
+    def params(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The driver's parameters for `values`, in the statement's order."""
         given = {**self.defaults, **values}
-        params = tuple(
+        return tuple(
             given[name] if convert is None else convert(given[name])
             for name, convert in zip(self.names, self.binds, strict=True)
         )
-        raw: list[Any] = list(conn.exec_driver_sql(self.sql, params).cursor.fetchall())
-        converting = [(i, f) for i, f in enumerate(self.results) if f is not None]
-        if not converting:
-            return raw
-        rows = []
-        for found in raw:
-            row = list(found)
-            for i, convert in converting:
-                if row[i] is not None:
-                    row[i] = convert(row[i])
-            rows.append(tuple(row))
-        return rows
+
+    def rows(self, conn: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """The result rows as tuples of Python values, in the select's column order."""
+        raw = conn.exec_driver_sql(self.sql, self.params(values)).cursor.fetchall()
+        return [self.row(found) for found in raw]
+
+    def row(self, found: Sequence[Any]) -> tuple[Any, ...]:
+        """One driver row as Python values (the columns' result processors applied)."""
+        return tuple(
+            value if convert is None or value is None else convert(value)
+            for value, convert in zip(found, self.results, strict=True)
+        )
 
 
-def _compile(dialect: Dialect, statement: Select[Any]) -> Prepared:
-    compiled = statement.compile(dialect=dialect)
+def _compile(dialect: Dialect, statement: ClauseElement) -> Prepared:
+    compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
     names = tuple(compiled.positiontup or ())
     binds = tuple(
         compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
     )
-    selected = list(statement.selected_columns)
+    selected = list(getattr(statement, "exported_columns", ()))  # a DML's RETURNING
     return Prepared(
         sql=compiled.string,
         names=names,
@@ -77,21 +83,73 @@ class Statements:
     """Compiled statements by shape, one set per process (a shape's SQL never changes)."""
 
     def __init__(self, max_entries: int = 512) -> None:
-        self._compiled: dict[tuple[str, Hashable], Prepared] = {}
+        self._compiled: dict[Hashable, Prepared] = {}
+        self._built: dict[Hashable, Executable] = {}
         self._max = max_entries
         self._lock = threading.Lock()
 
-    def get(self, conn: Connection, shape: Hashable, build: Callable[[], Select[Any]]) -> Prepared:
+    def get(
+        self, conn: Connection, shape: Hashable, build: Callable[[], ClauseElement]
+    ) -> Prepared:
         """The statement `build` makes for `shape`, compiled for `conn`'s dialect."""
         key = (conn.dialect.name, shape)
         found = self._compiled.get(key)
         if found is None:
             found = _compile(conn.dialect, build())
-            with self._lock:
-                if len(self._compiled) >= self._max:
-                    self._compiled.clear()
-                self._compiled[key] = found
+            self._keep(self._compiled, key, found)
         return found
+
+    def built(self, shape: Hashable, build: Callable[[], Executable]) -> Executable:
+        """The Core statement `build` makes for `shape`, built once (for other backends)."""
+        found = self._built.get(shape)
+        if found is None:
+            found = build()
+            self._keep(self._built, shape, found)
+        return found
+
+    def _keep(self, cache: dict[Hashable, Any], key: Hashable, found: object) -> None:
+        with self._lock:
+            if len(cache) >= self._max:
+                cache.clear()
+            cache[key] = found
 
 
 statements = Statements()
+
+
+def bound(table: Table, names: Sequence[str], *, prefix: str = "") -> dict[str, BindParameter[Any]]:
+    """For each column name, a bound parameter of that column's type named `prefix + name`
+    (an UPDATE's SET needs a prefix: a parameter may not share its column's name)."""
+    return {name: bindparam(prefix + name, type_=table.c[name].type) for name in names}
+
+
+def execute(
+    conn: Connection, shape: Hashable, build: Callable[[], Executable], values: Mapping[str, Any]
+) -> tuple[int, list[tuple[Any, ...]]]:
+    """Run the statement `build` makes for `shape` (its bound parameters named as `values`'
+    keys): the rows it matched and its RETURNING rows, if any."""
+    if conn.dialect.name == "sqlite":
+        prepared = statements.get(conn, shape, build)  # type: ignore[arg-type]
+        result = conn.exec_driver_sql(prepared.sql, prepared.params(values))
+        if not prepared.columns:
+            return result.rowcount, []
+        return result.rowcount, [prepared.row(found) for found in result.cursor.fetchall()]
+    result = conn.execute(statements.built(shape, build), dict(values))
+    returned = [tuple(row) for row in result] if result.returns_rows else []
+    return result.rowcount, returned
+
+
+def execute_many(
+    conn: Connection,
+    shape: Hashable,
+    build: Callable[[], Executable],
+    values: Sequence[Mapping[str, Any]],
+) -> None:
+    """Run the statement `build` makes once per item of `values` (one driver call)."""
+    if not values:
+        return
+    if conn.dialect.name == "sqlite":
+        prepared = statements.get(conn, shape, build)  # type: ignore[arg-type]
+        conn.exec_driver_sql(prepared.sql, [prepared.params(v) for v in values])
+        return
+    conn.execute(statements.built(shape, build), [dict(v) for v in values])

@@ -1,5 +1,7 @@
 """The fork server watched: killed, it is started again and pending executions run; the
-executions it had started finish or end lost; while it cannot start, the executor says so."""
+executions it had started finish or end lost; while it cannot start, the executor says so.
+Its spare child (forked ahead of need) runs the next execution, is replaced when it is
+killed, and never outlives the server."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import signal
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from runplane.engine.serving.runtime import ServingRuntime
@@ -27,6 +30,57 @@ def fork_server_pid(runtime: ServingRuntime) -> int:
     assert server is not None
     pid: int = server.pid
     return pid
+
+
+def spare_pid(runtime: ServingRuntime) -> int:
+    """The fork server's one child while no execution runs: its waiting spare."""
+    wait_until(lambda: runtime.executor.facts().running == 0, what="every run to end")
+    children: list[psutil.Process] = []
+
+    def one_child() -> bool:
+        children[:] = psutil.Process(fork_server_pid(runtime)).children()
+        return len(children) == 1
+
+    wait_until(one_child, what="the fork server's spare")
+    return children[0].pid
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def ran_in(db: Database, execution_id: str) -> int | None:
+    with db.read() as conn:
+        return store.get_execution(conn, execution_id).pid
+
+
+def test_the_next_execution_runs_in_the_waiting_spare(runtime: ServingRuntime) -> None:
+    spare = spare_pid(runtime)
+    noop = submit(runtime.db, "runplane.noop")
+    assert wait_for_final(runtime.db, noop.execution_id).status is ExecutionStatus.COMPLETED
+    assert ran_in(runtime.db, noop.execution_id) == spare
+    assert spare_pid(runtime) != spare  # the next one is forked at once
+
+
+def test_a_killed_spare_is_replaced_and_the_next_execution_still_runs(
+    runtime: ServingRuntime,
+) -> None:
+    spare = spare_pid(runtime)
+    os.kill(spare, signal.SIGKILL)
+    wait_until(lambda: gone(spare), what="the spare to die")
+    noop = submit(runtime.db, "runplane.noop")
+    assert wait_for_final(runtime.db, noop.execution_id).status is ExecutionStatus.COMPLETED
+    assert ran_in(runtime.db, noop.execution_id) not in (None, spare)
+    assert runtime.executor.facts().restarts == 0  # the server itself was not replaced
+
+
+def test_the_spare_exits_with_its_fork_server(runtime: ServingRuntime) -> None:
+    spare = spare_pid(runtime)
+    os.kill(fork_server_pid(runtime), signal.SIGKILL)
+    wait_until(lambda: gone(spare), what="the spare to exit after its server")
 
 
 def started(db: Database, execution_id: str) -> bool:

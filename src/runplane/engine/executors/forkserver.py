@@ -10,8 +10,14 @@ over a Unix SOCK_SEQPACKET socket, one message per packet:
                          (code negative: killed by that signal; cpu seconds and peak RSS
                          bytes from the rusage of the waited child)
 
-The server exits when the executor's end of the socket closes; each child exits when
-its lifeline closes, so nothing outlives a killed executor.
+The server keeps one spare child forked ahead of need: it has already opened its database
+connection and read once (a fresh connection after a fork costs several milliseconds), and
+waits for its execution id. A spawn hands the id to the spare, answers with its pid, then
+forks the next spare, so a run starts without waiting for a fork or a connection.
+
+The server exits when the executor's end of the socket closes; a spare exits when the
+server does, and each child exits when its lifeline closes, so nothing outlives a killed
+executor.
 """
 
 from __future__ import annotations
@@ -173,11 +179,17 @@ def serve(sock: socket.socket) -> None:
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     sock.sendall(json.dumps({"ready": True}).encode())
+
+    def fork_spare() -> _Spare:
+        return _Spare.fork(settings, db, close=[sock.fileno(), wake_r, wake_w])
+
+    spare = fork_spare()
     while True:
         readable, _, _ = select.select([sock.fileno(), wake_r], [], [])
         if wake_r in readable:
             os.read(wake_r, 4096)
-            _report_exits(sock)
+            if _report_exits(sock, spare=spare.pid):
+                spare.discard()  # killed while it waited: the next spawn forks one
         if sock.fileno() in readable:
             try:
                 data, fds, _flags, _addr = socket.recv_fds(sock, _PACKET, 1)
@@ -186,29 +198,89 @@ def serve(sock: socket.socket) -> None:
             if not data:
                 return
             execution_id = json.loads(data)["spawn"]
-            pid = os.fork()
-            if pid == 0:
-                sock.close()
-                os.close(wake_r)
-                os.close(wake_w)
-                signal.set_wakeup_fd(-1)
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                _run_child(execution_id, fds[0], settings, db)
+            if not spare.hand(execution_id, fds):
+                spare = fork_spare()  # none waiting (or it just died): this one runs it
+                spare.hand(execution_id, fds)
             for fd in fds:
                 os.close(fd)
-            sock.sendall(json.dumps({"spawned": execution_id, "pid": pid}).encode())
+            sock.sendall(json.dumps({"spawned": execution_id, "pid": spare.pid}).encode())
+            spare = fork_spare()
 
 
-def _report_exits(sock: socket.socket) -> None:
+class _Spare:
+    """A child forked ahead of need, waiting on its own socket for the execution it runs."""
+
+    def __init__(self, pid: int, sock: socket.socket | None) -> None:
+        self.pid = pid
+        self._sock = sock
+
+    @classmethod
+    def fork(cls, settings: Settings, db: Database, *, close: list[int]) -> _Spare:
+        """Fork it; `close` are the server's descriptors, which no child may hold open."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            for fd in close:
+                os.close(fd)
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            try:
+                _wait_for_work(theirs, settings, db)
+            finally:
+                os._exit(1)  # a child never returns into the server's loop
+        theirs.close()
+        return cls(pid, ours)
+
+    def hand(self, execution_id: str, fds: list[int]) -> bool:
+        """Give it its execution and lifeline; False if it is gone (or already used)."""
+        if self._sock is None:
+            return False
+        try:
+            socket.send_fds(self._sock, [json.dumps({"run": execution_id}).encode()], fds)
+            return True
+        except OSError:
+            return False
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+
+def _wait_for_work(assignments: socket.socket, settings: Settings, db: Database) -> None:
+    """A spare's life: connect, wait for its execution, run it; exit when the server goes."""
+    from runplane.engine.running.runner import connect
+
+    connect(db)
+    try:
+        data, fds, _flags, _addr = socket.recv_fds(assignments, _PACKET, 1)
+    except OSError:
+        data = b""
+    if not data:  # the server exited before it needed this spare
+        os._exit(0)
+    assignments.close()
+    _run_child(json.loads(data)["run"], fds[0], settings, db)
+
+
+def _report_exits(sock: socket.socket, *, spare: int) -> bool:
+    """Tell the executor which children exited; True if the waiting spare was one (it
+    never ran an execution, so the executor is not told)."""
     from runplane.engine.accounting import waited_usage
 
+    spare_exited = False
     while True:
         try:
             pid, status, rusage = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            return spare_exited
         if pid == 0:
-            return
+            return spare_exited
+        if pid == spare:
+            spare_exited = True
+            continue
         code = os.waitstatus_to_exitcode(status)
         usage = waited_usage(rusage)
         notice = {

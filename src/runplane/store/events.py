@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, insert, select
+from sqlalchemy import Connection, select
 
 from runplane.model import EventKind, ExecutionEvent
 from runplane.store import prepared
@@ -22,11 +22,7 @@ def insert_event(
     **detail: Any,
 ) -> None:
     values = {"execution_id": execution_id, "kind": str(kind), "actor": actor, "at": at}
-    prepared.execute(conn, "insert_event", _insert, values | {"detail": detail or None})
-
-
-def _insert() -> Insert:
-    return insert(t).values(prepared.bound(t, ("execution_id", "kind", "actor", "at", "detail")))
+    prepared.insert(conn, t, values | {"detail": detail or None})
 
 
 def list_events(conn: Connection, execution_id: str, *, after: int = 0) -> list[ExecutionEvent]:

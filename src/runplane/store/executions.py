@@ -20,7 +20,6 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
-    insert,
     literal_column,
     select,
     union_all,
@@ -93,11 +92,7 @@ def prepare(conn: Connection, filter: ExecutionFilter) -> ExecutionFilter:
 
 
 def insert_execution(conn: Connection, execution: Execution) -> None:
-    row = to_row(execution)
-    names = tuple(row)
-    prepared.execute(
-        conn, ("insert_execution", names), lambda: insert(t).values(prepared.bound(t, names)), row
-    )
+    prepared.insert(conn, t, to_row(execution))
     params.insert_params(conn, execution)
     counts.note(
         conn, created_at=execution.created_at, pipeline=execution.pipeline,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Insert, func, insert, select
+from sqlalchemy import Connection, func, select
 
 from runplane.model import LogLine
 from runplane.store import prepared
@@ -28,16 +28,12 @@ def insert_log_lines(conn: Connection, lines: Sequence[LogLine]) -> None:
         }
         for line in lines
     ]
-    prepared.execute_many(conn, "insert_log_lines", _insert, rows)
+    prepared.insert_many(conn, t, rows)
     batches: dict[str, list[int]] = {}
     for line in lines:
         batches.setdefault(line.execution_id, []).append(line.seq)
     for execution_id, seqs in batches.items():
         index_batch(conn, execution_id, seqs)
-
-
-def _insert() -> Insert:
-    return insert(t).values(prepared.bound(t, ("execution_id", "seq", "at", "level", "message")))
 
 
 def list_log_lines(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Row, case, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, case, delete, func, insert, select, update
 
 from runplane.model.notification import (
     NAME,
@@ -43,11 +43,7 @@ def insert_outbox(
     detail: dict[str, Any] | None = None,
 ) -> None:
     values = {"kind": str(kind), "execution_id": execution_id, "at": at, "detail": detail or None}
-    prepared.execute(conn, "insert_outbox", _insert_outbox, values)
-
-
-def _insert_outbox() -> Insert:
-    return insert(o).values(prepared.bound(o, ("kind", "execution_id", "at", "detail")))
+    prepared.insert(conn, o, values)
 
 
 def list_unmatched(conn: Connection, *, limit: int = 200) -> list[OutboxEvent]:

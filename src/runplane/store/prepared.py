@@ -139,6 +139,20 @@ def execute(
     return result.rowcount, returned
 
 
+def insert(conn: Connection, table: Table, row: Mapping[str, Any]) -> None:
+    """Insert one row (prepared per table and set of columns)."""
+    insert_many(conn, table, [row])
+
+
+def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert rows that all have the same columns, in one driver call."""
+    if not rows:
+        return
+    names = tuple(rows[0])
+    shape = ("insert", table.name, names)
+    execute_many(conn, shape, lambda: table.insert().values(bound(table, names)), rows)
+
+
 def execute_many(
     conn: Connection,
     shape: Hashable,

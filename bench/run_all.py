@@ -38,6 +38,7 @@ SCRIPTS = [
     "finra_ingest.py",
     "detail_resources.py",
     "bulk.py",
+    "write_lock.py",
 ]
 SMOKE_PATH = OUT / "smoke.json"
 SMOKE_EXECUTIONS = 20_000

@@ -108,8 +108,12 @@ def measure(db: Database, runs: int, burst: int) -> dict[str, float]:
 
 
 def run_local(url: str, folder: Path, runs: int, burst: int) -> dict[str, float]:
-    settings = Settings(database_url=url, home=folder, max_workers=4)
-    db = Database(url)
+    return measure_served(Settings(database_url=url, home=folder, max_workers=4), runs, burst)
+
+
+def measure_served(settings: Settings, runs: int, burst: int) -> dict[str, float]:
+    """`measure` with `serve`'s runtime running on `settings` (its executor, or dispatcher)."""
+    db = Database(settings.resolved_database_url)
     runtime = ServingRuntime(db, settings)
     runtime.start()
     try:
@@ -138,18 +142,13 @@ def run_celery(url: str, folder: Path, broker: str, runs: int, burst: int) -> di
     for name in ("bench-1", "bench-2"):
         while "ready." not in (folder / f"{name}.log").read_text(errors="replace"):
             time.sleep(0.05)
-    db = Database(url)
-    runtime = ServingRuntime(db, settings)
-    runtime.start()
     try:
-        return measure(db, runs, burst)
+        return measure_served(settings, runs, burst)
     finally:
-        runtime.stop()
         for worker in workers:
             worker.terminate()
         for worker in workers:
             worker.wait(timeout=60)
-        db.dispose()
 
 
 def main() -> None:

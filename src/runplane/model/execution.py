@@ -126,3 +126,7 @@ class Worker:
     """The queues it takes executions from (Celery workers); empty for `serve` and `run`."""
     busy: int | None = None
     """Executions it ran at its last heartbeat."""
+
+    def heartbeat_age(self, now: datetime) -> float:
+        """Seconds since its last heartbeat, to the millisecond (never negative)."""
+        return round(max(0.0, (now - self.heartbeat_at).total_seconds()), 3)

@@ -196,7 +196,7 @@ def _worker(w: Worker, now: datetime) -> WorkerHealth:
         host=w.host,
         pid=w.pid,
         max_workers=w.max_workers,
-        heartbeat_seconds_ago=round(max(0.0, (now - w.heartbeat_at).total_seconds()), 3),
+        heartbeat_seconds_ago=w.heartbeat_age(now),
         name=w.name,
         queues=w.queues,
         busy=w.busy,

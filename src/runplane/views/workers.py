@@ -102,7 +102,7 @@ def summarize(worker: Worker, now: datetime) -> WorkerSummary:
         busy=worker.busy,
         started_at=worker.started_at,
         heartbeat_at=worker.heartbeat_at,
-        heartbeat_seconds_ago=round(max(0.0, (now - worker.heartbeat_at).total_seconds()), 3),
+        heartbeat_seconds_ago=worker.heartbeat_age(now),
     )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, cast
 
 from sqlalchemy import BindParameter, Connection, Dialect, Executable, Table, bindparam
@@ -53,11 +54,18 @@ class Prepared:
         return [self.row(found) for found in raw]
 
     def row(self, found: Sequence[Any]) -> tuple[Any, ...]:
-        """One driver row as Python values (the columns' result processors applied)."""
-        return tuple(
-            value if convert is None or value is None else convert(value)
-            for value, convert in zip(found, self.results, strict=True)
-        )
+        """One driver row as Python values (the columns' result processors applied, only
+        where a column has one: most of a wide row's values pass through as they are)."""
+        values = list(found)
+        for i, convert in self.converted:
+            if (value := values[i]) is not None:
+                values[i] = convert(value)
+        return tuple(values)
+
+    @cached_property
+    def converted(self) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+        """The result columns that have a processor: their place and the processor."""
+        return tuple((i, f) for i, f in enumerate(self.results) if f is not None)
 
 
 def _compile(dialect: Dialect, statement: ClauseElement) -> Prepared:

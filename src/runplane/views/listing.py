@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from runplane.model import Execution, ExecutionStatus
@@ -15,6 +16,7 @@ from runplane.pipelines import Registry
 from runplane.pipelines import registry as default_registry
 from runplane.store import Database
 from runplane.store import executions as store
+from runplane.store.reads_beside import read_beside
 from runplane.views.list_caches import CountCache, FinishedCache
 from runplane.views.list_query import (
     DEFAULT_LIMIT,
@@ -66,7 +68,8 @@ def list_page(
 
     The counts cover the same filter (zero for statuses it excludes), one indexed count
     per status, reused from `counts` when computed less than its ttl ago; a filter on
-    parameters or free text is counted row by row up to `COUNT_CAP`. Rows come from
+    parameters or free text is counted row by row up to `COUNT_CAP`, on a connection of its
+    own while the rows are read (`reads_beside`). Rows come from
     `finished` when it holds them. Raises `ListingError` for a malformed cursor or a
     pipeline that neither exists nor ran.
     """
@@ -79,15 +82,20 @@ def list_page(
         check_pipelines(conn, filters.pipelines, registry)
         query = store.prepare(conn, query)
         plan = store.plan_filter(conn, query)
+        counting = (
+            read_beside(db, partial(store.count_matching, filter=query, cap=COUNT_CAP, plan=plan))
+            if filters.narrowed
+            else None
+        )
         keys = store.list_execution_keys(conn, query, limit=limit + 1, after=after, plan=plan)
         known = {} if finished is None else _known(finished, keys)
         fetched = store.list_executions_by_id(conn, [k[0] for k in keys if k[0] not in known])
-        if filters.narrowed:
-            by_status, capped = store.count_matching(conn, query, cap=COUNT_CAP, plan=plan)
-        else:
+        if counting is None:
             by_status = cached if cached is not None else store.count_by_status(conn, query)
         rows = [known.get(key[0]) or fetched[key[0]] for key in keys[:limit]]
         resolved_by = list_resolved_by(conn, rows)
+    if counting is not None:
+        by_status, capped = counting.result()
     if cached is None and counts is not None and not filters.narrowed:
         counts.put(filters.cache_key(), by_status)
     rows = [known.get(key[0]) or fetched[key[0]] for key in keys]

@@ -232,6 +232,19 @@ def test_a_plain_value_tested_in_the_row_agrees_with_the_side_table(
         assert list(found) == ([made.execution_id] if matches else [])
 
 
+@pytest.mark.parametrize("value", ["OTC", "café", 'say "hi"', "back\\slash", "tab\tin"])
+def test_a_value_json_would_escape_matches_its_row_and_no_other(db: Database, value: str) -> None:
+    """SQLite first looks for the value's JSON spelling in the row's text; a value whose
+    spelling is escaped is still found, and a row holding only a near value is not."""
+    made = _many(db, [{"tier": value}, {"tier": value + "x"}, {"tier": "x" + value}])
+    match = ParamMatch("tier", (value,))
+    assert _ids(db, match) == [made[0].execution_id]
+    with db.read() as conn:  # the test on the row itself, whichever index a list walks
+        tested = store.ExecutionFilter(params=(match,)).where(db.dialect)
+        found = conn.execute(select(executions.c.execution_id).where(*tested)).scalars()
+        assert list(found) == [made[0].execution_id]
+
+
 @pytest.mark.parametrize("odd", [float("inf"), float("-inf"), float("nan")])
 def test_a_row_whose_json_spells_a_non_finite_number_is_looked_up_instead(
     sqlite_db: Database, odd: float

@@ -98,7 +98,21 @@ def row_test(match: ParamMatch, key: int) -> ColumnElement[bool]:
         + " END"
     )
     path: BindParameter[str] = bindparam(f"j{key}", '$."' + match.name + '"')
+    needles = [] if typed else _needles(match.texts())
+    if needles:
+        seen = " OR ".join(f"instr(executions.params, :s{key}_{i})" for i in range(len(needles)))
+        sql = f"({seen}) AND {sql}"
+        names += [bindparam(f"s{key}_{i}", n) for i, n in enumerate(needles)]
     return text(sql).bindparams(*names, path).self_group()  # type: ignore[return-value]
+
+
+def _needles(texts: Sequence[str]) -> list[str]:
+    """Each plain value as its JSON string, which a row holding that value contains
+    verbatim (its parameters are written by `json.dumps`): a test for `instr` that rules
+    out most rows before their JSON is parsed. Empty when a value would be escaped, whose
+    spelling another writer may choose differently."""
+    spelt = [json.dumps(value) for value in texts]
+    return [] if any("\\" in s for s in spelt) else spelt
 
 
 def row_cost(match: ParamMatch) -> float:

@@ -1,5 +1,5 @@
 """A read beside its caller: on another connection and thread, seeing committed data, its
-error the caller's; an in-memory SQLite database is read in the caller's thread."""
+error the caller's; an in-memory SQLite database is read on the caller's connection."""
 
 from __future__ import annotations
 
@@ -26,28 +26,31 @@ def test_the_read_runs_in_another_thread_on_its_own_connection_and_sees_commits(
         return threading.current_thread().name, conn, None if found is None else found.pipeline
 
     with db.read() as mine:
-        thread, theirs, pipeline = read_beside(db, read).result(timeout=10)
+        thread, theirs, pipeline = read_beside(db, read, here=mine).result(timeout=10)
     assert thread.startswith("runplane-read")
     assert theirs is not mine
     assert pipeline == made.pipeline
 
 
 def test_an_error_in_the_read_is_raised_by_its_result(db: Database) -> None:
-    future = read_beside(db, lambda conn: conn.execute(text("SELECT * FROM no_such_table")))
-    with pytest.raises(Exception, match="no_such_table"):
-        future.result(timeout=10)
+    with db.read() as mine:
+        future = read_beside(
+            db, lambda conn: conn.execute(text("SELECT * FROM no_such_table")), here=mine
+        )
+        with pytest.raises(Exception, match="no_such_table"):
+            future.result(timeout=10)
 
 
-def test_an_in_memory_database_is_read_in_the_callers_thread() -> None:
+def test_an_in_memory_database_is_read_on_the_callers_open_connection() -> None:
     memory = Database("sqlite://")
     upgrade(memory)
     with memory.write() as conn:
         made = make_execution(conn)
-    future = read_beside(
-        memory,
-        lambda conn: (threading.current_thread(), store.find_execution(conn, made.execution_id)),
-    )
-    thread, found = future.result(timeout=0)
-    assert thread is threading.current_thread()
+    with memory.read() as mine:
+        future = read_beside(
+            memory, lambda conn: (conn, store.find_execution(conn, made.execution_id)), here=mine
+        )
+        used, found = future.result(timeout=0)
+    assert used is mine
     assert found is not None
     assert found.execution_id == made.execution_id

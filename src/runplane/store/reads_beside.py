@@ -4,8 +4,8 @@ A list page filtered on parameters or free text counts up to a thousand matching
 inside SQLite (or PostgreSQL) while Python turns its fifty rows into executions: the
 driver releases the GIL while a statement runs, so the two overlap and the page waits for
 the longer of them instead of their sum. The read sees its own snapshot, taken as it
-starts. An in-memory SQLite database, which another connection cannot see, is read in the
-caller's thread instead.
+starts. An in-memory SQLite database, which another connection cannot see, is read on the
+caller's own connection instead.
 """
 
 from __future__ import annotations
@@ -29,12 +29,14 @@ _pool: ThreadPoolExecutor | None = None
 _lock = threading.Lock()
 
 
-def read_beside(db: Database, read: Callable[[Connection], T]) -> Future[T]:
-    """`read(conn)` in a read transaction of its own; its result (or error) is the future's."""
+def read_beside(db: Database, read: Callable[[Connection], T], *, here: Connection) -> Future[T]:
+    """`read(conn)` in a read transaction of its own; its result (or error) is the future's.
+    `here` is the caller's open connection, which reads instead when no other connection
+    could see the same data."""
     if db.dialect == "sqlite" and db.path is None:
         done: Future[T] = Future()
         try:
-            done.set_result(_in_transaction(db, read))
+            done.set_result(read(here))
         except Exception as exc:
             done.set_exception(exc)
         return done

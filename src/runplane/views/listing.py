@@ -83,7 +83,9 @@ def list_page(
         query = store.prepare(conn, query)
         plan = store.plan_filter(conn, query)
         counting = (
-            read_beside(db, partial(store.count_matching, filter=query, cap=COUNT_CAP, plan=plan))
+            read_beside(
+                db, partial(store.count_matching, filter=query, cap=COUNT_CAP, plan=plan), here=conn
+            )
             if filters.narrowed
             else None
         )
